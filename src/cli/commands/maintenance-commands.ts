@@ -1,0 +1,63 @@
+/**
+ * `lsr delete`, `lsr stats` and `lsr check`.
+ * @module
+ */
+import type { Command } from 'commander'
+import { SparseIndex } from '../../index/sparse-index.js'
+import { formatBytes } from '../format.js'
+
+async function withIndex<T>(dir: string, use: (index: SparseIndex) => Promise<T>): Promise<T> {
+  const index = await SparseIndex.open(dir)
+  try {
+    return await use(index)
+  } finally {
+    await index.close()
+  }
+}
+
+export function registerMaintenanceCommands(program: Command): void {
+  program
+    .command('delete')
+    .description('delete documents by id')
+    .argument('<ids...>', 'document ids')
+    .requiredOption('--index <dir>', 'index directory')
+    .action((ids: string[], flags: { index: string }) =>
+      withIndex(flags.index, async (index) => {
+        const deleted = await index.delete(ids)
+        console.log(`deleted ${deleted} of ${ids.length} ids`)
+      }),
+    )
+
+  program
+    .command('stats')
+    .description('document, term, posting and size counts of an index')
+    .requiredOption('--index <dir>', 'index directory')
+    .option('--json', 'print as JSON')
+    .action((flags: { index: string; json?: boolean }) =>
+      withIndex(flags.index, async (index) => {
+        const stats = await index.stats()
+        const summary = { ...stats, encoder: index.meta.encoder, formatVersion: index.meta.version }
+        if (flags.json) return console.log(JSON.stringify(summary, null, 2))
+        console.log(`index        ${index.dir}`)
+        console.log(`encoder      ${JSON.stringify(index.meta.encoder)}`)
+        console.log(`format       v${index.meta.version}`)
+        console.log(`documents    ${stats.documents} (${stats.deletedDocuments} deleted, not yet reclaimed)`)
+        console.log(`terms        ${stats.terms}`)
+        console.log(`postings     ${stats.postings}`)
+        console.log(`size         ${formatBytes(stats.sizeOnDiskBytes)}`)
+      }),
+    )
+
+  program
+    .command('check')
+    .description('verify that stored documents, postings and statistics agree')
+    .requiredOption('--index <dir>', 'index directory')
+    .action((flags: { index: string }) =>
+      withIndex(flags.index, async (index) => {
+        const problems = await index.check()
+        for (const problem of problems) console.log(problem)
+        if (problems.length > 0) process.exitCode = 1
+        else console.log(`ok: ${(await index.stats()).documents} documents consistent`)
+      }),
+    )
+}

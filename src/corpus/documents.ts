@@ -1,0 +1,39 @@
+/**
+ * Turns JSON records into {@link SourceDocument}s, validating the id, title and text fields.
+ * @module
+ */
+import type { SourceDocument } from '../encode/encoder.js'
+import { InvalidInputError } from '../errors.js'
+
+/** Which record fields hold the id, title and text. Defaults are BEIR's. */
+export interface DocumentFields {
+  /** @default '_id' */
+  id: string
+  /** Optional in each record. @default 'title' */
+  title: string
+  /** @default 'text' */
+  text: string
+}
+
+export const BEIR_FIELDS: DocumentFields = { id: '_id', title: 'title', text: 'text' }
+
+/**
+ * Validates one record. An id may be a string or a finite number (stringified).
+ * @param where - `file:line` (or another locator) for error messages
+ * @throws InvalidInputError naming the place and the field
+ */
+export function toSourceDocument(value: unknown, fields: DocumentFields, where: string, line?: number): SourceDocument {
+  const fail = (reason: string) => new InvalidInputError(`${where}: ${reason}`, line)
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fail('record is not a JSON object')
+  const source = value as Record<string, unknown>
+  const id = source[fields.id]
+  if (id === undefined || id === null || id === '') throw fail(`missing id field "${fields.id}"`)
+  if (typeof id !== 'string' && !(typeof id === 'number' && Number.isFinite(id))) {
+    throw fail(`id field "${fields.id}" must be a string or a number, got ${typeof id}`)
+  }
+  const text = source[fields.text] ?? ''
+  if (typeof text !== 'string') throw fail(`text field "${fields.text}" must be a string, got ${typeof text}`)
+  const title = source[fields.title] ?? ''
+  if (typeof title !== 'string') throw fail(`title field "${fields.title}" must be a string, got ${typeof title}`)
+  return { id: String(id), title, text, source }
+}

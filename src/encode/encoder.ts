@@ -1,0 +1,54 @@
+/**
+ * The encoder contract. A document encoder turns documents into sparse vectors offline; the query
+ * side turns query text into weighted terms without running any model. Both sides of one index use
+ * the same term space, so the index stores the encoder's config and rebuilds the encoder from it.
+ * @module
+ */
+
+/** A document as the engine ingests it. */
+export interface SourceDocument {
+  /** External id (BEIR `_id`). */
+  id: string
+  title: string
+  text: string
+  /** The original record, stored verbatim and returned with hits. */
+  source: Record<string, unknown>
+}
+
+/** A document's sparse vector: parallel term / value arrays with distinct terms. */
+export interface EncodedDocument {
+  terms: string[]
+  /** Integer term frequencies for `bm25` scoring; non-negative float weights for `dot` scoring. */
+  values: number[]
+  /** Token count after analysis (BM25's document length); 0 where the scoring ignores it. */
+  length: number
+}
+
+/** One weighted query term; a query is a list of distinct terms. */
+export interface QueryTerm {
+  term: string
+  weight: number
+}
+
+/**
+ * How a posting value turns into a score contribution:
+ * - `bm25`: value = tf; contribution = weight * idf * tf / (tf + k1 * (1 - b + b * dl / avgdl)).
+ * - `dot`: value = the document's term weight; contribution = weight * value.
+ */
+export type ScoringModel = 'bm25' | 'dot'
+
+/** Serializable encoder settings, stored in the index metadata. `name` selects the encoder. */
+export interface EncoderConfig {
+  name: string
+  [setting: string]: unknown
+}
+
+/** An encoder instance built from an {@link EncoderConfig}. */
+export interface Encoder {
+  readonly config: EncoderConfig
+  readonly scoring: ScoringModel
+  /** Encodes a batch of documents (batched so that model-based encoders can batch inference). */
+  encodeDocuments(docs: readonly SourceDocument[]): Promise<EncodedDocument[]>
+  /** Encodes query text into distinct weighted terms; no model runs. Empty text gives `[]`. */
+  encodeQuery(text: string): QueryTerm[]
+}

@@ -1,0 +1,40 @@
+/**
+ * Typed errors of the engine. Each carries a stable `code`; the CLI maps it to an exit status and one
+ * stderr line, the server (later) to an HTTP status. Core code never formats for a transport.
+ * @module
+ */
+
+/** Stable error codes. */
+export type LsrErrorCode =
+  | 'invalid_argument'
+  | 'invalid_input'
+  | 'not_found'
+  | 'not_an_index'
+  | 'incompatible_format'
+  | 'encoder_mismatch'
+  | 'index_locked'
+  | 'data_corruption'
+  | 'closed'
+
+/** Base class of every error the engine throws on purpose. */
+export class LsrError extends Error {
+  readonly code: LsrErrorCode
+
+  constructor(code: LsrErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+    this.name = 'LsrError'
+  }
+}
+
+/** Bad input record or file: the message names `file:line` and the field. */
+export class InvalidInputError extends LsrError {
+  /** 1-based line number in the input, when the input is line-oriented. */
+  readonly line?: number
+
+  constructor(message: string, line?: number, options?: { cause?: unknown }) {
+    super('invalid_input', message, options)
+    this.line = line
+    this.name = 'InvalidInputError'
+  }
+}

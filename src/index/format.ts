@@ -1,0 +1,219 @@
+/**
+ * The on-disk format of an lsr index: one LevelDB database per index directory. This file is the
+ * only place that knows keys and bytes.
+ *
+ * Keys (binary; integers in keys are big-endian so that LevelDB's byte order is numeric order):
+ *
+ * | key                              | value                                                        |
+ * |----------------------------------|--------------------------------------------------------------|
+ * | `M`                              | metadata JSON: `{format: "lsr-index", version, encoder, createdAt}` |
+ * | `S`                              | corpus statistics JSON: `{numDocs, sumLength, nextDocId, nextSegment}` (live docs only) |
+ * | `X`                              | RoaringBitmap32 (portable format) of deleted internal doc ids |
+ * | `t` + term (UTF-8)               | term entry, 16 bytes LE: termId u32, df u32 (live docs), maxValue u32, minLength u32 |
+ * | `p` + termId u32 + segment u32   | posting segment (below) for the docs added by one write batch |
+ * | `g` + segment u32                | segment doc table JSON: `{firstDoc, ids, lengths}`; docs `firstDoc + i` |
+ * | `d` + docId u32                  | the document's original source JSON (UTF-8)                   |
+ * | `f` + docId u32                  | forward vector: n termIds u32 LE, then n values u32 LE       |
+ *
+ * Posting segment: `[width u8][roaringLength u32 LE][RoaringBitmap32 portable bytes][values]`, the
+ * values in doc-id order, each `width` (1, 2 or 4) bytes LE. A value is the term frequency (bm25) or
+ * the quantized weight (dot scoring). Segments of a term, read in key order, list ascending doc ids.
+ *
+ * Upper bounds: `maxValue` and `minLength` are taken over every posting ever written for the term,
+ * deleted ones included, so they stay safe bounds without being rewritten on delete.
+ *
+ * Write protocol: each add or delete is ONE LevelDB batch holding every key it changes plus `S`
+ * (and `X` when docs are deleted). LevelDB applies a batch atomically through its write-ahead log,
+ * so after a crash each document is either fully indexed or absent.
+ * @module
+ */
+import { RoaringBitmap32 } from './roaring.js'
+import type { EncoderConfig } from '../encode/encoder.js'
+import { LsrError } from '../errors.js'
+
+/** Current on-disk format version. */
+export const FORMAT_VERSION = 1
+/** Oldest format version this build can read. */
+export const OLDEST_READABLE_FORMAT = 1
+/** Value of `format` in the metadata; anything else is not an lsr index. */
+export const FORMAT_NAME = 'lsr-index'
+
+/** Index metadata (`M`). */
+export interface IndexMeta {
+  format: typeof FORMAT_NAME
+  version: number
+  encoder: EncoderConfig
+  createdAt: string
+}
+
+/** Corpus statistics over live documents (`S`). */
+export interface CorpusStats {
+  numDocs: number
+  sumLength: number
+  /** Next internal doc id; ids are never reused. */
+  nextDocId: number
+  /** Next posting segment number; one per write batch that adds documents. */
+  nextSegment: number
+}
+
+/** Term dictionary entry (`t` + term). */
+export interface TermEntry {
+  id: number
+  df: number
+  maxValue: number
+  minLength: number
+}
+
+/** Segment doc table (`g` + segment). */
+export interface SegmentDocs {
+  firstDoc: number
+  ids: string[]
+  lengths: number[]
+}
+
+export const KEY_META = Buffer.from('M')
+export const KEY_STATS = Buffer.from('S')
+export const KEY_DELETED = Buffer.from('X')
+export const PREFIX_TERM = 0x74 // 't'
+export const PREFIX_POSTINGS = 0x70 // 'p'
+export const PREFIX_SEGMENT = 0x67 // 'g'
+export const PREFIX_SOURCE = 0x64 // 'd'
+export const PREFIX_FORWARD = 0x66 // 'f'
+
+/** Key range `[gte, lt)` covering every key with a one-byte prefix. */
+export function prefixRange(prefix: number): { gte: Buffer; lt: Buffer } {
+  return { gte: Buffer.from([prefix]), lt: Buffer.from([prefix + 1]) }
+}
+
+export function termKey(term: string): Buffer {
+  return Buffer.concat([Buffer.from([PREFIX_TERM]), Buffer.from(term, 'utf8')])
+}
+
+export function termFromKey(key: Buffer): string {
+  return key.toString('utf8', 1)
+}
+
+function u32Key(prefix: number, a: number, b?: number): Buffer {
+  const key = Buffer.allocUnsafe(b === undefined ? 5 : 9)
+  key[0] = prefix
+  key.writeUInt32BE(a, 1)
+  if (b !== undefined) key.writeUInt32BE(b, 5)
+  return key
+}
+
+export const postingsKey = (termId: number, segment: number): Buffer => u32Key(PREFIX_POSTINGS, termId, segment)
+export const termIdFromPostingsKey = (key: Buffer): number => key.readUInt32BE(1)
+export const segmentKey = (segment: number): Buffer => u32Key(PREFIX_SEGMENT, segment)
+export const sourceKey = (docId: number): Buffer => u32Key(PREFIX_SOURCE, docId)
+export const forwardKey = (docId: number): Buffer => u32Key(PREFIX_FORWARD, docId)
+
+export function encodeTermEntry(entry: TermEntry): Buffer {
+  const buf = Buffer.allocUnsafe(16)
+  buf.writeUInt32LE(entry.id, 0)
+  buf.writeUInt32LE(entry.df, 4)
+  buf.writeUInt32LE(entry.maxValue, 8)
+  buf.writeUInt32LE(entry.minLength, 12)
+  return buf
+}
+
+export function decodeTermEntry(buf: Buffer, key: Buffer): TermEntry {
+  if (buf.length !== 16) throw corrupt(`term entry "${termFromKey(key)}" has ${buf.length} bytes, expected 16`)
+  return { id: buf.readUInt32LE(0), df: buf.readUInt32LE(4), maxValue: buf.readUInt32LE(8), minLength: buf.readUInt32LE(12) }
+}
+
+function valueWidth(values: ArrayLike<number>): 1 | 2 | 4 {
+  let max = 0
+  for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i]
+  return max < 0x100 ? 1 : max < 0x10000 ? 2 : 4
+}
+
+/** Encodes one posting segment: ascending doc ids and their integer values. */
+export function encodePostings(docs: Uint32Array, values: Uint32Array): Buffer {
+  const bitmap = new RoaringBitmap32(docs).serialize('portable')
+  const width = valueWidth(values)
+  const buf = Buffer.allocUnsafe(5 + bitmap.length + values.length * width)
+  buf[0] = width
+  buf.writeUInt32LE(bitmap.length, 1)
+  buf.set(bitmap, 5)
+  let at = 5 + bitmap.length
+  for (let i = 0; i < values.length; i++, at += width) buf.writeUIntLE(values[i], at, width)
+  return buf
+}
+
+/** Decodes one posting segment into typed arrays. */
+export function decodePostings(buf: Buffer, termId: number): { docs: Uint32Array; values: Uint32Array } {
+  const width = buf[0]
+  if (width !== 1 && width !== 2 && width !== 4) throw corrupt(`postings of term ${termId}: value width ${width}`)
+  const bitmapLength = buf.readUInt32LE(1)
+  const docs = RoaringBitmap32.deserialize(buf.subarray(5, 5 + bitmapLength), 'portable').toUint32Array()
+  const start = 5 + bitmapLength
+  if (buf.length - start !== docs.length * width) {
+    throw corrupt(`postings of term ${termId}: ${docs.length} docs but ${buf.length - start} value bytes`)
+  }
+  const values = new Uint32Array(docs.length)
+  for (let i = 0, at = start; i < docs.length; i++, at += width) values[i] = buf.readUIntLE(at, width)
+  return { docs, values }
+}
+
+/** Encodes a forward vector: termIds then values, u32 LE each. */
+export function encodeForward(termIds: ArrayLike<number>, values: ArrayLike<number>): Buffer {
+  const n = termIds.length
+  const buf = Buffer.allocUnsafe(8 * n)
+  for (let i = 0; i < n; i++) {
+    buf.writeUInt32LE(termIds[i], 4 * i)
+    buf.writeUInt32LE(values[i], 4 * (n + i))
+  }
+  return buf
+}
+
+export function decodeForward(buf: Buffer): { termIds: Uint32Array; values: Uint32Array } {
+  if (buf.length % 8 !== 0) throw corrupt(`forward vector of ${buf.length} bytes`)
+  const n = buf.length / 8
+  const termIds = new Uint32Array(n)
+  const values = new Uint32Array(n)
+  for (let i = 0; i < n; i++) {
+    termIds[i] = buf.readUInt32LE(4 * i)
+    values[i] = buf.readUInt32LE(4 * (n + i))
+  }
+  return { termIds, values }
+}
+
+export function encodeDeleted(bitmap: RoaringBitmap32): Buffer {
+  const bytes = bitmap.serialize('portable')
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+export function decodeDeleted(buf: Buffer): RoaringBitmap32 {
+  return RoaringBitmap32.deserialize(buf, 'portable')
+}
+
+export function encodeJson(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value), 'utf8')
+}
+
+export function decodeJson<T>(buf: Buffer, what: string): T {
+  try {
+    return JSON.parse(buf.toString('utf8')) as T
+  } catch (error) {
+    throw corrupt(`${what} is not valid JSON`, error)
+  }
+}
+
+/**
+ * Checks the metadata of an index being opened.
+ * @throws LsrError `not_an_index` or `incompatible_format`, naming the directory and versions
+ */
+export function checkMeta(meta: IndexMeta | undefined, dir: string): IndexMeta {
+  if (!meta || meta.format !== FORMAT_NAME) throw new LsrError('not_an_index', `${dir} is not an lsr index (no lsr metadata)`)
+  if (meta.version > FORMAT_VERSION || meta.version < OLDEST_READABLE_FORMAT) {
+    throw new LsrError(
+      'incompatible_format',
+      `${dir} has index format version ${meta.version}; this lsr reads versions ${OLDEST_READABLE_FORMAT}..${FORMAT_VERSION}`,
+    )
+  }
+  return meta
+}
+
+function corrupt(message: string, cause?: unknown): LsrError {
+  return new LsrError('data_corruption', `index data corruption: ${message}`, { cause })
+}

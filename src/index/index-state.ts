@@ -1,0 +1,88 @@
+/**
+ * The in-memory side of an open index: term dictionary, posting lists as typed arrays, document
+ * lengths, external ids and deletion flags. Queries read only this (no LevelDB read per posting
+ * list); writes change it only after their LevelDB batch has been written.
+ * @module
+ */
+import type { CorpusStats, TermEntry } from './format.js'
+import { ensureCapacity, PostingList } from './growable.js'
+import { RoaringBitmap32 } from './roaring.js'
+
+export class IndexState {
+  /** term -> term id */
+  readonly termIds = new Map<string, number>()
+  /** term id -> term */
+  readonly terms: string[] = []
+  /** Per term id: live document frequency, max value and min document length (see format.ts). */
+  df = new Uint32Array(16)
+  maxValue = new Uint32Array(16)
+  minLength = new Uint32Array(16)
+  readonly postings: PostingList[] = []
+
+  /** Per internal doc id: length, external id, and 1 when live. */
+  docLength = new Uint32Array(16)
+  docIdOf: string[] = []
+  live = new Uint8Array(16)
+  /** external id -> internal doc id, live docs only */
+  readonly docByExternalId = new Map<string, number>()
+  deleted = new RoaringBitmap32()
+
+  stats: CorpusStats = { numDocs: 0, sumLength: 0, nextDocId: 0, nextSegment: 0 }
+  /** Bumped on every change; caches derived from statistics key on it. */
+  version = 0
+
+  /** Registers a term from the dictionary or a new one; returns its id. */
+  setTerm(term: string, entry: TermEntry): void {
+    const id = entry.id
+    if (!this.termIds.has(term)) {
+      this.termIds.set(term, id)
+      this.terms[id] = term
+      this.postings[id] = new PostingList()
+    }
+    this.df = ensureCapacity(this.df, id + 1)
+    this.maxValue = ensureCapacity(this.maxValue, id + 1)
+    this.minLength = ensureCapacity(this.minLength, id + 1)
+    this.df[id] = entry.df
+    this.maxValue[id] = entry.maxValue
+    this.minLength[id] = entry.minLength
+  }
+
+  termEntry(id: number): TermEntry {
+    return { id, df: this.df[id], maxValue: this.maxValue[id], minLength: this.minLength[id] }
+  }
+
+  /** Records documents `firstDoc ..` as live with their ids and lengths. */
+  addDocs(firstDoc: number, ids: readonly string[], lengths: readonly number[]): void {
+    const end = firstDoc + ids.length
+    this.docLength = ensureCapacity(this.docLength, end)
+    this.live = ensureCapacity(this.live, end)
+    for (let i = 0; i < ids.length; i++) {
+      const doc = firstDoc + i
+      this.docLength[doc] = lengths[i]
+      this.docIdOf[doc] = ids[i]
+      if (!this.deleted.has(doc)) {
+        this.live[doc] = 1
+        this.docByExternalId.set(ids[i], doc)
+      }
+    }
+  }
+
+  markDeleted(doc: number): void {
+    this.live[doc] = 0
+    this.deleted.add(doc)
+    const id = this.docIdOf[doc]
+    if (this.docByExternalId.get(id) === doc) this.docByExternalId.delete(id)
+  }
+
+  /** Number of doc ids ever assigned (the size of per-doc arrays). */
+  get maxDoc(): number {
+    return this.stats.nextDocId
+  }
+
+  /** Total postings held in memory, deleted documents' included. */
+  postingCount(): number {
+    let n = 0
+    for (const list of this.postings) n += list.length
+    return n
+  }
+}

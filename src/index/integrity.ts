@@ -1,0 +1,61 @@
+/**
+ * Integrity check of an index: stored documents, forward vectors, posting lists, document
+ * frequencies and corpus statistics must all agree. Used by `lsr check` and by the crash tests.
+ * @module
+ */
+import { decodeForward, PREFIX_FORWARD, PREFIX_SOURCE } from './format.js'
+import type { IndexState } from './index-state.js'
+import { scanPrefix, type IndexDb } from './load.js'
+
+/** Returns a list of problems; empty when the index is consistent. */
+export async function checkIntegrity(db: IndexDb, state: IndexState): Promise<string[]> {
+  const problems: string[] = []
+  const withSource = new Set<number>()
+  await scanPrefix(db, PREFIX_SOURCE, (key) => withSource.add(key.readUInt32BE(1)))
+
+  // Per term: live postings and value sums expected from the forward vectors.
+  const expectedCount = new Map<number, number>()
+  const expectedSum = new Map<number, number>()
+  const withForward = new Set<number>()
+  await scanPrefix(db, PREFIX_FORWARD, (key, value) => {
+    const doc = key.readUInt32BE(1)
+    withForward.add(doc)
+    const { termIds, values } = decodeForward(value)
+    termIds.forEach((termId, i) => {
+      expectedCount.set(termId, (expectedCount.get(termId) ?? 0) + 1)
+      expectedSum.set(termId, (expectedSum.get(termId) ?? 0) + values[i])
+    })
+  })
+
+  let live = 0
+  let sumLength = 0
+  for (let doc = 0; doc < state.maxDoc; doc++) {
+    const isLive = state.live[doc] === 1
+    if (isLive) {
+      live++
+      sumLength += state.docLength[doc]
+    }
+    if (isLive !== withSource.has(doc)) problems.push(`doc ${doc}: live=${isLive} but stored source present=${!isLive}`)
+    if (isLive !== withForward.has(doc)) problems.push(`doc ${doc}: live=${isLive} but forward vector present=${!isLive}`)
+  }
+  if (live !== state.stats.numDocs) problems.push(`statistics count ${state.stats.numDocs} documents, ${live} are live`)
+  if (sumLength !== state.stats.sumLength) problems.push(`statistics sum of lengths ${state.stats.sumLength}, live documents sum to ${sumLength}`)
+
+  state.postings.forEach((list, termId) => {
+    let count = 0
+    let sum = 0
+    for (let p = 0; p < list.length; p++) {
+      if (p > 0 && list.docs[p] <= list.docs[p - 1]) problems.push(`term ${termId}: postings not in ascending doc order`)
+      if (state.live[list.docs[p]] === 1) {
+        count++
+        sum += list.values[p]
+      }
+    }
+    const term = state.terms[termId]
+    if (count !== state.df[termId]) problems.push(`term "${term}": df ${state.df[termId]} but ${count} live postings`)
+    if (count !== (expectedCount.get(termId) ?? 0) || sum !== (expectedSum.get(termId) ?? 0)) {
+      problems.push(`term "${term}": postings disagree with the documents' forward vectors`)
+    }
+  })
+  return problems
+}

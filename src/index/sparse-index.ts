@@ -1,0 +1,311 @@
+/**
+ * `SparseIndex`: the public handle of one index directory. Opens or creates the LevelDB database,
+ * loads it into memory (load.ts), applies writes as atomic batches (write-plan.ts) one at a time,
+ * and answers queries from memory (src/search).
+ * @module
+ */
+import { mkdir, readdir, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Level } from 'level'
+import type { Encoder, EncoderConfig, QueryTerm, SourceDocument } from '../encode/encoder.js'
+import { createEncoder } from '../encode/registry.js'
+import type { Bm25Config } from '../encode/bm25.js'
+import { LsrError } from '../errors.js'
+import { Bm25Scorer } from '../search/scorer.js'
+import { exhaustiveTopK } from '../search/algorithms/exhaustive.js'
+import { maxScoreTopK, type QueryCounters } from '../search/algorithms/maxscore.js'
+import {
+  checkMeta, decodeForward, decodeJson, encodeJson, forwardKey, FORMAT_NAME, FORMAT_VERSION, KEY_META, KEY_STATS,
+  sourceKey, type IndexMeta,
+} from './format.js'
+import type { IndexState } from './index-state.js'
+import { loadState, type IndexDb } from './load.js'
+import { planWrite, type DocToAdd, type DocToDelete } from './write-plan.js'
+import { checkIntegrity } from './integrity.js'
+
+/** Top-k algorithms; all return identical results. */
+export type SearchAlgorithm = 'maxscore' | 'exhaustive'
+
+/** Options of {@link SparseIndex.search}. */
+export interface SearchOptions {
+  /** Number of hits. @default 10 */
+  k?: number
+  /** @default 'maxscore' */
+  algorithm?: SearchAlgorithm
+  /** Receives work counters (postings scored), for benchmarks. */
+  counters?: QueryCounters
+}
+
+/** One ranked hit; ties are ordered by insertion order (internal doc id ascending). */
+export interface Hit {
+  /** External document id. */
+  id: string
+  score: number
+  /** Internal doc id (stable until the document is replaced or deleted). */
+  docId: number
+}
+
+/** A hit with the document's stored source. */
+export interface HitWithSource extends Hit {
+  source: Record<string, unknown>
+}
+
+/** What one {@link SparseIndex.add} call did. */
+export interface AddResult {
+  added: number
+  replaced: number
+  /** Documents whose stored source was identical: left as they were (this makes re-runs cheap). */
+  unchanged: number
+}
+
+/** Summary counts of an index. */
+export interface IndexStats {
+  documents: number
+  deletedDocuments: number
+  terms: number
+  postings: number
+  sizeOnDiskBytes: number
+}
+
+/** Options of {@link SparseIndex.open}. */
+export interface OpenOptions {
+  /** Create the index if the directory holds none. @default false */
+  create?: boolean
+  /**
+   * Encoder for a new index. For an existing index, when given, it must equal the stored one
+   * (an index never mixes term spaces); when omitted, the stored encoder is used.
+   */
+  encoder?: EncoderConfig
+}
+
+const ALGORITHMS = { maxscore: maxScoreTopK, exhaustive: exhaustiveTopK }
+
+export class SparseIndex {
+  readonly #db: IndexDb
+  readonly #state: IndexState
+  readonly #scorer: Bm25Scorer
+  #writes: Promise<unknown> = Promise.resolve()
+  #closed = false
+
+  private constructor(
+    readonly dir: string,
+    readonly meta: IndexMeta,
+    readonly encoder: Encoder,
+    db: IndexDb,
+    state: IndexState,
+  ) {
+    this.#db = db
+    this.#state = state
+    this.#scorer = new Bm25Scorer(encoder.config as unknown as Bm25Config)
+  }
+
+  /**
+   * Opens (or with `create`, creates) the index in `dir`.
+   * @throws LsrError `not_an_index`, `incompatible_format`, `index_locked`, `encoder_mismatch`, `not_found`
+   * @example const index = await SparseIndex.open('index-data/scifact', { create: true, encoder: { name: 'bm25' } })
+   */
+  static async open(dir: string, options: OpenOptions = {}): Promise<SparseIndex> {
+    const exists = await isLevelDb(dir)
+    if (!exists) {
+      if (!options.create) throw new LsrError('not_found', `no index at ${dir}`)
+      if (await hasEntries(dir)) throw new LsrError('not_an_index', `${dir} is not an lsr index (and is not empty)`)
+      await mkdir(dir, { recursive: true })
+    }
+    const db: IndexDb = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
+    try {
+      await db.open()
+    } catch (error) {
+      throw openError(error, dir)
+    }
+    try {
+      let meta: IndexMeta
+      const stored = await db.get(KEY_META)
+      if (stored === undefined && !exists) {
+        const encoder = await createEncoder(options.encoder ?? { name: 'bm25' })
+        meta = { format: FORMAT_NAME, version: FORMAT_VERSION, encoder: encoder.config, createdAt: new Date().toISOString() }
+        await db.batch([
+          { type: 'put', key: KEY_META, value: encodeJson(meta) },
+          { type: 'put', key: KEY_STATS, value: encodeJson({ numDocs: 0, sumLength: 0, nextDocId: 0, nextSegment: 0 }) },
+        ])
+      } else {
+        meta = checkMeta(stored && decodeJson<IndexMeta>(stored, 'index metadata'), dir)
+      }
+      const encoder = await createEncoder(meta.encoder)
+      if (options.encoder) {
+        const wanted = (await createEncoder(options.encoder)).config
+        if (JSON.stringify(wanted) !== JSON.stringify(encoder.config)) {
+          throw new LsrError(
+            'encoder_mismatch',
+            `${dir} was built with encoder ${JSON.stringify(encoder.config)}; refusing to mix it with ${JSON.stringify(wanted)}`,
+          )
+        }
+      }
+      return new SparseIndex(dir, meta, encoder, db, await loadState(db))
+    } catch (error) {
+      await db.close()
+      throw error
+    }
+  }
+
+  /**
+   * Adds documents in one atomic batch. A document whose id is already indexed replaces it (and is
+   * left untouched when its source is identical); within the batch, the last of a repeated id wins.
+   */
+  add(docs: readonly SourceDocument[]): Promise<AddResult> {
+    return this.#serialized(async () => {
+      const latest = new Map<string, SourceDocument>()
+      for (const doc of docs) latest.set(doc.id, doc)
+      const candidates = [...latest.values()]
+      const existing = candidates.map((doc) => this.#state.docByExternalId.get(doc.id))
+      const stored = await this.#db.getMany(existing.filter((d) => d !== undefined).map((d) => sourceKey(d)))
+      const toEncode: SourceDocument[] = []
+      const replacedDocIds: number[] = []
+      let unchanged = 0
+      let at = 0
+      candidates.forEach((doc, i) => {
+        const old = existing[i]
+        if (old !== undefined) {
+          if (stored[at++]?.equals(encodeJson(doc.source))) {
+            unchanged++
+            return
+          }
+          replacedDocIds.push(old)
+        }
+        toEncode.push(doc)
+      })
+      const vectors = await this.encoder.encodeDocuments(toEncode)
+      const adds: DocToAdd[] = toEncode.map((doc, i) => ({ doc, vector: vectors[i] }))
+      await this.#write(adds, await this.#forwardVectors(replacedDocIds))
+      return { added: toEncode.length - replacedDocIds.length, replaced: replacedDocIds.length, unchanged }
+    })
+  }
+
+  /** Deletes documents by external id in one atomic batch; returns how many existed. */
+  delete(ids: readonly string[]): Promise<number> {
+    return this.#serialized(async () => {
+      const docIds = [...new Set(ids)].map((id) => this.#state.docByExternalId.get(id)).filter((d) => d !== undefined)
+      if (docIds.length > 0) await this.#write([], await this.#forwardVectors(docIds))
+      return docIds.length
+    })
+  }
+
+  /** The stored source of a document, or undefined. */
+  async get(id: string): Promise<Record<string, unknown> | undefined> {
+    this.#assertOpen()
+    const docId = this.#state.docByExternalId.get(id)
+    if (docId === undefined) return undefined
+    const value = await this.#db.get(sourceKey(docId))
+    return value && decodeJson(value, `source of ${id}`)
+  }
+
+  /**
+   * Top-k by dot product of the query's weighted terms with the document vectors; synchronous,
+   * from memory. A string is encoded by the index's query encoder (no model runs).
+   */
+  searchIds(query: string | readonly QueryTerm[], options: SearchOptions = {}): Hit[] {
+    this.#assertOpen()
+    const k = options.k ?? 10
+    const terms = typeof query === 'string' ? this.encoder.encodeQuery(query) : query
+    const termIds: number[] = []
+    const weights: number[] = []
+    for (const { term, weight } of terms) {
+      const id = this.#state.termIds.get(term)
+      if (id === undefined || this.#state.df[id] === 0 || !(weight > 0)) continue
+      termIds.push(id)
+      weights.push(weight)
+    }
+    if (termIds.length === 0 || k <= 0) return []
+    const scored = this.#scorer.prepare(this.#state, termIds, weights)
+    const algorithm = ALGORITHMS[options.algorithm ?? 'maxscore']
+    if (!algorithm) throw new LsrError('invalid_argument', `unknown algorithm "${options.algorithm}" (known: ${Object.keys(ALGORITHMS).join(', ')})`)
+    return algorithm(scored, k, this.#state.live, options.counters).map(({ doc, score }) => ({
+      id: this.#state.docIdOf[doc],
+      score,
+      docId: doc,
+    }))
+  }
+
+  /** Like {@link searchIds}, with each hit's stored source (one LevelDB read for all hits). */
+  async search(query: string | readonly QueryTerm[], options: SearchOptions = {}): Promise<HitWithSource[]> {
+    const hits = this.searchIds(query, options)
+    const sources = await this.#db.getMany(hits.map((hit) => sourceKey(hit.docId)))
+    return hits.map((hit, i) => ({ ...hit, source: decodeJson(sources[i]!, `source of ${hit.id}`) }))
+  }
+
+  /** Document, term, posting and size counts. */
+  async stats(): Promise<IndexStats> {
+    this.#assertOpen()
+    const state = this.#state
+    return {
+      documents: state.stats.numDocs,
+      deletedDocuments: state.deleted.size,
+      terms: state.terms.length,
+      postings: state.postingCount(),
+      sizeOnDiskBytes: await directorySize(this.dir),
+    }
+  }
+
+  /** Verifies every invariant between stored documents, postings and statistics; returns problems found. */
+  async check(): Promise<string[]> {
+    this.#assertOpen()
+    return this.#serialized(() => checkIntegrity(this.#db, this.#state))
+  }
+
+  /** Waits for pending writes and closes the database. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await this.#writes.catch(() => undefined)
+    await this.#db.close()
+  }
+
+  async #forwardVectors(docIds: number[]): Promise<DocToDelete[]> {
+    const values = await this.#db.getMany(docIds.map(forwardKey))
+    return docIds.map((docId, i) => {
+      const value = values[i]
+      if (!value) throw new LsrError('data_corruption', `index data corruption: forward vector of doc ${docId} is missing`)
+      return { docId, termIds: decodeForward(value).termIds }
+    })
+  }
+
+  async #write(adds: DocToAdd[], deletes: DocToDelete[]): Promise<void> {
+    if (adds.length === 0 && deletes.length === 0) return
+    const plan = planWrite(this.#state, adds, deletes)
+    await this.#db.batch(plan.ops)
+    plan.apply()
+  }
+
+  /** Runs write operations one after another; a failed one does not block the next. */
+  #serialized<T>(operation: () => Promise<T>): Promise<T> {
+    this.#assertOpen()
+    const result = this.#writes.then(operation, operation)
+    this.#writes = result.catch(() => undefined)
+    return result
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new LsrError('closed', `index ${this.dir} is closed`)
+  }
+}
+
+async function isLevelDb(dir: string): Promise<boolean> {
+  return stat(join(dir, 'CURRENT')).then(() => true, () => false)
+}
+
+async function hasEntries(dir: string): Promise<boolean> {
+  return readdir(dir).then((entries) => entries.length > 0, () => false)
+}
+
+async function directorySize(dir: string): Promise<number> {
+  let total = 0
+  for (const name of await readdir(dir)) total += (await stat(join(dir, name))).size
+  return total
+}
+
+function openError(error: unknown, dir: string): LsrError {
+  const cause = (error as { cause?: { code?: string } }).cause
+  if (cause?.code === 'LEVEL_LOCKED') {
+    return new LsrError('index_locked', `index is locked: ${dir} is open in another process`, { cause: error })
+  }
+  return new LsrError('not_an_index', `cannot open ${dir} as an index: ${(error as Error).message}`, { cause: error })
+}

@@ -1,0 +1,117 @@
+/**
+ * Turns one add/delete request into a single LevelDB batch plus the matching in-memory change.
+ * The batch is written first; `apply` runs only after it succeeded, so a failed write leaves both
+ * the disk and the memory as they were (see the write protocol in format.ts).
+ * @module
+ */
+import type { EncodedDocument, SourceDocument } from '../encode/encoder.js'
+import {
+  encodeDeleted, encodeForward, encodeJson, encodePostings, encodeTermEntry, forwardKey, KEY_DELETED,
+  KEY_STATS, postingsKey, segmentKey, sourceKey, termKey, type CorpusStats, type SegmentDocs, type TermEntry,
+} from './format.js'
+import type { IndexState } from './index-state.js'
+
+/** One operation of a LevelDB batch. */
+export type BatchOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer }
+
+/** A document to add, with its integer-valued sparse vector. */
+export interface DocToAdd {
+  doc: SourceDocument
+  vector: EncodedDocument
+}
+
+/** A document to delete, with its stored forward vector (needed to decrement document frequencies). */
+export interface DocToDelete {
+  docId: number
+  termIds: Uint32Array
+}
+
+/** The batch and the in-memory change to make once it is written. */
+export interface WritePlan {
+  ops: BatchOp[]
+  apply(): void
+}
+
+interface TermUpdate {
+  id: number
+  entry: TermEntry
+  docs: number[]
+  values: number[]
+}
+
+/** Plans adding `adds` (with fresh doc ids) and deleting `deletes`, as one atomic write. */
+export function planWrite(state: IndexState, adds: readonly DocToAdd[], deletes: readonly DocToDelete[]): WritePlan {
+  const ops: BatchOp[] = []
+  const stats: CorpusStats = { ...state.stats }
+  const updates = new Map<string, TermUpdate>()
+  let nextTermId = state.terms.length
+
+  const update = (term: string): TermUpdate => {
+    let found = updates.get(term)
+    if (!found) {
+      const id = state.termIds.get(term)
+      const entry = id === undefined
+        ? { id: nextTermId++, df: 0, maxValue: 0, minLength: 0xffffffff }
+        : state.termEntry(id)
+      found = { id: entry.id, entry, docs: [], values: [] }
+      updates.set(term, found)
+    }
+    return found
+  }
+
+  const deleted = state.deleted.clone()
+  for (const { docId, termIds } of deletes) {
+    for (const termId of termIds) update(state.terms[termId]).entry.df--
+    stats.numDocs--
+    stats.sumLength -= state.docLength[docId]
+    deleted.add(docId)
+    ops.push({ type: 'del', key: sourceKey(docId) }, { type: 'del', key: forwardKey(docId) })
+  }
+
+  const segment: SegmentDocs = { firstDoc: stats.nextDocId, ids: [], lengths: [] }
+  for (const { doc, vector } of adds) {
+    const docId = stats.nextDocId++
+    const termIds: number[] = []
+    for (let i = 0; i < vector.terms.length; i++) {
+      const value = vector.values[i]
+      const term = update(vector.terms[i])
+      term.entry.df++
+      if (value > term.entry.maxValue) term.entry.maxValue = value
+      if (vector.length < term.entry.minLength) term.entry.minLength = vector.length
+      term.docs.push(docId)
+      term.values.push(value)
+      termIds.push(term.id)
+    }
+    segment.ids.push(doc.id)
+    segment.lengths.push(vector.length)
+    stats.numDocs++
+    stats.sumLength += vector.length
+    ops.push({ type: 'put', key: sourceKey(docId), value: encodeJson(doc.source) })
+    ops.push({ type: 'put', key: forwardKey(docId), value: encodeForward(termIds, vector.values) })
+  }
+
+  const seg = adds.length > 0 ? stats.nextSegment++ : -1
+  for (const [term, { id, entry, docs, values }] of updates) {
+    ops.push({ type: 'put', key: termKey(term), value: encodeTermEntry(entry) })
+    if (docs.length > 0) {
+      ops.push({ type: 'put', key: postingsKey(id, seg), value: encodePostings(Uint32Array.from(docs), Uint32Array.from(values)) })
+    }
+  }
+  if (adds.length > 0) ops.push({ type: 'put', key: segmentKey(seg), value: encodeJson(segment) })
+  if (deletes.length > 0) ops.push({ type: 'put', key: KEY_DELETED, value: encodeDeleted(deleted) })
+  ops.push({ type: 'put', key: KEY_STATS, value: encodeJson(stats) })
+
+  return {
+    ops,
+    apply() {
+      for (const { docId } of deletes) state.markDeleted(docId)
+      for (const [term, { entry, docs, values }] of updates) {
+        state.setTerm(term, entry)
+        if (docs.length > 0) state.postings[entry.id].append(docs, values)
+      }
+      state.stats = stats
+      state.addDocs(segment.firstDoc, segment.ids, segment.lengths)
+      state.version++
+    },
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Exhaustive term-at-a-time scoring: every posting of every query term is scored into a dense
+ * accumulator. The reference the pruned algorithms must equal exactly; also the fastest choice
+ * when nearly every posting would be scored anyway.
+ * @module
+ */
+import type { ScoredQuery } from '../scorer.js'
+import { TopK, type ScoredDoc } from '../top-k.js'
+import type { QueryCounters } from './maxscore.js'
+
+/**
+ * @param query - resolved query terms
+ * @param k - number of hits wanted
+ * @param live - per doc id, 1 when the document may be returned
+ * @param counters - optional; receives the number of postings scored
+ */
+export function exhaustiveTopK(query: ScoredQuery, k: number, live: Uint8Array, counters?: QueryCounters): ScoredDoc[] {
+  const scores = new Float64Array(live.length)
+  const touched: number[] = []
+  let scored = 0
+  query.postings.forEach(({ docs, values, length }, i) => {
+    for (let p = 0; p < length; p++) {
+      const doc = docs[p]
+      if (scores[doc] === 0) touched.push(doc)
+      scores[doc] += query.contribution(i, values[p], doc)
+    }
+    scored += length
+  })
+  const top = new TopK(k)
+  for (const doc of touched) if (live[doc] === 1) top.push(doc, scores[doc])
+  if (counters) counters.postingsScored += scored
+  return top.sorted()
+}

@@ -1,0 +1,108 @@
+/**
+ * MaxScore (Turtle & Flood, 1995), document-at-a-time, exact.
+ *
+ * Terms are sorted by upper bound; the lowest-bound terms whose bounds sum below the current k-th
+ * score are "non-essential": a document matching only them cannot enter the top k, so candidates
+ * come from the essential terms only, and non-essential terms are probed (galloping search) only
+ * while the candidate can still beat the threshold.
+ *
+ * Exactness: every document that is fully scored gets the same floating-point sum as
+ * {@link exhaustiveTopK} (contributions summed in query order), and a document is dropped only when
+ * its bound is below the threshold by more than a rounding margin, so the results are identical.
+ * @module
+ */
+import type { ScoredQuery } from '../scorer.js'
+import { TopK, type ScoredDoc } from '../top-k.js'
+
+/** Work counters a caller may pass in to measure pruning. */
+export interface QueryCounters {
+  postingsScored: number
+}
+
+/** Relative margin for float rounding in bound sums; pruning only happens below threshold*(1-margin). */
+const ROUNDING_MARGIN = 1e-9
+
+/** First index >= from with docs[index] >= target, or length. */
+function gallop(docs: Uint32Array, from: number, length: number, target: number): number {
+  if (from >= length || docs[from] >= target) return from
+  let step = 1
+  let low = from
+  let high = from + 1
+  while (high < length && docs[high] < target) {
+    low = high
+    step *= 2
+    high = from + step
+  }
+  if (high > length) high = length
+  while (low + 1 < high) {
+    const mid = (low + high) >>> 1
+    if (docs[mid] < target) low = mid
+    else high = mid
+  }
+  return high
+}
+
+export function maxScoreTopK(query: ScoredQuery, k: number, live: Uint8Array, counters?: QueryCounters): ScoredDoc[] {
+  const n = query.postings.length
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => query.upperBounds[a] - query.upperBounds[b])
+  const lists = order.map((i) => query.postings[i])
+  const cumulativeBound = new Float64Array(n)
+  for (let j = 0, sum = 0; j < n; j++) cumulativeBound[j] = sum += query.upperBounds[order[j]]
+  const positions = new Int32Array(n)
+  const contributions = new Float64Array(n)
+  const top = new TopK(k)
+  let firstEssential = 0
+  let scored = 0
+  let cutoff = -Infinity
+
+  while (firstEssential < n) {
+    let doc = 0xffffffff
+    for (let j = firstEssential; j < n; j++) {
+      const list = lists[j]
+      if (positions[j] < list.length && list.docs[positions[j]] < doc) doc = list.docs[positions[j]]
+    }
+    if (doc === 0xffffffff) break
+
+    let partial = 0
+    for (let j = firstEssential; j < n; j++) {
+      const list = lists[j]
+      const p = positions[j]
+      if (p < list.length && list.docs[p] === doc) {
+        const c = query.contribution(order[j], list.values[p], doc)
+        contributions[order[j]] = c
+        partial += c
+        positions[j] = p + 1
+        scored++
+      }
+    }
+    let pruned = live[doc] !== 1
+    for (let j = firstEssential - 1; j >= 0 && !pruned; j--) {
+      if (partial + cumulativeBound[j] < cutoff) {
+        pruned = true
+        break
+      }
+      const list = lists[j]
+      const p = gallop(list.docs, positions[j], list.length, doc)
+      positions[j] = p
+      if (p < list.length && list.docs[p] === doc) {
+        const c = query.contribution(order[j], list.values[p], doc)
+        contributions[order[j]] = c
+        partial += c
+        scored++
+      }
+    }
+    if (!pruned) {
+      let score = 0
+      for (let i = 0; i < n; i++) score += contributions[i]
+      top.push(doc, score)
+      if (top.full) {
+        const threshold = top.threshold
+        cutoff = threshold - Math.abs(threshold) * ROUNDING_MARGIN
+        while (firstEssential < n && cumulativeBound[firstEssential] < cutoff) firstEssential++
+      }
+    }
+    contributions.fill(0)
+  }
+  if (counters) counters.postingsScored += scored
+  return top.sorted()
+}

@@ -1,0 +1,89 @@
+/**
+ * Scorers turn a query's terms and the index's statistics into per-posting contributions and
+ * per-term upper bounds. Algorithms (maxscore.ts, exhaustive.ts) see only {@link ScoredQuery}.
+ * @module
+ */
+import type { Bm25Config } from '../encode/bm25.js'
+import type { PostingList } from '../index/growable.js'
+import type { IndexState } from '../index/index-state.js'
+
+/** A query resolved against an index: one entry per distinct matched term, in query order. */
+export interface ScoredQuery {
+  /** Posting lists, in the canonical (query) order used to sum a document's score. */
+  readonly postings: readonly PostingList[]
+  /** Upper bound of each term's contribution to any document. */
+  readonly upperBounds: Float64Array
+  /** Contribution of term `i` with posting value `value` to document `doc`. */
+  contribution(i: number, value: number, doc: number): number
+}
+
+/** Lucene's BM25 idf: ln(1 + (N - df + 0.5) / (df + 0.5)). */
+export function bm25Idf(numDocs: number, df: number): number {
+  return Math.log(1 + (numDocs - df + 0.5) / (df + 0.5))
+}
+
+/** Per-document BM25 length norms k1 * (1 - b + b * dl / avgdl), recomputed when the index changes. */
+class Bm25Norms {
+  private version = -1
+  private norms = new Float64Array(0)
+
+  get(state: IndexState, k1: number, b: number): Float64Array {
+    if (state.version !== this.version || this.norms.length !== state.maxDoc) {
+      const avgdl = state.stats.numDocs > 0 ? state.stats.sumLength / state.stats.numDocs : 0
+      const norms = new Float64Array(state.maxDoc)
+      for (let doc = 0; doc < norms.length; doc++) norms[doc] = bm25Norm(k1, b, state.docLength[doc], avgdl)
+      this.norms = norms
+      this.version = state.version
+    }
+    return this.norms
+  }
+}
+
+function bm25Norm(k1: number, b: number, length: number, avgdl: number): number {
+  return avgdl > 0 ? k1 * (1 - b + (b * length) / avgdl) : k1
+}
+
+/**
+ * BM25 as Lucene's BM25Similarity (Lucene >= 8, without the constant (k1 + 1) factor):
+ * weight * idf * tf / (tf + k1 * (1 - b + b * dl / avgdl)), with exact (not byte-quantized) lengths.
+ */
+class Bm25Query implements ScoredQuery {
+  readonly upperBounds: Float64Array
+  private readonly weights: Float64Array
+
+  constructor(
+    readonly postings: readonly PostingList[],
+    termIds: readonly number[],
+    queryWeights: readonly number[],
+    state: IndexState,
+    config: Bm25Config,
+    private readonly norms: Float64Array,
+  ) {
+    const { numDocs, sumLength } = state.stats
+    const avgdl = numDocs > 0 ? sumLength / numDocs : 0
+    this.weights = new Float64Array(termIds.length)
+    this.upperBounds = new Float64Array(termIds.length)
+    termIds.forEach((id, i) => {
+      this.weights[i] = queryWeights[i] * bm25Idf(numDocs, state.df[id])
+      const maxTf = state.maxValue[id]
+      this.upperBounds[i] = this.weights[i] * (maxTf / (maxTf + bm25Norm(config.k1, config.b, state.minLength[id], avgdl)))
+    })
+  }
+
+  contribution(i: number, tf: number, doc: number): number {
+    return this.weights[i] * (tf / (tf + this.norms[doc]))
+  }
+}
+
+/** Builds the scored queries of one index; holds the caches that depend on its statistics. */
+export class Bm25Scorer {
+  private readonly norms = new Bm25Norms()
+
+  constructor(private readonly config: Bm25Config) {}
+
+  /** Scores the given distinct term ids with their query weights (terms with df 0 must be left out). */
+  prepare(state: IndexState, termIds: readonly number[], queryWeights: readonly number[]): ScoredQuery {
+    const norms = this.norms.get(state, this.config.k1, this.config.b)
+    return new Bm25Query(termIds.map((id) => state.postings[id]), termIds, queryWeights, state, this.config, norms)
+  }
+}
