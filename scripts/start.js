@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// `npm start`: the main job on the embedded default. Builds the sample index under index-data/
+// if it is missing, runs the sample queries and prints the top hits and nDCG@10.
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { SparseIndex, evaluateRun, ingestCorpus, readQrels, readQueries } from '../dist/index.js'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const sample = `${root}sample`
+const dir = `${root}index-data/sample`
+
+const fresh = !existsSync(dir)
+const index = await SparseIndex.open(dir, { create: true })
+if (fresh) {
+  const result = await ingestCorpus(index, sample)
+  console.log(`built ${dir}: ${result.added} documents in ${result.seconds.toFixed(2)} s`)
+} else {
+  console.log(`using ${dir} (${(await index.stats()).documents} documents)`)
+}
+
+const qrels = await readQrels(`${sample}/qrels/test.tsv`)
+const run = new Map()
+for (const query of await readQueries(`${sample}/queries.jsonl`)) {
+  const hits = await index.search(query.text, { k: 10 })
+  run.set(query.id, hits.map((hit) => ({ docId: hit.id, score: hit.score })))
+  console.log(`\n${query.id}: ${query.text}`)
+  for (const hit of hits.slice(0, 3)) console.log(`  ${hit.score.toFixed(4)}  ${hit.id}  ${hit.source.title}`)
+}
+const { mean, queries } = evaluateRun(run, qrels)
+console.log(`\nnDCG@10 ${mean.ndcg_cut_10.toFixed(4)}  Recall@10 ${mean.recall_10.toFixed(4)}  over ${queries} judged queries`)
+await index.close()

@@ -1,0 +1,28 @@
+/**
+ * lsr: a learned-sparse retrieval engine. The public library API; the CLI and the server are thin
+ * layers over it.
+ *
+ * @example
+ * import { SparseIndex, ingestCorpus } from 'lsr'
+ * const index = await SparseIndex.open('index-data/scifact', { create: true })
+ * await ingestCorpus(index, 'datasets/scifact')
+ * console.log(await index.search('statins and heart disease', { k: 5 }))
+ * await index.close()
+ * @module
+ */
+export { SparseIndex } from './index/sparse-index.js'
+export type { AddResult, Hit, HitWithSource, IndexStats, OpenOptions, SearchAlgorithm, SearchOptions } from './index/sparse-index.js'
+export { ingestCorpus } from './index/ingest.js'
+export type { IngestOptions, IngestProgress, IngestResult } from './index/ingest.js'
+export type { Encoder, EncoderConfig, EncodedDocument, QueryTerm, ScoringModel, SourceDocument } from './encode/encoder.js'
+export { BM25_DEFAULTS, bm25Config, createBm25Encoder, type Bm25Config } from './encode/bm25.js'
+export { analyzeEnglish, ENGLISH_STOP_WORDS } from './encode/english-analyzer.js'
+export { createEncoder, ENCODER_NAMES } from './encode/registry.js'
+export { readQrels, readQueries, resolveCorpusFile, type BeirQuery, type Qrels } from './corpus/beir.js'
+export { BEIR_FIELDS, type DocumentFields } from './corpus/documents.js'
+export { DEFAULT_CUTOFFS, evaluateQuery, evaluateRun, trecOrder } from './eval/metrics.js'
+export type { Evaluation, MetricValues, Run, RunHit } from './eval/metrics.js'
+export { formatRunLines, readRunFile } from './eval/run-file.js'
+export { InvalidInputError, LsrError, type LsrErrorCode } from './errors.js'
+export { FORMAT_VERSION, OLDEST_READABLE_FORMAT } from './index/format.js'
+export type { QueryCounters } from './search/algorithms/maxscore.js'

@@ -1,0 +1,85 @@
+import { execFile, spawn } from 'node:child_process'
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { describe, expect, it } from 'vitest'
+import { SparseIndex } from '../../src/index/sparse-index.js'
+import { ROOT, tempDir } from '../helpers.js'
+
+const LSR = join(ROOT, 'bin/lsr.js')
+const SAMPLE = join(ROOT, 'sample')
+
+async function lsr(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return promisify(execFile)(process.execPath, [LSR, ...args]).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error) => ({ code: error.code as number, stdout: error.stdout as string, stderr: error.stderr as string }),
+  )
+}
+
+describe('lsr CLI', () => {
+  it('indexes the sample corpus, searches it and writes a TREC run', async () => {
+    const dir = join(await tempDir(), 'idx')
+    const indexed = await lsr('index', SAMPLE, '--index', dir)
+    expect(indexed.code).toBe(0)
+    expect(indexed.stdout).toMatch(/^indexed \d+ docs \(\d+ added, 0 replaced, 0 unchanged, 0 skipped\)/)
+
+    const search = await lsr('search', 'posting lists compressed with roaring bitmaps', '--index', dir, '-k', '3', '--json')
+    const hits = JSON.parse(search.stdout)
+    expect(hits).toHaveLength(3)
+    expect(hits[0]._source.title).toMatch(/roaring/i)
+
+    const run = join(dir, '..', 'run.trec')
+    const batch = await lsr('search', '--index', dir, '--queries', join(SAMPLE, 'queries.jsonl'), '--qids-from', join(SAMPLE, 'qrels/test.tsv'), '-k', '5', '--run', run)
+    expect(batch.code).toBe(0)
+    const lines = (await readFile(run, 'utf8')).trim().split('\n')
+    expect(lines[0]).toMatch(/^\S+ Q0 \S+ 1 [\d.e+-]+ lsr$/)
+  })
+
+  it('exits non-zero with one line on stderr for errors', async () => {
+    const missing = await lsr('search', 'x', '--index', join(await tempDir(), 'none'))
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toMatch(/^lsr: no index at .*\n$/)
+    const usage = await lsr('search', '--index', 'x')
+    expect(usage.code).toBe(2)
+    expect(usage.stderr).toBe('lsr: give either a query or --queries <file>\n')
+    const badK = await lsr('search', 'x', '--index', 'x', '-k', 'zero')
+    expect(badK.code).not.toBe(0)
+    expect(badK.stderr).toMatch(/-k must be a positive integer/)
+  })
+
+  it('survives SIGKILL mid-ingest: each document fully present or absent; a re-run completes it', async () => {
+    const work = await tempDir()
+    const corpus = join(work, 'corpus.jsonl')
+    const total = 30000
+    const lines = Array.from({ length: total }, (_, i) => JSON.stringify({ _id: `d${i}`, text: `document ${i} about topic ${i % 97} and subject ${i % 89}` }))
+    await writeFile(corpus, lines.join('\n'))
+    const dir = join(work, 'idx')
+    const child = spawn(process.execPath, [LSR, 'index', corpus, '--index', dir, '--batch-size', '500'])
+    const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)))
+    // Kill once a few batches are in LevelDB's log, well before the end.
+    for (;;) {
+      const logs = (await readdir(dir).catch(() => [])).filter((f) => f.endsWith('.log'))
+      const sizes = await Promise.all(logs.map((f) => stat(join(dir, f)).then((s) => s.size, () => 0)))
+      if (sizes.some((s) => s > 400_000)) break
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    child.kill('SIGKILL')
+    expect(await exited).toBe('SIGKILL')
+
+    const index = await SparseIndex.open(dir)
+    const { documents } = await index.stats()
+    expect(documents).toBeGreaterThan(0)
+    expect(documents).toBeLessThan(total)
+    expect(documents % 500).toBe(0)
+    expect(await index.check()).toEqual([])
+    expect(index.searchIds('topic 5').length).toBeGreaterThan(0)
+    await index.close()
+
+    const rerun = await lsr('index', corpus, '--index', dir, '--batch-size', '500')
+    expect(rerun.stdout).toContain(`${documents} unchanged`)
+    const done = await SparseIndex.open(dir)
+    expect((await done.stats()).documents).toBe(total)
+    expect(await done.check()).toEqual([])
+    await done.close()
+  })
+})

@@ -1,0 +1,71 @@
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
+import { describe, expect, it } from 'vitest'
+import { ingestCorpus } from '../../src/index/ingest.js'
+import { SparseIndex } from '../../src/index/sparse-index.js'
+import { tempDir } from '../helpers.js'
+
+const line = (id: string, text: string) => JSON.stringify({ _id: id, title: `T ${id}`, text })
+
+async function corpusFile(lines: string[], name = 'corpus.jsonl'): Promise<string> {
+  const file = join(await tempDir(), name)
+  await writeFile(file, name.endsWith('.gz') ? gzipSync(lines.join('\n')) : lines.join('\n'))
+  return file
+}
+
+describe('ingestCorpus', () => {
+  it('reads a BEIR folder, plain or gzipped, in batches', async () => {
+    const lines = Array.from({ length: 25 }, (_, i) => line(`d${i}`, `document number ${i}`))
+    for (const name of ['corpus.jsonl', 'corpus.jsonl.gz']) {
+      const file = await corpusFile(lines, name)
+      const index = await SparseIndex.open(await tempDir(), { create: true })
+      const progress: number[] = []
+      const result = await ingestCorpus(index, join(file, '..'), { batchSize: 10, onProgress: (p) => progress.push(p.docs) })
+      expect(result).toMatchObject({ read: 25, added: 25, skipped: 0 })
+      expect(progress).toEqual([10, 20, 25])
+      expect(await index.get('d7')).toEqual({ _id: 'd7', title: 'T d7', text: 'document number 7' })
+      await index.close()
+    }
+  })
+
+  it('stops at a malformed line with file:line, keeping every document before it', async () => {
+    const file = await corpusFile([line('a', 'one'), line('b', 'two'), line('c', 'three'), '{"_id": "d", "text": ', line('e', 'five')])
+    const index = await SparseIndex.open(await tempDir(), { create: true })
+    await expect(ingestCorpus(index, file, { batchSize: 2 })).rejects.toMatchObject({
+      code: 'invalid_input',
+      line: 4,
+      message: expect.stringMatching(new RegExp(`^${file}:4: invalid JSON`)),
+    })
+    expect((await index.stats()).documents).toBe(3)
+    expect(await index.get('c')).toBeDefined()
+    expect(await index.get('e')).toBeUndefined()
+    expect(await index.check()).toEqual([])
+    await index.close()
+  })
+
+  it('names the line and field of a record without an id or with a non-string text', async () => {
+    const index = await SparseIndex.open(await tempDir(), { create: true })
+    const noId = await corpusFile([line('a', 'one'), JSON.stringify({ text: 'x' })])
+    await expect(ingestCorpus(index, noId)).rejects.toThrow(`${noId}:2: missing id field "_id"`)
+    const badText = await corpusFile([JSON.stringify({ _id: 'z', text: 42 })])
+    await expect(ingestCorpus(index, badText)).rejects.toThrow(`${badText}:1: text field "text" must be a string, got number`)
+    expect((await index.stats()).documents).toBe(1)
+    await index.close()
+  })
+
+  it('skips and counts bad lines with skipInvalid', async () => {
+    const file = await corpusFile([line('a', 'one'), 'not json', JSON.stringify({ text: 'no id' }), line('b', 'two')])
+    const index = await SparseIndex.open(await tempDir(), { create: true })
+    expect(await ingestCorpus(index, file, { skipInvalid: true })).toMatchObject({ read: 2, added: 2, skipped: 2 })
+    await index.close()
+  })
+
+  it('uses custom field names', async () => {
+    const file = await corpusFile([JSON.stringify({ id: 7, body: 'custom fields work' })])
+    const index = await SparseIndex.open(await tempDir(), { create: true })
+    await ingestCorpus(index, file, { fields: { id: 'id', title: 'name', text: 'body' } })
+    expect(index.searchIds('custom').map((h) => h.id)).toEqual(['7'])
+    await index.close()
+  })
+})

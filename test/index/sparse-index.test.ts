@@ -1,0 +1,123 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Level } from 'level'
+import { describe, expect, it } from 'vitest'
+import { encodeJson, KEY_META } from '../../src/index/format.js'
+import { SparseIndex } from '../../src/index/sparse-index.js'
+import { doc, ROOT, tempDir } from '../helpers.js'
+
+const DOCS = [
+  doc('a', 'roaring bitmaps compress sorted integer sets', 'Roaring'),
+  doc('b', 'LevelDB is an ordered key value store with atomic batches', 'LevelDB'),
+  doc('c', 'BM25 weighs term frequency against document length', 'BM25'),
+  doc('d', 'learned sparse retrieval expands documents with new terms', 'Learned sparse'),
+]
+
+describe('SparseIndex persistence', () => {
+  it('restores everything on reopen: same results, stats and sources', async () => {
+    const dir = await tempDir()
+    const index = await SparseIndex.open(dir, { create: true })
+    await index.add(DOCS.slice(0, 2))
+    await index.add(DOCS.slice(2))
+    await index.delete(['b'])
+    const before = index.searchIds('sorted document terms store', { k: 10 })
+    const statsBefore = await index.stats()
+    await index.close()
+
+    const reopened = await SparseIndex.open(dir)
+    expect(reopened.searchIds('sorted document terms store', { k: 10 })).toEqual(before)
+    expect({ ...(await reopened.stats()), sizeOnDiskBytes: 0 }).toEqual({ ...statsBefore, sizeOnDiskBytes: 0 })
+    expect(await reopened.get('a')).toEqual(DOCS[0].source)
+    expect(await reopened.get('b')).toBeUndefined()
+    expect(await reopened.check()).toEqual([])
+    await reopened.close()
+  })
+
+  it('fails clearly on a missing index, a non-index folder and an unknown format version', async () => {
+    const dir = await tempDir()
+    await expect(SparseIndex.open(join(dir, 'nope'))).rejects.toMatchObject({ code: 'not_found' })
+    await writeFile(join(dir, 'notes.txt'), 'hello')
+    await expect(SparseIndex.open(dir, { create: true })).rejects.toMatchObject({ code: 'not_an_index', message: expect.stringMatching(/is not an lsr index/) })
+
+    const other = join(dir, 'plain-leveldb')
+    const db = new Level(other)
+    await db.put('hello', 'world')
+    await db.close()
+    await expect(SparseIndex.open(other)).rejects.toMatchObject({ code: 'not_an_index' })
+
+    const future = join(dir, 'future')
+    await (await SparseIndex.open(future, { create: true })).close()
+    const raw = new Level<Buffer, Buffer>(future, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
+    await raw.put(KEY_META, encodeJson({ format: 'lsr-index', version: 99, encoder: { name: 'bm25' }, createdAt: '' }))
+    await raw.close()
+    await expect(SparseIndex.open(future)).rejects.toMatchObject({
+      code: 'incompatible_format',
+      message: expect.stringMatching(/format version 99; this lsr reads versions 1\.\.1/),
+    })
+  })
+
+  it('refuses to mix encoder settings', async () => {
+    const dir = await tempDir()
+    await (await SparseIndex.open(dir, { create: true, encoder: { name: 'bm25', k1: 1.2 } })).close()
+    await expect(SparseIndex.open(dir, { encoder: { name: 'bm25' } })).rejects.toMatchObject({ code: 'encoder_mismatch' })
+    const same = await SparseIndex.open(dir, { encoder: { name: 'bm25', k1: 1.2, b: 0.4 } })
+    expect(same.meta.encoder).toMatchObject({ k1: 1.2, b: 0.4 })
+    await same.close()
+    await expect(SparseIndex.open(await tempDir(), { create: true, encoder: { name: 'nope' } })).rejects.toThrow(/unknown encoder "nope" \(known: bm25\)/)
+  })
+
+  it('says "index is locked" when another process holds the index', async () => {
+    const dir = await tempDir()
+    await (await SparseIndex.open(dir, { create: true })).close()
+    const holder = spawn(process.execPath, ['-e', `
+      const { Level } = require(${JSON.stringify(join(ROOT, 'node_modules/level'))});
+      const db = new Level(${JSON.stringify(dir)}); db.open().then(() => console.log('open'));
+      setTimeout(() => {}, 60000)`])
+    await once(holder.stdout, 'data')
+    try {
+      await expect(SparseIndex.open(dir)).rejects.toMatchObject({ code: 'index_locked', message: expect.stringMatching(/^index is locked/) })
+    } finally {
+      holder.kill('SIGKILL')
+    }
+  })
+})
+
+describe('SparseIndex updates', () => {
+  it('replaces a document whose id exists and leaves identical ones untouched', async () => {
+    const index = await SparseIndex.open(await tempDir(), { create: true })
+    expect(await index.add(DOCS)).toEqual({ added: 4, replaced: 0, unchanged: 0 })
+    expect(await index.add([DOCS[0], doc('b', 'a completely different text about zebras')])).toEqual({ added: 0, replaced: 1, unchanged: 1 })
+    expect(index.searchIds('LevelDB')).toEqual([])
+    expect(index.searchIds('zebras').map((h) => h.id)).toEqual(['b'])
+    expect((await index.stats()).documents).toBe(4)
+    expect(await index.check()).toEqual([])
+    await index.close()
+  })
+
+  it('keeps the last of a repeated id within one batch', async () => {
+    const index = await SparseIndex.open(await tempDir(), { create: true })
+    await index.add([doc('x', 'first version'), doc('x', 'second version')])
+    expect(await index.get('x')).toEqual({ _id: 'x', text: 'second version' })
+    expect((await index.stats()).documents).toBe(1)
+    await index.close()
+  })
+
+  it('deletes by id: gone from results and statistics', async () => {
+    const index = await SparseIndex.open(await tempDir(), { create: true })
+    await index.add(DOCS)
+    expect(await index.delete(['c', 'missing', 'c'])).toBe(1)
+    expect(index.searchIds('BM25 frequency')).toEqual([])
+    const stats = await index.stats()
+    expect(stats).toMatchObject({ documents: 3, deletedDocuments: 1 })
+    expect(await index.check()).toEqual([])
+    await index.close()
+  })
+
+  it('refuses work after close', async () => {
+    const index = await SparseIndex.open(await tempDir(), { create: true })
+    await index.close()
+    expect(() => index.searchIds('x')).toThrow(/is closed/)
+  })
+})

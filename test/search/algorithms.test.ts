@@ -1,0 +1,90 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { bm25Config, createBm25Encoder } from '../../src/encode/bm25.js'
+import { SparseIndex, type SearchAlgorithm } from '../../src/index/sparse-index.js'
+import { doc, tempDir } from '../helpers.js'
+
+const WORDS = ['alpha', 'bravo', 'charli', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima']
+const encoder = createBm25Encoder(bm25Config())
+
+/** Independent brute force: BM25 of every live document, summed in query-term order. */
+async function bruteForce(texts: Map<string, string>, query: string, k: number) {
+  const ids = [...texts.keys()]
+  const vectors = await encoder.encodeDocuments(ids.map((id) => doc(id, texts.get(id)!)))
+  const n = ids.length
+  const avgdl = vectors.reduce((s, v) => s + v.length, 0) / n
+  const { k1, b } = bm25Config()
+  const scored = ids.map((id, d) => {
+    let score = 0
+    let matched = false
+    for (const { term, weight } of encoder.encodeQuery(query)) {
+      const df = vectors.filter((v) => v.terms.includes(term)).length
+      const at = vectors[d].terms.indexOf(term)
+      if (at < 0) continue
+      matched = true
+      const tf = vectors[d].values[at]
+      const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5))
+      score += weight * idf * (tf / (tf + k1 * (1 - b + (b * vectors[d].length) / avgdl)))
+    }
+    return { id, score, matched }
+  })
+  // Internal doc ids follow insertion order, which `texts` keeps (re-added docs move to the end).
+  return scored.filter((s) => s.matched).sort((x, y) => y.score - x.score).slice(0, k).map(({ id, score }) => ({ id, score }))
+}
+
+const corpusArb = fc.record({
+  docs: fc.array(fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 30 }), { minLength: 1, maxLength: 120 }),
+  deletes: fc.array(fc.nat(), { maxLength: 20 }),
+  queries: fc.array(fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 5 }),
+  k: fc.integer({ min: 1, max: 25 }),
+  batch: fc.integer({ min: 1, max: 50 }),
+})
+
+describe('top-k algorithms', () => {
+  it('maxscore and exhaustive equal brute-force BM25 on random corpora (with deletes)', async () => {
+    await fc.assert(
+      fc.asyncProperty(corpusArb, async ({ docs, deletes, queries, k, batch }) => {
+        const index = await SparseIndex.open(await tempDir(), { create: true })
+        const texts = new Map<string, string>()
+        const all = docs.map((words, i) => doc(`d${i % 97}`, words.join(' ')))
+        for (let i = 0; i < all.length; i += batch) {
+          const chunk = all.slice(i, i + batch)
+          await index.add(chunk)
+          for (const d of chunk) {
+            texts.delete(d.id)
+            texts.set(d.id, d.text)
+          }
+        }
+        const doomed = deletes.map((n) => `d${n % 97}`)
+        await index.delete(doomed)
+        for (const id of doomed) texts.delete(id)
+        for (const words of queries) {
+          const query = words.join(' ')
+          const expected = texts.size > 0 ? await bruteForce(texts, query, k) : []
+          for (const algorithm of ['maxscore', 'exhaustive'] as SearchAlgorithm[]) {
+            const got = index.searchIds(query, { k, algorithm }).map(({ id, score }) => ({ id, score }))
+            expect(got).toEqual(expected)
+          }
+        }
+        await index.close()
+      }),
+      { numRuns: 60 },
+    )
+  })
+
+  it('maxscore scores fewer postings than exhaustive when k is small', async () => {
+    const index = await SparseIndex.open(await tempDir(), { create: true })
+    const docs = Array.from({ length: 2000 }, (_, i) => doc(`d${i}`, `alpha bravo ${i % 50 === 0 ? 'zulu zulu' : 'charli'}`))
+    await index.add(docs)
+    const pruned = { postingsScored: 0 }
+    const full = { postingsScored: 0 }
+    const a = index.searchIds('alpha zulu', { k: 5, counters: pruned })
+    const b = index.searchIds('alpha zulu', { k: 5, algorithm: 'exhaustive', counters: full })
+    expect(a).toEqual(b)
+    expect(full.postingsScored).toBe(2040)
+    // Docs 0..200 are all scored (201 'alpha' + 5 'zulu' postings) until the 5th 'zulu' doc fills
+    // the top 5; then 'alpha' is non-essential: 35 more 'zulu' docs, each probing 'alpha' once.
+    expect(pruned.postingsScored).toBe(201 + 5 + 35 + 35)
+    await index.close()
+  })
+})
