@@ -1,5 +1,6 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { analyzeEnglish, ENGLISH_STOP_WORDS } from '../../src/encode/english-analyzer.js'
+import { analyzeEnglish, ENGLISH_STOP_WORDS, wordSegments } from '../../src/encode/english-analyzer.js'
 
 describe('analyzeEnglish', () => {
   it('drops exactly Lucene\'s 33 English stop words', () => {
@@ -28,5 +29,16 @@ describe('analyzeEnglish', () => {
   it('gives nothing for text without words', () => {
     expect(analyzeEnglish('')).toEqual([])
     expect(analyzeEnglish('  ?! -- ')).toEqual([])
+  })
+})
+
+describe('wordSegments', () => {
+  it('ASCII fast path equals Intl.Segmenter (UAX#29) on random ASCII text', () => {
+    const segmenter = new Intl.Segmenter('en', { granularity: 'word' })
+    const viaIcu = (text: string) => [...segmenter.segment(text)].filter((s) => s.isWordLike).map((s) => s.segment)
+    const ascii = fc.string({ unit: fc.constantFrom(...'aZq9 0_:.\',;-!?"/@$%\t\n'.split('')), maxLength: 40 })
+    fc.assert(fc.property(ascii, (text) => {
+      expect(wordSegments(text)).toEqual(viaIcu(text))
+    }), { numRuns: 5000 })
   })
 })
