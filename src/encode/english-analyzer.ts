@@ -45,7 +45,7 @@ export function wordSegments(text: string): string[] {
     for (const { segment, isWordLike } of segmenter.segment(text)) if (isWordLike) words.push(segment)
     return words
   }
-  const words = text.match(ASCII_WORD) ?? []
+  const words: string[] = text.match(ASCII_WORD) ?? []
   return words.includes('_') ? words.filter((w) => w !== '_') : words
 }
 

@@ -103,6 +103,7 @@ function u32Key(prefix: number, a: number, b?: number): Buffer {
 
 export const postingsKey = (termId: number, segment: number): Buffer => u32Key(PREFIX_POSTINGS, termId, segment)
 export const termIdFromPostingsKey = (key: Buffer): number => key.readUInt32BE(1)
+export const segmentFromPostingsKey = (key: Buffer): number => key.readUInt32BE(5)
 export const segmentKey = (segment: number): Buffer => u32Key(PREFIX_SEGMENT, segment)
 export const sourceKey = (docId: number): Buffer => u32Key(PREFIX_SOURCE, docId)
 export const forwardKey = (docId: number): Buffer => u32Key(PREFIX_FORWARD, docId)
@@ -150,9 +151,21 @@ export function decodePostings(buf: Buffer, termId: number): { docs: Uint32Array
   if (buf.length - start !== docs.length * width) {
     throw corrupt(`postings of term ${termId}: ${docs.length} docs but ${buf.length - start} value bytes`)
   }
-  const values = new Uint32Array(docs.length)
-  for (let i = 0, at = start; i < docs.length; i++, at += width) values[i] = buf.readUIntLE(at, width)
-  return { docs, values }
+  return { docs, values: decodeValues(buf.subarray(start), width, docs.length) }
+}
+
+/** Widens packed little-endian values without a per-value read call (hosts are little-endian). */
+function decodeValues(bytes: Uint8Array, width: 1 | 2 | 4, count: number): Uint32Array {
+  if (width === 4 && bytes.byteOffset % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, count).slice()
+  const aligned = width === 1 || bytes.byteOffset % width === 0 ? bytes : new Uint8Array(bytes)
+  const view = width === 1
+    ? aligned
+    : width === 2
+      ? new Uint16Array(aligned.buffer, aligned.byteOffset, count)
+      : new Uint32Array(aligned.buffer, aligned.byteOffset, count)
+  const values = new Uint32Array(count)
+  values.set(view)
+  return values
 }
 
 /** Encodes a forward vector: termIds then values, u32 LE each. */

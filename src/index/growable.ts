@@ -12,20 +12,3 @@ export function ensureCapacity<T extends UintArray>(array: T, needed: number): T
   grown.set(array)
   return grown
 }
-
-/** One term's posting list in memory: ascending doc ids and their integer values. */
-export class PostingList {
-  docs = new Uint32Array(4)
-  values = new Uint32Array(4)
-  length = 0
-
-  /** Appends postings whose doc ids are all greater than the last one held. */
-  append(docs: ArrayLike<number>, values: ArrayLike<number>): void {
-    const end = this.length + docs.length
-    this.docs = ensureCapacity(this.docs, end)
-    this.values = ensureCapacity(this.values, end)
-    this.docs.set(docs, this.length)
-    this.values.set(values, this.length)
-    this.length = end
-  }
-}

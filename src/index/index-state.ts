@@ -5,7 +5,8 @@
  * @module
  */
 import type { CorpusStats, TermEntry } from './format.js'
-import { ensureCapacity, PostingList } from './growable.js'
+import { ensureCapacity } from './growable.js'
+import { PostingList } from './posting-list.js'
 import { RoaringBitmap32 } from './roaring.js'
 
 export class IndexState {
@@ -37,7 +38,7 @@ export class IndexState {
     if (!this.termIds.has(term)) {
       this.termIds.set(term, id)
       this.terms[id] = term
-      this.postings[id] = new PostingList()
+      this.postings[id] = new PostingList(id)
     }
     this.df = ensureCapacity(this.df, id + 1)
     this.maxValue = ensureCapacity(this.maxValue, id + 1)
@@ -82,7 +83,7 @@ export class IndexState {
   /** Total postings held in memory, deleted documents' included. */
   postingCount(): number {
     let n = 0
-    for (const list of this.postings) n += list.length
+    for (const list of this.postings) n += list.size
     return n
   }
 }

@@ -26,6 +26,8 @@ export interface IngestOptions {
   batchSize?: number
   /** Skip and count malformed lines and invalid records instead of stopping. @default false */
   skipInvalid?: boolean
+  /** Compact the index when done (one segment per term; see compaction.ts). @default true */
+  compact?: boolean
   /** Called after each committed batch. */
   onProgress?: (progress: IngestProgress) => void
 }
@@ -89,6 +91,7 @@ export async function ingestCorpus(index: SparseIndex, input: string, options: I
     throw error
   }
   await flush()
+  if (options.compact ?? true) await index.compact()
   result.seconds = (performance.now() - started) / 1000
   return result
 }

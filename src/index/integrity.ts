@@ -41,7 +41,8 @@ export async function checkIntegrity(db: IndexDb, state: IndexState): Promise<st
   if (live !== state.stats.numDocs) problems.push(`statistics count ${state.stats.numDocs} documents, ${live} are live`)
   if (sumLength !== state.stats.sumLength) problems.push(`statistics sum of lengths ${state.stats.sumLength}, live documents sum to ${sumLength}`)
 
-  state.postings.forEach((list, termId) => {
+  state.postings.forEach((postings, termId) => {
+    const list = postings.view()
     let count = 0
     let sum = 0
     for (let p = 0; p < list.length; p++) {

@@ -5,8 +5,8 @@
  */
 import type { Level } from 'level'
 import {
-  decodeDeleted, decodeJson, decodePostings, decodeTermEntry, KEY_DELETED, KEY_STATS, prefixRange,
-  PREFIX_POSTINGS, PREFIX_SEGMENT, PREFIX_TERM, termFromKey, termIdFromPostingsKey,
+  decodeDeleted, decodeJson, decodeTermEntry, KEY_DELETED, KEY_STATS, prefixRange,
+  PREFIX_POSTINGS, PREFIX_SEGMENT, PREFIX_TERM, segmentFromPostingsKey, termFromKey, termIdFromPostingsKey,
   type CorpusStats, type SegmentDocs,
 } from './format.js'
 import { IndexState } from './index-state.js'
@@ -47,8 +47,7 @@ export async function loadState(db: IndexDb): Promise<IndexState> {
     const termId = termIdFromPostingsKey(key)
     const list = state.postings[termId]
     if (!list) throw new LsrError('data_corruption', `index data corruption: postings of unknown term id ${termId}`)
-    const { docs, values } = decodePostings(value, termId)
-    list.append(docs, values)
+    list.addEncoded(segmentFromPostingsKey(key), value)
   })
   return state
 }

@@ -107,7 +107,7 @@ export function planWrite(state: IndexState, adds: readonly DocToAdd[], deletes:
       for (const { docId } of deletes) state.markDeleted(docId)
       for (const [term, { entry, docs, values }] of updates) {
         state.setTerm(term, entry)
-        if (docs.length > 0) state.postings[entry.id].append(docs, values)
+        if (docs.length > 0) state.postings[entry.id].append(seg, docs, values)
       }
       state.stats = stats
       state.addDocs(segment.firstDoc, segment.ids, segment.lengths)

@@ -4,13 +4,13 @@
  * @module
  */
 import type { Bm25Config } from '../encode/bm25.js'
-import type { PostingList } from '../index/growable.js'
+import type { PostingsView } from '../index/posting-list.js'
 import type { IndexState } from '../index/index-state.js'
 
 /** A query resolved against an index: one entry per distinct matched term, in query order. */
 export interface ScoredQuery {
   /** Posting lists, in the canonical (query) order used to sum a document's score. */
-  readonly postings: readonly PostingList[]
+  readonly postings: readonly PostingsView[]
   /** Upper bound of each term's contribution to any document. */
   readonly upperBounds: Float64Array
   /** Contribution of term `i` with posting value `value` to document `doc`. */
@@ -52,7 +52,7 @@ class Bm25Query implements ScoredQuery {
   private readonly weights: Float64Array
 
   constructor(
-    readonly postings: readonly PostingList[],
+    readonly postings: readonly PostingsView[],
     termIds: readonly number[],
     queryWeights: readonly number[],
     state: IndexState,
@@ -84,6 +84,6 @@ export class Bm25Scorer {
   /** Scores the given distinct term ids with their query weights (terms with df 0 must be left out). */
   prepare(state: IndexState, termIds: readonly number[], queryWeights: readonly number[]): ScoredQuery {
     const norms = this.norms.get(state, this.config.k1, this.config.b)
-    return new Bm25Query(termIds.map((id) => state.postings[id]), termIds, queryWeights, state, this.config, norms)
+    return new Bm25Query(termIds.map((id) => state.postings[id].view()), termIds, queryWeights, state, this.config, norms)
   }
 }

@@ -38,13 +38,15 @@ const corpusArb = fc.record({
   queries: fc.array(fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 5 }),
   k: fc.integer({ min: 1, max: 25 }),
   batch: fc.integer({ min: 1, max: 50 }),
+  finish: fc.constantFrom('none', 'compact', 'reopen', 'compact+reopen'),
 })
 
 describe('top-k algorithms', () => {
-  it('maxscore and exhaustive equal brute-force BM25 on random corpora (with deletes)', async () => {
+  it('maxscore and exhaustive equal brute-force BM25 on random corpora (with deletes, compaction, reopen)', async () => {
     await fc.assert(
-      fc.asyncProperty(corpusArb, async ({ docs, deletes, queries, k, batch }) => {
-        const index = await SparseIndex.open(await tempDir(), { create: true })
+      fc.asyncProperty(corpusArb, async ({ docs, deletes, queries, k, batch, finish }) => {
+        const dir = await tempDir()
+        let index = await SparseIndex.open(dir, { create: true })
         const texts = new Map<string, string>()
         const all = docs.map((words, i) => doc(`d${i % 97}`, words.join(' ')))
         for (let i = 0; i < all.length; i += batch) {
@@ -58,6 +60,12 @@ describe('top-k algorithms', () => {
         const doomed = deletes.map((n) => `d${n % 97}`)
         await index.delete(doomed)
         for (const id of doomed) texts.delete(id)
+        if (finish.startsWith('compact')) await index.compact()
+        if (finish.endsWith('reopen')) {
+          await index.close()
+          index = await SparseIndex.open(dir)
+        }
+        expect(await index.check()).toEqual([])
         for (const words of queries) {
           const query = words.join(' ')
           const expected = texts.size > 0 ? await bruteForce(texts, query, k) : []
@@ -68,7 +76,7 @@ describe('top-k algorithms', () => {
         }
         await index.close()
       }),
-      { numRuns: 60 },
+      { numRuns: 80 },
     )
   })
 

@@ -1,0 +1,85 @@
+/**
+ * One term's posting list in memory. Opening an index keeps each posting segment's bytes as read
+ * from LevelDB; they are decoded into typed arrays the first time a query needs the term, so
+ * opening costs no per-posting work.
+ * @module
+ */
+import { decodePostings } from './format.js'
+import { ensureCapacity } from './growable.js'
+
+/** Decoded postings: ascending doc ids and their integer values, `length` entries. */
+export interface PostingsView {
+  readonly docs: Uint32Array
+  readonly values: Uint32Array
+  readonly length: number
+}
+
+export class PostingList {
+  /** Numbers of the on-disk segments holding this list, ascending. */
+  readonly segments: number[] = []
+  #encoded: Buffer[] = []
+  #docs: Uint32Array = new Uint32Array(0)
+  #values: Uint32Array = new Uint32Array(0)
+  #length = 0
+
+  constructor(readonly termId: number) {}
+
+  /** Adds a segment read from disk, decoded lazily. */
+  addEncoded(segment: number, bytes: Buffer): void {
+    this.segments.push(segment)
+    this.#encoded.push(bytes)
+  }
+
+  /** Appends a segment written by this process; its doc ids exceed all held ones. */
+  append(segment: number, docs: ArrayLike<number>, values: ArrayLike<number>): void {
+    this.#decode()
+    this.segments.push(segment)
+    this.#push(docs, values)
+  }
+
+  /** Replaces the whole list (after compaction) with one segment. */
+  reset(segment: number, docs: Uint32Array, values: Uint32Array): void {
+    this.segments.length = 0
+    this.segments.push(segment)
+    this.#encoded = []
+    this.#docs = docs
+    this.#values = values
+    this.#length = docs.length
+  }
+
+  /** The decoded postings (decoding pending segments first). */
+  view(): PostingsView {
+    this.#decode()
+    return { docs: this.#docs, values: this.#values, length: this.#length }
+  }
+
+  /** Number of postings, without decoding. */
+  get size(): number {
+    return this.#length + this.#encoded.reduce((n, bytes) => n + decodedCount(bytes), 0)
+  }
+
+  #decode(): void {
+    if (this.#encoded.length === 0) return
+    const encoded = this.#encoded
+    this.#encoded = []
+    for (const bytes of encoded) {
+      const { docs, values } = decodePostings(bytes, this.termId)
+      this.#push(docs, values)
+    }
+  }
+
+  #push(docs: ArrayLike<number>, values: ArrayLike<number>): void {
+    const end = this.#length + docs.length
+    this.#docs = ensureCapacity(this.#docs, end)
+    this.#values = ensureCapacity(this.#values, end)
+    this.#docs.set(docs, this.#length)
+    this.#values.set(values, this.#length)
+    this.#length = end
+  }
+}
+
+/** Posting count of an encoded segment, read from its header (see format.ts). */
+function decodedCount(bytes: Buffer): number {
+  const width = bytes[0]
+  return (bytes.length - 5 - bytes.readUInt32LE(1)) / width
+}
