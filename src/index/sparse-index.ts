@@ -14,6 +14,7 @@ import { LsrError } from '../errors.js'
 import { Bm25Scorer } from '../search/scorer.js'
 import { exhaustiveTopK } from '../search/algorithms/exhaustive.js'
 import { maxScoreTopK, type QueryCounters } from '../search/algorithms/maxscore.js'
+import { chooseAlgorithm } from '../search/algorithms/choose.js'
 import {
   checkMeta, decodeForward, decodeJson, encodeJson, forwardKey, FORMAT_NAME, FORMAT_VERSION, KEY_META, KEY_STATS,
   sourceKey, type IndexMeta,
@@ -24,14 +25,14 @@ import { planWrite, type DocToAdd, type DocToDelete } from './write-plan.js'
 import { checkIntegrity } from './integrity.js'
 import { planCompaction } from './compaction.js'
 
-/** Top-k algorithms; all return identical results. */
-export type SearchAlgorithm = 'maxscore' | 'exhaustive'
+/** Top-k algorithms; all return identical results. `auto` picks by query size (see choose.ts). */
+export type SearchAlgorithm = 'auto' | 'maxscore' | 'exhaustive'
 
 /** Options of {@link SparseIndex.search}. */
 export interface SearchOptions {
   /** Number of hits. @default 10 */
   k?: number
-  /** @default 'maxscore' */
+  /** @default 'auto' */
   algorithm?: SearchAlgorithm
   /** Receives work counters (postings scored), for benchmarks. */
   counters?: QueryCounters
@@ -79,7 +80,7 @@ export interface OpenOptions {
   encoder?: EncoderConfig
 }
 
-const ALGORITHMS = { maxscore: maxScoreTopK, exhaustive: exhaustiveTopK }
+const ALGORITHMS = { maxscore: maxScoreTopK, exhaustive: exhaustiveTopK, auto: undefined }
 
 export class SparseIndex {
   readonly #db: IndexDb
@@ -216,9 +217,10 @@ export class SparseIndex {
       weights.push(weight)
     }
     if (termIds.length === 0 || k <= 0) return []
+    const name = options.algorithm ?? 'auto'
+    if (!(name in ALGORITHMS)) throw new LsrError('invalid_argument', `unknown algorithm "${name}" (known: ${Object.keys(ALGORITHMS).join(', ')})`)
     const scored = this.#scorer.prepare(this.#state, termIds, weights)
-    const algorithm = ALGORITHMS[options.algorithm ?? 'maxscore']
-    if (!algorithm) throw new LsrError('invalid_argument', `unknown algorithm "${options.algorithm}" (known: ${Object.keys(ALGORITHMS).join(', ')})`)
+    const algorithm = ALGORITHMS[name] ?? chooseAlgorithm(scored, k)
     return algorithm(scored, k, this.#state.live, options.counters).map(({ doc, score }) => ({
       id: this.#state.docIdOf[doc],
       score,
@@ -315,7 +317,8 @@ async function hasEntries(dir: string): Promise<boolean> {
 
 async function directorySize(dir: string): Promise<number> {
   let total = 0
-  for (const name of await readdir(dir)) total += (await stat(join(dir, name))).size
+  // LevelDB compacts in the background: a file listed may be gone by the time it is measured.
+  for (const name of await readdir(dir)) total += await stat(join(dir, name)).then((s) => s.size, () => 0)
   return total
 }
 

@@ -35,7 +35,7 @@ export function registerSearchCommand(program: Command): void {
     .option('--qids-from <qrels>', 'with --queries: only queries judged in this qrels file')
     .option('--run <file>', 'with --queries: write the TREC run here (default: stdout)')
     .option('--tag <tag>', 'run tag (last column of the run file)', 'lsr')
-    .option('--algorithm <name>', 'top-k algorithm: maxscore | exhaustive (same results)', 'maxscore')
+    .option('--algorithm <name>', 'top-k algorithm: auto | maxscore | exhaustive (same results)', 'auto')
     .action(async (query: string | undefined, flags: SearchFlags) => {
       if ((query === undefined) === (flags.queries === undefined)) {
         throw new LsrError('invalid_argument', 'give either a query or --queries <file>')

@@ -42,13 +42,20 @@ function gallop(docs: Uint32Array, from: number, length: number, target: number)
   return high
 }
 
+/** Exhausted-cursor sentinel: above every doc id (doc ids are u32). */
+const END = 0x100000000
+
 export function maxScoreTopK(query: ScoredQuery, k: number, live: Uint8Array, counters?: QueryCounters): ScoredDoc[] {
   const n = query.postings.length
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => query.upperBounds[a] - query.upperBounds[b])
-  const lists = order.map((i) => query.postings[i])
+  const docs = order.map((i) => query.postings[i].docs)
+  const values = order.map((i) => query.postings[i].values)
+  const lengths = Int32Array.from(order, (i) => query.postings[i].length)
   const cumulativeBound = new Float64Array(n)
   for (let j = 0, sum = 0; j < n; j++) cumulativeBound[j] = sum += query.upperBounds[order[j]]
   const positions = new Int32Array(n)
+  // current doc id of each cursor, END once exhausted
+  const current = Float64Array.from(lengths, (length, j) => (length > 0 ? docs[j][0] : END))
   const contributions = new Float64Array(n)
   const top = new TopK(k)
   let firstEssential = 0
@@ -56,24 +63,20 @@ export function maxScoreTopK(query: ScoredQuery, k: number, live: Uint8Array, co
   let cutoff = -Infinity
 
   while (firstEssential < n) {
-    let doc = 0xffffffff
-    for (let j = firstEssential; j < n; j++) {
-      const list = lists[j]
-      if (positions[j] < list.length && list.docs[positions[j]] < doc) doc = list.docs[positions[j]]
-    }
-    if (doc === 0xffffffff) break
+    let doc = END
+    for (let j = firstEssential; j < n; j++) if (current[j] < doc) doc = current[j]
+    if (doc === END) break
 
     let partial = 0
     for (let j = firstEssential; j < n; j++) {
-      const list = lists[j]
+      if (current[j] !== doc) continue
       const p = positions[j]
-      if (p < list.length && list.docs[p] === doc) {
-        const c = query.contribution(order[j], list.values[p], doc)
-        contributions[order[j]] = c
-        partial += c
-        positions[j] = p + 1
-        scored++
-      }
+      const c = query.contribution(order[j], values[j][p], doc)
+      contributions[order[j]] = c
+      partial += c
+      positions[j] = p + 1
+      current[j] = p + 1 < lengths[j] ? docs[j][p + 1] : END
+      scored++
     }
     let pruned = live[doc] !== 1
     for (let j = firstEssential - 1; j >= 0 && !pruned; j--) {
@@ -81,11 +84,10 @@ export function maxScoreTopK(query: ScoredQuery, k: number, live: Uint8Array, co
         pruned = true
         break
       }
-      const list = lists[j]
-      const p = gallop(list.docs, positions[j], list.length, doc)
+      const p = gallop(docs[j], positions[j], lengths[j], doc)
       positions[j] = p
-      if (p < list.length && list.docs[p] === doc) {
-        const c = query.contribution(order[j], list.values[p], doc)
+      if (p < lengths[j] && docs[j][p] === doc) {
+        const c = query.contribution(order[j], values[j][p], doc)
         contributions[order[j]] = c
         partial += c
         scored++
