@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander'
 import { LsrError } from '../errors.js'
 import { VERSION } from '../version.js'
+import { registerEvalCommand } from './commands/eval-command.js'
 import { registerIndexCommand } from './commands/index-command.js'
 import { registerMaintenanceCommands } from './commands/maintenance-commands.js'
 import { registerSearchCommand } from './commands/search-command.js'
@@ -20,6 +21,7 @@ const program = new Command()
 registerIndexCommand(program)
 registerSearchCommand(program)
 registerMaintenanceCommands(program)
+registerEvalCommand(program)
 
 try {
   await program.parseAsync(process.argv)

@@ -2,7 +2,8 @@
  * Relevance metrics exactly as trec_eval computes them (pytrec_eval, which BEIR calls, agrees):
  *
  * - Each query's run is re-sorted by score descending, ties by document id descending (string
- *   order); the rank column of a run file is ignored.
+ *   order); the rank column of a run file is ignored. trec_eval holds scores as C `float`, so
+ *   scores equal in single precision tie (`form_res_rels.c`, `comp_sim_docno`).
  * - A document is relevant when its judgment is >= 1 (trec_eval's relevance level 1).
  * - `ndcg_cut_k`: DCG = sum over ranks i <= k of rel_i / log2(i + 1), rel_i the judgment (0 when
  *   unjudged or negative); the ideal DCG sorts all of the query's judgments; 0 when the ideal is 0.
@@ -43,9 +44,9 @@ export interface Evaluation {
   perQuery: Map<string, MetricValues>
 }
 
-/** trec_eval's order: score descending, then document id descending. */
+/** trec_eval's order: single-precision score descending, then document id descending. */
 export function trecOrder(a: RunHit, b: RunHit): number {
-  return b.score - a.score || (a.docId < b.docId ? 1 : a.docId > b.docId ? -1 : 0)
+  return Math.fround(b.score) - Math.fround(a.score) || (a.docId < b.docId ? 1 : a.docId > b.docId ? -1 : 0)
 }
 
 /** Evaluates one query in one pass over its sorted run. */

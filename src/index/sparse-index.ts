@@ -191,6 +191,12 @@ export class SparseIndex {
     })
   }
 
+  /** True when a live document has this external id. */
+  has(id: string): boolean {
+    this.#assertOpen()
+    return this.#state.docByExternalId.has(id)
+  }
+
   /** The stored source of a document, or undefined. */
   async get(id: string): Promise<Record<string, unknown> | undefined> {
     this.#assertOpen()

@@ -1,20 +1,10 @@
-import { execFile, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { SparseIndex } from '../../src/index/sparse-index.js'
-import { ROOT, tempDir } from '../helpers.js'
-
-const LSR = join(ROOT, 'bin/lsr.js')
-const SAMPLE = join(ROOT, 'sample')
-
-async function lsr(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return promisify(execFile)(process.execPath, [LSR, ...args]).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error) => ({ code: error.code as number, stdout: error.stdout as string, stderr: error.stderr as string }),
-  )
-}
+import { tempDir } from '../helpers.js'
+import { LSR, lsr, SAMPLE } from './lsr.js'
 
 describe('lsr CLI', () => {
   it('indexes the sample corpus, searches it and writes a TREC run', async () => {

@@ -3,18 +3,14 @@
  * @module
  */
 import type { Command } from 'commander'
-import { bm25Config } from '../../encode/bm25.js'
-import type { EncoderConfig } from '../../encode/encoder.js'
 import { ingestCorpus } from '../../index/ingest.js'
 import { SparseIndex } from '../../index/sparse-index.js'
-import { formatBytes, parseNumber, parsePositiveInt } from '../format.js'
+import { addEncoderOptions, requestedEncoder, type EncoderFlags } from '../encoder-options.js'
+import { formatBytes, parsePositiveInt } from '../format.js'
 import { ingestProgressBar } from '../progress.js'
 
-interface IndexFlags {
+interface IndexFlags extends EncoderFlags {
   index: string
-  encoder?: string
-  k1?: number
-  b?: number
   idField: string
   titleField: string
   textField: string
@@ -22,22 +18,13 @@ interface IndexFlags {
   skipInvalid?: boolean
 }
 
-/** The encoder settings the user asked for, or undefined to use the index's stored ones. */
-function requestedEncoder(flags: IndexFlags): EncoderConfig | undefined {
-  if (flags.encoder === undefined && flags.k1 === undefined && flags.b === undefined) return undefined
-  const name = flags.encoder ?? 'bm25'
-  return name === 'bm25' ? bm25Config({ k1: flags.k1, b: flags.b }) : { name }
-}
-
 export function registerIndexCommand(program: Command): void {
-  program
+  const command = program
     .command('index')
     .description('index a BEIR corpus.jsonl(.gz), a BEIR dataset folder, or any JSONL; adds to/replaces in an existing index')
     .argument('<input>', 'corpus file or BEIR dataset folder')
     .requiredOption('--index <dir>', 'index directory (created if missing)')
-    .option('--encoder <name>', 'document encoder for a new index (bm25)')
-    .option('--k1 <k1>', 'BM25 k1 for a new index (default 0.9)', parseNumber('--k1'))
-    .option('--b <b>', 'BM25 b for a new index (default 0.4)', parseNumber('--b'))
+  addEncoderOptions(command)
     .option('--id-field <name>', 'record field holding the document id', '_id')
     .option('--title-field <name>', 'record field holding the title', 'title')
     .option('--text-field <name>', 'record field holding the text', 'text')

@@ -1,0 +1,15 @@
+import { execFile } from 'node:child_process'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { ROOT } from '../helpers.js'
+
+export const LSR = join(ROOT, 'bin/lsr.js')
+export const SAMPLE = join(ROOT, 'sample')
+
+/** Runs the built CLI; resolves with its exit code and output. */
+export async function lsr(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return promisify(execFile)(process.execPath, [LSR, ...args]).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error) => ({ code: error.code as number, stdout: error.stdout as string, stderr: error.stderr as string }),
+  )
+}
