@@ -1,0 +1,13 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ROOT } from '../helpers.js'
+// @ts-expect-error plain JS script without types
+import { withCliReference } from '../../scripts/update-readme-cli.js'
+
+describe('README', () => {
+  it('has the CLI reference as the commands print it (run scripts/update-readme-cli.js)', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+    expect(withCliReference(readme)).toBe(readme)
+  })
+})
