@@ -10,6 +10,7 @@ import { registerEvalCommand } from './commands/eval-command.js'
 import { registerIndexCommand } from './commands/index-command.js'
 import { registerMaintenanceCommands } from './commands/maintenance-commands.js'
 import { registerSearchCommand } from './commands/search-command.js'
+import { registerServeCommand } from './commands/serve-command.js'
 
 const program = new Command()
   .name('lsr')
@@ -22,6 +23,7 @@ registerIndexCommand(program)
 registerSearchCommand(program)
 registerMaintenanceCommands(program)
 registerEvalCommand(program)
+registerServeCommand(program)
 
 try {
   await program.parseAsync(process.argv)

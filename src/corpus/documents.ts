@@ -4,6 +4,7 @@
  */
 import type { SourceDocument } from '../encode/encoder.js'
 import { InvalidInputError } from '../errors.js'
+import { keywordsOf } from './keywords.js'
 
 /** Which record fields hold the id, title and text. Defaults are BEIR's. */
 export interface DocumentFields {
@@ -24,16 +25,33 @@ export const BEIR_FIELDS: DocumentFields = { id: '_id', title: 'title', text: 't
  */
 export function toSourceDocument(value: unknown, fields: DocumentFields, where: string, line?: number): SourceDocument {
   const fail = (reason: string) => new InvalidInputError(`${where}: ${reason}`, line)
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fail('record is not a JSON object')
-  const source = value as Record<string, unknown>
+  const source = asObject(value, fail)
   const id = source[fields.id]
   if (id === undefined || id === null || id === '') throw fail(`missing id field "${fields.id}"`)
   if (typeof id !== 'string' && !(typeof id === 'number' && Number.isFinite(id))) {
     throw fail(`id field "${fields.id}" must be a string or a number, got ${typeof id}`)
   }
+  return withText(String(id), source, fields, fail)
+}
+
+/**
+ * Validates a record whose id is given separately (as in the HTTP API's `_doc/{id}` and bulk).
+ * @throws InvalidInputError naming the place and the field
+ */
+export function documentWithId(id: string, value: unknown, where: string): SourceDocument {
+  const fail = (reason: string) => new InvalidInputError(`${where}: ${reason}`)
+  return withText(id, asObject(value, fail), BEIR_FIELDS, fail)
+}
+
+function asObject(value: unknown, fail: (reason: string) => Error): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fail('record is not a JSON object')
+  return value as Record<string, unknown>
+}
+
+function withText(id: string, source: Record<string, unknown>, fields: DocumentFields, fail: (reason: string) => Error): SourceDocument {
   const text = source[fields.text] ?? ''
   if (typeof text !== 'string') throw fail(`text field "${fields.text}" must be a string, got ${typeof text}`)
   const title = source[fields.title] ?? ''
   if (typeof title !== 'string') throw fail(`title field "${fields.title}" must be a string, got ${typeof title}`)
-  return { id: String(id), title, text, source }
+  return { id, title, text, source, keywords: keywordsOf(source, [fields.id, fields.title, fields.text]) }
 }

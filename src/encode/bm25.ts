@@ -61,6 +61,7 @@ export function createBm25Encoder(config: Bm25Config): Encoder {
         return { terms, values: counts, length: tokens.length }
       })
     },
+    wordTerms: analyzeEnglish,
     // A term that occurs n times in the query contributes n times, as in Anserini.
     encodeQuery(text: string): QueryTerm[] {
       const { terms, counts } = countTerms(analyzeEnglish(text))

@@ -13,6 +13,11 @@ export interface SourceDocument {
   text: string
   /** The original record, stored verbatim and returned with hits. */
   source: Record<string, unknown>
+  /**
+   * Exact-match metadata (`[field path, value]` pairs) for `term`/`terms` filters; see
+   * `src/corpus/keywords.ts`. Not scored and not part of the text.
+   */
+  keywords?: Array<[string, string]>
 }
 
 /** A document's sparse vector: parallel term / value arrays with distinct terms. */
@@ -51,4 +56,6 @@ export interface Encoder {
   encodeDocuments(docs: readonly SourceDocument[]): Promise<EncodedDocument[]>
   /** Encodes query text into distinct weighted terms; no model runs. Empty text gives `[]`. */
   encodeQuery(text: string): QueryTerm[]
+  /** The index terms one word of text maps to (for highlighting). */
+  wordTerms(word: string): string[]
 }

@@ -7,11 +7,15 @@
 import { mkdir, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Level } from 'level'
-import type { Encoder, EncoderConfig, QueryTerm, SourceDocument } from '../encode/encoder.js'
+import type { EncodedDocument, Encoder, EncoderConfig, QueryTerm, SourceDocument } from '../encode/encoder.js'
 import { createEncoder } from '../encode/registry.js'
 import type { Bm25Config } from '../encode/bm25.js'
 import { LsrError } from '../errors.js'
-import { Bm25Scorer } from '../search/scorer.js'
+import { Bm25Scorer, type Explanation, type ScoredQuery } from '../search/scorer.js'
+import { executePlan, type ResolvedPlan } from '../search/plan.js'
+import type { ScoredDoc } from '../search/top-k.js'
+import { keywordTerm } from '../corpus/keywords.js'
+import { RoaringBitmap32 } from './roaring.js'
 import { exhaustiveTopK } from '../search/algorithms/exhaustive.js'
 import { maxScoreTopK, type QueryCounters } from '../search/algorithms/maxscore.js'
 import { chooseAlgorithm } from '../search/algorithms/choose.js'
@@ -80,7 +84,23 @@ export interface OpenOptions {
   encoder?: EncoderConfig
 }
 
-const ALGORITHMS = { maxscore: maxScoreTopK, exhaustive: exhaustiveTopK, auto: undefined }
+type TopKAlgorithm = (query: ScoredQuery, k: number, live: Uint8Array, counters?: QueryCounters) => ScoredDoc[]
+
+const ALGORITHMS: Record<SearchAlgorithm, TopKAlgorithm | undefined> = { maxscore: maxScoreTopK, exhaustive: exhaustiveTopK, auto: undefined }
+
+/** A filtered search, in the index's term space (see {@link SparseIndex.execute}). */
+export interface SearchRequest {
+  /** Scored terms (summed by dot product). */
+  terms: readonly QueryTerm[]
+  /** Only these documents may match. */
+  allowed?: RoaringBitmap32
+  /** These documents never match. */
+  excluded?: RoaringBitmap32
+  /** True: a match must contain a scored term. False: every allowed document matches. */
+  matchAnyTerm: boolean
+  /** Added to every match's score. @default 0 */
+  constantScore?: number
+}
 
 export class SparseIndex {
   readonly #db: IndexDb
@@ -176,7 +196,7 @@ export class SparseIndex {
         toEncode.push(doc)
       })
       const vectors = await this.encoder.encodeDocuments(toEncode)
-      const adds: DocToAdd[] = toEncode.map((doc, i) => ({ doc, vector: vectors[i] }))
+      const adds: DocToAdd[] = toEncode.map((doc, i) => ({ doc, vector: withKeywords(vectors[i], doc.keywords) }))
       await this.#write(adds, await this.#forwardVectors(replacedDocIds))
       return { added: toEncode.length - replacedDocIds.length, replaced: replacedDocIds.length, unchanged }
     })
@@ -213,32 +233,92 @@ export class SparseIndex {
   searchIds(query: string | readonly QueryTerm[], options: SearchOptions = {}): Hit[] {
     this.#assertOpen()
     const k = options.k ?? 10
-    const terms = typeof query === 'string' ? this.encoder.encodeQuery(query) : query
-    const termIds: number[] = []
-    const weights: number[] = []
-    for (const { term, weight } of terms) {
-      const id = this.#state.termIds.get(term)
-      if (id === undefined || this.#state.df[id] === 0 || !(weight > 0)) continue
-      termIds.push(id)
-      weights.push(weight)
-    }
-    if (termIds.length === 0 || k <= 0) return []
-    const name = options.algorithm ?? 'auto'
-    if (!(name in ALGORITHMS)) throw new LsrError('invalid_argument', `unknown algorithm "${name}" (known: ${Object.keys(ALGORITHMS).join(', ')})`)
-    const scored = this.#scorer.prepare(this.#state, termIds, weights)
-    const algorithm = ALGORITHMS[name] ?? chooseAlgorithm(scored, k)
-    return algorithm(scored, k, this.#state.live, options.counters).map(({ doc, score }) => ({
-      id: this.#state.docIdOf[doc],
-      score,
-      docId: doc,
-    }))
+    const resolved = this.#resolveTerms(this.#queryTerms(query))
+    if (!resolved || k <= 0) return []
+    return this.#algorithm(options)(resolved.query, k, this.#state.live, options.counters).map((hit) => this.#hit(hit))
   }
 
   /** Like {@link searchIds}, with each hit's stored source (one LevelDB read for all hits). */
   async search(query: string | readonly QueryTerm[], options: SearchOptions = {}): Promise<HitWithSource[]> {
-    const hits = this.searchIds(query, options)
+    return this.withSources(this.searchIds(query, options))
+  }
+
+  /**
+   * Runs a filtered search: scored terms plus exact document filters (bitmaps from
+   * {@link docsWithAnyTerm}, {@link docsWithIds}, {@link docsWithKeyword}); returns the top k and
+   * the exact number of matches.
+   */
+  execute(request: SearchRequest, options: SearchOptions = {}): { hits: Hit[]; total: number } {
+    this.#assertOpen()
+    const resolved = this.#resolveTerms(request.terms)
+    const plan: ResolvedPlan = {
+      query: resolved?.query,
+      termDocs: resolved?.termDocs ?? [],
+      allowed: request.allowed,
+      excluded: request.excluded,
+      matchAnyTerm: request.matchAnyTerm,
+      constantScore: request.constantScore ?? 0,
+    }
+    const state = this.#state
+    const algorithm = this.#algorithm(options)
+    const { hits, total } = executePlan(plan, options.k ?? 10, { live: state.live, deleted: state.deleted, maxDoc: state.maxDoc }, (query, k, live) =>
+      algorithm(query, k, live, options.counters))
+    return { hits: hits.map((hit) => this.#hit(hit)), total }
+  }
+
+  /** Live documents containing at least one of the index terms given. */
+  docsWithAnyTerm(terms: readonly string[]): RoaringBitmap32 {
+    const lists = terms.flatMap((term) => {
+      const id = this.#state.termIds.get(term)
+      if (id === undefined) return []
+      const { docs, length } = this.#state.postings[id].view()
+      return [new RoaringBitmap32(docs.subarray(0, length))]
+    })
+    return RoaringBitmap32.orMany(lists).andNotInPlace(this.#state.deleted)
+  }
+
+  /** Live documents with these external ids. */
+  docsWithIds(ids: readonly string[]): RoaringBitmap32 {
+    return new RoaringBitmap32(ids.map((id) => this.#state.docByExternalId.get(id)).filter((d) => d !== undefined))
+  }
+
+  /** Live documents whose source has `field` (a dotted path) equal to one of `values` (exact match). */
+  docsWithKeyword(field: string, values: readonly string[]): RoaringBitmap32 {
+    return this.docsWithAnyTerm(values.map((value) => keywordTerm(field, value)))
+  }
+
+  /** Every live document. */
+  allDocs(): RoaringBitmap32 {
+    return RoaringBitmap32.fromRange(0, this.#state.maxDoc).andNotInPlace(this.#state.deleted)
+  }
+
+  /** Adds each hit's stored source (one LevelDB read for all hits). */
+  async withSources(hits: readonly Hit[]): Promise<HitWithSource[]> {
     const sources = await this.#db.getMany(hits.map((hit) => sourceKey(hit.docId)))
     return hits.map((hit, i) => ({ ...hit, source: decodeJson(sources[i]!, `source of ${hit.id}`) }))
+  }
+
+  /**
+   * How a document's score for a query is computed: the sum, with one child per matched term.
+   * Undefined when the document does not exist.
+   */
+  async explain(query: string | readonly QueryTerm[], id: string): Promise<Explanation | undefined> {
+    this.#assertOpen()
+    const docId = this.#state.docByExternalId.get(id)
+    if (docId === undefined) return undefined
+    const [forward] = await this.#db.getMany([forwardKey(docId)])
+    const { termIds, values } = decodeForward(forward!)
+    const resolved = this.#resolveTerms(this.#queryTerms(query))
+    const details: Explanation[] = []
+    let value = 0
+    resolved?.termIds.forEach((termId, i) => {
+      const at = termIds.indexOf(termId)
+      if (at < 0) return
+      const child = resolved.query.explain(i, values[at], docId)
+      value += child.value
+      details.push(child)
+    })
+    return { value, description: `sum of ${details.length} matched term${details.length === 1 ? '' : 's'}`, details }
   }
 
   /**
@@ -284,6 +364,35 @@ export class SparseIndex {
     await this.#db.close()
   }
 
+  #queryTerms(query: string | readonly QueryTerm[]): readonly QueryTerm[] {
+    return typeof query === 'string' ? this.encoder.encodeQuery(query) : query
+  }
+
+  /** Keeps the query terms the index has (with live documents) and a positive weight; undefined if none. */
+  #resolveTerms(terms: readonly QueryTerm[]) {
+    const termIds: number[] = []
+    const weights: number[] = []
+    for (const { term, weight } of terms) {
+      const id = this.#state.termIds.get(term)
+      if (id === undefined || this.#state.df[id] === 0 || !(weight > 0)) continue
+      termIds.push(id)
+      weights.push(weight)
+    }
+    if (termIds.length === 0) return undefined
+    const query = this.#scorer.prepare(this.#state, termIds, weights)
+    return { query, termIds, termDocs: query.postings.map((list) => list.docs.subarray(0, list.length)) }
+  }
+
+  #algorithm(options: SearchOptions): TopKAlgorithm {
+    const name = options.algorithm ?? 'auto'
+    if (!(name in ALGORITHMS)) throw new LsrError('invalid_argument', `unknown algorithm "${name}" (known: ${Object.keys(ALGORITHMS).join(', ')})`)
+    return ALGORITHMS[name] ?? ((query, k, live, counters) => chooseAlgorithm(query, k)(query, k, live, counters))
+  }
+
+  #hit({ doc, score }: ScoredDoc): Hit {
+    return { id: this.#state.docIdOf[doc], score, docId: doc }
+  }
+
   async #forwardVectors(docIds: number[]): Promise<DocToDelete[]> {
     const values = await this.#db.getMany(docIds.map(forwardKey))
     return docIds.map((docId, i) => {
@@ -311,6 +420,13 @@ export class SparseIndex {
   #assertOpen(): void {
     if (this.#closed) throw new LsrError('closed', `index ${this.dir} is closed`)
   }
+}
+
+/** Appends a document's keyword terms (value 1; distinct) to its encoded vector. */
+function withKeywords(vector: EncodedDocument, keywords: SourceDocument['keywords']): EncodedDocument {
+  if (!keywords || keywords.length === 0) return vector
+  const extra = [...new Set(keywords.map(([field, value]) => keywordTerm(field, value)))]
+  return { terms: [...vector.terms, ...extra], values: [...vector.values, ...extra.map(() => 1)], length: vector.length }
 }
 
 async function isLevelDb(dir: string): Promise<boolean> {

@@ -15,6 +15,15 @@ export interface ScoredQuery {
   readonly upperBounds: Float64Array
   /** Contribution of term `i` with posting value `value` to document `doc`. */
   contribution(i: number, value: number, doc: number): number
+  /** The same contribution as an explanation tree whose text gives the formula. */
+  explain(i: number, value: number, doc: number): Explanation
+}
+
+/** A score and how it was computed (the shape of Elasticsearch's `_explanation`). */
+export interface Explanation {
+  value: number
+  description: string
+  details: Explanation[]
 }
 
 /** Lucene's BM25 idf: ln(1 + (N - df + 0.5) / (df + 0.5)). */
@@ -50,21 +59,26 @@ function bm25Norm(k1: number, b: number, length: number, avgdl: number): number 
 class Bm25Query implements ScoredQuery {
   readonly upperBounds: Float64Array
   private readonly weights: Float64Array
+  private readonly idfs: Float64Array
+  private readonly avgdl: number
 
   constructor(
     readonly postings: readonly PostingsView[],
-    termIds: readonly number[],
+    private readonly termIds: readonly number[],
     queryWeights: readonly number[],
-    state: IndexState,
-    config: Bm25Config,
+    private readonly state: IndexState,
+    private readonly config: Bm25Config,
     private readonly norms: Float64Array,
   ) {
     const { numDocs, sumLength } = state.stats
     const avgdl = numDocs > 0 ? sumLength / numDocs : 0
+    this.avgdl = avgdl
     this.weights = new Float64Array(termIds.length)
+    this.idfs = new Float64Array(termIds.length)
     this.upperBounds = new Float64Array(termIds.length)
     termIds.forEach((id, i) => {
-      this.weights[i] = queryWeights[i] * bm25Idf(numDocs, state.df[id])
+      this.idfs[i] = bm25Idf(numDocs, state.df[id])
+      this.weights[i] = queryWeights[i] * this.idfs[i]
       const maxTf = state.maxValue[id]
       this.upperBounds[i] = this.weights[i] * (maxTf / (maxTf + bm25Norm(config.k1, config.b, state.minLength[id], avgdl)))
     })
@@ -72,6 +86,23 @@ class Bm25Query implements ScoredQuery {
 
   contribution(i: number, tf: number, doc: number): number {
     return this.weights[i] * (tf / (tf + this.norms[doc]))
+  }
+
+  explain(i: number, tf: number, doc: number): Explanation {
+    const { k1, b } = this.config
+    const { numDocs } = this.state.stats
+    const df = this.state.df[this.termIds[i]]
+    const dl = this.state.docLength[doc]
+    const leaf = (value: number, description: string): Explanation => ({ value, description, details: [] })
+    return {
+      value: this.contribution(i, tf, doc),
+      description: `weight(${this.state.terms[this.termIds[i]]}) = query weight * idf * tf / (tf + k1 * (1 - b + b * dl / avgdl))`,
+      details: [
+        leaf(this.weights[i] / this.idfs[i], 'query weight (occurrences of the term in the query)'),
+        leaf(this.idfs[i], `idf = ln(1 + (N - df + 0.5) / (df + 0.5)), N = ${numDocs}, df = ${df}`),
+        leaf(tf / (tf + this.norms[doc]), `tf / (tf + k1 * (1 - b + b * dl / avgdl)), tf = ${tf}, k1 = ${k1}, b = ${b}, dl = ${dl}, avgdl = ${this.avgdl}`),
+      ],
+    }
   }
 }
 

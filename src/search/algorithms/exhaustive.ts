@@ -8,14 +8,15 @@ import type { ScoredQuery } from '../scorer.js'
 import { TopK, type ScoredDoc } from '../top-k.js'
 import type { QueryCounters } from './maxscore.js'
 
-/**
- * @param query - resolved query terms
- * @param k - number of hits wanted
- * @param live - per doc id, 1 when the document may be returned
- * @param counters - optional; receives the number of postings scored
- */
-export function exhaustiveTopK(query: ScoredQuery, k: number, live: Uint8Array, counters?: QueryCounters): ScoredDoc[] {
-  const scores = new Float64Array(live.length)
+/** Dense scores of every document (summed in query-term order) and the documents touched. */
+export interface Accumulated {
+  scores: Float64Array
+  touched: number[]
+}
+
+/** Scores every posting of the query into an accumulator of `maxDoc` entries. */
+export function accumulate(query: ScoredQuery, maxDoc: number, counters?: QueryCounters): Accumulated {
+  const scores = new Float64Array(maxDoc)
   const touched: number[] = []
   let scored = 0
   query.postings.forEach(({ docs, values, length }, i) => {
@@ -26,8 +27,19 @@ export function exhaustiveTopK(query: ScoredQuery, k: number, live: Uint8Array, 
     }
     scored += length
   })
+  if (counters) counters.postingsScored += scored
+  return { scores, touched }
+}
+
+/**
+ * @param query - resolved query terms
+ * @param k - number of hits wanted
+ * @param live - per doc id, 1 when the document may be returned
+ * @param counters - optional; receives the number of postings scored
+ */
+export function exhaustiveTopK(query: ScoredQuery, k: number, live: Uint8Array, counters?: QueryCounters): ScoredDoc[] {
+  const { scores, touched } = accumulate(query, live.length, counters)
   const top = new TopK(k)
   for (const doc of touched) if (live[doc] === 1) top.push(doc, scores[doc])
-  if (counters) counters.postingsScored += scored
   return top.sorted()
 }

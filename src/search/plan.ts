@@ -1,0 +1,81 @@
+/**
+ * Execution of a search plan: scored terms combined with exact document filters. Filters are
+ * roaring bitmaps turned into a per-document mask before top-k, so a filtered top-k is exact.
+ * The query DSL (src/server/query-dsl.ts) compiles into this.
+ * @module
+ */
+import type { RoaringBitmap32 } from '../index/roaring.js'
+import { RoaringBitmap32 as Bitmap } from '../index/roaring.js'
+import { accumulate } from './algorithms/exhaustive.js'
+import type { ScoredQuery } from './scorer.js'
+import { TopK, type ScoredDoc } from './top-k.js'
+
+/** What to match and how to score it, in internal doc ids. */
+export interface ResolvedPlan {
+  /** Scored terms; `undefined` when nothing is scored. */
+  query: ScoredQuery | undefined
+  /** Doc ids of each scored term (for counting matches). */
+  termDocs: Uint32Array[]
+  /** Only these documents may match (intersection of all filter clauses). */
+  allowed?: RoaringBitmap32
+  /** These documents never match. */
+  excluded?: RoaringBitmap32
+  /** A document must contain a scored term (text semantics); else every allowed document matches. */
+  matchAnyTerm: boolean
+  /** Score added to every match (constant-score clauses: match_all, term, ids). */
+  constantScore: number
+}
+
+export interface PlanResult {
+  hits: ScoredDoc[]
+  /** Exact number of matching documents. */
+  total: number
+}
+
+type TopKAlgorithm = (query: ScoredQuery, k: number, live: Uint8Array) => ScoredDoc[]
+
+/** The documents a plan runs over. */
+export interface PlanDocs {
+  /** Per doc id, 1 when live. */
+  live: Uint8Array
+  deleted: RoaringBitmap32
+  /** Doc ids ever assigned: live and deleted ids are below it. */
+  maxDoc: number
+}
+
+/** Runs a plan over live documents. */
+export function executePlan(plan: ResolvedPlan, k: number, { live, deleted, maxDoc }: PlanDocs, topK: TopKAlgorithm): PlanResult {
+  const mask = plan.allowed || plan.excluded ? maskOf(live, plan.allowed, plan.excluded) : live
+  if (plan.matchAnyTerm) {
+    if (!plan.query) return { hits: [], total: 0 }
+    const matches = Bitmap.orMany(plan.termDocs.map((docs) => new Bitmap(docs)))
+    restrict(matches, plan, deleted)
+    const hits = k > 0 ? topK(plan.query, k, mask) : []
+    return { hits: hits.map(({ doc, score }) => ({ doc, score: score + plan.constantScore })), total: matches.size }
+  }
+  // Every allowed live document matches; scored ones add their term scores.
+  const candidates = plan.allowed ? plan.allowed.clone() : Bitmap.fromRange(0, maxDoc)
+  restrict(candidates, plan, deleted)
+  const scores = plan.query ? accumulate(plan.query, live.length).scores : undefined
+  const top = new TopK(Math.max(k, 0))
+  for (const doc of candidates) top.push(doc, plan.constantScore + (scores ? scores[doc] : 0))
+  return { hits: top.sorted(), total: candidates.size }
+}
+
+function restrict(bitmap: RoaringBitmap32, plan: ResolvedPlan, deleted: RoaringBitmap32): void {
+  if (plan.allowed) bitmap.andInPlace(plan.allowed)
+  if (plan.excluded) bitmap.andNotInPlace(plan.excluded)
+  bitmap.andNotInPlace(deleted)
+}
+
+function maskOf(live: Uint8Array, allowed?: RoaringBitmap32, excluded?: RoaringBitmap32): Uint8Array {
+  let mask: Uint8Array
+  if (allowed) {
+    mask = new Uint8Array(live.length)
+    for (const doc of allowed) if (doc < live.length) mask[doc] = live[doc]
+  } else {
+    mask = live.slice()
+  }
+  if (excluded) for (const doc of excluded) if (doc < mask.length) mask[doc] = 0
+  return mask
+}

@@ -1,0 +1,51 @@
+/**
+ * HTTP errors in Elasticsearch's shape: `{"error": {"root_cause", "type", "reason"}, "status"}`,
+ * and the mapping of engine errors (by code) onto them. The engine never imports Hono.
+ * @module
+ */
+import { LsrError, type LsrErrorCode } from '../errors.js'
+
+/** An error with an HTTP status and an Elasticsearch error type. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(reason, options)
+    this.name = 'HttpError'
+  }
+}
+
+export const badRequest = (reason: string, type = 'illegal_argument_exception') => new HttpError(400, type, reason)
+export const parsingError = (reason: string) => new HttpError(400, 'parsing_exception', reason)
+export const indexNotFound = (name: string) => new HttpError(404, 'index_not_found_exception', `no such index [${name}]`)
+
+const BY_CODE: Record<LsrErrorCode, [number, string]> = {
+  invalid_argument: [400, 'illegal_argument_exception'],
+  invalid_input: [400, 'illegal_argument_exception'],
+  encoder_mismatch: [400, 'illegal_argument_exception'],
+  not_found: [404, 'resource_not_found_exception'],
+  not_an_index: [500, 'lsr_not_an_index_exception'],
+  incompatible_format: [500, 'lsr_incompatible_format_exception'],
+  index_locked: [503, 'lsr_index_locked_exception'],
+  data_corruption: [500, 'lsr_data_corruption_exception'],
+  closed: [503, 'lsr_index_closed_exception'],
+}
+
+/** Any thrown value as an HttpError (unknown errors are 500s). */
+export function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error
+  if (error instanceof LsrError) {
+    const [status, type] = BY_CODE[error.code]
+    return new HttpError(status, type, error.message, { cause: error })
+  }
+  return new HttpError(500, 'exception', (error as Error)?.message ?? String(error), { cause: error })
+}
+
+/** The Elasticsearch error body. */
+export function errorBody(error: HttpError): { error: { root_cause: Array<{ type: string; reason: string }>; type: string; reason: string }; status: number } {
+  const cause = { type: error.type, reason: error.message }
+  return { error: { root_cause: [cause], ...cause }, status: error.status }
+}

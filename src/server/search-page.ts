@@ -1,0 +1,103 @@
+/**
+ * The search page served at `GET /` (for browsers) and `/_ui`: pick an index, type a query, see
+ * ranked hits with highlighted snippets, and open each hit's score explanation. It uses only the
+ * public API (`_cat/indices`, `_search` with `highlight` and `explain`), and escapes all text.
+ * @module
+ */
+export const SEARCH_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>lsr search</title>
+<style>
+  body { font: 15px/1.45 system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
+  form { display: flex; gap: .5rem; margin-bottom: 1rem; }
+  input[type=search] { flex: 1; padding: .45rem .6rem; font-size: 1rem; }
+  select, button { padding: .4rem .6rem; font-size: 1rem; }
+  .hit { border-bottom: 1px solid #eee; padding: .7rem 0; }
+  .hit h3 { margin: 0 0 .2rem; font-size: 1.05rem; }
+  .meta { color: #666; font-size: .85rem; }
+  em { background: #fff3a8; font-style: normal; }
+  .explain table { border-collapse: collapse; margin-top: .4rem; font-size: .85rem; }
+  .explain td, .explain th { border: 1px solid #ddd; padding: .15rem .5rem; text-align: right; }
+  .explain td:first-child, .explain th:first-child { text-align: left; }
+  #status { color: #666; }
+</style>
+</head>
+<body>
+<h1>lsr</h1>
+<form id="search">
+  <select id="index" aria-label="index"></select>
+  <input id="q" type="search" placeholder="Search…" aria-label="query" autofocus>
+  <button type="submit">Search</button>
+</form>
+<p id="status"></p>
+<div id="results"></div>
+<script>
+const $ = (id) => document.getElementById(id)
+const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';')
+
+async function loadIndexes() {
+  const response = await fetch('/_cat/indices?format=json')
+  const rows = response.ok ? await response.json() : []
+  $('index').innerHTML = rows.map((r) => '<option>' + escapeHtml(r.index) + '</option>').join('')
+  if (rows.length === 0) $('status').textContent = 'No index yet: create one with PUT /{index} and _bulk.'
+}
+
+function explanationTable(explanation) {
+  const rows = explanation.details.map((d) => {
+    const term = d.description.match(/^weight\\((.*?)\\)/)
+    const [qw, idf, tf] = d.details.map((x) => x.value)
+    return '<tr><td>' + escapeHtml(term ? term[1] : d.description) + '</td><td>' + (qw ?? '').toString() + '</td><td>' +
+      (idf === undefined ? '' : idf.toFixed(4)) + '</td><td>' + (tf === undefined ? '' : tf.toFixed(4)) + '</td><td>' + d.value.toFixed(4) + '</td></tr>'
+  }).join('')
+  return '<table><tr><th>term</th><th>query weight</th><th>idf</th><th>tf part</th><th>score</th></tr>' + rows +
+    '<tr><td colspan="4">sum</td><td>' + explanation.value.toFixed(4) + '</td></tr></table>'
+}
+
+$('search').addEventListener('submit', async (event) => {
+  event.preventDefault()
+  const index = $('index').value
+  const query = $('q').value
+  if (!index) return
+  $('status').textContent = 'Searching…'
+  const response = await fetch('/' + encodeURIComponent(index) + '/_search', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query: { match: { text: query } }, size: 10, explain: true,
+      highlight: { fields: { text: {}, title: {} }, encoder: 'html', fragment_size: 200, number_of_fragments: 2 },
+    }),
+  })
+  const body = await response.json()
+  if (!response.ok) {
+    $('status').textContent = 'Error: ' + (body.error ? body.error.reason : response.status)
+    $('results').innerHTML = ''
+    return
+  }
+  $('status').textContent = body.hits.total.value + (body.hits.total.relation === 'gte' ? '+' : '') + ' matches in ' + body.took + ' ms'
+  $('results').innerHTML = body.hits.hits.map((hit, i) => {
+    const source = hit._source || {}
+    const title = hit.highlight && hit.highlight.title ? hit.highlight.title[0] : escapeHtml(source.title || hit._id)
+    const snippet = hit.highlight && hit.highlight.text ? hit.highlight.text.join(' ') : escapeHtml(String(source.text || '').slice(0, 200))
+    return '<div class="hit"><h3>' + title + '</h3><div class="snippet">' + snippet + '</div>' +
+      '<div class="meta">' + escapeHtml(hit._id) + ' · score ' + hit._score.toFixed(4) +
+      ' · <a href="#" class="toggle" data-i="' + i + '">explain</a></div>' +
+      '<div class="explain" id="explain-' + i + '" hidden>' + explanationTable(hit._explanation) + '</div></div>'
+  }).join('')
+})
+
+$('results').addEventListener('click', (event) => {
+  const link = event.target.closest('.toggle')
+  if (!link) return
+  event.preventDefault()
+  const panel = $('explain-' + link.dataset.i)
+  panel.hidden = !panel.hidden
+})
+
+loadIndexes()
+</script>
+</body>
+</html>
+`

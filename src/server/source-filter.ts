@@ -1,0 +1,42 @@
+/**
+ * `_source` filtering as Elasticsearch does it: `true`/`false`, a pattern or a list of patterns,
+ * or `{includes, excludes}`; patterns are dotted paths with `*` wildcards.
+ * @module
+ */
+import { parsingError } from './http-error.js'
+
+export type SourceFilter = (source: Record<string, unknown>) => Record<string, unknown> | undefined
+
+const patternOf = (glob: string) => new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`)
+
+function strings(value: unknown, what: string): string[] {
+  const list = value === undefined ? [] : Array.isArray(value) ? value : [value]
+  if (!list.every((s) => typeof s === 'string')) throw parsingError(`${what} must be a string or an array of strings`)
+  return list as string[]
+}
+
+/** Parses the `_source` option of a search or get. */
+export function sourceFilter(spec: unknown): SourceFilter {
+  if (spec === undefined || spec === true || spec === 'true') return (source) => source
+  if (spec === false || spec === 'false') return () => undefined
+  const { includes, excludes } = typeof spec === 'object' && spec !== null && !Array.isArray(spec)
+    ? { includes: strings((spec as Record<string, unknown>).includes, '_source.includes'), excludes: strings((spec as Record<string, unknown>).excludes, '_source.excludes') }
+    : { includes: strings(spec, '_source'), excludes: [] }
+  const include = includes.map(patternOf)
+  const exclude = excludes.map(patternOf)
+  const keep = (path: string) => (include.length === 0 || include.some((p) => p.test(path))) && !exclude.some((p) => p.test(path))
+  const isPrefixOfInclude = (path: string) => include.length === 0 || includes.some((glob) => glob.startsWith(`${path}.`) || glob.includes('*'))
+  const filter = (object: Record<string, unknown>, prefix: string): Record<string, unknown> => {
+    const out: Record<string, unknown> = {}
+    for (const [key, value] of Object.entries(object)) {
+      const path = prefix ? `${prefix}.${key}` : key
+      if (keep(path)) out[key] = value
+      else if (value && typeof value === 'object' && !Array.isArray(value) && isPrefixOfInclude(path) && !exclude.some((p) => p.test(path))) {
+        const nested = filter(value as Record<string, unknown>, path)
+        if (Object.keys(nested).length > 0) out[key] = nested
+      }
+    }
+    return out
+  }
+  return (source) => filter(source, '')
+}

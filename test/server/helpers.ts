@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createApp, type AppOptions } from '../../src/server/app.js'
+import { IndexRegistry } from '../../src/server/registry.js'
+import { ROOT, tempDir } from '../helpers.js'
+
+export type Call = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<{ status: number; body: any; headers: Headers }>
+
+/** An in-process app over a fresh data directory (no port). */
+export async function testApp(options: AppOptions = {}): Promise<{ call: Call; registry: IndexRegistry }> {
+  const registry = new IndexRegistry(await tempDir())
+  const app = createApp(registry, options)
+  const call: Call = async (method, path, body, headers = {}) => {
+    const init: RequestInit = { method, headers: { 'content-type': 'application/json', ...headers } }
+    if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body)
+    const response = await app.request(path, init)
+    const text = await response.text()
+    let parsed: unknown = text
+    try {
+      parsed = text ? JSON.parse(text) : undefined
+    } catch {
+      // not JSON (HEAD, text tables, HTML)
+    }
+    return { status: response.status, body: parsed, headers: response.headers }
+  }
+  return { call, registry }
+}
+
+/** The sample corpus as bulk NDJSON, each document tagged `even`/`odd` by its number. */
+export function sampleBulk(): string {
+  return readFileSync(join(ROOT, 'sample/corpus.jsonl'), 'utf8').trim().split('\n').flatMap((line) => {
+    const doc = JSON.parse(line)
+    const tag = Number(doc._id.slice(1)) % 2 === 0 ? 'even' : 'odd'
+    return [JSON.stringify({ index: { _id: doc._id } }), JSON.stringify({ title: doc.title, text: doc.text, tag, meta: { n: Number(doc._id.slice(1)) } })]
+  }).join('\n') + '\n'
+}
+
+/** An app with the sample corpus loaded into index `sample`. */
+export async function sampleApp(options: AppOptions = {}) {
+  const app = await testApp(options)
+  const auth: Record<string, string> = options.apiKey ? { authorization: `ApiKey ${options.apiKey}` } : {}
+  await app.call('PUT', '/sample', {}, auth)
+  const bulk = await app.call('POST', '/sample/_bulk', sampleBulk(), { 'content-type': 'application/x-ndjson', ...auth })
+  if (bulk.body.errors) throw new Error('sample bulk failed')
+  return app
+}
