@@ -1,13 +1,16 @@
 #!/usr/bin/env node
-// `npm start`: the main job on the embedded default. Builds the sample index under index-data/
-// if it is missing, runs the sample queries and prints the top hits and nDCG@10.
+// `npm start`: the main job on the embedded default. Builds the sample index under
+// index-data/sample if it is missing, runs the sample queries (top hits and nDCG@10), then serves
+// index-data over HTTP (Elasticsearch/OpenSearch-compatible API and search page) until Ctrl-C.
+// PORT and HOST override 127.0.0.1:9200.
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { SparseIndex, evaluateRun, ingestCorpus, readQrels, readQueries } from '../dist/index.js'
+import { SparseIndex, evaluateRun, ingestCorpus, readQrels, readQueries, startServer } from '../dist/index.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const sample = `${root}sample`
-const dir = `${root}index-data/sample`
+const dataDir = `${root}index-data`
+const dir = `${dataDir}/sample`
 
 const fresh = !existsSync(dir)
 const index = await SparseIndex.open(dir, { create: true })
@@ -29,3 +32,11 @@ for (const query of await readQueries(`${sample}/queries.jsonl`)) {
 const { mean, queries } = evaluateRun(run, qrels)
 console.log(`\nnDCG@10 ${mean.ndcg_cut_10.toFixed(4)}  Recall@10 ${mean.recall_10.toFixed(4)}  over ${queries} judged queries`)
 await index.close()
+
+const server = await startServer({ dataDir, host: process.env.HOST ?? '127.0.0.1', port: Number(process.env.PORT ?? 9200) })
+console.log(`\nserving ${dataDir} at ${server.url}`)
+console.log(`  search page: ${server.url}/_ui`)
+console.log(`  try: curl -s '${server.url}/sample/_search?q=crash+safe+writes&size=3'`)
+const stop = () => server.close().then(() => process.exit(0))
+process.once('SIGINT', stop)
+process.once('SIGTERM', stop)

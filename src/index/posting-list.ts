@@ -6,6 +6,7 @@
  */
 import { decodePostings } from './format.js'
 import { ensureCapacity } from './growable.js'
+import { RoaringBitmap32 } from './roaring.js'
 
 /** Decoded postings: ascending doc ids and their integer values, `length` entries. */
 export interface PostingsView {
@@ -21,6 +22,8 @@ export class PostingList {
   #docs: Uint32Array = new Uint32Array(0)
   #values: Uint32Array = new Uint32Array(0)
   #length = 0
+  /** The doc ids as a bitmap, built on first use for counting and filtering; dropped on change. */
+  #bitmap: RoaringBitmap32 | undefined
 
   constructor(readonly termId: number) {}
 
@@ -45,12 +48,22 @@ export class PostingList {
     this.#docs = docs
     this.#values = values
     this.#length = docs.length
+    this.#bitmap = undefined
   }
 
   /** The decoded postings (decoding pending segments first). */
   view(): PostingsView {
     this.#decode()
     return { docs: this.#docs, values: this.#values, length: this.#length }
+  }
+
+  /** The doc ids as a roaring bitmap (cached; do not modify it). */
+  bitmap(): RoaringBitmap32 {
+    if (!this.#bitmap) {
+      const { docs, length } = this.view()
+      this.#bitmap = new RoaringBitmap32(docs.subarray(0, length))
+    }
+    return this.#bitmap
   }
 
   /** Number of postings, without decoding. */
@@ -69,6 +82,7 @@ export class PostingList {
   }
 
   #push(docs: ArrayLike<number>, values: ArrayLike<number>): void {
+    this.#bitmap = undefined
     const end = this.#length + docs.length
     this.#docs = ensureCapacity(this.#docs, end)
     this.#values = ensureCapacity(this.#values, end)

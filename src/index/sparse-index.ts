@@ -270,9 +270,7 @@ export class SparseIndex {
   docsWithAnyTerm(terms: readonly string[]): RoaringBitmap32 {
     const lists = terms.flatMap((term) => {
       const id = this.#state.termIds.get(term)
-      if (id === undefined) return []
-      const { docs, length } = this.#state.postings[id].view()
-      return [new RoaringBitmap32(docs.subarray(0, length))]
+      return id === undefined ? [] : [this.#state.postings[id].bitmap()]
     })
     return RoaringBitmap32.orMany(lists).andNotInPlace(this.#state.deleted)
   }
@@ -380,7 +378,7 @@ export class SparseIndex {
     }
     if (termIds.length === 0) return undefined
     const query = this.#scorer.prepare(this.#state, termIds, weights)
-    return { query, termIds, termDocs: query.postings.map((list) => list.docs.subarray(0, list.length)) }
+    return { query, termIds, termDocs: termIds.map((id) => this.#state.postings[id].bitmap()) }
   }
 
   #algorithm(options: SearchOptions): TopKAlgorithm {

@@ -14,8 +14,8 @@ import { TopK, type ScoredDoc } from './top-k.js'
 export interface ResolvedPlan {
   /** Scored terms; `undefined` when nothing is scored. */
   query: ScoredQuery | undefined
-  /** Doc ids of each scored term (for counting matches). */
-  termDocs: Uint32Array[]
+  /** Doc ids of each scored term (for counting matches); shared, never modified. */
+  termDocs: RoaringBitmap32[]
   /** Only these documents may match (intersection of all filter clauses). */
   allowed?: RoaringBitmap32
   /** These documents never match. */
@@ -48,7 +48,7 @@ export function executePlan(plan: ResolvedPlan, k: number, { live, deleted, maxD
   const mask = plan.allowed || plan.excluded ? maskOf(live, plan.allowed, plan.excluded) : live
   if (plan.matchAnyTerm) {
     if (!plan.query) return { hits: [], total: 0 }
-    const matches = Bitmap.orMany(plan.termDocs.map((docs) => new Bitmap(docs)))
+    const matches = Bitmap.orMany(plan.termDocs)
     restrict(matches, plan, deleted)
     const hits = k > 0 ? topK(plan.query, k, mask) : []
     return { hits: hits.map(({ doc, score }) => ({ doc, score: score + plan.constantScore })), total: matches.size }

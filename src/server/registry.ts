@@ -1,6 +1,7 @@
 /**
  * The indexes of one data directory (one LevelDB each, in a sub-folder named after the index),
- * opened on first use and kept open until closed or deleted.
+ * opened on first use and kept open until closed or deleted. The server owns the directory: the
+ * list of indexes is read once and then kept up to date by create and drop.
  * @module
  */
 import { mkdir, readdir, rm, stat } from 'node:fs/promises'
@@ -12,44 +13,52 @@ import { validateIndexName } from './index-names.js'
 
 export class IndexRegistry {
   readonly #open = new Map<string, Promise<SparseIndex>>()
+  #known: Promise<Set<string>> | undefined
 
   constructor(readonly dataDir: string) {}
 
-  /** Names of the indexes in the data directory, sorted. */
+  /** Names of the indexes, sorted. */
   async names(): Promise<string[]> {
-    await mkdir(this.dataDir, { recursive: true })
-    const entries = await readdir(this.dataDir, { withFileTypes: true })
-    const names: string[] = []
-    for (const entry of entries) {
-      if (entry.isDirectory() && (await stat(join(this.dataDir, entry.name, 'CURRENT')).then(() => true, () => false))) names.push(entry.name)
-    }
-    return names.sort()
+    return [...(await this.#names())].sort()
   }
 
   async exists(name: string): Promise<boolean> {
     validateIndexName(name)
-    return this.#open.has(name) || (await this.names()).includes(name)
+    return (await this.#names()).has(name)
   }
 
-  /** The open index; 404 when it does not exist. */
-  async get(name: string): Promise<SparseIndex> {
+  /** The open index; 404 when it does not exist. Concurrent callers share one open. */
+  get(name: string): Promise<SparseIndex> {
     validateIndexName(name)
-    const opened = this.#open.get(name)
-    if (opened) return opened
-    if (!(await this.exists(name))) throw indexNotFound(name)
-    return this.#remember(name, SparseIndex.open(join(this.dataDir, name)))
+    let opening = this.#open.get(name)
+    if (!opening) {
+      opening = this.#names().then((known) => {
+        if (!known.has(name)) throw indexNotFound(name)
+        return SparseIndex.open(join(this.dataDir, name))
+      })
+      this.#remember(name, opening)
+    }
+    return opening
   }
 
   /** Creates an index; 400 `resource_already_exists_exception` when it exists. */
   async create(name: string, encoder: EncoderConfig): Promise<SparseIndex> {
-    if (await this.exists(name)) throw new HttpError(400, 'resource_already_exists_exception', `index [${name}] already exists`)
-    return this.#remember(name, SparseIndex.open(join(this.dataDir, name), { create: true, encoder }))
+    const known = await this.#names()
+    if (known.has(validateIndexName(name)) || this.#open.has(name)) {
+      throw new HttpError(400, 'resource_already_exists_exception', `index [${name}] already exists`)
+    }
+    const opening = SparseIndex.open(join(this.dataDir, name), { create: true, encoder })
+    this.#remember(name, opening)
+    await opening
+    known.add(name)
+    return opening
   }
 
   /** Closes and removes an index. */
   async drop(name: string): Promise<void> {
     const index = await this.get(name)
     this.#open.delete(name)
+    ;(await this.#names()).delete(name)
     await index.close()
     await rm(join(this.dataDir, name), { recursive: true, force: true })
   }
@@ -65,7 +74,7 @@ export class IndexRegistry {
         all.filter((n) => pattern.test(n)).forEach((n) => names.add(n))
       } else {
         validateIndexName(part)
-        if (!all.includes(part) && !this.#open.has(part)) throw indexNotFound(part)
+        if (!all.includes(part)) throw indexNotFound(part)
         names.add(part)
       }
     }
@@ -79,9 +88,23 @@ export class IndexRegistry {
     await Promise.all(open.map(async (index) => (await index.catch(() => undefined))?.close()))
   }
 
-  #remember(name: string, opening: Promise<SparseIndex>): Promise<SparseIndex> {
+  /** Sub-folders holding a LevelDB database, read once. */
+  #names(): Promise<Set<string>> {
+    this.#known ??= (async () => {
+      await mkdir(this.dataDir, { recursive: true })
+      const names = new Set<string>()
+      for (const entry of await readdir(this.dataDir, { withFileTypes: true })) {
+        if (entry.isDirectory() && (await stat(join(this.dataDir, entry.name, 'CURRENT')).then(() => true, () => false))) names.add(entry.name)
+      }
+      return names
+    })()
+    return this.#known
+  }
+
+  #remember(name: string, opening: Promise<SparseIndex>): void {
     this.#open.set(name, opening)
-    opening.catch(() => this.#open.delete(name))
-    return opening
+    opening.catch(() => {
+      if (this.#open.get(name) === opening) this.#open.delete(name)
+    })
   }
 }
