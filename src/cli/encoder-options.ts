@@ -3,27 +3,55 @@
  * @module
  */
 import type { Command } from 'commander'
-import { bm25Config } from '../encode/bm25.js'
 import type { EncoderConfig } from '../encode/encoder.js'
-import { parseNumber } from './format.js'
+import type { EncoderRuntime } from '../encode/registry.js'
+import { LsrError } from '../errors.js'
+import { parseNumber, parsePositiveInt } from './format.js'
 
 export interface EncoderFlags {
   encoder?: string
   k1?: number
   b?: number
+  model?: string
+  dtype?: string
+  maxLength?: number
+  activation?: string
+  prune?: string
+  threads?: number
+  batchSize?: number
 }
 
-/** Adds `--encoder`, `--k1`, `--b`. */
+/** Adds the encoder flags (bm25 and neural) and the encoding speed flags. */
 export function addEncoderOptions(command: Command): Command {
   return command
-    .option('--encoder <name>', 'document encoder for a new index (bm25)')
-    .option('--k1 <k1>', 'BM25 k1 (default 0.9)', parseNumber('--k1'))
-    .option('--b <b>', 'BM25 b (default 0.4)', parseNumber('--b'))
+    .option('--encoder <name>', 'document encoder for a new index: bm25 | neural')
+    .option('--k1 <k1>', 'bm25: k1 (default 0.9)', parseNumber('--k1'))
+    .option('--b <b>', 'bm25: b (default 0.4)', parseNumber('--b'))
+    .option('--model <dir>', 'neural: model folder (Hugging Face layout with onnx/)')
+    .option('--dtype <dtype>', 'neural: fp32 (onnx/model.onnx) | q8 (onnx/model_quantized.onnx) (default fp32)')
+    .option('--max-length <n>', 'neural: tokens per document, longer ones truncated (default min(512, model max))', parsePositiveInt('--max-length'))
+    .option('--activation <name>', 'neural: log1p_relu (v1/v2) | log1p_log1p_relu (v3) (default: from the model folder)')
+    .option('--prune <spec>', 'neural: none | max_ratio:R | top_k:K | abs_value:T | alpha_mass:A (default none)')
+    .option('--threads <n>', 'neural: onnxruntime intra-op threads (default: all cores)', parsePositiveInt('--threads'))
+    .option('--batch-size <n>', 'neural: documents per forward pass (default 8)', parsePositiveInt('--batch-size'))
 }
 
 /** The encoder settings the user asked for, or undefined to use an existing index's stored ones. */
 export function requestedEncoder(flags: EncoderFlags): EncoderConfig | undefined {
-  if (flags.encoder === undefined && flags.k1 === undefined && flags.b === undefined) return undefined
-  const name = flags.encoder ?? 'bm25'
-  return name === 'bm25' ? bm25Config({ k1: flags.k1, b: flags.b }) : { name }
+  const neural = flags.model !== undefined || flags.dtype !== undefined || flags.maxLength !== undefined || flags.activation !== undefined || flags.prune !== undefined
+  const bm25 = flags.k1 !== undefined || flags.b !== undefined
+  if (flags.encoder === undefined && !neural && !bm25) return undefined
+  const name = flags.encoder ?? (neural ? 'neural' : 'bm25')
+  if (name === 'bm25') {
+    if (neural) throw new LsrError('invalid_argument', '--model, --dtype, --max-length, --activation and --prune apply to --encoder neural')
+    return { name, k1: flags.k1, b: flags.b }
+  }
+  if (bm25) throw new LsrError('invalid_argument', '--k1 and --b apply to --encoder bm25')
+  if (name === 'neural' && flags.model === undefined) throw new LsrError('invalid_argument', '--encoder neural needs --model <dir>')
+  return { name, model: flags.model, dtype: flags.dtype, maxLength: flags.maxLength, activation: flags.activation, pruning: flags.prune }
+}
+
+/** Speed settings of the encoder. */
+export function encoderRuntime(flags: EncoderFlags): EncoderRuntime {
+  return { threads: flags.threads, batchSize: flags.batchSize }
 }

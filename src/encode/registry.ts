@@ -1,28 +1,51 @@
 /**
- * Name-keyed registry of encoders: turns a stored {@link EncoderConfig} back into an encoder.
+ * Name-keyed registry of encoders. `resolveEncoderConfig` completes what a user gives (defaults,
+ * model fingerprints) into the config an index stores; `createEncoder` turns a stored config back
+ * into an encoder.
  * @module
  */
 import { bm25Config, createBm25Encoder } from './bm25.js'
 import type { Encoder, EncoderConfig } from './encoder.js'
+import { createNeuralEncoder, neuralConfig, type NeuralConfig, type NeuralRuntime, type NeuralSettings } from './neural/neural-encoder.js'
 import { LsrError } from '../errors.js'
 
-type EncoderFactory = (config: EncoderConfig) => Encoder | Promise<Encoder>
+/** Settings that affect speed but not vectors (never stored). */
+export type EncoderRuntime = NeuralRuntime
 
-const ENCODERS: Record<string, EncoderFactory> = {
-  bm25: (config) => createBm25Encoder(bm25Config(config as { k1?: number; b?: number })),
+interface EncoderEntry {
+  resolve(settings: EncoderConfig): Promise<EncoderConfig>
+  create(config: EncoderConfig, runtime: EncoderRuntime): Encoder | Promise<Encoder>
+}
+
+const ENCODERS: Record<string, EncoderEntry> = {
+  bm25: {
+    resolve: async (settings) => bm25Config(settings as { k1?: number; b?: number }),
+    create: (config) => createBm25Encoder(bm25Config(config as { k1?: number; b?: number })),
+  },
+  neural: {
+    resolve: (settings) => neuralConfig(settings as unknown as NeuralSettings),
+    create: (config, runtime) => createNeuralEncoder(config as NeuralConfig, runtime),
+  },
 }
 
 /** Names of the known encoders. */
 export const ENCODER_NAMES: readonly string[] = Object.keys(ENCODERS)
 
+function entry(name: string): EncoderEntry {
+  const found = ENCODERS[name]
+  if (!found) throw new LsrError('invalid_argument', `unknown encoder "${name}" (known: ${ENCODER_NAMES.join(', ')})`)
+  return found
+}
+
 /**
- * Builds the encoder a config names.
- * @throws LsrError `invalid_argument` for an unknown name, listing the known ones
+ * Completes user settings into the config an index stores.
+ * @throws LsrError `invalid_argument` for an unknown name (listing the known ones) or bad settings
  */
-export async function createEncoder(config: EncoderConfig): Promise<Encoder> {
-  const factory = ENCODERS[config.name]
-  if (!factory) {
-    throw new LsrError('invalid_argument', `unknown encoder "${config.name}" (known: ${ENCODER_NAMES.join(', ')})`)
-  }
-  return factory(config)
+export async function resolveEncoderConfig(settings: EncoderConfig): Promise<EncoderConfig> {
+  return entry(settings.name).resolve(settings)
+}
+
+/** Builds the encoder a complete (stored) config names. */
+export async function createEncoder(config: EncoderConfig, runtime: EncoderRuntime = {}): Promise<Encoder> {
+  return entry(config.name).create(config, runtime)
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { readQrels, readQueries, resolveCorpusFile } from '../corpus/beir.js'
 import { readJsonl } from '../corpus/jsonl.js'
 import type { EncoderConfig } from '../encode/encoder.js'
+import type { EncoderRuntime } from '../encode/registry.js'
 import { LsrError } from '../errors.js'
 import { ingestCorpus, type IngestProgress } from '../index/ingest.js'
 import { SparseIndex } from '../index/sparse-index.js'
@@ -21,6 +22,8 @@ export interface EvaluateOptions {
   depth?: number
   /** Encoder for a newly built index. @default bm25 with Anserini's k1/b */
   encoder?: EncoderConfig
+  /** Encoder speed settings (threads, batch size). */
+  runtime?: EncoderRuntime
   /** Reuse (or build and keep) the index here; otherwise a temporary index is built and removed. */
   indexDir?: string
   /** Keep hits whose id equals the query id (BEIR drops them by default). @default false */
@@ -98,7 +101,7 @@ export async function evaluateDataset(name: string, dir: string, options: Evalua
 
 async function openOrBuild(dataset: string, indexDir: string, options: EvaluateOptions) {
   const started = performance.now()
-  const existing = await SparseIndex.open(indexDir, { encoder: options.encoder }).catch((error) => {
+  const existing = await SparseIndex.open(indexDir, { encoder: options.encoder, runtime: options.runtime }).catch((error) => {
     if (error instanceof LsrError && error.code === 'not_found') return undefined
     throw error
   })
@@ -109,7 +112,7 @@ async function openOrBuild(dataset: string, indexDir: string, options: EvaluateO
     })
     return { index: existing, buildSeconds: 0, reused: true }
   }
-  const index = await SparseIndex.open(indexDir, { create: true, encoder: options.encoder })
+  const index = await SparseIndex.open(indexDir, { create: true, encoder: options.encoder, runtime: options.runtime })
   await ingestCorpus(index, dataset, { onProgress: options.onIndexProgress })
   return { index, buildSeconds: (performance.now() - started) / 1000, reused: false }
 }

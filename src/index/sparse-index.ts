@@ -8,14 +8,15 @@ import { mkdir, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Level } from 'level'
 import type { EncodedDocument, Encoder, EncoderConfig, QueryTerm, SourceDocument } from '../encode/encoder.js'
-import { createEncoder } from '../encode/registry.js'
-import type { Bm25Config } from '../encode/bm25.js'
+import { createEncoder, resolveEncoderConfig, type EncoderRuntime } from '../encode/registry.js'
 import { LsrError } from '../errors.js'
-import { Bm25Scorer, type Explanation, type ScoredQuery } from '../search/scorer.js'
+import type { Explanation, ScoredQuery, Scorer } from '../search/scorers/scored-query.js'
+import { createScorer } from '../search/scorers/registry.js'
 import { executePlan, type ResolvedPlan } from '../search/plan.js'
 import type { ScoredDoc } from '../search/top-k.js'
 import { keywordTerm } from '../corpus/keywords.js'
 import { RoaringBitmap32 } from './roaring.js'
+import { encodeWeight } from './weight-codec.js'
 import { exhaustiveTopK } from '../search/algorithms/exhaustive.js'
 import { maxScoreTopK, type QueryCounters } from '../search/algorithms/maxscore.js'
 import { chooseAlgorithm } from '../search/algorithms/choose.js'
@@ -82,6 +83,8 @@ export interface OpenOptions {
    * (an index never mixes term spaces); when omitted, the stored encoder is used.
    */
   encoder?: EncoderConfig
+  /** Speed settings of the encoder (threads, batch size); never stored. */
+  runtime?: EncoderRuntime
 }
 
 type TopKAlgorithm = (query: ScoredQuery, k: number, live: Uint8Array, counters?: QueryCounters) => ScoredDoc[]
@@ -105,7 +108,7 @@ export interface SearchRequest {
 export class SparseIndex {
   readonly #db: IndexDb
   readonly #state: IndexState
-  readonly #scorer: Bm25Scorer
+  readonly #scorer: Scorer
   #writes: Promise<unknown> = Promise.resolve()
   #closed = false
 
@@ -118,7 +121,7 @@ export class SparseIndex {
   ) {
     this.#db = db
     this.#state = state
-    this.#scorer = new Bm25Scorer(encoder.config as unknown as Bm25Config)
+    this.#scorer = createScorer(encoder)
   }
 
   /**
@@ -143,8 +146,8 @@ export class SparseIndex {
       let meta: IndexMeta
       const stored = await db.get(KEY_META)
       if (stored === undefined && !exists) {
-        const encoder = await createEncoder(options.encoder ?? { name: 'bm25' })
-        meta = { format: FORMAT_NAME, version: FORMAT_VERSION, encoder: encoder.config, createdAt: new Date().toISOString() }
+        const encoder = await resolveEncoderConfig(options.encoder ?? { name: 'bm25' })
+        meta = { format: FORMAT_NAME, version: FORMAT_VERSION, encoder, createdAt: new Date().toISOString() }
         await db.batch([
           { type: 'put', key: KEY_META, value: encodeJson(meta) },
           { type: 'put', key: KEY_STATS, value: encodeJson({ numDocs: 0, sumLength: 0, nextDocId: 0, nextSegment: 0 }) },
@@ -152,9 +155,9 @@ export class SparseIndex {
       } else {
         meta = checkMeta(stored && decodeJson<IndexMeta>(stored, 'index metadata'), dir)
       }
-      const encoder = await createEncoder(meta.encoder)
-      if (options.encoder) {
-        const wanted = (await createEncoder(options.encoder)).config
+      const encoder = await createEncoder(meta.encoder, options.runtime)
+      if (options.encoder && exists) {
+        const wanted = await resolveEncoderConfig(options.encoder)
         if (JSON.stringify(wanted) !== JSON.stringify(encoder.config)) {
           throw new LsrError(
             'encoder_mismatch',
@@ -196,7 +199,7 @@ export class SparseIndex {
         toEncode.push(doc)
       })
       const vectors = await this.encoder.encodeDocuments(toEncode)
-      const adds: DocToAdd[] = toEncode.map((doc, i) => ({ doc, vector: withKeywords(vectors[i], doc.keywords) }))
+      const adds: DocToAdd[] = toEncode.map((doc, i) => ({ doc, vector: this.#storable(withKeywords(vectors[i], doc.keywords)) }))
       await this.#write(adds, await this.#forwardVectors(replacedDocIds))
       return { added: toEncode.length - replacedDocIds.length, replaced: replacedDocIds.length, unchanged }
     })
@@ -360,6 +363,11 @@ export class SparseIndex {
     this.#closed = true
     await this.#writes.catch(() => undefined)
     await this.#db.close()
+  }
+
+  /** Posting values as stored: term frequencies as they are, learned weights as 16-bit codes. */
+  #storable(vector: EncodedDocument): EncodedDocument {
+    return this.encoder.scoring === 'dot' ? { ...vector, values: vector.values.map(encodeWeight) } : vector
   }
 
   #queryTerms(query: string | readonly QueryTerm[]): readonly QueryTerm[] {

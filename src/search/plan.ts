@@ -7,7 +7,7 @@
 import type { RoaringBitmap32 } from '../index/roaring.js'
 import { RoaringBitmap32 as Bitmap } from '../index/roaring.js'
 import { accumulate } from './algorithms/exhaustive.js'
-import type { ScoredQuery } from './scorer.js'
+import type { ScoredQuery } from './scorers/scored-query.js'
 import { TopK, type ScoredDoc } from './top-k.js'
 
 /** What to match and how to score it, in internal doc ids. */

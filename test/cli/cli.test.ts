@@ -25,6 +25,19 @@ describe('lsr CLI', () => {
     expect(lines[0]).toMatch(/^\S+ Q0 \S+ 1 [\d.e+-]+ lsr$/)
   })
 
+  it('indexes and searches with the neural encoder and the fixture model, offline', async () => {
+    const dir = join(await tempDir(), 'neural')
+    const model = join(SAMPLE, '..', 'test/fixtures/models/tiny-bert')
+    const indexed = await lsr('index', SAMPLE, '--index', dir, '--encoder', 'neural', '--model', model, '--dtype', 'q8', '--batch-size', '4', '--threads', '1')
+    expect(indexed.code).toBe(0)
+    expect(indexed.stdout).toMatch(/^indexed 30 docs \(30 added/)
+    const search = await lsr('search', 'learned sparse retrieval', '--index', dir, '-k', '3', '--json')
+    expect(JSON.parse(search.stdout)).toHaveLength(3)
+    const missing = await lsr('index', SAMPLE, '--index', join(dir, '..', 'x'), '--encoder', 'neural', '--model', join(dir, '..', 'no-model'))
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toMatch(/^lsr: model folder .*no-model does not exist\n$/)
+  })
+
   it('exits non-zero with one line on stderr for errors', async () => {
     const missing = await lsr('search', 'x', '--index', join(await tempDir(), 'none'))
     expect(missing.code).toBe(1)
@@ -44,7 +57,7 @@ describe('lsr CLI', () => {
     const lines = Array.from({ length: total }, (_, i) => JSON.stringify({ _id: `d${i}`, text: `document ${i} about topic ${i % 97} and subject ${i % 89}` }))
     await writeFile(corpus, lines.join('\n'))
     const dir = join(work, 'idx')
-    const child = spawn(process.execPath, [LSR, 'index', corpus, '--index', dir, '--batch-size', '500'])
+    const child = spawn(process.execPath, [LSR, 'index', corpus, '--index', dir, '--commit-every', '500'])
     const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)))
     // Kill once a few batches are in LevelDB's log, well before the end.
     for (;;) {
@@ -65,7 +78,7 @@ describe('lsr CLI', () => {
     expect(index.searchIds('topic 5').length).toBeGreaterThan(0)
     await index.close()
 
-    const rerun = await lsr('index', corpus, '--index', dir, '--batch-size', '500')
+    const rerun = await lsr('index', corpus, '--index', dir, '--commit-every', '500')
     expect(rerun.stdout).toContain(`${documents} unchanged`)
     const done = await SparseIndex.open(dir)
     expect((await done.stats()).documents).toBe(total)

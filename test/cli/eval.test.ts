@@ -32,6 +32,17 @@ describe('lsr eval', () => {
     expect(result.stdout).toMatch(/^sample\s+8\s+0\.\d{4}\s+0\.\d{4}\s+[+-]\d\.\d{4}\s+[01]\.\d{4}$/m)
   })
 
+  it('evaluates with the neural encoder (fixture model), recording the model settings', async () => {
+    const out = join(await tempDir(), 'out')
+    const model = join(SAMPLE, '..', 'test/fixtures/models/tiny-distilbert')
+    const result = await lsr('eval', SAMPLE, '--encoder', 'neural', '--model', model, '--threads', '1', '--out', out)
+    expect(result.code).toBe(0)
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'))
+    expect(report.settings.encoder).toMatchObject({ name: 'neural', dtype: 'fp32', activation: 'log1p_relu', idf: 'idf.json', modelFingerprint: expect.any(String) })
+    expect(report.counts).toEqual({ documents: 30, queries: 8 })
+    expect(report.metrics.ndcg_cut_10).toBeGreaterThan(0)
+  })
+
   it('refuses to reuse an index built from another corpus', async () => {
     const dir = await tempDir()
     const other = join(dir, 'other.jsonl')

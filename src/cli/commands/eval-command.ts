@@ -11,7 +11,7 @@ import { resolveDataset } from '../../eval/dataset.js'
 import { evaluateDataset, type DatasetReport } from '../../eval/evaluate.js'
 import { compareReports, formatComparison, formatReportTable, readReports } from '../../eval/report.js'
 import { formatRunLines } from '../../eval/run-file.js'
-import { addEncoderOptions, requestedEncoder, type EncoderFlags } from '../encoder-options.js'
+import { addEncoderOptions, encoderRuntime, requestedEncoder, type EncoderFlags } from '../encoder-options.js'
 import { parsePositiveInt } from '../format.js'
 import { ingestProgressBar } from '../progress.js'
 
@@ -53,6 +53,7 @@ export function registerEvalCommand(program: Command): void {
           split: flags.split,
           depth: flags.depth,
           encoder: requestedEncoder(flags),
+          runtime: encoderRuntime(flags),
           indexDir: flags.index,
           keepIdenticalIds: flags.keepIdenticalIds,
           onIndexProgress: progress.onProgress,

@@ -5,7 +5,7 @@
 import type { Command } from 'commander'
 import { ingestCorpus } from '../../index/ingest.js'
 import { SparseIndex } from '../../index/sparse-index.js'
-import { addEncoderOptions, requestedEncoder, type EncoderFlags } from '../encoder-options.js'
+import { addEncoderOptions, encoderRuntime, requestedEncoder, type EncoderFlags } from '../encoder-options.js'
 import { formatBytes, parsePositiveInt } from '../format.js'
 import { ingestProgressBar } from '../progress.js'
 
@@ -14,7 +14,7 @@ interface IndexFlags extends EncoderFlags {
   idField: string
   titleField: string
   textField: string
-  batchSize: number
+  commitEvery: number
   skipInvalid?: boolean
 }
 
@@ -28,15 +28,15 @@ export function registerIndexCommand(program: Command): void {
     .option('--id-field <name>', 'record field holding the document id', '_id')
     .option('--title-field <name>', 'record field holding the title', 'title')
     .option('--text-field <name>', 'record field holding the text', 'text')
-    .option('--batch-size <n>', 'documents per atomic write', parsePositiveInt('--batch-size'), 1000)
+    .option('--commit-every <n>', 'documents per atomic write (an interrupted ingest resumes after the last one)', parsePositiveInt('--commit-every'), 1000)
     .option('--skip-invalid', 'skip and count malformed lines instead of stopping')
     .action(async (input: string, flags: IndexFlags) => {
-      const index = await SparseIndex.open(flags.index, { create: true, encoder: requestedEncoder(flags) })
+      const index = await SparseIndex.open(flags.index, { create: true, encoder: requestedEncoder(flags), runtime: encoderRuntime(flags) })
       const progress = ingestProgressBar()
       try {
         const result = await ingestCorpus(index, input, {
           fields: { id: flags.idField, title: flags.titleField, text: flags.textField },
-          batchSize: flags.batchSize,
+          batchSize: flags.commitEvery,
           skipInvalid: flags.skipInvalid,
           onProgress: progress.onProgress,
         })

@@ -5,7 +5,7 @@
  * 1.4x at top-1000, where k is no longer small next to the postings. Both give identical results.
  * @module
  */
-import type { ScoredQuery } from '../scorer.js'
+import type { ScoredQuery } from '../scorers/scored-query.js'
 import { exhaustiveTopK } from './exhaustive.js'
 import { maxScoreTopK } from './maxscore.js'
 

@@ -4,7 +4,7 @@
  * when nearly every posting would be scored anyway.
  * @module
  */
-import type { ScoredQuery } from '../scorer.js'
+import type { ScoredQuery } from '../scorers/scored-query.js'
 import { TopK, type ScoredDoc } from '../top-k.js'
 import type { QueryCounters } from './maxscore.js'
 

@@ -11,7 +11,7 @@
  * its bound is below the threshold by more than a rounding margin, so the results are identical.
  * @module
  */
-import type { ScoredQuery } from '../scorer.js'
+import type { ScoredQuery } from '../scorers/scored-query.js'
 import { TopK, type ScoredDoc } from '../top-k.js'
 
 /** Work counters a caller may pass in to measure pruning. */

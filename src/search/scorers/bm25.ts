@@ -1,35 +1,11 @@
 /**
- * Scorers turn a query's terms and the index's statistics into per-posting contributions and
- * per-term upper bounds. Algorithms (maxscore.ts, exhaustive.ts) see only {@link ScoredQuery}.
+ * BM25 scoring of term-frequency postings from the live corpus statistics.
  * @module
  */
-import type { Bm25Config } from '../encode/bm25.js'
-import type { PostingsView } from '../index/posting-list.js'
-import type { IndexState } from '../index/index-state.js'
-
-/** A query resolved against an index: one entry per distinct matched term, in query order. */
-export interface ScoredQuery {
-  /** Posting lists, in the canonical (query) order used to sum a document's score. */
-  readonly postings: readonly PostingsView[]
-  /** Upper bound of each term's contribution to any document. */
-  readonly upperBounds: Float64Array
-  /** Contribution of term `i` with posting value `value` to document `doc`. */
-  contribution(i: number, value: number, doc: number): number
-  /** The same contribution as an explanation tree whose text gives the formula. */
-  explain(i: number, value: number, doc: number): Explanation
-}
-
-/** A score and how it was computed (the shape of Elasticsearch's `_explanation`). */
-export interface Explanation {
-  value: number
-  description: string
-  details: Explanation[]
-}
-
-/** Lucene's BM25 idf: ln(1 + (N - df + 0.5) / (df + 0.5)). */
-export function bm25Idf(numDocs: number, df: number): number {
-  return Math.log(1 + (numDocs - df + 0.5) / (df + 0.5))
-}
+import type { Bm25Config } from '../../encode/bm25.js'
+import type { PostingsView } from '../../index/posting-list.js'
+import type { IndexState } from '../../index/index-state.js'
+import { bm25Idf, leaf, type Explanation, type ScoredQuery, type Scorer } from './scored-query.js'
 
 /** Per-document BM25 length norms k1 * (1 - b + b * dl / avgdl), recomputed when the index changes. */
 class Bm25Norms {
@@ -93,7 +69,6 @@ class Bm25Query implements ScoredQuery {
     const { numDocs } = this.state.stats
     const df = this.state.df[this.termIds[i]]
     const dl = this.state.docLength[doc]
-    const leaf = (value: number, description: string): Explanation => ({ value, description, details: [] })
     return {
       value: this.contribution(i, tf, doc),
       description: `weight(${this.state.terms[this.termIds[i]]}) = query weight * idf * tf / (tf + k1 * (1 - b + b * dl / avgdl))`,
@@ -107,7 +82,7 @@ class Bm25Query implements ScoredQuery {
 }
 
 /** Builds the scored queries of one index; holds the caches that depend on its statistics. */
-export class Bm25Scorer {
+export class Bm25Scorer implements Scorer {
   private readonly norms = new Bm25Norms()
 
   constructor(private readonly config: Bm25Config) {}

@@ -1,0 +1,208 @@
+/**
+ * The `neural` encoder: OpenSearch-style doc-only learned sparse models run through
+ * Transformers.js (ONNX on CPU). Documents: tokenize with truncation, masked-LM logits, masked
+ * max-pooling + activation (pooling.ts), special tokens zeroed, optional pruning. Queries: the
+ * tokenizer only, each distinct token weighted by the model's IDF table (no model runs).
+ * @module
+ */
+import { readFile, stat } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
+import { join, resolve } from 'node:path'
+import type { EncodedDocument, Encoder, EncoderConfig, QueryTerm, SourceDocument } from '../encoder.js'
+import { LsrError } from '../../errors.js'
+import { fetchHubModel, isHubId } from './hub.js'
+import { checkModelFolder, fingerprint, ONNX_FILE, QUERY_FILES, readIdfTable, type IdfSource, type ModelDtype } from './model-folder.js'
+import { ACTIVATIONS, parsePruning, poolLogits, prune, type Activation, type Pruning } from './pooling.js'
+
+/** Settings of the `neural` encoder, as stored in the index. */
+export interface NeuralConfig extends EncoderConfig {
+  name: 'neural'
+  /** Absolute path of the model folder. */
+  model: string
+  /** @default 'fp32' */
+  dtype: ModelDtype
+  /** Tokens per document (longer ones are truncated). @default min(512, the tokenizer's model_max_length) */
+  maxLength: number
+  /** @default from the folder's config.json `sparse_activation`, else `log1p_log1p_relu` for v3 models, else `log1p_relu` */
+  activation: Activation
+  /** @default none */
+  pruning: Pruning
+  /** Where query token weights come from (read from the folder). */
+  idf: IdfSource
+  /** sha256 prefixes of the tokenizer + IDF files and of the ONNX file. */
+  queryFingerprint: string
+  modelFingerprint: string
+}
+
+/** What a user gives; the rest is read from the folder. */
+export interface NeuralSettings {
+  /** A model folder, or a Hugging Face hub id (`org/name`) fetched into `hubCache`. */
+  model: string
+  /** @default 'index-data/models' */
+  hubCache?: string
+  dtype?: ModelDtype
+  maxLength?: number
+  activation?: Activation
+  pruning?: Pruning | string
+}
+
+/** Settings that do not change the vectors, so they are not stored. */
+export interface NeuralRuntime {
+  /** onnxruntime intra-op threads. @default all cores */
+  threads?: number
+  /** Documents per forward pass. @default 8 */
+  batchSize?: number
+}
+
+async function readJson(path: string): Promise<Record<string, unknown>> {
+  return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>
+}
+
+/** Completes user settings from the model folder (reads it and fingerprints it). */
+export async function neuralConfig(settings: NeuralSettings): Promise<NeuralConfig> {
+  if (typeof settings.model !== 'string' || settings.model === '') throw new LsrError('invalid_argument', 'the neural encoder needs a model (--model <folder>)')
+  const dtype = settings.dtype ?? 'fp32'
+  if (dtype !== 'fp32' && dtype !== 'q8') throw new LsrError('invalid_argument', `dtype must be fp32 or q8, got ${dtype}`)
+  const local = await stat(settings.model).then(() => true, () => false)
+  const dir = resolve(local || !isHubId(settings.model) ? settings.model : await fetchHubModel(settings.model, dtype, settings.hubCache ?? 'index-data/models'))
+  await checkModelFolder(dir, dtype)
+  const config = await readJson(join(dir, 'config.json'))
+  const tokenizerConfig = await readJson(join(dir, 'tokenizer_config.json'))
+  const modelMax = Number(tokenizerConfig.model_max_length)
+  const maxLength = settings.maxLength ?? (Number.isFinite(modelMax) && modelMax > 0 ? Math.min(512, modelMax) : 512)
+  if (!Number.isInteger(maxLength) || maxLength < 2) throw new LsrError('invalid_argument', `maxLength must be an integer >= 2, got ${maxLength}`)
+  const activation = settings.activation ?? defaultActivation(dir, config)
+  if (!ACTIVATIONS.includes(activation)) throw new LsrError('invalid_argument', `activation must be one of ${ACTIVATIONS.join(', ')}, got ${activation}`)
+  const pruning = typeof settings.pruning === 'string' ? parsePruning(settings.pruning) : (settings.pruning ?? { method: 'none' })
+  return {
+    name: 'neural',
+    model: dir,
+    dtype,
+    maxLength,
+    activation,
+    pruning,
+    idf: (await readIdfTable(dir)).source,
+    queryFingerprint: await fingerprint(dir, QUERY_FILES),
+    modelFingerprint: await fingerprint(dir, [ONNX_FILE[dtype]]),
+  }
+}
+
+/** v3 doc models use log(1 + log(1 + relu)); a folder may say so in config.json. */
+function defaultActivation(dir: string, config: Record<string, unknown>): Activation {
+  if (typeof config.sparse_activation === 'string') return config.sparse_activation as Activation
+  return /doc-v3/.test(dir) ? 'log1p_log1p_relu' : 'log1p_relu'
+}
+
+type Transformers = typeof import('@huggingface/transformers')
+type Tokenizer = Awaited<ReturnType<Transformers['AutoTokenizer']['from_pretrained']>>
+type MaskedLM = Awaited<ReturnType<Transformers['AutoModelForMaskedLM']['from_pretrained']>>
+
+/** Loads Transformers.js for local files only; a model id is then the folder's absolute path. */
+async function transformers(): Promise<Transformers> {
+  const library = await import('@huggingface/transformers')
+  library.env.allowRemoteModels = false
+  library.env.localModelPath = ''
+  return library
+}
+
+/**
+ * Builds the encoder from a complete config. Loads the tokenizer and the IDF table now (they must
+ * still match the fingerprint); the ONNX model only when documents are first encoded.
+ * @throws LsrError `encoder_mismatch` when the folder changed since the index was built
+ */
+export async function createNeuralEncoder(config: NeuralConfig, runtime: NeuralRuntime = {}): Promise<Encoder> {
+  await checkModelFolder(config.model)
+  if ((await fingerprint(config.model, QUERY_FILES)) !== config.queryFingerprint) {
+    throw new LsrError('encoder_mismatch', `the tokenizer or IDF table in ${config.model} changed since the index was built (fingerprint ${config.queryFingerprint})`)
+  }
+  const library = await transformers()
+  const tokenizer: Tokenizer = await library.AutoTokenizer.from_pretrained(config.model, { local_files_only: true })
+  const { table } = await readIdfTable(config.model)
+  const vocabulary = vocabOf(await readJson(join(config.model, 'tokenizer.json')))
+  const special = new Uint8Array(vocabulary.length)
+  for (const id of tokenizer.all_special_ids as number[]) if (id < special.length) special[id] = 1
+  let model: Promise<MaskedLM> | undefined
+  const padId = (tokenizer.pad_token_id as number | undefined) ?? 0
+
+  /** Padded int64 tensors for a batch of token id lists. */
+  const batchInputs = (lists: number[][]) => {
+    const seq = Math.max(...lists.map((ids) => ids.length))
+    const ids = new BigInt64Array(lists.length * seq).fill(BigInt(padId))
+    const mask = new BigInt64Array(lists.length * seq)
+    lists.forEach((list, b) => list.forEach((id, s) => {
+      ids[b * seq + s] = BigInt(id)
+      mask[b * seq + s] = 1n
+    }))
+    const dims = [lists.length, seq]
+    return {
+      input_ids: new library.Tensor('int64', ids, dims),
+      attention_mask: new library.Tensor('int64', mask, dims),
+      token_type_ids: new library.Tensor('int64', new BigInt64Array(lists.length * seq), dims),
+    }
+  }
+
+  const loadModel = async (): Promise<MaskedLM> => {
+    await checkModelFolder(config.model, config.dtype)
+    if ((await fingerprint(config.model, [ONNX_FILE[config.dtype]])) !== config.modelFingerprint) {
+      throw new LsrError('encoder_mismatch', `${ONNX_FILE[config.dtype]} in ${config.model} changed since the index was built (fingerprint ${config.modelFingerprint})`)
+    }
+    return library.AutoModelForMaskedLM.from_pretrained(config.model, {
+      dtype: config.dtype,
+      local_files_only: true,
+      session_options: { intraOpNumThreads: runtime.threads ?? availableParallelism(), interOpNumThreads: 1 },
+    })
+  }
+
+  const encoder: Encoder & { encodeTexts(texts: readonly string[]): Promise<EncodedDocument[]> } = {
+    config,
+    scoring: 'dot',
+    async encodeDocuments(docs: readonly SourceDocument[]) {
+      return encoder.encodeTexts(docs.map((doc) => (doc.title ? `${doc.title} ${doc.text}` : doc.text)))
+    },
+    /** Encodes texts in length-sorted batches; results in input order. */
+    async encodeTexts(texts: readonly string[]) {
+      model ??= loadModel()
+      const session = await model
+      const order = Array.from(texts.keys()).sort((a, b) => texts[a].length - texts[b].length)
+      const out: EncodedDocument[] = new Array(texts.length)
+      const batchSize = runtime.batchSize ?? 8
+      for (let start = 0; start < order.length; start += batchSize) {
+        const batch = order.slice(start, start + batchSize)
+        const inputs = batchInputs(batch.map((i) => truncate(tokenizer.encode(texts[i]) as number[], config.maxLength)))
+        const { logits } = (await session(inputs)) as { logits: { data: Float32Array; dims: number[] } }
+        const [b, seq, vocab] = logits.dims
+        poolLogits(logits.data, inputs.attention_mask.data, b, seq, vocab, config.activation, special).forEach((pooled, j) => {
+          const { ids, weights } = prune(pooled, config.pruning)
+          out[batch[j]] = { terms: Array.from(ids, (id) => vocabulary[id]), values: Array.from(weights), length: 0 }
+        })
+      }
+      return out
+    },
+    // Each distinct token once, weighted by the IDF table (absent tokens weigh 0); with no table,
+    // weight 1 and the scorer applies the corpus IDF.
+    encodeQuery(text: string): QueryTerm[] {
+      const tokens = [...new Set(tokenizer.tokenize(text) as string[])]
+      return tokens.map((term) => ({ term, weight: table ? (table.get(term) ?? 0) : 1 }))
+    },
+    wordTerms: (word: string) => tokenizer.tokenize(word) as string[],
+  }
+  return encoder
+}
+
+/**
+ * Truncates `[CLS] tokens... [SEP]` to `maxLength`, keeping the closing special token as Hugging
+ * Face's Python tokenizers do (Transformers.js 4's own truncation cuts it off; the goldens caught it).
+ */
+function truncate(ids: number[], maxLength: number): number[] {
+  return ids.length <= maxLength ? ids : [...ids.slice(0, maxLength - 1), ids[ids.length - 1]]
+}
+
+/** id -> token from a tokenizer.json WordPiece/BPE vocabulary (plus added tokens). */
+function vocabOf(tokenizerJson: Record<string, unknown>): string[] {
+  const model = tokenizerJson.model as { vocab?: Record<string, number> | Array<[string, number]> } | undefined
+  const vocab: string[] = []
+  const entries = Array.isArray(model?.vocab) ? model.vocab.map(([t], i) => [t, i] as const) : Object.entries(model?.vocab ?? {})
+  for (const [token, id] of entries) vocab[id] = token
+  for (const added of (tokenizerJson.added_tokens ?? []) as Array<{ id: number; content: string }>) vocab[added.id] = added.content
+  return vocab
+}
