@@ -52,6 +52,8 @@ export interface EncoderConfig {
 export interface Encoder {
   readonly config: EncoderConfig
   readonly scoring: ScoringModel
+  /** Documents per atomic write during ingest, when the caller does not choose. */
+  readonly commitSize?: number
   /** Encodes a batch of documents (batched so that model-based encoders can batch inference). */
   encodeDocuments(docs: readonly SourceDocument[]): Promise<EncodedDocument[]>
   /** Encodes query text into distinct weighted terms; no model runs. Empty text gives `[]`. */

@@ -22,7 +22,7 @@ export interface IngestProgress {
 export interface IngestOptions {
   /** @default BEIR's `_id`, `title`, `text` */
   fields?: DocumentFields
-  /** Documents per atomic write. @default 1000 */
+  /** Documents per atomic write. @default the encoder's commitSize (64 for neural), else 1000 */
   batchSize?: number
   /** Skip and count malformed lines and invalid records instead of stopping. @default false */
   skipInvalid?: boolean
@@ -53,7 +53,7 @@ export async function ingestCorpus(index: SparseIndex, input: string, options: I
   const file = await resolveCorpusFile(input)
   const totalBytes = (await stat(file)).size
   const fields = options.fields ?? BEIR_FIELDS
-  const batchSize = options.batchSize ?? 1000
+  const batchSize = options.batchSize ?? index.encoder.commitSize ?? 1000
   const result: IngestResult = { file, read: 0, added: 0, replaced: 0, unchanged: 0, skipped: 0, seconds: 0 }
   let bytesRead = 0
   let batch: SourceDocument[] = []

@@ -14,7 +14,7 @@ interface IndexFlags extends EncoderFlags {
   idField: string
   titleField: string
   textField: string
-  commitEvery: number
+  commitEvery?: number
   skipInvalid?: boolean
 }
 
@@ -28,7 +28,7 @@ export function registerIndexCommand(program: Command): void {
     .option('--id-field <name>', 'record field holding the document id', '_id')
     .option('--title-field <name>', 'record field holding the title', 'title')
     .option('--text-field <name>', 'record field holding the text', 'text')
-    .option('--commit-every <n>', 'documents per atomic write (an interrupted ingest resumes after the last one)', parsePositiveInt('--commit-every'), 1000)
+    .option('--commit-every <n>', 'documents per atomic write; an interrupted ingest resumes after the last one (default 1000; 64 for neural)', parsePositiveInt('--commit-every'))
     .option('--skip-invalid', 'skip and count malformed lines instead of stopping')
     .action(async (input: string, flags: IndexFlags) => {
       const index = await SparseIndex.open(flags.index, { create: true, encoder: requestedEncoder(flags), runtime: encoderRuntime(flags) })

@@ -52,6 +52,8 @@ export interface NeuralRuntime {
   threads?: number
   /** Documents per forward pass. @default 8 */
   batchSize?: number
+  /** Called with the milliseconds of each forward pass (for benchmarks). */
+  onForwardPass?: (milliseconds: number, documents: number) => void
 }
 
 async function readJson(path: string): Promise<Record<string, unknown>> {
@@ -156,6 +158,8 @@ export async function createNeuralEncoder(config: NeuralConfig, runtime: NeuralR
   const encoder: Encoder & { encodeTexts(texts: readonly string[]): Promise<EncodedDocument[]> } = {
     config,
     scoring: 'dot',
+    // Encoding is slow: commit (and report progress) every 64 documents.
+    commitSize: 64,
     async encodeDocuments(docs: readonly SourceDocument[]) {
       return encoder.encodeTexts(docs.map((doc) => (doc.title ? `${doc.title} ${doc.text}` : doc.text)))
     },
@@ -169,7 +173,9 @@ export async function createNeuralEncoder(config: NeuralConfig, runtime: NeuralR
       for (let start = 0; start < order.length; start += batchSize) {
         const batch = order.slice(start, start + batchSize)
         const inputs = batchInputs(batch.map((i) => truncate(tokenizer.encode(texts[i]) as number[], config.maxLength)))
+        const started = performance.now()
         const { logits } = (await session(inputs)) as { logits: { data: Float32Array; dims: number[] } }
+        runtime.onForwardPass?.(performance.now() - started, batch.length)
         const [b, seq, vocab] = logits.dims
         poolLogits(logits.data, inputs.attention_mask.data, b, seq, vocab, config.activation, special).forEach((pooled, j) => {
           const { ids, weights } = prune(pooled, config.pruning)
