@@ -45,15 +45,15 @@ async function loadIndexes() {
   if (rows.length === 0) $('status').textContent = 'No index yet: create one with PUT /{index} and _bulk.'
 }
 
+// One row per matched term: its factors (hover for what each is) and its contribution.
 function explanationTable(explanation) {
   const rows = explanation.details.map((d) => {
     const term = d.description.match(/^weight\\((.*?)\\)/)
-    const [qw, idf, tf] = d.details.map((x) => x.value)
-    return '<tr><td>' + escapeHtml(term ? term[1] : d.description) + '</td><td>' + (qw ?? '').toString() + '</td><td>' +
-      (idf === undefined ? '' : idf.toFixed(4)) + '</td><td>' + (tf === undefined ? '' : tf.toFixed(4)) + '</td><td>' + d.value.toFixed(4) + '</td></tr>'
+    const factors = d.details.map((x) => '<span title="' + escapeHtml(x.description) + '">' + Number(x.value.toFixed(4)) + '</span>').join(' × ')
+    return '<tr><td>' + escapeHtml(term ? term[1] : d.description) + '</td><td>' + factors + '</td><td>' + d.value.toFixed(4) + '</td></tr>'
   }).join('')
-  return '<table><tr><th>term</th><th>query weight</th><th>idf</th><th>tf part</th><th>score</th></tr>' + rows +
-    '<tr><td colspan="4">sum</td><td>' + explanation.value.toFixed(4) + '</td></tr></table>'
+  return '<table><tr><th>term</th><th>factors</th><th>score</th></tr>' + rows +
+    '<tr><td colspan="2">sum</td><td>' + explanation.value.toFixed(4) + '</td></tr></table>'
 }
 
 $('search').addEventListener('submit', async (event) => {
