@@ -52,6 +52,8 @@ export interface EncoderConfig {
 export interface Encoder {
   readonly config: EncoderConfig
   readonly scoring: ScoringModel
+  /** Source fields the encoder reads its input from (not indexed as keyword metadata). */
+  readonly sourceFields?: readonly string[]
   /** Documents per atomic write during ingest, when the caller does not choose. */
   readonly commitSize?: number
   /** Encodes a batch of documents (batched so that model-based encoders can batch inference). */

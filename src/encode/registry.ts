@@ -6,6 +6,7 @@
  */
 import { bm25Config, createBm25Encoder } from './bm25.js'
 import type { Encoder, EncoderConfig } from './encoder.js'
+import { createVectorsEncoder, vectorsConfig } from './vectors.js'
 import { createNeuralEncoder, neuralConfig, type NeuralConfig, type NeuralRuntime, type NeuralSettings } from './neural/neural-encoder.js'
 import { LsrError } from '../errors.js'
 
@@ -21,6 +22,10 @@ const ENCODERS: Record<string, EncoderEntry> = {
   bm25: {
     resolve: async (settings) => bm25Config(settings as { k1?: number; b?: number }),
     create: (config) => createBm25Encoder(bm25Config(config as { k1?: number; b?: number })),
+  },
+  vectors: {
+    resolve: async (settings) => vectorsConfig(settings),
+    create: (config) => createVectorsEncoder(vectorsConfig(config)),
   },
   neural: {
     resolve: (settings) => neuralConfig(settings as unknown as NeuralSettings),

@@ -52,13 +52,12 @@ export function* planCompaction(state: IndexState): Generator<CompactionBatch> {
       }
       const [first, ...rest] = list.segments
       for (const segment of rest) ops.push({ type: 'del', key: postingsKey(id, segment) })
-      ops.push(kept > 0
-        ? { type: 'put', key: postingsKey(id, first), value: encodePostings(keptDocs, keptValues) }
-        : { type: 'del', key: postingsKey(id, first) })
+      const encoded = kept > 0 ? encodePostings(keptDocs, keptValues) : undefined
+      ops.push(encoded ? { type: 'put', key: postingsKey(id, first), value: encoded } : { type: 'del', key: postingsKey(id, first) })
       const entry = { id, df: kept, maxValue, minLength }
       ops.push({ type: 'put', key: termKey(state.terms[id]), value: encodeTermEntry(entry) })
       changes.push(() => {
-        list.reset(first, keptDocs, keptValues)
+        list.reset(first, keptDocs, keptValues, encoded?.length ?? 0)
         state.setTerm(state.terms[id], entry)
       })
     }

@@ -80,6 +80,13 @@ export class IndexState {
     return this.stats.nextDocId
   }
 
+  /** Bytes of all encoded posting segments (doc ids + values, before LevelDB compression). */
+  postingBytes(): number {
+    let n = 0
+    for (const list of this.postings) n += list.encodedBytes
+    return n
+  }
+
   /** Total postings held in memory, deleted documents' included. */
   postingCount(): number {
     let n = 0

@@ -18,6 +18,8 @@ export interface PostingsView {
 export class PostingList {
   /** Numbers of the on-disk segments holding this list, ascending. */
   readonly segments: number[] = []
+  /** Bytes of the list's encoded segments on disk (before LevelDB's own compression). */
+  encodedBytes = 0
   #encoded: Buffer[] = []
   #docs: Uint32Array = new Uint32Array(0)
   #values: Uint32Array = new Uint32Array(0)
@@ -30,18 +32,21 @@ export class PostingList {
   /** Adds a segment read from disk, decoded lazily. */
   addEncoded(segment: number, bytes: Buffer): void {
     this.segments.push(segment)
+    this.encodedBytes += bytes.length
     this.#encoded.push(bytes)
   }
 
   /** Appends a segment written by this process; its doc ids exceed all held ones. */
-  append(segment: number, docs: ArrayLike<number>, values: ArrayLike<number>): void {
+  append(segment: number, docs: ArrayLike<number>, values: ArrayLike<number>, encodedBytes: number): void {
     this.#decode()
     this.segments.push(segment)
+    this.encodedBytes += encodedBytes
     this.#push(docs, values)
   }
 
   /** Replaces the whole list (after compaction) with one segment. */
-  reset(segment: number, docs: Uint32Array, values: Uint32Array): void {
+  reset(segment: number, docs: Uint32Array, values: Uint32Array, encodedBytes: number): void {
+    this.encodedBytes = encodedBytes
     this.segments.length = 0
     this.segments.push(segment)
     this.#encoded = []

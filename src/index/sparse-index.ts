@@ -71,6 +71,9 @@ export interface IndexStats {
   deletedDocuments: number
   terms: number
   postings: number
+  /** Encoded posting lists (doc ids + values), before LevelDB's compression; / postings = bytes per posting. */
+  postingBytes: number
+  /** Everything in the index folder: postings, stored sources, forward vectors, LevelDB overhead. */
   sizeOnDiskBytes: number
 }
 
@@ -199,7 +202,7 @@ export class SparseIndex {
         toEncode.push(doc)
       })
       const vectors = await this.encoder.encodeDocuments(toEncode)
-      const adds: DocToAdd[] = toEncode.map((doc, i) => ({ doc, vector: this.#storable(withKeywords(vectors[i], doc.keywords)) }))
+      const adds: DocToAdd[] = toEncode.map((doc, i) => ({ doc, vector: this.#storable(withKeywords(vectors[i], this.#keywords(doc))) }))
       await this.#write(adds, await this.#forwardVectors(replacedDocIds))
       return { added: toEncode.length - replacedDocIds.length, replaced: replacedDocIds.length, unchanged }
     })
@@ -347,6 +350,7 @@ export class SparseIndex {
       deletedDocuments: state.deleted.size,
       terms: state.terms.length,
       postings: state.postingCount(),
+      postingBytes: state.postingBytes(),
       sizeOnDiskBytes: await directorySize(this.dir),
     }
   }
@@ -363,6 +367,13 @@ export class SparseIndex {
     this.#closed = true
     await this.#writes.catch(() => undefined)
     await this.#db.close()
+  }
+
+  /** A document's keyword metadata, minus the fields the encoder reads (e.g. a stored vector). */
+  #keywords(doc: SourceDocument): SourceDocument['keywords'] {
+    const consumed = this.encoder.sourceFields
+    if (!consumed || !doc.keywords) return doc.keywords
+    return doc.keywords.filter(([field]) => !consumed.some((f) => field === f || field.startsWith(`${f}.`)))
   }
 
   /** Posting values as stored: term frequencies as they are, learned weights as 16-bit codes. */

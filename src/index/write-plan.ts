@@ -37,6 +37,8 @@ interface TermUpdate {
   entry: TermEntry
   docs: number[]
   values: number[]
+  /** Size of the encoded posting segment written. */
+  bytes: number
 }
 
 /** Plans adding `adds` (with fresh doc ids) and deleting `deletes`, as one atomic write. */
@@ -53,7 +55,7 @@ export function planWrite(state: IndexState, adds: readonly DocToAdd[], deletes:
       const entry = id === undefined
         ? { id: nextTermId++, df: 0, maxValue: 0, minLength: 0xffffffff }
         : state.termEntry(id)
-      found = { id: entry.id, entry, docs: [], values: [] }
+      found = { id: entry.id, entry, docs: [], values: [], bytes: 0 }
       updates.set(term, found)
     }
     return found
@@ -91,10 +93,12 @@ export function planWrite(state: IndexState, adds: readonly DocToAdd[], deletes:
   }
 
   const seg = adds.length > 0 ? stats.nextSegment++ : -1
-  for (const [term, { id, entry, docs, values }] of updates) {
-    ops.push({ type: 'put', key: termKey(term), value: encodeTermEntry(entry) })
-    if (docs.length > 0) {
-      ops.push({ type: 'put', key: postingsKey(id, seg), value: encodePostings(Uint32Array.from(docs), Uint32Array.from(values)) })
+  for (const [term, update] of updates) {
+    ops.push({ type: 'put', key: termKey(term), value: encodeTermEntry(update.entry) })
+    if (update.docs.length > 0) {
+      const value = encodePostings(Uint32Array.from(update.docs), Uint32Array.from(update.values))
+      update.bytes = value.length
+      ops.push({ type: 'put', key: postingsKey(update.id, seg), value })
     }
   }
   if (adds.length > 0) ops.push({ type: 'put', key: segmentKey(seg), value: encodeJson(segment) })
@@ -105,9 +109,9 @@ export function planWrite(state: IndexState, adds: readonly DocToAdd[], deletes:
     ops,
     apply() {
       for (const { docId } of deletes) state.markDeleted(docId)
-      for (const [term, { entry, docs, values }] of updates) {
+      for (const [term, { entry, docs, values, bytes }] of updates) {
         state.setTerm(term, entry)
-        if (docs.length > 0) state.postings[entry.id].append(seg, docs, values)
+        if (docs.length > 0) state.postings[entry.id].append(seg, docs, values, bytes)
       }
       state.stats = stats
       state.addDocs(segment.firstDoc, segment.ids, segment.lengths)

@@ -101,3 +101,20 @@ describe('an index built with the neural encoder', () => {
     await index.close()
   })
 })
+
+describe('an index of precomputed vectors (vectors encoder)', () => {
+  it('indexes {token: weight} objects as they are, scores by dot product, and keeps them out of keyword metadata', async () => {
+    const index = await SparseIndex.open(await tempDir(), { create: true, encoder: { name: 'vectors' } })
+    const sources = [
+      { _id: 'a', vector: { cat: 1.5, pet: 0.5 }, lang: 'en' },
+      { _id: 'b', vector: { dog: 2, pet: 1 }, lang: 'de' },
+    ]
+    await index.add(sources.map((source) => ({ id: source._id, title: '', text: '', source, keywords: [['lang', source.lang], ['vector.cat', '1.5']] as Array<[string, string]> })))
+    const hits = index.searchIds([{ term: 'pet', weight: 2 }, { term: 'cat', weight: 1 }])
+    expect(hits.map((h) => [h.id, h.score])).toEqual([['a', 2.5], ['b', 2]])
+    expect(index.docsWithKeyword('lang', ['de']).toArray()).toEqual([1])
+    expect(index.docsWithKeyword('vector.cat', ['1.5']).size).toBe(0)
+    await expect(index.add([{ id: 'c', title: '', text: '', source: { vector: { x: -1 } } }])).rejects.toThrow('document c: weight of "x" in "vector" must be a finite number >= 0')
+    await index.close()
+  })
+})

@@ -43,7 +43,7 @@ export function registerMaintenanceCommands(program: Command): void {
         console.log(`format       v${index.meta.version}`)
         console.log(`documents    ${stats.documents} (${stats.deletedDocuments} deleted, not yet reclaimed)`)
         console.log(`terms        ${stats.terms}`)
-        console.log(`postings     ${stats.postings}`)
+        console.log(`postings     ${stats.postings} (${formatBytes(stats.postingBytes)} encoded, ${(stats.postingBytes / Math.max(stats.postings, 1)).toFixed(2)} bytes per posting)`)
         console.log(`size         ${formatBytes(stats.sizeOnDiskBytes)}`)
       }),
     )

@@ -1,0 +1,180 @@
+#!/usr/bin/env node
+// Benchmark: query speed at scale on synthetic corpora (fixed seed), both flavours:
+//  - bm25: BM25-like text, 50-100 words per document drawn from a Zipfian 100,000-word vocabulary;
+//  - learned: learned-sparse-like vectors, 100-250 distinct terms per document from a 30,522-token
+//    vocabulary with a Zipfian document-frequency skew, weights shaped like log(1 + relu(x)).
+// Queries: 3-12 terms (bm25: words; learned: tokens weighted by their corpus IDF).
+// Reports build time, size on disk, bytes per posting, RSS after reopening (fresh process), and
+// single-thread latency p50/p99 at top-10 and top-100 for exhaustive, MaxScore and auto (after a
+// warm-up pass, median of 3 passes), checking that all return identical results.
+// Run: npm run build && node scripts/bench/synthetic.js [--docs 1000000] [--flavour both|bm25|learned] [--queries 200]
+import { execFileSync } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { SparseIndex } from '../../dist/index.js'
+
+const { values } = parseArgs({
+  options: { docs: { type: 'string', default: '1000000' }, flavour: { type: 'string', default: 'both' }, queries: { type: 'string', default: '200' }, seed: { type: 'string', default: '42' } },
+})
+const N = Number(values.docs)
+const Q = Number(values.queries)
+const distIndex = fileURLToPath(new URL('../../dist/index.js', import.meta.url))
+
+function mulberry32(seed) {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = Math.imul(a ^ (a >>> 15), a | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** Inverse-CDF sampler over ranks 0..n-1 with P(rank r) ~ 1 / (r + offset)^s. */
+function zipf(n, s, offset, random) {
+  const cdf = new Float64Array(n)
+  let sum = 0
+  for (let r = 0; r < n; r++) cdf[r] = sum += 1 / (r + offset) ** s
+  for (let r = 0; r < n; r++) cdf[r] /= sum
+  return () => {
+    const u = random()
+    let lo = 0
+    let hi = n - 1
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (cdf[mid] < u) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+}
+
+const word = (r) => `w${r.toString(36)}`
+const token = (r) => `t${r}`
+
+function* bm25Docs(random) {
+  const sample = zipf(100_000, 1.0, 2.7, random)
+  for (let i = 0; i < N; i++) {
+    const length = 50 + Math.floor(random() * 51)
+    const words = Array.from({ length }, () => word(sample()))
+    yield { id: `d${i}`, title: '', text: words.join(' '), source: { _id: `d${i}` } }
+  }
+}
+
+function* learnedDocs(random, df) {
+  // A document-frequency skew like bert-base-uncased's: a few hundred tokens appear in most
+  // documents, most appear rarely.
+  const sample = zipf(30_522, 1.1, 20, random)
+  for (let i = 0; i < N; i++) {
+    const count = 100 + Math.floor(random() * 151)
+    const vector = {}
+    let n = 0
+    while (n < count) {
+      const t = sample()
+      if (vector[token(t)] !== undefined) continue
+      vector[token(t)] = Math.log1p(-Math.log(1 - random()) * 1.5) // log(1 + relu(x)), x ~ exponential
+      df[t]++
+      n++
+    }
+    yield { id: `d${i}`, title: '', text: '', source: { _id: `d${i}`, vector } }
+  }
+}
+
+function queriesFor(flavour, random, df) {
+  const queries = []
+  const sample = flavour === 'bm25' ? zipf(100_000, 1.0, 2.7, random) : zipf(30_522, 1.1, 20, random)
+  for (let q = 0; q < Q; q++) {
+    const length = 3 + Math.floor(random() * 10)
+    const terms = new Map()
+    while (terms.size < length) {
+      const t = sample()
+      if (flavour === 'bm25') terms.set(word(t), 1)
+      else terms.set(token(t), Math.log(1 + (N - df[t] + 0.5) / (df[t] + 0.5)))
+    }
+    queries.push([...terms].map(([term, weight]) => ({ term, weight })))
+  }
+  return queries
+}
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+function time(index, queries, k, algorithm) {
+  const passes = []
+  for (let pass = 0; pass < 4; pass++) {
+    const times = []
+    for (const query of queries) {
+      const t = performance.now()
+      index.searchIds(query, { k, algorithm })
+      times.push(performance.now() - t)
+    }
+    times.sort((a, b) => a - b)
+    if (pass > 0) passes.push({ p50: percentile(times, 50), p99: percentile(times, 99) })
+  }
+  return { p50: median(passes.map((p) => p.p50)), p99: median(passes.map((p) => p.p99)) }
+}
+
+async function run(flavour) {
+  const dir = await mkdtemp(join(tmpdir(), `lsr-synthetic-${flavour}-`))
+  try {
+    const random = mulberry32(Number(values.seed))
+    const df = new Uint32Array(30_522)
+    let index = await SparseIndex.open(dir, { create: true, encoder: { name: flavour === 'bm25' ? 'bm25' : 'vectors' } })
+    const started = performance.now()
+    let batch = []
+    for (const doc of flavour === 'bm25' ? bm25Docs(random) : learnedDocs(random, df)) {
+      batch.push(doc)
+      if (batch.length === 10_000) {
+        await index.add(batch)
+        batch = []
+      }
+    }
+    if (batch.length > 0) await index.add(batch)
+    await index.compact()
+    const buildSeconds = (performance.now() - started) / 1000
+    const stats = await index.stats()
+    await index.close()
+
+    const rss = JSON.parse(execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', `
+      const { SparseIndex } = await import(${JSON.stringify(distIndex)})
+      globalThis.gc(); const before = process.memoryUsage().rss
+      const t = performance.now(); const index = await SparseIndex.open(${JSON.stringify(dir)}); const openMs = performance.now() - t
+      globalThis.gc(); console.log(JSON.stringify({ openMs, rss: process.memoryUsage().rss, before }))`], { encoding: 'utf8', maxBuffer: 1 << 20 }))
+
+    index = await SparseIndex.open(dir)
+    const queries = queriesFor(flavour, random, df)
+    for (const query of queries) {
+      const reference = index.searchIds(query, { k: 100, algorithm: 'exhaustive' })
+      for (const algorithm of ['maxscore', 'auto']) {
+        if (JSON.stringify(index.searchIds(query, { k: 100, algorithm })) !== JSON.stringify(reference)) throw new Error(`${algorithm} differs from exhaustive`)
+      }
+    }
+    const latency = {}
+    for (const k of [10, 100]) for (const algorithm of ['exhaustive', 'maxscore', 'auto']) latency[`${algorithm}@${k}`] = time(index, queries, k, algorithm)
+    await index.close()
+    return { flavour, buildSeconds, stats, rss, latency }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+console.log(`synthetic corpora: ${N.toLocaleString('en')} documents each, ${Q} queries, seed ${values.seed}; ${process.platform} ${process.arch}, node ${process.version}`)
+const results = []
+for (const flavour of values.flavour === 'both' ? ['bm25', 'learned'] : [values.flavour]) {
+  const r = await run(flavour)
+  results.push(r)
+  const { stats } = r
+  console.log(`\n${flavour}: built in ${r.buildSeconds.toFixed(0)} s (${Math.round(N / r.buildSeconds)} docs/s); ${stats.postings.toLocaleString('en')} postings, ` +
+    `${(stats.postingBytes / stats.postings).toFixed(2)} bytes/posting encoded (${(stats.postingBytes / 2 ** 20).toFixed(0)} MiB), ` +
+    `${(stats.sizeOnDiskBytes / 2 ** 20).toFixed(0)} MiB on disk with sources and forward vectors; reopen ${r.rss.openMs.toFixed(0)} ms, RSS after open ${(r.rss.rss / 2 ** 20).toFixed(0)} MiB`)
+  for (const [name, { p50, p99 }] of Object.entries(r.latency)) console.log(`  ${name.padEnd(14)} p50 ${p50.toFixed(2)} ms  p99 ${p99.toFixed(2)} ms`)
+}
+if (results.length === 2) {
+  for (const k of [10, 100]) {
+    const ratio = results[1].latency[`auto@${k}`].p50 / results[0].latency[`auto@${k}`].p50
+    console.log(`learned / bm25 p50 latency at top-${k} (auto): ${ratio.toFixed(2)}x`)
+  }
+}
