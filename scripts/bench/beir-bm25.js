@@ -75,9 +75,11 @@ try {
   for (const k of [10, 100, 1000]) {
     const auto = measure(index, queries, k, 'auto')
     const pruned = measure(index, queries, k, 'maxscore')
+    const blocks = measure(index, queries, k, 'blockmax')
     const full = measure(index, queries, k, 'exhaustive')
     console.log(`  top-${String(k).padEnd(5)} auto p50 ${auto.p50.toFixed(3)} ms p99 ${auto.p99.toFixed(3)} ms | ` +
       `maxscore p50 ${pruned.p50.toFixed(3)} ms p99 ${pruned.p99.toFixed(3)} ms | ` +
+      `blockmax p50 ${blocks.p50.toFixed(3)} ms p99 ${blocks.p99.toFixed(3)} ms | ` +
       `exhaustive p50 ${full.p50.toFixed(3)} ms p99 ${full.p99.toFixed(3)} ms | maxscore/exhaustive mean ${(pruned.mean / full.mean).toFixed(2)}x | ` +
       `postings scored ${(pruned.postings / full.postings * 100).toFixed(1)}% of ${full.postings}`)
   }

@@ -5,7 +5,7 @@
 //    vocabulary with a Zipfian document-frequency skew, weights shaped like log(1 + relu(x)).
 // Queries: 3-12 terms (bm25: words; learned: tokens weighted by their corpus IDF).
 // Reports build time, size on disk, bytes per posting, RSS after reopening (fresh process), and
-// single-thread latency p50/p99 at top-10 and top-100 for exhaustive, MaxScore and auto (after a
+// single-thread latency p50/p99 at top-10 and top-100 for exhaustive, MaxScore, block-max and auto (after a
 // warm-up pass, median of 3 passes), checking that all return identical results.
 // Run: npm run build && node scripts/bench/synthetic.js [--docs 1000000] [--flavour both|bm25|learned] [--queries 200]
 import { execFileSync } from 'node:child_process'
@@ -148,12 +148,12 @@ async function run(flavour) {
     const queries = queriesFor(flavour, random, df)
     for (const query of queries) {
       const reference = index.searchIds(query, { k: 100, algorithm: 'exhaustive' })
-      for (const algorithm of ['maxscore', 'auto']) {
+      for (const algorithm of ['maxscore', 'blockmax', 'auto']) {
         if (JSON.stringify(index.searchIds(query, { k: 100, algorithm })) !== JSON.stringify(reference)) throw new Error(`${algorithm} differs from exhaustive`)
       }
     }
     const latency = {}
-    for (const k of [10, 100]) for (const algorithm of ['exhaustive', 'maxscore', 'auto']) latency[`${algorithm}@${k}`] = time(index, queries, k, algorithm)
+    for (const k of [10, 100]) for (const algorithm of ['exhaustive', 'maxscore', 'blockmax', 'auto']) latency[`${algorithm}@${k}`] = time(index, queries, k, algorithm)
     await index.close()
     return { flavour, buildSeconds, stats, rss, latency }
   } finally {

@@ -5,6 +5,7 @@
  * @module
  */
 import { decodePostings } from './format.js'
+import { buildBlockMaxima, type BlockMaxima } from './block-maxima.js'
 import { ensureCapacity } from './growable.js'
 import { RoaringBitmap32 } from './roaring.js'
 
@@ -26,6 +27,8 @@ export class PostingList {
   #length = 0
   /** The doc ids as a bitmap, built on first use for counting and filtering; dropped on change. */
   #bitmap: RoaringBitmap32 | undefined
+  /** Block maxima, built on first use; dropped on change. */
+  #blockMaxima: BlockMaxima | undefined
 
   constructor(readonly termId: number) {}
 
@@ -54,6 +57,7 @@ export class PostingList {
     this.#values = values
     this.#length = docs.length
     this.#bitmap = undefined
+    this.#blockMaxima = undefined
   }
 
   /** The decoded postings (decoding pending segments first). */
@@ -69,6 +73,13 @@ export class PostingList {
       this.#bitmap = new RoaringBitmap32(docs.subarray(0, length))
     }
     return this.#bitmap
+  }
+
+  /** Block maxima of the list (cached). */
+  blockMaxima(docLength: Uint32Array, blockSize?: number): BlockMaxima {
+    if (blockSize !== undefined) return buildBlockMaxima(this.view(), docLength, blockSize)
+    this.#blockMaxima ??= buildBlockMaxima(this.view(), docLength)
+    return this.#blockMaxima
   }
 
   /** Number of postings, without decoding. */
@@ -88,6 +99,7 @@ export class PostingList {
 
   #push(docs: ArrayLike<number>, values: ArrayLike<number>): void {
     this.#bitmap = undefined
+    this.#blockMaxima = undefined
     const end = this.#length + docs.length
     this.#docs = ensureCapacity(this.#docs, end)
     this.#values = ensureCapacity(this.#values, end)

@@ -20,6 +20,7 @@ import { encodeWeight } from './weight-codec.js'
 import { exhaustiveTopK } from '../search/algorithms/exhaustive.js'
 import { maxScoreTopK, type QueryCounters } from '../search/algorithms/maxscore.js'
 import { chooseAlgorithm } from '../search/algorithms/choose.js'
+import { blockMaxTopK } from '../search/algorithms/block-max.js'
 import {
   checkMeta, decodeForward, decodeJson, encodeJson, forwardKey, FORMAT_NAME, FORMAT_VERSION, KEY_META, KEY_STATS,
   sourceKey, type IndexMeta,
@@ -31,7 +32,7 @@ import { checkIntegrity } from './integrity.js'
 import { planCompaction } from './compaction.js'
 
 /** Top-k algorithms; all return identical results. `auto` picks by query size (see choose.ts). */
-export type SearchAlgorithm = 'auto' | 'maxscore' | 'exhaustive'
+export type SearchAlgorithm = 'auto' | 'maxscore' | 'blockmax' | 'exhaustive'
 
 /** Options of {@link SparseIndex.search}. */
 export interface SearchOptions {
@@ -41,6 +42,8 @@ export interface SearchOptions {
   algorithm?: SearchAlgorithm
   /** Receives work counters (postings scored), for benchmarks. */
   counters?: QueryCounters
+  /** Documents per block for `blockmax`; a different value rebuilds the maxima per query (for tests and tuning). @default 128 */
+  blockSize?: number
 }
 
 /** One ranked hit; ties are ordered by insertion order (internal doc id ascending). */
@@ -92,7 +95,7 @@ export interface OpenOptions {
 
 type TopKAlgorithm = (query: ScoredQuery, k: number, live: Uint8Array, counters?: QueryCounters) => ScoredDoc[]
 
-const ALGORITHMS: Record<SearchAlgorithm, TopKAlgorithm | undefined> = { maxscore: maxScoreTopK, exhaustive: exhaustiveTopK, auto: undefined }
+const ALGORITHMS: Record<SearchAlgorithm, TopKAlgorithm | undefined> = { maxscore: maxScoreTopK, blockmax: blockMaxTopK, exhaustive: exhaustiveTopK, auto: undefined }
 
 /** A filtered search, in the index's term space (see {@link SparseIndex.execute}). */
 export interface SearchRequest {
@@ -403,6 +406,10 @@ export class SparseIndex {
   #algorithm(options: SearchOptions): TopKAlgorithm {
     const name = options.algorithm ?? 'auto'
     if (!(name in ALGORITHMS)) throw new LsrError('invalid_argument', `unknown algorithm "${name}" (known: ${Object.keys(ALGORITHMS).join(', ')})`)
+    if (name === 'blockmax' && options.blockSize !== undefined) {
+      const blockSize = options.blockSize
+      return (query, k, live, counters) => blockMaxTopK(query, k, live, counters, blockSize)
+    }
     return ALGORITHMS[name] ?? ((query, k, live, counters) => chooseAlgorithm(query, k)(query, k, live, counters))
   }
 

@@ -19,13 +19,14 @@ describe.skipIf(!existsSync(SCIFACT))('SciFact (BEIR test split, bm25 flat)', ()
     expect(report.metrics.recall_1000.toFixed(4)).toBe('0.9767')
   })
 
-  it('auto, maxscore and exhaustive give identical top-100 runs', async () => {
+  it('auto, maxscore, blockmax and exhaustive give identical top-100 runs', async () => {
     const index = await SparseIndex.open(await tempDir(), { create: true })
     await ingestCorpus(index, SCIFACT)
     const qrels = await readQrels(join(SCIFACT, 'qrels/test.tsv'))
     for (const query of (await readQueries(join(SCIFACT, 'queries.jsonl'))).filter((q) => qrels.has(q.id))) {
       const exhaustive = index.searchIds(query.text, { k: 100, algorithm: 'exhaustive' })
       expect(index.searchIds(query.text, { k: 100, algorithm: 'maxscore' })).toEqual(exhaustive)
+      expect(index.searchIds(query.text, { k: 100, algorithm: 'blockmax' })).toEqual(exhaustive)
       expect(index.searchIds(query.text, { k: 100 })).toEqual(exhaustive)
     }
     await index.close()

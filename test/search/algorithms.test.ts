@@ -2,7 +2,14 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { bm25Config, createBm25Encoder } from '../../src/encode/bm25.js'
 import { SparseIndex, type SearchAlgorithm } from '../../src/index/sparse-index.js'
+import { decodeWeight, encodeWeight } from '../../src/index/weight-codec.js'
 import { doc, tempDir } from '../helpers.js'
+
+/** Every algorithm, with block-max also at tiny block sizes so that blocks really get skipped. */
+const ALGORITHM_OPTIONS: Array<{ algorithm: SearchAlgorithm; blockSize?: number }> = [
+  { algorithm: 'auto' }, { algorithm: 'maxscore' }, { algorithm: 'exhaustive' },
+  { algorithm: 'blockmax' }, { algorithm: 'blockmax', blockSize: 1 }, { algorithm: 'blockmax', blockSize: 4 }, { algorithm: 'blockmax', blockSize: 16 },
+]
 
 const WORDS = ['alpha', 'bravo', 'charli', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima']
 const encoder = createBm25Encoder(bm25Config())
@@ -41,6 +48,13 @@ const corpusArb = fc.record({
   finish: fc.constantFrom('none', 'compact', 'reopen', 'compact+reopen'),
 })
 
+const learnedArb = fc.record({
+  docs: fc.array(fc.dictionary(fc.constantFrom(...WORDS), fc.double({ min: 0.01, max: 3, noNaN: true }), { minKeys: 1, maxKeys: 8 }), { minLength: 1, maxLength: 150 }),
+  queries: fc.array(fc.dictionary(fc.constantFrom(...WORDS), fc.double({ min: 0.05, max: 8, noNaN: true }), { minKeys: 1, maxKeys: 6 }), { minLength: 1, maxLength: 5 }),
+  deletes: fc.array(fc.nat(), { maxLength: 10 }),
+  k: fc.integer({ min: 1, max: 20 }),
+})
+
 describe('top-k algorithms', () => {
   it('every algorithm equals brute-force BM25 on random corpora (with deletes, compaction, reopen)', async () => {
     await fc.assert(
@@ -69,14 +83,48 @@ describe('top-k algorithms', () => {
         for (const words of queries) {
           const query = words.join(' ')
           const expected = texts.size > 0 ? await bruteForce(texts, query, k) : []
-          for (const algorithm of ['auto', 'maxscore', 'exhaustive'] as SearchAlgorithm[]) {
-            const got = index.searchIds(query, { k, algorithm }).map(({ id, score }) => ({ id, score }))
-            expect(got).toEqual(expected)
+          for (const options of ALGORITHM_OPTIONS) {
+            const got = index.searchIds(query, { k, ...options }).map(({ id, score }) => ({ id, score }))
+            expect(got, JSON.stringify(options)).toEqual(expected)
           }
         }
         await index.close()
       }),
-      { numRuns: 80 },
+      { numRuns: 60 },
+    )
+  })
+
+  it('every algorithm equals a brute-force dot product on random learned-sparse vectors (with deletes)', async () => {
+    await fc.assert(
+      fc.asyncProperty(learnedArb, async ({ docs, queries, deletes, k }) => {
+        const index = await SparseIndex.open(await tempDir(), { create: true, encoder: { name: 'vectors' } })
+        await index.add(docs.map((vector, i) => ({ id: `d${i}`, title: '', text: '', source: { vector } })))
+        const doomed = new Set(deletes.map((n) => `d${n % docs.length}`))
+        await index.delete([...doomed])
+        for (const weights of queries) {
+          const query = Object.entries(weights).map(([term, weight]) => ({ term, weight }))
+          const expected = docs
+            .map((vector, i) => {
+              let score = 0
+              let matched = false
+              for (const { term, weight } of query) {
+                if (vector[term] === undefined) continue
+                matched = true
+                score += weight * decodeWeight(encodeWeight(vector[term]))
+              }
+              return { id: `d${i}`, score, matched }
+            })
+            .filter((d) => d.matched && !doomed.has(d.id))
+            .sort((a, b) => b.score - a.score)
+            .slice(0, k)
+            .map(({ id, score }) => ({ id, score }))
+          for (const options of ALGORITHM_OPTIONS) {
+            expect(index.searchIds(query, { k, ...options }).map(({ id, score }) => ({ id, score })), JSON.stringify(options)).toEqual(expected)
+          }
+        }
+        await index.close()
+      }),
+      { numRuns: 60 },
     )
   })
 

@@ -5,7 +5,8 @@
 import type { Bm25Config } from '../../encode/bm25.js'
 import type { PostingsView } from '../../index/posting-list.js'
 import type { IndexState } from '../../index/index-state.js'
-import { bm25Idf, leaf, type Explanation, type ScoredQuery, type Scorer } from './scored-query.js'
+import type { BlockMaxima } from '../../index/block-maxima.js'
+import { blockMaximaOf, bm25Idf, leaf, type Explanation, type ScoredQuery, type Scorer } from './scored-query.js'
 
 /** Per-document BM25 length norms k1 * (1 - b + b * dl / avgdl), recomputed when the index changes. */
 class Bm25Norms {
@@ -62,6 +63,14 @@ class Bm25Query implements ScoredQuery {
 
   contribution(i: number, tf: number, doc: number): number {
     return this.weights[i] * (tf / (tf + this.norms[doc]))
+  }
+
+  blockMaxima(blockSize?: number): readonly BlockMaxima[] {
+    return blockMaximaOf(this.termIds.map((id) => this.state.postings[id]), this.state.docLength, blockSize)
+  }
+
+  blockBound(i: number, maxTf: number, minLength: number): number {
+    return this.weights[i] * (maxTf / (maxTf + bm25Norm(this.config.k1, this.config.b, minLength, this.avgdl)))
   }
 
   explain(i: number, tf: number, doc: number): Explanation {

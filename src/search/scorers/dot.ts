@@ -8,12 +8,16 @@
 import type { IndexState } from '../../index/index-state.js'
 import type { PostingsView } from '../../index/posting-list.js'
 import { WEIGHT_OF_CODE } from '../../index/weight-codec.js'
-import { bm25Idf, leaf, type Explanation, type ScoredQuery, type Scorer } from './scored-query.js'
+import type { BlockMaxima } from '../../index/block-maxima.js'
+import type { PostingList } from '../../index/posting-list.js'
+import { blockMaximaOf, bm25Idf, leaf, type Explanation, type ScoredQuery, type Scorer } from './scored-query.js'
 
 class DotQuery implements ScoredQuery {
   readonly upperBounds: Float64Array
 
   constructor(
+    private readonly lists: readonly PostingList[],
+    private readonly docLength: Uint32Array,
     readonly postings: readonly PostingsView[],
     private readonly terms: readonly string[],
     private readonly weights: Float64Array,
@@ -25,6 +29,14 @@ class DotQuery implements ScoredQuery {
 
   contribution(i: number, code: number): number {
     return this.weights[i] * WEIGHT_OF_CODE[code]
+  }
+
+  blockMaxima(blockSize?: number): readonly BlockMaxima[] {
+    return blockMaximaOf(this.lists, this.docLength, blockSize)
+  }
+
+  blockBound(i: number, maxCode: number): number {
+    return this.weights[i] * WEIGHT_OF_CODE[maxCode]
   }
 
   explain(i: number, code: number): Explanation {
@@ -44,8 +56,11 @@ export class DotScorer implements Scorer {
 
   prepare(state: IndexState, termIds: readonly number[], queryWeights: readonly number[]): ScoredQuery {
     const weights = Float64Array.from(termIds, (id, i) => (this.corpusIdf ? queryWeights[i] * bm25Idf(state.stats.numDocs, state.df[id]) : queryWeights[i]))
+    const lists = termIds.map((id) => state.postings[id])
     return new DotQuery(
-      termIds.map((id) => state.postings[id].view()),
+      lists,
+      state.docLength,
+      lists.map((list) => list.view()),
       termIds.map((id) => state.terms[id]),
       weights,
       termIds.map((id) => state.maxValue[id]),

@@ -4,7 +4,8 @@
  * @module
  */
 import type { IndexState } from '../../index/index-state.js'
-import type { PostingsView } from '../../index/posting-list.js'
+import type { BlockMaxima } from '../../index/block-maxima.js'
+import type { PostingList, PostingsView } from '../../index/posting-list.js'
 
 /** A query resolved against an index: one entry per distinct matched term, in query order. */
 export interface ScoredQuery {
@@ -16,6 +17,10 @@ export interface ScoredQuery {
   contribution(i: number, value: number, doc: number): number
   /** The same contribution as an explanation tree whose text gives the formula. */
   explain(i: number, value: number, doc: number): Explanation
+  /** Block maxima of each term, in the order of `postings` (block size: the index default). */
+  blockMaxima(blockSize?: number): readonly BlockMaxima[]
+  /** Upper bound of term `i`'s contribution within a block, from the block's maxima. */
+  blockBound(i: number, maxValue: number, minLength: number): number
 }
 
 /** A score and how it was computed (the shape of Elasticsearch's `_explanation`). */
@@ -34,6 +39,11 @@ export interface Scorer {
 /** Lucene's BM25 idf, also the corpus IDF of learned-sparse indexes without a table: ln(1 + (N - df + 0.5) / (df + 0.5)). */
 export function bm25Idf(numDocs: number, df: number): number {
   return Math.log(1 + (numDocs - df + 0.5) / (df + 0.5))
+}
+
+/** Block maxima of the given lists (cached in the lists unless a block size is forced). */
+export function blockMaximaOf(lists: readonly PostingList[], docLength: Uint32Array, blockSize?: number): BlockMaxima[] {
+  return lists.map((list) => list.blockMaxima(docLength, blockSize))
 }
 
 export const leaf = (value: number, description: string): Explanation => ({ value, description, details: [] })
