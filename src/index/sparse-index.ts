@@ -4,23 +4,19 @@
  * and answers queries from memory (src/search).
  * @module
  */
-import { mkdir, readdir, stat } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir } from 'node:fs/promises'
 import { Level } from 'level'
 import type { EncodedDocument, Encoder, EncoderConfig, QueryTerm, SourceDocument } from '../encode/encoder.js'
 import { createEncoder, resolveEncoderConfig, type EncoderRuntime } from '../encode/registry.js'
 import { LsrError } from '../errors.js'
-import type { Explanation, ScoredQuery, Scorer } from '../search/scorers/scored-query.js'
+import type { Explanation } from '../search/scorers/scored-query.js'
 import { createScorer } from '../search/scorers/registry.js'
-import { executePlan, type ResolvedPlan } from '../search/plan.js'
+import { Searcher, type SearchOptions, type SearchRequest } from '../search/searcher.js'
 import type { ScoredDoc } from '../search/top-k.js'
 import { keywordTerm } from '../corpus/keywords.js'
-import { RoaringBitmap32 } from './roaring.js'
+import type { RoaringBitmap32 } from './roaring.js'
 import { encodeWeight } from './weight-codec.js'
-import { exhaustiveTopK } from '../search/algorithms/exhaustive.js'
-import { maxScoreTopK, type QueryCounters } from '../search/algorithms/maxscore.js'
-import { chooseAlgorithm } from '../search/algorithms/choose.js'
-import { blockMaxTopK } from '../search/algorithms/block-max.js'
+import { directorySize, hasEntries, isLevelDb, openError } from './index-folder.js'
 import {
   checkMeta, decodeForward, decodeJson, encodeJson, forwardKey, FORMAT_NAME, FORMAT_VERSION, KEY_META, KEY_STATS,
   sourceKey, type IndexMeta,
@@ -29,22 +25,9 @@ import type { IndexState } from './index-state.js'
 import { loadState, type IndexDb } from './load.js'
 import { planWrite, type DocToAdd, type DocToDelete } from './write-plan.js'
 import { checkIntegrity } from './integrity.js'
+
+export type { SearchAlgorithm, SearchOptions, SearchRequest } from '../search/searcher.js'
 import { planCompaction } from './compaction.js'
-
-/** Top-k algorithms; all return identical results. `auto` picks by query size (see choose.ts). */
-export type SearchAlgorithm = 'auto' | 'maxscore' | 'blockmax' | 'exhaustive'
-
-/** Options of {@link SparseIndex.search}. */
-export interface SearchOptions {
-  /** Number of hits. @default 10 */
-  k?: number
-  /** @default 'auto' */
-  algorithm?: SearchAlgorithm
-  /** Receives work counters (postings scored), for benchmarks. */
-  counters?: QueryCounters
-  /** Documents per block for `blockmax`; a different value rebuilds the maxima per query (for tests and tuning). @default 128 */
-  blockSize?: number
-}
 
 /** One ranked hit; ties are ordered by insertion order (internal doc id ascending). */
 export interface Hit {
@@ -93,28 +76,10 @@ export interface OpenOptions {
   runtime?: EncoderRuntime
 }
 
-type TopKAlgorithm = (query: ScoredQuery, k: number, live: Uint8Array, counters?: QueryCounters) => ScoredDoc[]
-
-const ALGORITHMS: Record<SearchAlgorithm, TopKAlgorithm | undefined> = { maxscore: maxScoreTopK, blockmax: blockMaxTopK, exhaustive: exhaustiveTopK, auto: undefined }
-
-/** A filtered search, in the index's term space (see {@link SparseIndex.execute}). */
-export interface SearchRequest {
-  /** Scored terms (summed by dot product). */
-  terms: readonly QueryTerm[]
-  /** Only these documents may match. */
-  allowed?: RoaringBitmap32
-  /** These documents never match. */
-  excluded?: RoaringBitmap32
-  /** True: a match must contain a scored term. False: every allowed document matches. */
-  matchAnyTerm: boolean
-  /** Added to every match's score. @default 0 */
-  constantScore?: number
-}
-
 export class SparseIndex {
   readonly #db: IndexDb
   readonly #state: IndexState
-  readonly #scorer: Scorer
+  readonly #searcher: Searcher
   #writes: Promise<unknown> = Promise.resolve()
   #closed = false
 
@@ -127,7 +92,7 @@ export class SparseIndex {
   ) {
     this.#db = db
     this.#state = state
-    this.#scorer = createScorer(encoder)
+    this.#searcher = new Searcher(state, createScorer(encoder))
   }
 
   /**
@@ -235,16 +200,9 @@ export class SparseIndex {
     return value && decodeJson(value, `source of ${id}`)
   }
 
-  /**
-   * Top-k by dot product of the query's weighted terms with the document vectors; synchronous,
-   * from memory. A string is encoded by the index's query encoder (no model runs).
-   */
   searchIds(query: string | readonly QueryTerm[], options: SearchOptions = {}): Hit[] {
     this.#assertOpen()
-    const k = options.k ?? 10
-    const resolved = this.#resolveTerms(this.#queryTerms(query))
-    if (!resolved || k <= 0) return []
-    return this.#algorithm(options)(resolved.query, k, this.#state.live, options.counters).map((hit) => this.#hit(hit))
+    return this.#searcher.topK(this.#queryTerms(query), options).map((hit) => this.#hit(hit))
   }
 
   /** Like {@link searchIds}, with each hit's stored source (one LevelDB read for all hits). */
@@ -259,44 +217,28 @@ export class SparseIndex {
    */
   execute(request: SearchRequest, options: SearchOptions = {}): { hits: Hit[]; total: number } {
     this.#assertOpen()
-    const resolved = this.#resolveTerms(request.terms)
-    const plan: ResolvedPlan = {
-      query: resolved?.query,
-      termDocs: resolved?.termDocs ?? [],
-      allowed: request.allowed,
-      excluded: request.excluded,
-      matchAnyTerm: request.matchAnyTerm,
-      constantScore: request.constantScore ?? 0,
-    }
-    const state = this.#state
-    const algorithm = this.#algorithm(options)
-    const { hits, total } = executePlan(plan, options.k ?? 10, { live: state.live, deleted: state.deleted, maxDoc: state.maxDoc }, (query, k, live) =>
-      algorithm(query, k, live, options.counters))
+    const { hits, total } = this.#searcher.execute(request, options)
     return { hits: hits.map((hit) => this.#hit(hit)), total }
   }
 
   /** Live documents containing at least one of the index terms given. */
   docsWithAnyTerm(terms: readonly string[]): RoaringBitmap32 {
-    const lists = terms.flatMap((term) => {
-      const id = this.#state.termIds.get(term)
-      return id === undefined ? [] : [this.#state.postings[id].bitmap()]
-    })
-    return RoaringBitmap32.orMany(lists).andNotInPlace(this.#state.deleted)
+    return this.#searcher.docsWithAnyTerm(terms)
   }
 
   /** Live documents with these external ids. */
   docsWithIds(ids: readonly string[]): RoaringBitmap32 {
-    return new RoaringBitmap32(ids.map((id) => this.#state.docByExternalId.get(id)).filter((d) => d !== undefined))
+    return this.#searcher.docsWithIds(ids)
   }
 
   /** Live documents whose source has `field` (a dotted path) equal to one of `values` (exact match). */
   docsWithKeyword(field: string, values: readonly string[]): RoaringBitmap32 {
-    return this.docsWithAnyTerm(values.map((value) => keywordTerm(field, value)))
+    return this.#searcher.docsWithKeyword(field, values)
   }
 
   /** Every live document. */
   allDocs(): RoaringBitmap32 {
-    return RoaringBitmap32.fromRange(0, this.#state.maxDoc).andNotInPlace(this.#state.deleted)
+    return this.#searcher.allDocs()
   }
 
   /** Adds each hit's stored source (one LevelDB read for all hits). */
@@ -314,18 +256,7 @@ export class SparseIndex {
     const docId = this.#state.docByExternalId.get(id)
     if (docId === undefined) return undefined
     const [forward] = await this.#db.getMany([forwardKey(docId)])
-    const { termIds, values } = decodeForward(forward!)
-    const resolved = this.#resolveTerms(this.#queryTerms(query))
-    const details: Explanation[] = []
-    let value = 0
-    resolved?.termIds.forEach((termId, i) => {
-      const at = termIds.indexOf(termId)
-      if (at < 0) return
-      const child = resolved.query.explain(i, values[at], docId)
-      value += child.value
-      details.push(child)
-    })
-    return { value, description: `sum of ${details.length} matched term${details.length === 1 ? '' : 's'}`, details }
+    return this.#searcher.explain(this.#queryTerms(query), docId, decodeForward(forward!))
   }
 
   /**
@@ -388,30 +319,7 @@ export class SparseIndex {
     return typeof query === 'string' ? this.encoder.encodeQuery(query) : query
   }
 
-  /** Keeps the query terms the index has (with live documents) and a positive weight; undefined if none. */
-  #resolveTerms(terms: readonly QueryTerm[]) {
-    const termIds: number[] = []
-    const weights: number[] = []
-    for (const { term, weight } of terms) {
-      const id = this.#state.termIds.get(term)
-      if (id === undefined || this.#state.df[id] === 0 || !(weight > 0)) continue
-      termIds.push(id)
-      weights.push(weight)
-    }
-    if (termIds.length === 0) return undefined
-    const query = this.#scorer.prepare(this.#state, termIds, weights)
-    return { query, termIds, termDocs: termIds.map((id) => this.#state.postings[id].bitmap()) }
-  }
 
-  #algorithm(options: SearchOptions): TopKAlgorithm {
-    const name = options.algorithm ?? 'auto'
-    if (!(name in ALGORITHMS)) throw new LsrError('invalid_argument', `unknown algorithm "${name}" (known: ${Object.keys(ALGORITHMS).join(', ')})`)
-    if (name === 'blockmax' && options.blockSize !== undefined) {
-      const blockSize = options.blockSize
-      return (query, k, live, counters) => blockMaxTopK(query, k, live, counters, blockSize)
-    }
-    return ALGORITHMS[name] ?? ((query, k, live, counters) => chooseAlgorithm(query, k)(query, k, live, counters))
-  }
 
   #hit({ doc, score }: ScoredDoc): Hit {
     return { id: this.#state.docIdOf[doc], score, docId: doc }
@@ -451,27 +359,4 @@ function withKeywords(vector: EncodedDocument, keywords: SourceDocument['keyword
   if (!keywords || keywords.length === 0) return vector
   const extra = [...new Set(keywords.map(([field, value]) => keywordTerm(field, value)))]
   return { terms: [...vector.terms, ...extra], values: [...vector.values, ...extra.map(() => 1)], length: vector.length }
-}
-
-async function isLevelDb(dir: string): Promise<boolean> {
-  return stat(join(dir, 'CURRENT')).then(() => true, () => false)
-}
-
-async function hasEntries(dir: string): Promise<boolean> {
-  return readdir(dir).then((entries) => entries.length > 0, () => false)
-}
-
-async function directorySize(dir: string): Promise<number> {
-  let total = 0
-  // LevelDB compacts in the background: a file listed may be gone by the time it is measured.
-  for (const name of await readdir(dir)) total += await stat(join(dir, name)).then((s) => s.size, () => 0)
-  return total
-}
-
-function openError(error: unknown, dir: string): LsrError {
-  const cause = (error as { cause?: { code?: string } }).cause
-  if (cause?.code === 'LEVEL_LOCKED') {
-    return new LsrError('index_locked', `index is locked: ${dir} is open in another process`, { cause: error })
-  }
-  return new LsrError('not_an_index', `cannot open ${dir} as an index: ${(error as Error).message}`, { cause: error })
 }

@@ -1,18 +1,14 @@
-import { copyFile, cp, readFile, rm, writeFile } from 'node:fs/promises'
-import { existsSync } from 'node:fs'
+import { cp, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { checkModelFolder, fingerprint, QUERY_FILES } from '../../src/encode/neural/model-folder.js'
-import { createNeuralEncoder, neuralConfig, type NeuralConfig } from '../../src/encode/neural/neural-encoder.js'
+import { checkModelFolder } from '../../src/encode/neural/model-folder.js'
+import { createNeuralEncoder, neuralConfig } from '../../src/encode/neural/neural-encoder.js'
 import { parsePruning, prune } from '../../src/encode/neural/pooling.js'
 import { decodeWeight, encodeWeight, WEIGHT_RELATIVE_ERROR } from '../../src/index/weight-codec.js'
-import { SparseIndex } from '../../src/index/sparse-index.js'
-import { bertBaseVocab, vocabSha256, writeBertTokenizerFolder } from '../fixtures/bert-base-tokenizer.js'
-import { doc, ROOT, tempDir } from '../helpers.js'
+import { ROOT, tempDir } from '../helpers.js'
 
 const MODELS = join(ROOT, 'test/fixtures/models')
-const IDF_TABLE = join(ROOT, '..', 'shared', 'reference', 'opensearch-idf.json')
 
 interface Golden {
   activation: string

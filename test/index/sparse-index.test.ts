@@ -65,7 +65,7 @@ describe('SparseIndex persistence', () => {
     const same = await SparseIndex.open(dir, { encoder: { name: 'bm25', k1: 1.2, b: 0.4 } })
     expect(same.meta.encoder).toMatchObject({ k1: 1.2, b: 0.4 })
     await same.close()
-    await expect(SparseIndex.open(await tempDir(), { create: true, encoder: { name: 'nope' } })).rejects.toThrow(/unknown encoder "nope" \(known: bm25, neural\)/)
+    await expect(SparseIndex.open(await tempDir(), { create: true, encoder: { name: 'nope' } })).rejects.toThrow(/unknown encoder "nope" \(known: bm25, vectors, neural\)/)
   })
 
   it('says "index is locked" when another process holds the index', async () => {

@@ -19,7 +19,7 @@ describe('server lifecycle and concurrency', () => {
     })
     await Promise.all([...writes, ...reads])
     expect(counts.every((n) => n % 50 === 0)).toBe(true)
-    const final = await fetch(`${server.url}/live/_count`).then((r) => r.json())
+    const final = (await fetch(`${server.url}/live/_count`).then((r) => r.json())) as { count: number }
     expect(final.count).toBe(1000)
     await server.close()
   })
@@ -46,7 +46,7 @@ describe('server lifecycle and concurrency', () => {
     const closing = server.close()
     const response = await inFlight
     expect(response.status).toBe(200)
-    expect((await response.json()).errors).toBe(false)
+    expect(((await response.json()) as { errors: boolean }).errors).toBe(false)
     await closing
 
     const index = await SparseIndex.open(`${dataDir}/g`) // fails with index_locked if the server had not closed it

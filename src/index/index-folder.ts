@@ -1,0 +1,31 @@
+/**
+ * Facts about an index directory on disk: is it a LevelDB database, is it empty, how large is it,
+ * and what an open failure means (another process holding LevelDB's lock).
+ * @module
+ */
+import { readdir, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { LsrError } from '../errors.js'
+
+export async function isLevelDb(dir: string): Promise<boolean> {
+  return stat(join(dir, 'CURRENT')).then(() => true, () => false)
+}
+
+export async function hasEntries(dir: string): Promise<boolean> {
+  return readdir(dir).then((entries) => entries.length > 0, () => false)
+}
+
+export async function directorySize(dir: string): Promise<number> {
+  let total = 0
+  // LevelDB compacts in the background: a file listed may be gone by the time it is measured.
+  for (const name of await readdir(dir)) total += await stat(join(dir, name)).then((s) => s.size, () => 0)
+  return total
+}
+
+export function openError(error: unknown, dir: string): LsrError {
+  const cause = (error as { cause?: { code?: string } }).cause
+  if (cause?.code === 'LEVEL_LOCKED') {
+    return new LsrError('index_locked', `index is locked: ${dir} is open in another process`, { cause: error })
+  }
+  return new LsrError('not_an_index', `cannot open ${dir} as an index: ${(error as Error).message}`, { cause: error })
+}
