@@ -6,7 +6,7 @@
  */
 import type { RoaringBitmap32 } from '../index/roaring.js'
 import { RoaringBitmap32 as Bitmap } from '../index/roaring.js'
-import { accumulate } from './algorithms/exhaustive.js'
+import { withAccumulator } from './algorithms/exhaustive.js'
 import type { ScoredQuery } from './scorers/scored-query.js'
 import { TopK, type ScoredDoc } from './top-k.js'
 
@@ -56,10 +56,12 @@ export function executePlan(plan: ResolvedPlan, k: number, { live, deleted, maxD
   // Every allowed live document matches; scored ones add their term scores.
   const candidates = plan.allowed ? plan.allowed.clone() : Bitmap.fromRange(0, maxDoc)
   restrict(candidates, plan, deleted)
-  const scores = plan.query ? accumulate(plan.query, live.length).scores : undefined
-  const top = new TopK(Math.max(k, 0))
-  for (const doc of candidates) top.push(doc, plan.constantScore + (scores ? scores[doc] : 0))
-  return { hits: top.sorted(), total: candidates.size }
+  const rank = (scores?: Float64Array) => {
+    const top = new TopK(Math.max(k, 0))
+    for (const doc of candidates) top.push(doc, plan.constantScore + (scores ? scores[doc] : 0))
+    return { hits: top.sorted(), total: candidates.size }
+  }
+  return plan.query ? withAccumulator(plan.query, live.length, ({ scores }) => rank(scores)) : rank()
 }
 
 function restrict(bitmap: RoaringBitmap32, plan: ResolvedPlan, deleted: RoaringBitmap32): void {

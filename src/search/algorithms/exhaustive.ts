@@ -14,9 +14,25 @@ export interface Accumulated {
   touched: number[]
 }
 
-/** Scores every posting of the query into an accumulator of `maxDoc` entries. */
-export function accumulate(query: ScoredQuery, maxDoc: number, counters?: QueryCounters): Accumulated {
-  const scores = new Float64Array(maxDoc)
+/**
+ * One accumulator shared by all queries: allocating (and zeroing) maxDoc doubles per query cost
+ * more than the scoring itself on large indexes. Searches run synchronously, so it is never in
+ * use twice; {@link withAccumulator} clears the touched entries before returning.
+ */
+let scratch = new Float64Array(0)
+
+/** Scores every posting of the query into the shared accumulator, calls `use`, then clears it. */
+export function withAccumulator<T>(query: ScoredQuery, maxDoc: number, use: (accumulated: Accumulated) => T, counters?: QueryCounters): T {
+  if (scratch.length < maxDoc) scratch = new Float64Array(maxDoc)
+  const accumulated = accumulate(query, scratch, counters)
+  try {
+    return use(accumulated)
+  } finally {
+    for (const doc of accumulated.touched) scratch[doc] = 0
+  }
+}
+
+function accumulate(query: ScoredQuery, scores: Float64Array, counters?: QueryCounters): Accumulated {
   const touched: number[] = []
   let scored = 0
   query.postings.forEach(({ docs, values, length }, i) => {
@@ -38,8 +54,9 @@ export function accumulate(query: ScoredQuery, maxDoc: number, counters?: QueryC
  * @param counters - optional; receives the number of postings scored
  */
 export function exhaustiveTopK(query: ScoredQuery, k: number, live: Uint8Array, counters?: QueryCounters): ScoredDoc[] {
-  const { scores, touched } = accumulate(query, live.length, counters)
-  const top = new TopK(k)
-  for (const doc of touched) if (live[doc] === 1) top.push(doc, scores[doc])
-  return top.sorted()
+  return withAccumulator(query, live.length, ({ scores, touched }) => {
+    const top = new TopK(k)
+    for (const doc of touched) if (live[doc] === 1) top.push(doc, scores[doc])
+    return top.sorted()
+  }, counters)
 }
