@@ -5,7 +5,9 @@
 // (MiniSearch and Orama: BM25+ with d = 0; wink: k1/b/k3), and the Lucene-English analysis
 // (the JS engines get lsr's analyzer as their tokenizer; Lucene its EnglishAnalyzer; Xapian its
 // original-Porter stemmer with Lucene's stop words). Measured per engine: index build time, index
-// size (on disk where the engine has one), memory of the built index, single-thread latency p50/p99
+// size (on disk where the engine has one), memory of the built index (JS heap + external + array
+// buffers after GC; not reported for Lucene and Xapian, which read their index through the OS
+// page cache / mmap rather than their heap), single-thread latency p50/p99
 // for top-10 and top-100 (in-process, after a warm-up pass, median of 5 passes), and nDCG@10.
 // Needs: npm devDependencies; Debian's liblucene4.10-java + a JDK, and python3-xapian.
 // Run: npm run build && node --expose-gc scripts/bench/compare-engines.js [dataset]
