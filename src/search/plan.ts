@@ -4,8 +4,7 @@
  * The query DSL (src/server/query-dsl.ts) compiles into this.
  * @module
  */
-import type { RoaringBitmap32 } from '../index/roaring.js'
-import { RoaringBitmap32 as Bitmap } from '../index/roaring.js'
+import { RoaringBitmap32 } from '../index/roaring.js'
 import { withAccumulator } from './algorithms/exhaustive.js'
 import type { ScoredQuery } from './scorers/scored-query.js'
 import { TopK, type ScoredDoc } from './top-k.js'
@@ -45,16 +44,16 @@ export interface PlanDocs {
 
 /** Runs a plan over live documents. */
 export function executePlan(plan: ResolvedPlan, k: number, { live, deleted, maxDoc }: PlanDocs, topK: TopKAlgorithm): PlanResult {
-  const mask = plan.allowed || plan.excluded ? maskOf(live, plan.allowed, plan.excluded) : live
   if (plan.matchAnyTerm) {
     if (!plan.query) return { hits: [], total: 0 }
-    const matches = Bitmap.orMany(plan.termDocs)
+    const matches = RoaringBitmap32.orMany(plan.termDocs)
     restrict(matches, plan, deleted)
+    const mask = plan.allowed || plan.excluded ? maskOf(live, plan.allowed, plan.excluded) : live
     const hits = k > 0 ? topK(plan.query, k, mask) : []
     return { hits: hits.map(({ doc, score }) => ({ doc, score: score + plan.constantScore })), total: matches.size }
   }
   // Every allowed live document matches; scored ones add their term scores.
-  const candidates = plan.allowed ? plan.allowed.clone() : Bitmap.fromRange(0, maxDoc)
+  const candidates = plan.allowed ? plan.allowed.clone() : RoaringBitmap32.fromRange(0, maxDoc)
   restrict(candidates, plan, deleted)
   const rank = (scores?: Float64Array) => {
     const top = new TopK(Math.max(k, 0))

@@ -23,6 +23,7 @@ import { compileQuery } from './query-dsl.js'
 import { count, search, SHARDS } from './search.js'
 import { sourceFilter } from './source-filter.js'
 import { SEARCH_PAGE } from './search-page.js'
+import { isObject, type Json } from './json.js'
 
 /** Server options; every field is optional. */
 export interface AppOptions {
@@ -38,8 +39,6 @@ export interface AppOptions {
   requestTimeoutMs?: number
 }
 
-type Json = Record<string, unknown>
-
 const READ_ENDPOINTS = /\/(_search|_count|_explain(\/[^/]+)?)$/
 
 async function jsonBody(c: Context): Promise<Json> {
@@ -51,8 +50,8 @@ async function jsonBody(c: Context): Promise<Json> {
   } catch (error) {
     throw parsingError(`request body is not valid JSON: ${(error as Error).message}`)
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw parsingError('request body must be a JSON object')
-  return value as Json
+  if (!isObject(value)) throw parsingError('request body must be a JSON object')
+  return value
 }
 
 function refreshParam(c: Context): void {

@@ -9,11 +9,10 @@ import { documentWithId } from '../corpus/documents.js'
 import type { SourceDocument } from '../encode/encoder.js'
 import type { SparseIndex } from '../index/sparse-index.js'
 import { HttpError, toHttpError } from './http-error.js'
+import { isObject, type Json } from './json.js'
 
 const ACTIONS = ['index', 'create', 'update', 'delete'] as const
 type Action = (typeof ACTIONS)[number]
-type Json = Record<string, unknown>
-
 /** One response item: `{<action>: {_index, _id, result?, status, error?}}`. */
 type Item = Record<string, Json>
 
@@ -24,8 +23,6 @@ interface Parsed {
   /** A per-item error found while parsing. */
   error?: HttpError
 }
-
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value)
 
 function parseJson(line: string): unknown {
   try {

@@ -14,11 +14,10 @@ import { keywordValue } from '../corpus/keywords.js'
 import type { RoaringBitmap32 } from '../index/roaring.js'
 import type { SearchRequest, SparseIndex } from '../index/sparse-index.js'
 import { badRequest, parsingError } from './http-error.js'
+import { isObject, type Json } from './json.js'
 
 /** The full-text fields: lsr indexes `title + " " + text` as one field. */
 const TEXT_FIELDS = new Set(['title', 'text', 'contents', 'body', '_all', '*'])
-
-type Json = Record<string, unknown>
 
 /** One compiled clause. */
 interface Clause {
@@ -32,8 +31,6 @@ interface Clause {
   /** The matches are exactly the documents containing one of `terms` (no filter needed). */
   exact: boolean
 }
-
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /** Splits `{"<type>": body}` into type and body. */
 function single(clause: unknown, where: string): [string, unknown] {

@@ -9,6 +9,7 @@ import { highlight } from '../search/highlight.js'
 import { badRequest, parsingError } from './http-error.js'
 import { compileQuery } from './query-dsl.js'
 import { sourceFilter } from './source-filter.js'
+import type { Json } from './json.js'
 
 /** Elasticsearch's `index.max_result_window`. */
 const MAX_RESULT_WINDOW = 10_000
@@ -16,7 +17,6 @@ const MAX_RESULT_WINDOW = 10_000
 const DEFAULT_TOTAL_HITS_CAP = 10_000
 const SEARCH_KEYS = ['query', 'size', 'from', '_source', 'track_total_hits', 'explain', 'highlight', 'sort', 'timeout']
 
-type Json = Record<string, unknown>
 export const SHARDS = { total: 1, successful: 1, skipped: 0, failed: 0 }
 
 function nonNegativeInt(value: unknown, name: string, fallback: number): number {
