@@ -12,10 +12,10 @@ import { RoaringBitmap32 } from '../index/roaring.js'
 import { blockMaxTopK } from './algorithms/block-max.js'
 import { chooseAlgorithm } from './algorithms/choose.js'
 import { exhaustiveTopK } from './algorithms/exhaustive.js'
-import { maxScoreTopK, type QueryCounters } from './algorithms/maxscore.js'
+import { maxScoreTopK, type AlgorithmOptions, type QueryCounters } from './algorithms/maxscore.js'
 import { executePlan, type PlanResult } from './plan.js'
 import type { Explanation, ScoredQuery, Scorer } from './scorers/scored-query.js'
-import type { ScoredDoc } from './top-k.js'
+import { TopK, type ScoredDoc } from './top-k.js'
 
 /** Top-k algorithms; all return identical results. `auto` picks by query size (see choose.ts). */
 export type SearchAlgorithm = 'auto' | 'maxscore' | 'blockmax' | 'exhaustive'
@@ -30,6 +30,29 @@ export interface SearchOptions {
   counters?: QueryCounters
   /** Documents per block for `blockmax`; a different value rebuilds the maxima per query (for tests and tuning). @default 128 */
   blockSize?: number
+  /**
+   * APPROXIMATE below 1: prune with alpha x bound against the k-th score (MaxScore and block-max;
+   * `auto` then uses MaxScore). In (0, 1]. @default 1 (exact)
+   */
+  alpha?: number
+  /** APPROXIMATE below 1: keep only the top beta fraction of query terms by weight. In (0, 1]. @default 1 (exact) */
+  beta?: number
+  /**
+   * Two-phase search as OpenSearch's neural_sparse two-phase processor: a first pass with the
+   * terms weighing at least `pruneRatio` x the largest weight retrieves a window of
+   * `k * expansionRate` documents (at most `maxWindowSize`), rescored with all terms. Approximate.
+   */
+  twoPhase?: TwoPhase
+}
+
+/** Two-phase search parameters (OpenSearch's `two_phase_parameter`). */
+export interface TwoPhase {
+  /** @default 0.4 */
+  pruneRatio?: number
+  /** @default 5 */
+  expansionRate?: number
+  /** @default 10000 */
+  maxWindowSize?: number
 }
 
 /** A filtered search, in the index's term space (see {@link Searcher.execute}). */
@@ -44,11 +67,25 @@ export interface SearchRequest {
   matchAnyTerm: boolean
   /** Added to every match's score. @default 0 */
   constantScore?: number
+  /** Two-phase search (only for a plain scored query: no filters, no constant score). */
+  twoPhase?: TwoPhase
 }
 
-type TopKAlgorithm = (query: ScoredQuery, k: number, live: Uint8Array, counters?: QueryCounters) => ScoredDoc[]
+type TopKAlgorithm = (query: ScoredQuery, k: number, live: Uint8Array, options?: AlgorithmOptions) => ScoredDoc[]
 
 const ALGORITHMS: Record<SearchAlgorithm, TopKAlgorithm | undefined> = { maxscore: maxScoreTopK, blockmax: blockMaxTopK, exhaustive: exhaustiveTopK, auto: undefined }
+
+/** First index in docs[0..length) with docs[index] >= doc. */
+function lowerBound(docs: Uint32Array, length: number, doc: number): number {
+  let lo = 0
+  let hi = length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (docs[mid] < doc) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
 
 export class Searcher {
   constructor(
@@ -60,15 +97,20 @@ export class Searcher {
   topK(terms: readonly QueryTerm[], options: SearchOptions = {}): ScoredDoc[] {
     const k = options.k ?? 10
     const algorithm = this.#algorithm(options)
-    const resolved = this.#resolve(terms)
+    if (options.twoPhase) return this.#twoPhase(terms, k, options, algorithm)
+    const resolved = this.#resolve(terms, options.beta)
     if (!resolved || k <= 0) return []
-    return algorithm(resolved.query, k, this.state.live, options.counters)
+    return algorithm(resolved.query, k, this.state.live)
   }
 
   /** Top-k of a filtered request, with the exact number of matches. */
   execute(request: SearchRequest, options: SearchOptions = {}): PlanResult {
+    const twoPhase = request.twoPhase ?? options.twoPhase
+    if (twoPhase && (request.allowed || request.excluded || !request.matchAnyTerm || request.constantScore)) {
+      throw new LsrError('invalid_argument', 'two-phase search applies to a plain weighted-term query, not to filtered or constant-score requests')
+    }
     const algorithm = this.#algorithm(options)
-    const resolved = this.#resolve(request.terms)
+    const resolved = this.#resolve(request.terms, options.beta)
     const { live, deleted, maxDoc } = this.state
     const plan = {
       query: resolved?.query,
@@ -78,7 +120,9 @@ export class Searcher {
       matchAnyTerm: request.matchAnyTerm,
       constantScore: request.constantScore ?? 0,
     }
-    return executePlan(plan, options.k ?? 10, { live, deleted, maxDoc }, (query, k, mask) => algorithm(query, k, mask, options.counters))
+    if (!twoPhase) return executePlan(plan, options.k ?? 10, { live, deleted, maxDoc }, algorithm)
+    const { total } = executePlan(plan, 0, { live, deleted, maxDoc }, algorithm)
+    return { hits: this.#twoPhase(request.terms, options.k ?? 10, { ...options, twoPhase }, algorithm), total }
   }
 
   /** Live documents containing at least one of the index terms given. */
@@ -120,8 +164,13 @@ export class Searcher {
     return { value, description: `sum of ${details.length} matched term${details.length === 1 ? '' : 's'}`, details }
   }
 
-  /** Keeps the query terms the index has (with live documents) and a positive weight; undefined if none. */
-  #resolve(terms: readonly QueryTerm[]) {
+  /**
+   * Keeps the query terms the index has (with live documents) and a positive weight; undefined if
+   * none. APPROXIMATE with beta < 1: then only the top beta fraction of them by effective weight
+   * (BM25: occurrences x idf), in query order.
+   */
+  #resolve(terms: readonly QueryTerm[], beta = 1) {
+    if (!(beta > 0 && beta <= 1)) throw new LsrError('invalid_argument', `beta must be in (0, 1], got ${beta}`)
     const termIds: number[] = []
     const weights: number[] = []
     for (const { term, weight } of terms) {
@@ -132,16 +181,65 @@ export class Searcher {
     }
     if (termIds.length === 0) return undefined
     const query = this.scorer.prepare(this.state, termIds, weights)
-    return { query, termIds, termDocs: termIds.map((id) => this.state.postings[id].bitmap()) }
+    if (beta < 1) {
+      const keep = Math.max(1, Math.ceil(beta * termIds.length))
+      const threshold = [...query.weights].sort((a, b) => b - a)[keep - 1]
+      return this.#subset(termIds, weights, query.weights, (w) => w >= threshold, keep)
+    }
+    return { query, termIds, weights, termDocs: termIds.map((id) => this.state.postings[id].bitmap()) }
+  }
+
+  /** The resolved query restricted to the terms whose effective weight passes `keep` (at most `limit`). */
+  #subset(termIds: number[], weights: number[], effective: Float64Array, keep: (weight: number) => boolean, limit = Infinity) {
+    const ids: number[] = []
+    const kept: number[] = []
+    effective.forEach((w, i) => {
+      if (ids.length < limit && keep(w)) {
+        ids.push(termIds[i])
+        kept.push(weights[i])
+      }
+    })
+    const query = this.scorer.prepare(this.state, ids, kept)
+    return { query, termIds: ids, weights: kept, termDocs: ids.map((id) => this.state.postings[id].bitmap()) }
+  }
+
+  /**
+   * Two-phase search: the terms whose effective weight is at least pruneRatio x the largest find a
+   * window, all (beta-kept) terms rescore it.
+   */
+  #twoPhase(terms: readonly QueryTerm[], k: number, options: SearchOptions, algorithm: TopKAlgorithm): ScoredDoc[] {
+    const { pruneRatio = 0.4, expansionRate = 5, maxWindowSize = 10_000 } = options.twoPhase ?? {}
+    if (!(pruneRatio >= 0 && pruneRatio <= 1) || !(expansionRate >= 1) || !(maxWindowSize >= 1)) {
+      throw new LsrError('invalid_argument', 'two-phase: prune_ratio must be in [0, 1], expansion_rate >= 1, max_window_size >= 1')
+    }
+    const full = this.#resolve(terms, options.beta)
+    if (!full || k <= 0) return []
+    const effective = full.query.weights
+    const maxWeight = Math.max(...effective)
+    const first = this.#subset(full.termIds, full.weights, effective, (w) => w >= pruneRatio * maxWeight)
+    const window = algorithm(first.query, Math.min(Math.ceil(k * expansionRate), maxWindowSize), this.state.live)
+    // Rescore the window with every term, summing in query order as the other algorithms do.
+    const top = new TopK(k)
+    const { postings } = full.query
+    for (const { doc } of window) {
+      let score = 0
+      postings.forEach(({ docs, values, length }, i) => {
+        const at = lowerBound(docs, length, doc)
+        if (at < length && docs[at] === doc) score += full.query.contribution(i, values[at], doc)
+      })
+      top.push(doc, score)
+    }
+    return top.sorted()
   }
 
   #algorithm(options: SearchOptions): TopKAlgorithm {
     const name = options.algorithm ?? 'auto'
     if (!(name in ALGORITHMS)) throw new LsrError('invalid_argument', `unknown algorithm "${name}" (known: ${Object.keys(ALGORITHMS).join(', ')})`)
-    if (name === 'blockmax' && options.blockSize !== undefined) {
-      const blockSize = options.blockSize
-      return (query, k, live, counters) => blockMaxTopK(query, k, live, counters, blockSize)
-    }
-    return ALGORITHMS[name] ?? ((query, k, live, counters) => chooseAlgorithm(query, k)(query, k, live, counters))
+    const alpha = options.alpha ?? 1
+    if (!(alpha > 0 && alpha <= 1)) throw new LsrError('invalid_argument', `alpha must be in (0, 1], got ${alpha}`)
+    const settings: AlgorithmOptions = { counters: options.counters, alpha, blockSize: options.blockSize }
+    const chosen = ALGORITHMS[name]
+    if (chosen) return (query, k, live) => chosen(query, k, live, settings)
+    return (query, k, live) => (alpha < 1 ? maxScoreTopK : chooseAlgorithm(query, k))(query, k, live, settings)
   }
 }

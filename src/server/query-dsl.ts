@@ -13,6 +13,7 @@ import type { QueryTerm } from '../encode/encoder.js'
 import { keywordValue } from '../corpus/keywords.js'
 import type { RoaringBitmap32 } from '../index/roaring.js'
 import type { SearchRequest, SparseIndex } from '../index/sparse-index.js'
+import type { TwoPhase } from '../search/searcher.js'
 import { badRequest, parsingError } from './http-error.js'
 import { isObject, type Json } from './json.js'
 
@@ -30,6 +31,8 @@ interface Clause {
   covered: boolean
   /** The matches are exactly the documents containing one of `terms` (no filter needed). */
   exact: boolean
+  /** Two-phase parameters of a neural_sparse clause. */
+  twoPhase?: TwoPhase
 }
 
 /** Splits `{"<type>": body}` into type and body. */
@@ -130,15 +133,16 @@ class Compiler {
     const [field, spec] = single(body, '[neural_sparse]')
     this.textField(field, 'neural_sparse')
     if (!isObject(spec)) throw parsingError('[neural_sparse] field must hold an object with query_text or query_tokens')
-    allowOnly(spec, 'neural_sparse', ['query_text', 'query_tokens', 'model_id', 'analyzer', 'boost'])
+    allowOnly(spec, 'neural_sparse', ['query_text', 'query_tokens', 'model_id', 'analyzer', 'boost', 'two_phase'])
     const boost = boostOf(spec, 'neural_sparse')
-    if (typeof spec.query_text === 'string') return this.text(scaled(this.index.encoder.encodeQuery(spec.query_text), boost), undefined)
+    const twoPhase = spec.two_phase === undefined ? undefined : twoPhaseOf(spec.two_phase)
+    if (typeof spec.query_text === 'string') return { ...this.text(scaled(this.index.encoder.encodeQuery(spec.query_text), boost), undefined), twoPhase }
     if (!isObject(spec.query_tokens)) throw parsingError('[neural_sparse] needs query_text (string) or query_tokens (object of token: weight)')
     const terms = Object.entries(spec.query_tokens).map(([term, weight]) => {
       if (typeof weight !== 'number' || !Number.isFinite(weight)) throw parsingError(`[neural_sparse] weight of token [${term}] must be a number`)
       return { term, weight: weight * boost }
     })
-    return this.text(terms, undefined)
+    return { ...this.text(terms, undefined), twoPhase }
   }
 
   private ids(body: unknown): Clause {
@@ -185,6 +189,9 @@ class Compiler {
       return clauses.map((clause, i) => this.clause(clause, `[bool.${key}][${i}]`))
     }
     const [must, should, filter, mustNot] = [list('must'), list('should'), list('filter'), list('must_not')]
+    if ([...must, ...should, ...filter, ...mustNot].some((c) => c.twoPhase)) {
+      throw badRequest('[neural_sparse] two_phase applies to a top-level neural_sparse query, not inside bool')
+    }
     if (should.some((c) => c.constant > 0 && c.terms.length === 0)) {
       throw badRequest('[bool] constant-score clauses (match_all, term, terms, ids) in should are not supported: use them in must or filter')
     }
@@ -214,6 +221,18 @@ class Compiler {
   }
 }
 
+/** OpenSearch's `two_phase_parameter`: prune_ratio, expansion_rate, max_window_size. */
+function twoPhaseOf(spec: unknown): TwoPhase {
+  if (!isObject(spec)) throw parsingError('[neural_sparse] two_phase must be an object')
+  allowOnly(spec, 'neural_sparse.two_phase', ['prune_ratio', 'expansion_rate', 'max_window_size'])
+  const number = (key: string) => {
+    const value = spec[key]
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) throw parsingError(`[neural_sparse] two_phase.${key} must be a number`)
+    return value as number | undefined
+  }
+  return { pruneRatio: number('prune_ratio'), expansionRate: number('expansion_rate'), maxWindowSize: number('max_window_size') }
+}
+
 function orAll(bitmaps: RoaringBitmap32[]): RoaringBitmap32 {
   return bitmaps.reduce((acc, b) => acc.orInPlace(b))
 }
@@ -229,5 +248,6 @@ export function compileQuery(query: unknown, index: SparseIndex): SearchRequest 
     matchAnyTerm: clause.covered,
     constantScore: clause.constant,
     allowed: clause.exact ? undefined : clause.docs(),
+    twoPhase: clause.twoPhase,
   }
 }

@@ -124,6 +124,17 @@ describe('search', () => {
     expect(await ids({ neural_sparse: { text: { query_tokens: { crash: 1, safe: 1, atom: 1, write: 1 } } } })).toEqual(match)
   })
 
+  it('neural_sparse accepts OpenSearch-style two_phase parameters at top level', async () => {
+    const { call } = await sampleApp()
+    const tokens = { roar: 3, bitmap: 2, post: 0.5, list: 0.5 }
+    const plain = (await call('POST', '/sample/_search', { query: { neural_sparse: { text: { query_tokens: tokens } } } })).body.hits
+    const twoPhase = (await call('POST', '/sample/_search', { query: { neural_sparse: { text: { query_tokens: tokens, two_phase: { prune_ratio: 0, expansion_rate: 5, max_window_size: 100 } } } } })).body.hits
+    expect(twoPhase).toEqual(plain)
+    const nested = await call('POST', '/sample/_search', { query: { bool: { must: { neural_sparse: { text: { query_tokens: tokens, two_phase: {} } } } } } })
+    expect(nested.status).toBe(400)
+    expect(nested.body.error.reason).toMatch(/two_phase applies to a top-level neural_sparse query/)
+  })
+
   it('bool filter and must_not are exact bitmap filters applied before top-k', async () => {
     const { call } = await sampleApp()
     const all = (await call('POST', '/sample/_search', { query: { match: { text: 'index documents' } }, size: 100 })).body.hits.hits

@@ -14,10 +14,8 @@
  */
 import type { ScoredQuery } from '../scorers/scored-query.js'
 import { TopK, type ScoredDoc } from '../top-k.js'
-import type { QueryCounters } from './maxscore.js'
+import { cutoffOf, type AlgorithmOptions } from './maxscore.js'
 import { BLOCK_SIZE } from '../../index/block-maxima.js'
-
-const ROUNDING_MARGIN = 1e-9
 
 /** Index of `value` in ascending `array`, or -1. */
 function find(array: Uint32Array, value: number): number {
@@ -68,7 +66,7 @@ class BlockHeap {
   }
 }
 
-export function blockMaxTopK(query: ScoredQuery, k: number, live: Uint8Array, counters?: QueryCounters, blockSize = BLOCK_SIZE): ScoredDoc[] {
+export function blockMaxTopK(query: ScoredQuery, k: number, live: Uint8Array, { counters, alpha, blockSize = BLOCK_SIZE }: AlgorithmOptions = {}): ScoredDoc[] {
   const n = query.postings.length
   const maxima = query.blockMaxima(blockSize === BLOCK_SIZE ? undefined : blockSize)
   const blockCount = Math.ceil(live.length / blockSize) + 1
@@ -103,7 +101,7 @@ export function blockMaxTopK(query: ScoredQuery, k: number, live: Uint8Array, co
       if (live[base + s] === 1) top.push(base + s, scores[s])
       scores[s] = 0
     }
-    if (top.full) cutoff = top.threshold - Math.abs(top.threshold) * ROUNDING_MARGIN
+    if (top.full) cutoff = cutoffOf(top.threshold, alpha)
   }
   if (counters) counters.postingsScored += scored
   return top.sorted()

@@ -6,7 +6,7 @@
  */
 import type { ScoredQuery } from '../scorers/scored-query.js'
 import { TopK, type ScoredDoc } from '../top-k.js'
-import type { QueryCounters } from './maxscore.js'
+import type { AlgorithmOptions, QueryCounters } from './maxscore.js'
 
 /** Dense scores of every document (summed in query-term order) and the documents touched. */
 export interface Accumulated {
@@ -51,9 +51,9 @@ function accumulate(query: ScoredQuery, scores: Float64Array, counters?: QueryCo
  * @param query - resolved query terms
  * @param k - number of hits wanted
  * @param live - per doc id, 1 when the document may be returned
- * @param counters - optional; receives the number of postings scored
+ * @param options - `counters` receives the number of postings scored (alpha does not apply: nothing is pruned)
  */
-export function exhaustiveTopK(query: ScoredQuery, k: number, live: Uint8Array, counters?: QueryCounters): ScoredDoc[] {
+export function exhaustiveTopK(query: ScoredQuery, k: number, live: Uint8Array, { counters }: AlgorithmOptions = {}): ScoredDoc[] {
   return withAccumulator(query, live.length, ({ scores, touched }) => {
     const top = new TopK(k)
     for (const doc of touched) if (live[doc] === 1) top.push(doc, scores[doc])

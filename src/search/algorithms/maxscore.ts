@@ -19,6 +19,24 @@ export interface QueryCounters {
   postingsScored: number
 }
 
+/** Per-call settings of the top-k algorithms. */
+export interface AlgorithmOptions {
+  /** Receives the number of postings scored. */
+  counters?: QueryCounters
+  /**
+   * APPROXIMATE when below 1: a document or block is skipped when alpha x its bound is below the
+   * k-th score, trading recall for speed. @default 1 (exact)
+   */
+  alpha?: number
+  /** Documents per block (block-max only). */
+  blockSize?: number
+}
+
+/** The pruning cutoff for a k-th score: a rounding margin below it, divided by alpha. */
+export function cutoffOf(threshold: number, alpha = 1): number {
+  return (threshold - Math.abs(threshold) * ROUNDING_MARGIN) / alpha
+}
+
 /** Relative margin for float rounding in bound sums; pruning only happens below threshold*(1-margin). */
 const ROUNDING_MARGIN = 1e-9
 
@@ -45,7 +63,7 @@ function gallop(docs: Uint32Array, from: number, length: number, target: number)
 /** Exhausted-cursor sentinel: above every doc id (doc ids are u32). */
 const END = 0x100000000
 
-export function maxScoreTopK(query: ScoredQuery, k: number, live: Uint8Array, counters?: QueryCounters): ScoredDoc[] {
+export function maxScoreTopK(query: ScoredQuery, k: number, live: Uint8Array, { counters, alpha }: AlgorithmOptions = {}): ScoredDoc[] {
   const n = query.postings.length
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => query.upperBounds[a] - query.upperBounds[b])
   const docs = order.map((i) => query.postings[i].docs)
@@ -98,8 +116,7 @@ export function maxScoreTopK(query: ScoredQuery, k: number, live: Uint8Array, co
       for (let i = 0; i < n; i++) score += contributions[i]
       top.push(doc, score)
       if (top.full) {
-        const threshold = top.threshold
-        cutoff = threshold - Math.abs(threshold) * ROUNDING_MARGIN
+        cutoff = cutoffOf(top.threshold, alpha)
         while (firstEssential < n && cumulativeBound[firstEssential] < cutoff) firstEssential++
       }
     }

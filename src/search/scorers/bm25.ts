@@ -35,7 +35,7 @@ function bm25Norm(k1: number, b: number, length: number, avgdl: number): number 
  */
 class Bm25Query implements ScoredQuery {
   readonly upperBounds: Float64Array
-  private readonly weights: Float64Array
+  readonly weights: Float64Array
   private readonly idfs: Float64Array
   private readonly avgdl: number
 

@@ -20,7 +20,7 @@ class DotQuery implements ScoredQuery {
     private readonly docLength: Uint32Array,
     readonly postings: readonly PostingsView[],
     private readonly terms: readonly string[],
-    private readonly weights: Float64Array,
+    readonly weights: Float64Array,
     maxCodes: readonly number[],
     private readonly corpusIdf: boolean,
   ) {

@@ -13,6 +13,8 @@ export interface ScoredQuery {
   readonly postings: readonly PostingsView[]
   /** Upper bound of each term's contribution to any document. */
   readonly upperBounds: Float64Array
+  /** Each term's effective weight (BM25: occurrences x idf; dot: the query weight, x corpus idf where used). */
+  readonly weights: Float64Array
   /** Contribution of term `i` with posting value `value` to document `doc`. */
   contribution(i: number, value: number, doc: number): number
   /** The same contribution as an explanation tree whose text gives the formula. */
