@@ -8,7 +8,8 @@ The modules are hand-written in plain torch with Hugging Face's parameter names
 Output folder:
   config.json, tokenizer.json, tokenizer_config.json, special_tokens_map.json, vocab.txt,
   idf.json (a deterministic made-up IDF table), onnx/model.onnx, onnx/model_quantized.onnx
-  (dynamic int8: MatMulInteger on uint8 weights), and with --goldens, goldens.json.
+  (dynamic int8: MatMulInteger on uint8 weights), and with --goldens, goldens.json (per text: the
+  truncated encoding's weights, and the weights of overlapping windows max-pooled together).
 
 Needs Debian's python3-torch and python3-onnx (run with /usr/bin/python3).
 Examples:
@@ -111,6 +112,17 @@ def encode(text, vocab_index, max_length):
     tokens = [p for w in basic_tokenize(text) for p in wordpiece(w, vocab_index)]
     tokens = ['[CLS]'] + tokens[: max_length - 2] + ['[SEP]']
     return tokens, [vocab_index[t] for t in tokens]
+
+
+def windows(text, vocab_index, max_length, stride):
+    """Overlapping windows of max_length - 2 word pieces every `stride` pieces, each as [CLS] ... [SEP]."""
+    pieces = [p for w in basic_tokenize(text) for p in wordpiece(w, vocab_index)]
+    size, out, start = max_length - 2, [], 0
+    while True:
+        out.append([vocab_index['[CLS]']] + [vocab_index[p] for p in pieces[start:start + size]] + [vocab_index['[SEP]']])
+        if start + size >= len(pieces):
+            return out
+        start += stride
 
 
 def tokenizer_json(vocab):
@@ -341,19 +353,26 @@ def main():
     if args.goldens:
         docs = []
         special_ids = [index[t] for t in SPECIALS]
-        for text in GOLDEN_TEXTS:
-            tokens, ids = encode(text, index, args.max_pos)
-            inputs = [torch.tensor([ids]), torch.ones(1, len(ids), dtype=torch.long)] + ([torch.zeros(1, len(ids), dtype=torch.long)] if args.arch == 'bert' else [])
-            with torch.no_grad():
-                logits = model(*inputs)[0]
-            pooled = logits.max(dim=0).values
+
+        def sparse(rows):
+            """Max over every position of every row, activation, specials zeroed."""
+            pooled = None
+            for ids in rows:
+                inputs = [torch.tensor([ids]), torch.ones(1, len(ids), dtype=torch.long)] + ([torch.zeros(1, len(ids), dtype=torch.long)] if args.arch == 'bert' else [])
+                with torch.no_grad():
+                    row = model(*inputs)[0].max(dim=0).values
+                pooled = row if pooled is None else torch.maximum(pooled, row)
             weights = torch.log1p(torch.relu(pooled))
             if args.activation == 'log1p_log1p_relu':
                 weights = torch.log1p(weights)
             weights[special_ids] = 0
-            nz = torch.nonzero(weights).flatten().tolist()
-            docs.append({'text': text, 'tokens': tokens, 'weights': {vocab[i]: float(weights[i]) for i in nz}})
-        write('goldens.json', {'arch': args.arch, 'activation': args.activation, 'max_length': args.max_pos, 'docs': docs})
+            return {vocab[i]: float(weights[i]) for i in torch.nonzero(weights).flatten().tolist()}
+
+        stride = args.max_pos // 2
+        for text in GOLDEN_TEXTS:
+            tokens, ids = encode(text, index, args.max_pos)
+            docs.append({'text': text, 'tokens': tokens, 'weights': sparse([ids]), 'window_weights': sparse(windows(text, index, args.max_pos, stride))})
+        write('goldens.json', {'arch': args.arch, 'activation': args.activation, 'max_length': args.max_pos, 'window_stride': stride, 'docs': docs})
 
 
 if __name__ == '__main__':

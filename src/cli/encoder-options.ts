@@ -17,6 +17,7 @@ export interface EncoderFlags {
   maxLength?: number
   activation?: string
   prune?: string
+  windowStride?: number
   threads?: number
   batchSize?: number
 }
@@ -32,23 +33,24 @@ export function addEncoderOptions(command: Command): Command {
     .option('--max-length <n>', 'neural: tokens per document, longer ones truncated (default min(512, model max))', parsePositiveInt('--max-length'))
     .option('--activation <name>', 'neural: log1p_relu (v1/v2) | log1p_log1p_relu (v3) (default: from the model folder)')
     .option('--prune <spec>', 'neural: none | max_ratio:R | top_k:K | abs_value:T | alpha_mass:A (default none)')
+    .option('--window-stride <n>', 'neural: encode long documents as overlapping windows every n tokens, max-pooled (default: truncate)', parsePositiveInt('--window-stride'))
     .option('--threads <n>', 'neural: onnxruntime intra-op threads (default: all cores)', parsePositiveInt('--threads'))
     .option('--batch-size <n>', 'neural: documents per forward pass (default 8)', parsePositiveInt('--batch-size'))
 }
 
 /** The encoder settings the user asked for, or undefined to use an existing index's stored ones. */
 export function requestedEncoder(flags: EncoderFlags): EncoderConfig | undefined {
-  const neural = flags.model !== undefined || flags.dtype !== undefined || flags.maxLength !== undefined || flags.activation !== undefined || flags.prune !== undefined
+  const neural = [flags.model, flags.dtype, flags.maxLength, flags.activation, flags.prune, flags.windowStride].some((flag) => flag !== undefined)
   const bm25 = flags.k1 !== undefined || flags.b !== undefined
   if (flags.encoder === undefined && !neural && !bm25) return undefined
   const name = flags.encoder ?? (neural ? 'neural' : 'bm25')
   if (name === 'bm25') {
-    if (neural) throw new LsrError('invalid_argument', '--model, --dtype, --max-length, --activation and --prune apply to --encoder neural')
+    if (neural) throw new LsrError('invalid_argument', '--model, --dtype, --max-length, --activation, --prune and --window-stride apply to --encoder neural')
     return { name, k1: flags.k1, b: flags.b }
   }
   if (bm25) throw new LsrError('invalid_argument', '--k1 and --b apply to --encoder bm25')
   if (name === 'neural' && flags.model === undefined) throw new LsrError('invalid_argument', '--encoder neural needs --model <dir>')
-  return { name, model: flags.model, dtype: flags.dtype, maxLength: flags.maxLength, activation: flags.activation, pruning: flags.prune }
+  return { name, model: flags.model, dtype: flags.dtype, maxLength: flags.maxLength, activation: flags.activation, pruning: flags.prune, windowStride: flags.windowStride }
 }
 
 /** Speed settings of the encoder. */

@@ -12,7 +12,8 @@ const MODELS = join(ROOT, 'test/fixtures/models')
 
 interface Golden {
   activation: string
-  docs: Array<{ text: string; tokens: string[]; weights: Record<string, number> }>
+  window_stride: number
+  docs: Array<{ text: string; tokens: string[]; weights: Record<string, number>; window_weights: Record<string, number> }>
 }
 
 async function encoderFor(model: string, dtype: 'fp32' | 'q8' = 'fp32', batchSize = 4) {
@@ -39,6 +40,24 @@ describe('neural document encoding against torch goldens', () => {
       }
     })
   }
+
+  it('encodes long documents as max-pooled overlapping windows when asked (goldens computed the same way in torch)', async () => {
+    for (const model of ['tiny-distilbert', 'tiny-bert']) {
+      const golden = JSON.parse(await readFile(join(MODELS, model, 'goldens.json'), 'utf8')) as Golden
+      const encoder = (await createNeuralEncoder(await neuralConfig({ model: join(MODELS, model), windowStride: golden.window_stride }), { batchSize: 3, threads: 1 })) as Awaited<ReturnType<typeof encoderFor>>
+      expect(encoder.config).toMatchObject({ windowStride: 32, maxLength: 64 })
+      const vectors = await encoder.encodeTexts(golden.docs.map((d) => d.text))
+      golden.docs.forEach((d, i) => {
+        const got = asMap(vectors[i])
+        expect([...got.keys()].sort()).toEqual(Object.keys(d.window_weights).sort())
+        for (const [token, weight] of Object.entries(d.window_weights)) expect(Math.abs(got.get(token)! - weight)).toBeLessThan(1e-4)
+      })
+      // the long document differs from its truncated encoding; the short ones do not
+      expect(golden.docs[4].window_weights).not.toEqual(golden.docs[4].weights)
+      expect(golden.docs[0].window_weights).toEqual(golden.docs[0].weights)
+    }
+    await expect(neuralConfig({ model: join(MODELS, 'tiny-bert'), windowStride: 63 })).rejects.toThrow('windowStride must be an integer in [1, maxLength - 2 = 62], got 63')
+  })
 
   it('keeps [SEP] when truncating, as Hugging Face tokenizers do (the long golden is cut to 64 tokens)', async () => {
     const golden = JSON.parse(await readFile(join(MODELS, 'tiny-distilbert', 'goldens.json'), 'utf8')) as Golden

@@ -12,7 +12,7 @@ import type { EncodedDocument, Encoder, EncoderConfig, QueryTerm, SourceDocument
 import { LsrError } from '../../errors.js'
 import { fetchHubModel, isHubId } from './hub.js'
 import { checkModelFolder, fingerprint, ONNX_FILE, QUERY_FILES, readIdfTable, type IdfSource, type ModelDtype } from './model-folder.js'
-import { ACTIVATIONS, parsePruning, poolLogits, prune, type Activation, type Pruning } from './pooling.js'
+import { ACTIVATIONS, parsePruning, poolLogits, prune, type Activation, type Pruning, type SparseIds } from './pooling.js'
 
 /** Settings of the `neural` encoder, as stored in the index. */
 export interface NeuralConfig extends EncoderConfig {
@@ -27,6 +27,12 @@ export interface NeuralConfig extends EncoderConfig {
   activation: Activation
   /** @default none */
   pruning: Pruning
+  /**
+   * Long documents: absent = truncate to maxLength (the model cards' recipe); a number = encode
+   * overlapping windows of maxLength - 2 tokens starting every `windowStride` tokens, and max-pool
+   * the windows (exact: the activation is monotone, so the max of activations is the activation of the max).
+   */
+  windowStride?: number
   /** Where query token weights come from (read from the folder). */
   idf: IdfSource
   /** sha256 prefixes of the tokenizer + IDF files and of the ONNX file. */
@@ -44,6 +50,8 @@ export interface NeuralSettings {
   maxLength?: number
   activation?: Activation
   pruning?: Pruning | string
+  /** Encode long documents as overlapping windows starting every this many tokens. */
+  windowStride?: number
 }
 
 /** Settings that do not change the vectors, so they are not stored. */
@@ -76,6 +84,10 @@ export async function neuralConfig(settings: NeuralSettings): Promise<NeuralConf
   const activation = settings.activation ?? defaultActivation(dir, config)
   if (!ACTIVATIONS.includes(activation)) throw new LsrError('invalid_argument', `activation must be one of ${ACTIVATIONS.join(', ')}, got ${activation}`)
   const pruning = typeof settings.pruning === 'string' ? parsePruning(settings.pruning) : (settings.pruning ?? { method: 'none' })
+  const { windowStride } = settings
+  if (windowStride !== undefined && !(Number.isInteger(windowStride) && windowStride >= 1 && windowStride <= maxLength - 2)) {
+    throw new LsrError('invalid_argument', `windowStride must be an integer in [1, maxLength - 2 = ${maxLength - 2}], got ${windowStride}`)
+  }
   return {
     name: 'neural',
     model: dir,
@@ -83,6 +95,7 @@ export async function neuralConfig(settings: NeuralSettings): Promise<NeuralConf
     maxLength,
     activation,
     pruning,
+    ...(windowStride === undefined ? {} : { windowStride }),
     idf: (await readIdfTable(dir)).source,
     queryFingerprint: await fingerprint(dir, QUERY_FILES),
     modelFingerprint: await fingerprint(dir, [ONNX_FILE[dtype]]),
@@ -163,26 +176,32 @@ export async function createNeuralEncoder(config: NeuralConfig, runtime: NeuralR
     async encodeDocuments(docs: readonly SourceDocument[]) {
       return encoder.encodeTexts(docs.map((doc) => (doc.title ? `${doc.title} ${doc.text}` : doc.text)))
     },
-    /** Encodes texts in length-sorted batches; results in input order. */
+    /** Encodes texts in length-sorted batches of token rows (one per text, or per window); results in input order. */
     async encodeTexts(texts: readonly string[]) {
       model ??= loadModel()
       const session = await model
-      const order = Array.from(texts.keys()).sort((a, b) => texts[a].length - texts[b].length)
-      const out: EncodedDocument[] = new Array(texts.length)
+      const rows: Array<{ text: number; ids: number[] }> = []
+      texts.forEach((text, i) => {
+        const ids = tokenizer.encode(text) as number[]
+        const pieces = config.windowStride === undefined ? [truncate(ids, config.maxLength)] : windows(ids, config.maxLength, config.windowStride)
+        for (const piece of pieces) rows.push({ text: i, ids: piece })
+      })
+      rows.sort((a, b) => a.ids.length - b.ids.length)
+      const pooled: SparseIds[][] = texts.map(() => [])
       const batchSize = runtime.batchSize ?? 8
-      for (let start = 0; start < order.length; start += batchSize) {
-        const batch = order.slice(start, start + batchSize)
-        const inputs = batchInputs(batch.map((i) => truncate(tokenizer.encode(texts[i]) as number[], config.maxLength)))
+      for (let start = 0; start < rows.length; start += batchSize) {
+        const batch = rows.slice(start, start + batchSize)
+        const inputs = batchInputs(batch.map((row) => row.ids))
         const started = performance.now()
         const { logits } = (await session(inputs)) as { logits: { data: Float32Array; dims: number[] } }
         runtime.onForwardPass?.(performance.now() - started, batch.length)
         const [b, seq, vocab] = logits.dims
-        poolLogits(logits.data, inputs.attention_mask.data, b, seq, vocab, config.activation, special).forEach((pooled, j) => {
-          const { ids, weights } = prune(pooled, config.pruning)
-          out[batch[j]] = { terms: Array.from(ids, (id) => vocabulary[id]), values: Array.from(weights), length: 0 }
-        })
+        poolLogits(logits.data, inputs.attention_mask.data, b, seq, vocab, config.activation, special).forEach((vector, j) => pooled[batch[j].text].push(vector))
       }
-      return out
+      return pooled.map((vectors) => {
+        const { ids, weights } = prune(vectors.length === 1 ? vectors[0] : maxPool(vectors), config.pruning)
+        return { terms: Array.from(ids, (id) => vocabulary[id]), values: Array.from(weights), length: 0 }
+      })
     },
     // Each distinct token once, weighted by the IDF table (absent tokens weigh 0); with no table,
     // weight 1 and the scorer applies the corpus IDF.
@@ -201,6 +220,30 @@ export async function createNeuralEncoder(config: NeuralConfig, runtime: NeuralR
  */
 function truncate(ids: number[], maxLength: number): number[] {
   return ids.length <= maxLength ? ids : [...ids.slice(0, maxLength - 1), ids[ids.length - 1]]
+}
+
+/**
+ * Overlapping windows of `[CLS] tokens... [SEP]`: maxLength - 2 tokens each, starting every
+ * `stride` tokens, until a window reaches the end.
+ */
+function windows(ids: number[], maxLength: number, stride: number): number[][] {
+  if (ids.length <= maxLength) return [ids]
+  const [open, close] = [ids[0], ids[ids.length - 1]]
+  const content = ids.slice(1, -1)
+  const size = maxLength - 2
+  const out: number[][] = []
+  for (let start = 0; ; start += stride) {
+    out.push([open, ...content.slice(start, start + size), close])
+    if (start + size >= content.length) return out
+  }
+}
+
+/** Element-wise maximum of sparse vectors (ascending ids in, ascending ids out). */
+function maxPool(vectors: SparseIds[]): SparseIds {
+  const merged = new Map<number, number>()
+  for (const { ids, weights } of vectors) ids.forEach((id, i) => merged.set(id, Math.max(merged.get(id) ?? 0, weights[i])))
+  const ids = Uint32Array.from([...merged.keys()].sort((a, b) => a - b))
+  return { ids, weights: Float32Array.from(ids, (id) => merged.get(id)!) }
 }
 
 /** id -> token from a tokenizer.json WordPiece/BPE vocabulary (plus added tokens). */
