@@ -172,6 +172,11 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     await indexes(c.req.param('index'))
     return c.json({ _shards: SHARDS })
   })
+  // Elasticsearch's force merge: here, compaction (one segment per term, deleted postings dropped).
+  app.post('/:index/_forcemerge', async (c) => {
+    for (const [, index] of await indexes(c.req.param('index'))) await index.compact()
+    return c.json({ _shards: SHARDS })
+  })
   app.get('/:index/_stats', async (c) => {
     const entries = await Promise.all((await indexes(c.req.param('index'))).map(async ([name, index]) => {
       const s = await index.stats()

@@ -23,6 +23,11 @@ describe('lsr CLI', () => {
     expect(batch.code).toBe(0)
     const lines = (await readFile(run, 'utf8')).trim().split('\n')
     expect(lines[0]).toMatch(/^\S+ Q0 \S+ 1 [\d.e+-]+ lsr$/)
+
+    expect((await lsr('delete', 's01', 's02', 'nope', '--index', dir)).stdout).toBe('deleted 2 of 3 ids\n')
+    expect((await lsr('compact', '--index', dir)).stdout).toMatch(/^compacted \d+ terms: (\d+) -> (\d+) postings/)
+    expect((await lsr('check', '--index', dir)).stdout).toBe('ok: 28 documents consistent\n')
+    expect((await lsr('stats', '--index', dir)).stdout).toMatch(/documents {4}28 \(2 deleted\)/)
   })
 
   it('indexes and searches with the neural encoder and the fixture model, offline', async () => {

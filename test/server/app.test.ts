@@ -10,6 +10,17 @@ describe('cluster endpoints', () => {
     expect(page.body).toContain('<title>lsr search</title>')
   })
 
+  it('force merge compacts: postings of deleted documents are dropped, results unchanged', async () => {
+    const { call } = await sampleApp()
+    await call('DELETE', '/sample/_doc/s01')
+    const before = await call('POST', '/sample/_search', { query: { match: { text: 'posting lists' } } })
+    const postings = async () => (await call('GET', '/sample/_stats')).body.indices.sample.lsr.postings
+    const beforePostings = await postings()
+    expect((await call('POST', '/sample/_forcemerge')).status).toBe(200)
+    expect(await postings()).toBeLessThan(beforePostings)
+    expect((await call('POST', '/sample/_search', { query: { match: { text: 'posting lists' } } })).body.hits).toEqual(before.body.hits)
+  })
+
   it('reports health and lists indexes', async () => {
     const { call } = await sampleApp()
     expect((await call('GET', '/_cluster/health')).body).toMatchObject({ status: 'green', number_of_nodes: 1 })

@@ -1,5 +1,5 @@
 /**
- * `lsr delete`, `lsr stats` and `lsr check`.
+ * `lsr delete`, `lsr stats`, `lsr compact` and `lsr check`.
  * @module
  */
 import type { Command } from 'commander'
@@ -41,10 +41,23 @@ export function registerMaintenanceCommands(program: Command): void {
         console.log(`index        ${index.dir}`)
         console.log(`encoder      ${JSON.stringify(index.meta.encoder)}`)
         console.log(`format       v${index.meta.version}`)
-        console.log(`documents    ${stats.documents} (${stats.deletedDocuments} deleted, not yet reclaimed)`)
+        console.log(`documents    ${stats.documents} (${stats.deletedDocuments} deleted)`)
         console.log(`terms        ${stats.terms}`)
         console.log(`postings     ${stats.postings} (${formatBytes(stats.postingBytes)} encoded, ${(stats.postingBytes / Math.max(stats.postings, 1)).toFixed(2)} bytes per posting)`)
         console.log(`size         ${formatBytes(stats.sizeOnDiskBytes)}`)
+      }),
+    )
+
+  program
+    .command('compact')
+    .description('merge each term\'s posting segments and drop deleted documents\' postings')
+    .requiredOption('--index <dir>', 'index directory')
+    .action((flags: { index: string }) =>
+      withIndex(flags.index, async (index) => {
+        const before = await index.stats()
+        const terms = await index.compact()
+        const after = await index.stats()
+        console.log(`compacted ${terms} terms: ${before.postings} -> ${after.postings} postings, ${formatBytes(before.postingBytes)} -> ${formatBytes(after.postingBytes)} encoded`)
       }),
     )
 
