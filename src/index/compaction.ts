@@ -3,6 +3,11 @@
  * documents, as one segment of live postings (at the key of its first segment, so later segments
  * still sort after it), with bounds recomputed. Each chunk of terms is one atomic batch, and each
  * term's rewrite lies within one chunk, so an interrupted compaction leaves a consistent index.
+ *
+ * Between compactions, every write merges the segments it appended to as Lucene's log merge
+ * policy does: when the newest MERGE_FACTOR segments of a term are of the same size level
+ * (log10 of their posting count), they become one, cascading; so many small writes (HTTP bulk
+ * requests) keep a term at O(MERGE_FACTOR · log N) segments and rewrite each posting O(log N) times.
  * @module
  */
 import { encodePostings, encodeTermEntry, postingsKey, termKey } from './format.js'
@@ -11,6 +16,8 @@ import type { BatchOp } from './write-plan.js'
 
 /** Terms rewritten per atomic batch. */
 const TERMS_PER_BATCH = 4096
+/** Segments of one size level that get merged into one. */
+export const MERGE_FACTOR = 10
 
 export interface CompactionBatch {
   /** Terms this batch rewrites. */
@@ -69,5 +76,54 @@ export function* planCompaction(state: IndexState): Generator<CompactionBatch> {
         state.version++
       },
     }
+  }
+}
+
+const levelOf = (size: number) => (size < MERGE_FACTOR ? 0 : Math.floor(Math.log10(size) / Math.log10(MERGE_FACTOR)))
+
+/** How many of the newest segments the log-merge cascade merges into one (0: none). */
+export function segmentsToMerge(sizes: readonly number[]): number {
+  const tail = sizes.map((size) => ({ size, count: 1 }))
+  for (;;) {
+    if (tail.length < MERGE_FACTOR) break
+    const group = tail.slice(-MERGE_FACTOR)
+    const level = levelOf(group[group.length - 1].size)
+    if (!group.every((s) => levelOf(s.size) === level)) break
+    tail.splice(-MERGE_FACTOR, MERGE_FACTOR, { size: group.reduce((n, s) => n + s.size, 0), count: group.reduce((n, s) => n + s.count, 0) })
+  }
+  const last = tail[tail.length - 1]
+  return last && last.count > 1 ? last.count : 0
+}
+
+/** Plans the log merges of the given terms (those a write just appended to), as one atomic batch. */
+export function planLogMerges(state: IndexState, termIds: readonly number[]): CompactionBatch {
+  const ops: BatchOp[] = []
+  const changes: Array<() => void> = []
+  for (const id of termIds) {
+    const list = state.postings[id]
+    const count = segmentsToMerge(list.segmentSizes)
+    if (count === 0) continue
+    const { docs, values, length } = list.view()
+    const from = length - list.segmentSizes.slice(-count).reduce((a, b) => a + b, 0)
+    const keptDocs: number[] = []
+    const keptValues: number[] = []
+    for (let p = from; p < length; p++) {
+      if (state.live[docs[p]] !== 1) continue
+      keptDocs.push(docs[p])
+      keptValues.push(values[p])
+    }
+    const merged = list.segments.slice(-count)
+    for (const segment of merged.slice(1)) ops.push({ type: 'del', key: postingsKey(id, segment) })
+    const encoded = keptDocs.length > 0 ? encodePostings(Uint32Array.from(keptDocs), Uint32Array.from(keptValues)) : undefined
+    ops.push(encoded ? { type: 'put', key: postingsKey(id, merged[0]), value: encoded } : { type: 'del', key: postingsKey(id, merged[0]) })
+    changes.push(() => list.mergeTail(count, merged[0], keptDocs, keptValues, encoded?.length ?? 0))
+  }
+  return {
+    terms: changes.length,
+    ops,
+    apply() {
+      for (const change of changes) change()
+      if (changes.length > 0) state.version++
+    },
   }
 }

@@ -19,8 +19,12 @@ export interface PostingsView {
 export class PostingList {
   /** Numbers of the on-disk segments holding this list, ascending. */
   readonly segments: number[] = []
+  /** Postings in each segment (same order). */
+  readonly segmentSizes: number[] = []
   /** Bytes of the list's encoded segments on disk (before LevelDB's own compression). */
   encodedBytes = 0
+  /** Encoded bytes of each segment (same order). */
+  readonly #segmentBytes: number[] = []
   #encoded: Buffer[] = []
   #docs: Uint32Array = new Uint32Array(0)
   #values: Uint32Array = new Uint32Array(0)
@@ -34,28 +38,40 @@ export class PostingList {
 
   /** Adds a segment read from disk, decoded lazily. */
   addEncoded(segment: number, bytes: Buffer): void {
-    this.segments.push(segment)
-    this.encodedBytes += bytes.length
+    this.#addSegment(segment, decodedCount(bytes), bytes.length)
     this.#encoded.push(bytes)
   }
 
   /** Appends a segment written by this process; its doc ids exceed all held ones. */
   append(segment: number, docs: ArrayLike<number>, values: ArrayLike<number>, encodedBytes: number): void {
     this.#decode()
-    this.segments.push(segment)
-    this.encodedBytes += encodedBytes
+    this.#addSegment(segment, docs.length, encodedBytes)
     this.#push(docs, values)
   }
 
-  /** Replaces the whole list (after compaction) with one segment. */
+  /** Replaces the whole list (after compaction) with one segment, or none when empty. */
   reset(segment: number, docs: Uint32Array, values: Uint32Array, encodedBytes: number): void {
-    this.encodedBytes = encodedBytes
-    this.segments.length = 0
-    this.segments.push(segment)
-    this.#encoded = []
-    this.#docs = docs
-    this.#values = values
-    this.#length = docs.length
+    this.mergeTail(this.segments.length, segment, docs, values, encodedBytes)
+  }
+
+  /**
+   * Replaces the last `count` segments with one holding `docs` (their live postings, ascending),
+   * stored under `segment` (the first of them, so later segments still sort after it); with no
+   * docs the segments are just dropped.
+   */
+  mergeTail(count: number, segment: number, docs: ArrayLike<number>, values: ArrayLike<number>, encodedBytes: number): void {
+    this.#decode()
+    const from = this.#length - this.segmentSizes.slice(this.segments.length - count).reduce((a, b) => a + b, 0)
+    for (let i = 0; i < count; i++) {
+      this.segments.pop()
+      this.segmentSizes.pop()
+      this.encodedBytes -= this.#segmentBytes.pop()!
+    }
+    this.#length = from
+    if (docs.length > 0) {
+      this.#addSegment(segment, docs.length, encodedBytes)
+      this.#push(docs, values)
+    }
     this.#bitmap = undefined
     this.#blockMaxima = undefined
   }
@@ -85,6 +101,13 @@ export class PostingList {
   /** Number of postings, without decoding. */
   get size(): number {
     return this.#length + this.#encoded.reduce((n, bytes) => n + decodedCount(bytes), 0)
+  }
+
+  #addSegment(segment: number, size: number, bytes: number): void {
+    this.segments.push(segment)
+    this.segmentSizes.push(size)
+    this.#segmentBytes.push(bytes)
+    this.encodedBytes += bytes
   }
 
   #decode(): void {

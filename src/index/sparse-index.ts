@@ -27,7 +27,7 @@ import { planWrite, type DocToAdd, type DocToDelete } from './write-plan.js'
 import { checkIntegrity } from './integrity.js'
 
 export type { SearchAlgorithm, SearchOptions, SearchRequest } from '../search/searcher.js'
-import { planCompaction } from './compaction.js'
+import { planCompaction, planLogMerges } from './compaction.js'
 
 /** One ranked hit; ties are ordered by insertion order (internal doc id ascending). */
 export interface Hit {
@@ -57,6 +57,8 @@ export interface IndexStats {
   deletedDocuments: number
   terms: number
   postings: number
+  /** On-disk posting segments over all terms (1 per term after compaction; writes add more, log-merged). */
+  segments: number
   /** Encoded posting lists (doc ids + values), before LevelDB's compression; / postings = bytes per posting. */
   postingBytes: number
   /** Everything in the index folder: postings, stored sources, forward vectors, LevelDB overhead. */
@@ -284,6 +286,7 @@ export class SparseIndex {
       deletedDocuments: state.deleted.size,
       terms: state.terms.length,
       postings: state.postingCount(),
+      segments: state.postings.reduce((n, list) => n + list.segments.length, 0),
       postingBytes: state.postingBytes(),
       sizeOnDiskBytes: await directorySize(this.dir),
     }
@@ -339,6 +342,11 @@ export class SparseIndex {
     const plan = planWrite(this.#state, adds, deletes)
     await this.#db.batch(plan.ops)
     plan.apply()
+    const merges = planLogMerges(this.#state, plan.appendedTermIds)
+    if (merges.terms > 0) {
+      await this.#db.batch(merges.ops)
+      merges.apply()
+    }
   }
 
   /** Runs write operations one after another; a failed one does not block the next. */

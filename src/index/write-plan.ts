@@ -30,6 +30,8 @@ export interface DocToDelete {
 export interface WritePlan {
   ops: BatchOp[]
   apply(): void
+  /** Terms that received a new posting segment. */
+  appendedTermIds: number[]
 }
 
 interface TermUpdate {
@@ -107,6 +109,7 @@ export function planWrite(state: IndexState, adds: readonly DocToAdd[], deletes:
 
   return {
     ops,
+    appendedTermIds: [...updates.values()].filter((u) => u.docs.length > 0).map((u) => u.id),
     apply() {
       for (const { docId } of deletes) state.markDeleted(docId)
       for (const [term, { entry, docs, values, bytes }] of updates) {

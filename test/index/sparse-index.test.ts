@@ -6,6 +6,7 @@ import { Level } from 'level'
 import { describe, expect, it } from 'vitest'
 import { encodeJson, KEY_META } from '../../src/index/format.js'
 import { SparseIndex } from '../../src/index/sparse-index.js'
+import { segmentsToMerge } from '../../src/index/compaction.js'
 import { doc, ROOT, tempDir } from '../helpers.js'
 
 const DOCS = [
@@ -139,6 +140,37 @@ describe('SparseIndex.compact', () => {
     const reopened = await SparseIndex.open(dir)
     expect(await reopened.check()).toEqual([])
     expect(reopened.searchIds('sorted').map((h) => h.id).sort()).toEqual(['a', 'e'])
+    await reopened.close()
+  })
+})
+
+describe('log merges on write', () => {
+  it('merge the newest segments of a term in levels of ten, cascading', () => {
+    expect(segmentsToMerge(Array(9).fill(1))).toBe(0)
+    expect(segmentsToMerge(Array(10).fill(1))).toBe(10)
+    expect(segmentsToMerge([100, ...Array(10).fill(1)])).toBe(10)
+    expect(segmentsToMerge([...Array(9).fill(10), ...Array(10).fill(1)])).toBe(19)
+    expect(segmentsToMerge([...Array(9).fill(1), 10])).toBe(0)
+  })
+
+  it('keep many small writes at few segments per term, with unchanged results', async () => {
+    const dir = await tempDir()
+    const index = await SparseIndex.open(dir, { create: true })
+    const docs = Array.from({ length: 250 }, (_, i) => doc(`d${i}`, `common words and number ${i % 17} of ${i % 5}`))
+    for (const d of docs) await index.add([d])
+    await index.delete(['d3', 'd100'])
+    const fresh = await SparseIndex.open(await tempDir(), { create: true })
+    await fresh.add(docs.filter((d) => d.id !== 'd3' && d.id !== 'd100'))
+    const strip = (hits: { id: string; score: number }[]) => hits.map(({ id, score }) => ({ id, score }))
+    expect(strip(index.searchIds('common number 7', { k: 50 }))).toEqual(strip(fresh.searchIds('common number 7', { k: 50 })))
+    // Without merges the 250 writes would leave ~1,200 segments ('common', 'word', 'number' alone 750).
+    const stats = await index.stats()
+    expect(stats.segments).toBeLessThan(150)
+    await index.close()
+    await fresh.close()
+    const reopened = await SparseIndex.open(dir)
+    expect(await reopened.check()).toEqual([])
+    expect(strip(reopened.searchIds('common number 7', { k: 50 }))).toHaveLength(50)
     await reopened.close()
   })
 })

@@ -42,7 +42,7 @@ export function registerMaintenanceCommands(program: Command): void {
         console.log(`encoder      ${JSON.stringify(index.meta.encoder)}`)
         console.log(`format       v${index.meta.version}`)
         console.log(`documents    ${stats.documents} (${stats.deletedDocuments} deleted)`)
-        console.log(`terms        ${stats.terms}`)
+        console.log(`terms        ${stats.terms} (${stats.segments} posting segments)`)
         console.log(`postings     ${stats.postings} (${formatBytes(stats.postingBytes)} encoded, ${(stats.postingBytes / Math.max(stats.postings, 1)).toFixed(2)} bytes per posting)`)
         console.log(`size         ${formatBytes(stats.sizeOnDiskBytes)}`)
       }),
