@@ -150,32 +150,48 @@ export class SparseIndex {
    * left untouched when its source is identical); within the batch, the last of a repeated id wins.
    */
   add(docs: readonly SourceDocument[]): Promise<AddResult> {
+    return this.#serialized(() => this.#add(docs))
+  }
+
+  /**
+   * Read-modify-write of one document, serialized with every other write (no lost updates):
+   * `change` gets the stored source (undefined when absent) and returns the new document, or
+   * undefined to leave things as they are.
+   * @returns what was written (undefined when `change` declined), and whether the document existed
+   */
+  update(id: string, change: (current: Record<string, unknown> | undefined) => SourceDocument | undefined): Promise<{ existed: boolean; result?: AddResult }> {
     return this.#serialized(async () => {
-      const latest = new Map<string, SourceDocument>()
-      for (const doc of docs) latest.set(doc.id, doc)
-      const candidates = [...latest.values()]
-      const existing = candidates.map((doc) => this.#state.docByExternalId.get(doc.id))
-      const stored = await this.#db.getMany(existing.filter((d) => d !== undefined).map((d) => sourceKey(d)))
-      const toEncode: SourceDocument[] = []
-      const replacedDocIds: number[] = []
-      let unchanged = 0
-      let at = 0
-      candidates.forEach((doc, i) => {
-        const old = existing[i]
-        if (old !== undefined) {
-          if (stored[at++]?.equals(encodeJson(doc.source))) {
-            unchanged++
-            return
-          }
-          replacedDocIds.push(old)
-        }
-        toEncode.push(doc)
-      })
-      const vectors = await this.encoder.encodeDocuments(toEncode)
-      const adds: DocToAdd[] = toEncode.map((doc, i) => ({ doc, vector: this.#storable(withKeywords(vectors[i], this.#keywords(doc))) }))
-      await this.#write(adds, await this.#forwardVectors(replacedDocIds))
-      return { added: toEncode.length - replacedDocIds.length, replaced: replacedDocIds.length, unchanged }
+      const current = await this.get(id)
+      const next = change(current)
+      return { existed: current !== undefined, result: next && (await this.#add([next])) }
     })
+  }
+
+  async #add(docs: readonly SourceDocument[]): Promise<AddResult> {
+    const latest = new Map<string, SourceDocument>()
+    for (const doc of docs) latest.set(doc.id, doc)
+    const candidates = [...latest.values()]
+    const existing = candidates.map((doc) => this.#state.docByExternalId.get(doc.id))
+    const stored = await this.#db.getMany(existing.filter((d) => d !== undefined).map((d) => sourceKey(d)))
+    const toEncode: SourceDocument[] = []
+    const replacedDocIds: number[] = []
+    let unchanged = 0
+    let at = 0
+    candidates.forEach((doc, i) => {
+      const old = existing[i]
+      if (old !== undefined) {
+        if (stored[at++]?.equals(encodeJson(doc.source))) {
+          unchanged++
+          return
+        }
+        replacedDocIds.push(old)
+      }
+      toEncode.push(doc)
+    })
+    const vectors = await this.encoder.encodeDocuments(toEncode)
+    const adds: DocToAdd[] = toEncode.map((doc, i) => ({ doc, vector: this.#storable(withKeywords(vectors[i], this.#keywords(doc))) }))
+    await this.#write(adds, await this.#forwardVectors(replacedDocIds))
+    return { added: toEncode.length - replacedDocIds.length, replaced: replacedDocIds.length, unchanged }
   }
 
   /** Deletes documents by external id in one atomic batch; returns how many existed. */

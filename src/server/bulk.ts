@@ -143,11 +143,13 @@ async function update(index: SparseIndex, id: string, body: Json): Promise<Json>
     if (key !== 'doc' && key !== 'doc_as_upsert') throw new HttpError(400, 'action_request_validation_exception', `update option [${key}] is not supported (only doc and doc_as_upsert)`)
   }
   if (!isObject(body.doc)) throw new HttpError(400, 'action_request_validation_exception', 'update needs a "doc" object')
-  const current = await index.get(id)
-  if (!current && body.doc_as_upsert !== true) throw new HttpError(404, 'document_missing_exception', `[${id}]: document missing`)
-  const merged = current ? deepMerge(current, body.doc) : body.doc
-  const result = await index.add([documentWithId(id, merged, `document [${id}]`)])
-  const outcome = !current ? 'created' : result.unchanged > 0 ? 'noop' : 'updated'
+  const patch = body.doc
+  const { existed, result } = await index.update(id, (current) => {
+    if (!current && body.doc_as_upsert !== true) return undefined
+    return documentWithId(id, current ? deepMerge(current, patch) : patch, `document [${id}]`)
+  })
+  if (!result) throw new HttpError(404, 'document_missing_exception', `[${id}]: document missing`)
+  const outcome = !existed ? 'created' : result.unchanged > 0 ? 'noop' : 'updated'
   return { result: outcome, status: outcome === 'created' ? 201 : 200 }
 }
 

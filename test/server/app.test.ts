@@ -107,6 +107,15 @@ describe('bulk', () => {
     expect((await call('GET', '/b/_count')).body.count).toBe(1)
   })
 
+  it('concurrent partial updates of one document lose nothing (read-modify-write is serialized)', async () => {
+    const { call } = await testApp()
+    await call('PUT', '/u', {})
+    await call('PUT', '/u/_doc/x', { text: 'base' })
+    await Promise.all(Array.from({ length: 20 }, (_, i) => call('POST', '/u/_bulk', `{"update":{"_id":"x"}}\n{"doc":{"f${i}":${i}}}\n`)))
+    const { _source } = (await call('GET', '/u/_doc/x')).body
+    expect(Object.keys(_source).sort()).toEqual(['text', ...Array.from({ length: 20 }, (_, i) => `f${i}`)].sort())
+  })
+
   it('accepts ?refresh and rejects unknown refresh values', async () => {
     const { call } = await testApp()
     await call('PUT', '/b', {})
