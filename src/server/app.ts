@@ -200,9 +200,10 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     const index = await registry.get(name)
     const id = c.req.param('id') ?? generateId()
     const onlyCreate = create || c.req.query('op_type') === 'create'
-    const existed = index.has(id)
+    const doc = documentWithId(id, await jsonBody(c), `document [${id}]`)
+    // One serialized read-modify-write, so that two concurrent creates cannot both succeed.
+    const { existed } = await index.update(id, (current) => (onlyCreate && current ? undefined : doc))
     if (onlyCreate && existed) throw new HttpError(409, 'version_conflict_engine_exception', `[${id}]: version conflict, document already exists`)
-    await index.add([documentWithId(id, await jsonBody(c), `document [${id}]`)])
     return c.json({ _index: name, _id: id, _version: 1, result: existed ? 'updated' : 'created', _shards: { total: 1, successful: 1, failed: 0 } }, existed ? 200 : 201)
   }
   app.on(['PUT', 'POST'], '/:index/_doc/:id', putDoc(false))
