@@ -87,6 +87,16 @@ export class IndexState {
     return n
   }
 
+  /**
+   * Bytes held by the postings (encoded or decoded, plus caches) and the per-document arrays;
+   * the term dictionary and the external-id map (JS strings and maps) are not counted.
+   */
+  memoryBytes(): number {
+    let bytes = this.docLength.byteLength + this.live.byteLength + this.df.byteLength + this.maxValue.byteLength + this.minLength.byteLength
+    for (const list of this.postings) bytes += list.memoryBytes()
+    return bytes
+  }
+
   /** Total postings held in memory, deleted documents' included. */
   postingCount(): number {
     let n = 0

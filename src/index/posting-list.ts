@@ -98,6 +98,18 @@ export class PostingList {
     return this.#blockMaxima
   }
 
+  /** Bytes this list holds in memory: pending encoded segments, decoded arrays, cached bitmap and block maxima. */
+  memoryBytes(): number {
+    let bytes = this.#docs.byteLength + this.#values.byteLength
+    for (const encoded of this.#encoded) bytes += encoded.length
+    if (this.#bitmap) bytes += this.#bitmap.getSerializationSizeInBytes('portable')
+    if (this.#blockMaxima) {
+      const { blocks, starts, maxValues, minLengths } = this.#blockMaxima
+      bytes += blocks.byteLength + starts.byteLength + maxValues.byteLength + minLengths.byteLength
+    }
+    return bytes
+  }
+
   /** Number of postings, without decoding. */
   get size(): number {
     return this.#length + this.#encoded.reduce((n, bytes) => n + decodedCount(bytes), 0)

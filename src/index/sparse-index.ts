@@ -63,6 +63,8 @@ export interface IndexStats {
   postingBytes: number
   /** Everything in the index folder: postings, stored sources, forward vectors, LevelDB overhead. */
   sizeOnDiskBytes: number
+  /** Memory of postings (encoded until first used, then decoded) and per-document arrays; see IndexState.memoryBytes. */
+  memoryBytes: number
 }
 
 /** Options of {@link SparseIndex.open}. */
@@ -303,6 +305,7 @@ export class SparseIndex {
       terms: state.terms.length,
       postings: state.postingCount(),
       segments: state.postings.reduce((n, list) => n + list.segments.length, 0),
+      memoryBytes: state.memoryBytes(),
       postingBytes: state.postingBytes(),
       sizeOnDiskBytes: await directorySize(this.dir),
     }
