@@ -7,8 +7,12 @@
 // Reports build time, size on disk, bytes per posting, RSS after reopening (fresh process), and
 // single-thread latency p50/p99 at top-10 and top-100 for exhaustive, MaxScore, block-max and auto (after a
 // warm-up pass, median of 3 passes), checking that all return identical results.
-// Run: npm run build && node scripts/bench/synthetic.js [--docs 1000000] [--flavour both|bm25|learned] [--queries 200]
+// Learned token frequencies: with --df-from <idf.json> (default: ../shared/reference/opensearch-idf.json
+// when present), tokens are drawn in proportion to their MS MARCO document frequency recovered from
+// OpenSearch's IDF table (df = (N + 1) / e^idf - 0.5); otherwise from a Zipfian skew.
+// Run: npm run build && node scripts/bench/synthetic.js [--docs 1000000] [--flavour both|bm25|learned] [--queries 200] [--df-from file|zipf]
 import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -17,7 +21,13 @@ import { parseArgs } from 'node:util'
 import { SparseIndex } from '../../dist/index.js'
 
 const { values } = parseArgs({
-  options: { docs: { type: 'string', default: '1000000' }, flavour: { type: 'string', default: 'both' }, queries: { type: 'string', default: '200' }, seed: { type: 'string', default: '42' } },
+  options: {
+    docs: { type: 'string', default: '1000000' },
+    flavour: { type: 'string', default: 'both' },
+    queries: { type: 'string', default: '200' },
+    seed: { type: 'string', default: '42' },
+    'df-from': { type: 'string', default: fileURLToPath(new URL('../../../shared/reference/opensearch-idf.json', import.meta.url)) },
+  },
 })
 const N = Number(values.docs)
 const Q = Number(values.queries)
@@ -35,9 +45,15 @@ function mulberry32(seed) {
 
 /** Inverse-CDF sampler over ranks 0..n-1 with P(rank r) ~ 1 / (r + offset)^s. */
 function zipf(n, s, offset, random) {
+  return sampler(Float64Array.from({ length: n }, (_, r) => 1 / (r + offset) ** s), random)
+}
+
+/** Inverse-CDF sampler over 0..n-1 with P(i) ~ weights[i]. */
+function sampler(weights, random) {
+  const n = weights.length
   const cdf = new Float64Array(n)
   let sum = 0
-  for (let r = 0; r < n; r++) cdf[r] = sum += 1 / (r + offset) ** s
+  for (let r = 0; r < n; r++) cdf[r] = sum += weights[r]
   for (let r = 0; r < n; r++) cdf[r] /= sum
   return () => {
     const u = random()
@@ -64,10 +80,21 @@ function* bm25Docs(random) {
   }
 }
 
+/** Token sampler for the learned flavour: MS MARCO document frequencies from an IDF table, or Zipf. */
+function learnedSampler(random) {
+  const file = values['df-from']
+  if (file !== 'zipf' && existsSync(file)) {
+    const idf = Object.values(JSON.parse(readFileSync(file, 'utf8')))
+    const N = 8_841_823 // MS MARCO passages the table was computed on
+    return { sample: sampler(Float64Array.from(idf, (w) => Math.max(0, (N + 1) / Math.exp(w) - 0.5)), random), source: `document frequencies from ${file}` }
+  }
+  return { sample: zipf(30_522, 1.1, 20, random), source: 'Zipf(1.1, offset 20) document frequencies' }
+}
+
 function* learnedDocs(random, df) {
   // A document-frequency skew like bert-base-uncased's: a few hundred tokens appear in most
   // documents, most appear rarely.
-  const sample = zipf(30_522, 1.1, 20, random)
+  const { sample } = learnedSampler(random)
   for (let i = 0; i < N; i++) {
     const count = 100 + Math.floor(random() * 151)
     const vector = {}
@@ -85,7 +112,7 @@ function* learnedDocs(random, df) {
 
 function queriesFor(flavour, random, df) {
   const queries = []
-  const sample = flavour === 'bm25' ? zipf(100_000, 1.0, 2.7, random) : zipf(30_522, 1.1, 20, random)
+  const sample = flavour === 'bm25' ? zipf(100_000, 1.0, 2.7, random) : learnedSampler(random).sample
   for (let q = 0; q < Q; q++) {
     const length = 3 + Math.floor(random() * 10)
     const terms = new Map()
@@ -172,6 +199,7 @@ async function run(flavour) {
 }
 
 console.log(`synthetic corpora: ${N.toLocaleString('en')} documents each, ${Q} queries, seed ${values.seed}; ${process.platform} ${process.arch}, node ${process.version}`)
+console.log(`learned flavour: ${learnedSampler(() => 0.5).source}`)
 const results = []
 for (const flavour of values.flavour === 'both' ? ['bm25', 'learned'] : [values.flavour]) {
   const r = await run(flavour)
