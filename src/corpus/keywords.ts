@@ -14,11 +14,6 @@ export function keywordTerm(field: string, value: string): string {
   return `\u0000${field}\u0000${value}`
 }
 
-/** True for the index terms that hold keywords rather than text. */
-export function isKeywordTerm(term: string): boolean {
-  return term.charCodeAt(0) === 0
-}
-
 /** Normalizes a filter value the way {@link keywordsOf} stores it; undefined if not a scalar. */
 export function keywordValue(value: unknown): string | undefined {
   if (typeof value === 'string') return value.length <= MAX_KEYWORD_LENGTH ? value : undefined

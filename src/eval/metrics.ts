@@ -22,8 +22,6 @@ import type { Qrels } from '../corpus/beir.js'
 /** BEIR's default cutoffs. */
 export const DEFAULT_CUTOFFS: readonly number[] = [1, 3, 5, 10, 100, 1000]
 
-export const METRIC_NAMES = ['ndcg_cut', 'map_cut', 'recall', 'P', 'recip_rank'] as const
-
 /** One retrieved document of a run. */
 export interface RunHit {
   docId: string
