@@ -13,6 +13,7 @@ import { blockMaxTopK } from './algorithms/block-max.js'
 import { chooseAlgorithm } from './algorithms/choose.js'
 import { exhaustiveTopK } from './algorithms/exhaustive.js'
 import { maxScoreTopK, type AlgorithmOptions, type QueryCounters } from './algorithms/maxscore.js'
+import { lowerBound } from './algorithms/sorted-arrays.js'
 import { executePlan, type PlanResult } from './plan.js'
 import type { Explanation, ScoredQuery, Scorer } from './scorers/scored-query.js'
 import { TopK, type ScoredDoc } from './top-k.js'
@@ -74,18 +75,6 @@ export interface SearchRequest {
 type TopKAlgorithm = (query: ScoredQuery, k: number, live: Uint8Array, options?: AlgorithmOptions) => ScoredDoc[]
 
 const ALGORITHMS: Record<SearchAlgorithm, TopKAlgorithm | undefined> = { maxscore: maxScoreTopK, blockmax: blockMaxTopK, exhaustive: exhaustiveTopK, auto: undefined }
-
-/** First index in docs[0..length) with docs[index] >= doc. */
-function lowerBound(docs: Uint32Array, length: number, doc: number): number {
-  let lo = 0
-  let hi = length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (docs[mid] < doc) lo = mid + 1
-    else hi = mid
-  }
-  return lo
-}
 
 export class Searcher {
   constructor(
@@ -224,7 +213,7 @@ export class Searcher {
     for (const { doc } of window) {
       let score = 0
       postings.forEach(({ docs, values, length }, i) => {
-        const at = lowerBound(docs, length, doc)
+        const at = lowerBound(docs, 0, length, doc)
         if (at < length && docs[at] === doc) score += full.query.contribution(i, values[at], doc)
       })
       top.push(doc, score)

@@ -16,19 +16,12 @@ import type { ScoredQuery } from '../scorers/scored-query.js'
 import { TopK, type ScoredDoc } from '../top-k.js'
 import { cutoffOf, type AlgorithmOptions } from './maxscore.js'
 import { BLOCK_SIZE } from '../../index/block-maxima.js'
+import { lowerBound } from './sorted-arrays.js'
 
 /** Index of `value` in ascending `array`, or -1. */
 function find(array: Uint32Array, value: number): number {
-  let lo = 0
-  let hi = array.length - 1
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1
-    const v = array[mid]
-    if (v < value) lo = mid + 1
-    else if (v > value) hi = mid - 1
-    else return mid
-  }
-  return -1
+  const at = lowerBound(array, 0, array.length, value)
+  return at < array.length && array[at] === value ? at : -1
 }
 
 /** A max-heap of block numbers keyed by their bounds, built in O(n). */

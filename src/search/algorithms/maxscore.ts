@@ -13,6 +13,7 @@
  */
 import type { ScoredQuery } from '../scorers/scored-query.js'
 import { TopK, type ScoredDoc } from '../top-k.js'
+import { gallop } from './sorted-arrays.js'
 
 /** Work counters a caller may pass in to measure pruning. */
 export interface QueryCounters {
@@ -39,26 +40,6 @@ export function cutoffOf(threshold: number, alpha = 1): number {
 
 /** Relative margin for float rounding in bound sums; pruning only happens below threshold*(1-margin). */
 const ROUNDING_MARGIN = 1e-9
-
-/** First index >= from with docs[index] >= target, or length. */
-function gallop(docs: Uint32Array, from: number, length: number, target: number): number {
-  if (from >= length || docs[from] >= target) return from
-  let step = 1
-  let low = from
-  let high = from + 1
-  while (high < length && docs[high] < target) {
-    low = high
-    step *= 2
-    high = from + step
-  }
-  if (high > length) high = length
-  while (low + 1 < high) {
-    const mid = (low + high) >>> 1
-    if (docs[mid] < target) low = mid
-    else high = mid
-  }
-  return high
-}
 
 /** Exhausted-cursor sentinel: above every doc id (doc ids are u32). */
 const END = 0x100000000
