@@ -10,6 +10,7 @@ import type { EncoderConfig } from '../encode/encoder.js'
 import { SparseIndex } from '../index/sparse-index.js'
 import { HttpError, indexNotFound } from './http-error.js'
 import { validateIndexName } from './index-names.js'
+import { wildcardPattern } from './json.js'
 
 export class IndexRegistry {
   readonly #open = new Map<string, Promise<SparseIndex>>()
@@ -70,7 +71,7 @@ export class IndexRegistry {
     for (const part of expression.split(',')) {
       if (part === '_all' || part === '*') all.forEach((n) => names.add(n))
       else if (part.includes('*')) {
-        const pattern = new RegExp(`^${part.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`)
+        const pattern = wildcardPattern(part)
         all.filter((n) => pattern.test(n)).forEach((n) => names.add(n))
       } else {
         validateIndexName(part)

@@ -4,10 +4,9 @@
  * @module
  */
 import { parsingError } from './http-error.js'
+import { wildcardPattern } from './json.js'
 
 export type SourceFilter = (source: Record<string, unknown>) => Record<string, unknown> | undefined
-
-const patternOf = (glob: string) => new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`)
 
 function strings(value: unknown, what: string): string[] {
   const list = value === undefined ? [] : Array.isArray(value) ? value : [value]
@@ -22,8 +21,8 @@ export function sourceFilter(spec: unknown): SourceFilter {
   const { includes, excludes } = typeof spec === 'object' && spec !== null && !Array.isArray(spec)
     ? { includes: strings((spec as Record<string, unknown>).includes, '_source.includes'), excludes: strings((spec as Record<string, unknown>).excludes, '_source.excludes') }
     : { includes: strings(spec, '_source'), excludes: [] }
-  const include = includes.map(patternOf)
-  const exclude = excludes.map(patternOf)
+  const include = includes.map(wildcardPattern)
+  const exclude = excludes.map(wildcardPattern)
   const keep = (path: string) => (include.length === 0 || include.some((p) => p.test(path))) && !exclude.some((p) => p.test(path))
   const isPrefixOfInclude = (path: string) => include.length === 0 || includes.some((glob) => glob.startsWith(`${path}.`) || glob.includes('*'))
   const filter = (object: Record<string, unknown>, prefix: string): Record<string, unknown> => {
