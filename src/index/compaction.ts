@@ -73,7 +73,6 @@ export function* planCompaction(state: IndexState): Generator<CompactionBatch> {
       ops,
       apply() {
         for (const change of changes) change()
-        state.version++
       },
     }
   }
@@ -123,7 +122,6 @@ export function planLogMerges(state: IndexState, termIds: readonly number[]): Co
     ops,
     apply() {
       for (const change of changes) change()
-      if (changes.length > 0) state.version++
     },
   }
 }

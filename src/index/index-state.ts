@@ -29,7 +29,11 @@ export class IndexState {
   deleted = new RoaringBitmap32()
 
   stats: CorpusStats = { numDocs: 0, sumLength: 0, nextDocId: 0, nextSegment: 0 }
-  /** Bumped on every change; caches derived from statistics key on it. */
+  /**
+   * Bumped when documents are added or deleted; caches derived from corpus statistics and
+   * document lengths (BM25 norms) key on it. Merges and compaction only move postings, and
+   * posting lists invalidate their own caches.
+   */
   version = 0
 
   /** Registers a term from the dictionary or a new one; returns its id. */
