@@ -11,6 +11,7 @@
 // when present), tokens are drawn in proportion to their MS MARCO document frequency recovered from
 // OpenSearch's IDF table (df = (N + 1) / e^idf - 0.5); otherwise from a Zipfian skew.
 // Run: npm run build && node scripts/bench/synthetic.js [--docs 1000000] [--flavour both|bm25|learned] [--queries 200] [--df-from file|zipf]
+//   [--keep DIR]: build the indexes in DIR/<flavour> and keep them (to time reopening or rerun queries)
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     flavour: { type: 'string', default: 'both' },
     queries: { type: 'string', default: '200' },
     seed: { type: 'string', default: '42' },
+    keep: { type: 'string' },
     'df-from': { type: 'string', default: fileURLToPath(new URL('../../../shared/reference/opensearch-idf.json', import.meta.url)) },
   },
 })
@@ -168,7 +170,7 @@ function time(index, queries, k, options) {
 }
 
 async function run(flavour) {
-  const dir = await mkdtemp(join(tmpdir(), `lsr-synthetic-${flavour}-`))
+  const dir = values.keep ? join(values.keep, flavour) : await mkdtemp(join(tmpdir(), `lsr-synthetic-${flavour}-`))
   try {
     const random = mulberry32(Number(values.seed))
     const df = new Uint32Array(30_522)
@@ -219,7 +221,7 @@ async function run(flavour) {
     await index.close()
     return { flavour, buildSeconds, stats, rss, latency }
   } finally {
-    await rm(dir, { recursive: true, force: true })
+    if (!values.keep) await rm(dir, { recursive: true, force: true })
   }
 }
 

@@ -43,6 +43,7 @@ export function* planCompaction(state: IndexState): Generator<CompactionBatch> {
     const changes: Array<() => void> = []
     for (const id of ids.slice(start, start + TERMS_PER_BATCH)) {
       const list = state.postings[id]
+      const wasLoaded = list.loaded
       const { docs, values, length } = list.view()
       const keptDocs = new Uint32Array(state.df[id])
       const keptValues = new Uint32Array(state.df[id])
@@ -57,14 +58,16 @@ export function* planCompaction(state: IndexState): Generator<CompactionBatch> {
         if (values[p] > maxValue) maxValue = values[p]
         if (state.docLength[doc] < minLength) minLength = state.docLength[doc]
       }
-      const [first, ...rest] = list.segments
+      const [first, ...rest] = list.segments.map((s) => s.segment)
       for (const segment of rest) ops.push({ type: 'del', key: postingsKey(id, segment) })
       const encoded = kept > 0 ? encodePostings(keptDocs, keptValues) : undefined
       ops.push(encoded ? { type: 'put', key: postingsKey(id, first), value: encoded } : { type: 'del', key: postingsKey(id, first) })
       const entry = { id, df: kept, maxValue, minLength }
-      ops.push({ type: 'put', key: termKey(state.terms[id]), value: encodeTermEntry(entry) })
+      const segments = encoded ? [{ segment: first, postings: kept, bytes: encoded.length }] : []
+      ops.push({ type: 'put', key: termKey(state.terms[id]), value: encodeTermEntry(entry, segments) })
       changes.push(() => {
         list.reset(first, keptDocs, keptValues, encoded?.length ?? 0)
+        if (!wasLoaded) list.unload()
         state.setTerm(state.terms[id], entry)
       })
     }
@@ -100,10 +103,11 @@ export function planLogMerges(state: IndexState, termIds: readonly number[]): Co
   const changes: Array<() => void> = []
   for (const id of termIds) {
     const list = state.postings[id]
-    const count = segmentsToMerge(list.segmentSizes)
+    const count = segmentsToMerge(list.segments.map((s) => s.postings))
     if (count === 0) continue
+    const wasLoaded = list.loaded
     const { docs, values, length } = list.view()
-    const from = length - list.segmentSizes.slice(-count).reduce((a, b) => a + b, 0)
+    const from = length - list.segments.slice(-count).reduce((n, s) => n + s.postings, 0)
     const keptDocs: number[] = []
     const keptValues: number[] = []
     for (let p = from; p < length; p++) {
@@ -111,11 +115,19 @@ export function planLogMerges(state: IndexState, termIds: readonly number[]): Co
       keptDocs.push(docs[p])
       keptValues.push(values[p])
     }
-    const merged = list.segments.slice(-count)
+    const merged = list.segments.slice(-count).map((s) => s.segment)
     for (const segment of merged.slice(1)) ops.push({ type: 'del', key: postingsKey(id, segment) })
     const encoded = keptDocs.length > 0 ? encodePostings(Uint32Array.from(keptDocs), Uint32Array.from(keptValues)) : undefined
     ops.push(encoded ? { type: 'put', key: postingsKey(id, merged[0]), value: encoded } : { type: 'del', key: postingsKey(id, merged[0]) })
-    changes.push(() => list.mergeTail(count, merged[0], keptDocs, keptValues, encoded?.length ?? 0))
+    const segments = [
+      ...list.segments.slice(0, -count),
+      ...(encoded ? [{ segment: merged[0], postings: keptDocs.length, bytes: encoded.length }] : []),
+    ]
+    ops.push({ type: 'put', key: termKey(state.terms[id]), value: encodeTermEntry(state.termEntry(id), segments) })
+    changes.push(() => {
+      list.mergeTail(count, merged[0], keptDocs, keptValues, encoded?.length ?? 0)
+      if (!wasLoaded) list.unload()
+    })
   }
   return {
     terms: changes.length,

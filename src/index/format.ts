@@ -9,7 +9,7 @@
  * | `M`                              | metadata JSON: `{format: "lsr-index", version, encoder, createdAt}` |
  * | `S`                              | corpus statistics JSON: `{numDocs, sumLength, nextDocId, nextSegment}` (live docs only) |
  * | `X`                              | RoaringBitmap32 (portable format) of deleted internal doc ids |
- * | `t` + term (UTF-8)               | term entry, 16 bytes LE: termId u32, df u32 (live docs), maxValue u32, minLength u32 |
+ * | `t` + term (UTF-8)               | term entry, LE: termId u32, df u32 (live docs), maxValue u32, minLength u32, then per posting segment of the term (ascending): segment u32, postings u32, encoded bytes u32 |
  * | `p` + termId u32 + segment u32   | posting segment (below) for the docs added by one write batch |
  * | `g` + segment u32                | segment doc table JSON: `{firstDoc, ids, lengths}`; docs `firstDoc + i` |
  * | `d` + docId u32                  | the document's original source JSON (UTF-8)                   |
@@ -18,6 +18,11 @@
  * Posting segment: `[width u8][roaringLength u32 LE][RoaringBitmap32 portable bytes][values]`, the
  * values in doc-id order, each `width` (1, 2 or 4) bytes LE. A value is the term frequency (bm25) or
  * the quantized weight (dot scoring). Segments of a term, read in key order, list ascending doc ids.
+ *
+ * The term entry lists the term's posting segments so that opening an index reads only the term
+ * dictionary and the doc tables; a posting segment is read when a query first needs the term. Every
+ * batch that adds, replaces or removes a term's segment rewrites its entry. Version 1 entries were
+ * the 16-byte head alone; opening a version 1 index upgrades them in one batch (load.ts).
  *
  * Upper bounds: `maxValue` and `minLength` are taken over every posting ever written for the term,
  * deleted ones included, so they stay safe bounds without being rewritten on delete.
@@ -32,7 +37,7 @@ import type { EncoderConfig } from '../encode/encoder.js'
 import { LsrError } from '../errors.js'
 
 /** Current on-disk format version. */
-export const FORMAT_VERSION = 1
+export const FORMAT_VERSION = 2
 /** Oldest format version this build can read. */
 export const OLDEST_READABLE_FORMAT = 1
 /** Value of `format` in the metadata; anything else is not an lsr index. */
@@ -62,6 +67,14 @@ export interface TermEntry {
   df: number
   maxValue: number
   minLength: number
+}
+
+/** One posting segment of a term, as listed in its term entry. */
+export interface SegmentRef {
+  segment: number
+  postings: number
+  /** Encoded size (doc ids + values, before LevelDB's compression). */
+  bytes: number
 }
 
 /** Segment doc table (`g` + segment). */
@@ -108,18 +121,36 @@ export const segmentKey = (segment: number): Buffer => u32Key(PREFIX_SEGMENT, se
 export const sourceKey = (docId: number): Buffer => u32Key(PREFIX_SOURCE, docId)
 export const forwardKey = (docId: number): Buffer => u32Key(PREFIX_FORWARD, docId)
 
-export function encodeTermEntry(entry: TermEntry): Buffer {
-  const buf = Buffer.allocUnsafe(16)
+const TERM_HEAD_BYTES = 16
+const SEGMENT_REF_BYTES = 12
+
+export function encodeTermEntry(entry: TermEntry, segments: readonly SegmentRef[]): Buffer {
+  const buf = Buffer.allocUnsafe(TERM_HEAD_BYTES + SEGMENT_REF_BYTES * segments.length)
   buf.writeUInt32LE(entry.id, 0)
   buf.writeUInt32LE(entry.df, 4)
   buf.writeUInt32LE(entry.maxValue, 8)
   buf.writeUInt32LE(entry.minLength, 12)
+  segments.forEach(({ segment, postings, bytes }, i) => {
+    const at = TERM_HEAD_BYTES + SEGMENT_REF_BYTES * i
+    buf.writeUInt32LE(segment, at)
+    buf.writeUInt32LE(postings, at + 4)
+    buf.writeUInt32LE(bytes, at + 8)
+  })
   return buf
 }
 
-export function decodeTermEntry(buf: Buffer, key: Buffer): TermEntry {
-  if (buf.length !== 16) throw corrupt(`term entry "${termFromKey(key)}" has ${buf.length} bytes, expected 16`)
-  return { id: buf.readUInt32LE(0), df: buf.readUInt32LE(4), maxValue: buf.readUInt32LE(8), minLength: buf.readUInt32LE(12) }
+/** Decodes a term entry; a version 1 entry (the head alone) has no segment list. */
+export function decodeTermEntry(buf: Buffer, key: Buffer, version: number): { entry: TermEntry; segments: SegmentRef[] } {
+  const size = buf.length - TERM_HEAD_BYTES
+  if (size < 0 || size % SEGMENT_REF_BYTES !== 0 || (version === 1 && size !== 0)) {
+    throw corrupt(`term entry "${termFromKey(key)}" has ${buf.length} bytes`)
+  }
+  const entry = { id: buf.readUInt32LE(0), df: buf.readUInt32LE(4), maxValue: buf.readUInt32LE(8), minLength: buf.readUInt32LE(12) }
+  const segments: SegmentRef[] = []
+  for (let at = TERM_HEAD_BYTES; at < buf.length; at += SEGMENT_REF_BYTES) {
+    segments.push({ segment: buf.readUInt32LE(at), postings: buf.readUInt32LE(at + 4), bytes: buf.readUInt32LE(at + 8) })
+  }
+  return { entry, segments }
 }
 
 function valueWidth(values: ArrayLike<number>): 1 | 2 | 4 {
@@ -139,6 +170,11 @@ export function encodePostings(docs: Uint32Array, values: Uint32Array): Buffer {
   let at = 5 + bitmap.length
   for (let i = 0; i < values.length; i++, at += width) buf.writeUIntLE(values[i], at, width)
   return buf
+}
+
+/** Posting count of an encoded segment, read from its header. */
+export function postingCount(buf: Buffer): number {
+  return (buf.length - 5 - buf.readUInt32LE(1)) / buf[0]
 }
 
 /** Decodes one posting segment into typed arrays. */

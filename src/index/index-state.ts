@@ -1,15 +1,18 @@
 /**
- * The in-memory side of an open index: term dictionary, posting lists as typed arrays, document
- * lengths, external ids and deletion flags. Queries read only this (no LevelDB read per posting
- * list); writes change it only after their LevelDB batch has been written.
+ * The in-memory side of an open index: term dictionary, posting lists (read from LevelDB on first
+ * use, then kept as typed arrays), document lengths, external ids and deletion flags; writes
+ * change it only after their LevelDB batch has been written.
  * @module
  */
 import type { CorpusStats, TermEntry } from './format.js'
 import { ensureCapacity } from './growable.js'
-import { PostingList } from './posting-list.js'
+import { PostingList, type SegmentReader } from './posting-list.js'
 import { RoaringBitmap32 } from './roaring.js'
 
 export class IndexState {
+  /** @param readSegment reads a stored posting segment (lists load on first use) */
+  constructor(private readonly readSegment: SegmentReader) {}
+
   /** term -> term id */
   readonly termIds = new Map<string, number>()
   /** term id -> term */
@@ -24,8 +27,8 @@ export class IndexState {
   docLength = new Uint32Array(16)
   docIdOf: string[] = []
   live = new Uint8Array(16)
-  /** external id -> internal doc id, live docs only */
-  readonly docByExternalId = new Map<string, number>()
+  /** external id -> internal doc id, live docs only; built on first use (queries do not need it). */
+  #docByExternalId: Map<string, number> | undefined
   deleted = new RoaringBitmap32()
 
   stats: CorpusStats = { numDocs: 0, sumLength: 0, nextDocId: 0, nextSegment: 0 }
@@ -42,7 +45,7 @@ export class IndexState {
     if (!this.termIds.has(term)) {
       this.termIds.set(term, id)
       this.terms[id] = term
-      this.postings[id] = new PostingList(id)
+      this.postings[id] = new PostingList(id, this.readSegment)
     }
     this.df = ensureCapacity(this.df, id + 1)
     this.maxValue = ensureCapacity(this.maxValue, id + 1)
@@ -56,27 +59,35 @@ export class IndexState {
     return { id, df: this.df[id], maxValue: this.maxValue[id], minLength: this.minLength[id] }
   }
 
-  /** Records documents `firstDoc ..` as live with their ids and lengths. */
+  /** Records documents `firstDoc ..` with their ids and lengths, live unless in `deleted`. */
   addDocs(firstDoc: number, ids: readonly string[], lengths: readonly number[]): void {
     const end = firstDoc + ids.length
     this.docLength = ensureCapacity(this.docLength, end)
     this.live = ensureCapacity(this.live, end)
-    for (let i = 0; i < ids.length; i++) {
-      const doc = firstDoc + i
-      this.docLength[doc] = lengths[i]
-      this.docIdOf[doc] = ids[i]
-      if (!this.deleted.has(doc)) {
-        this.live[doc] = 1
-        this.docByExternalId.set(ids[i], doc)
-      }
+    this.docLength.set(lengths, firstDoc)
+    this.live.fill(1, firstDoc, end)
+    for (let i = 0; i < ids.length; i++) this.docIdOf[firstDoc + i] = ids[i]
+    if (this.deleted.rangeCardinality(firstDoc, end) > 0) {
+      for (let doc = firstDoc; doc < end; doc++) if (this.deleted.has(doc)) this.live[doc] = 0
     }
+    if (this.#docByExternalId) for (let doc = firstDoc; doc < end; doc++) if (this.live[doc] === 1) this.#docByExternalId.set(this.docIdOf[doc], doc)
   }
 
   markDeleted(doc: number): void {
     this.live[doc] = 0
     this.deleted.add(doc)
     const id = this.docIdOf[doc]
-    if (this.docByExternalId.get(id) === doc) this.docByExternalId.delete(id)
+    if (this.#docByExternalId?.get(id) === doc) this.#docByExternalId.delete(id)
+  }
+
+  /** external id -> internal doc id of live documents. */
+  get docByExternalId(): ReadonlyMap<string, number> {
+    if (!this.#docByExternalId) {
+      const map = new Map<string, number>()
+      for (let doc = 0; doc < this.maxDoc; doc++) if (this.live[doc] === 1) map.set(this.docIdOf[doc], doc)
+      this.#docByExternalId = map
+    }
+    return this.#docByExternalId
   }
 
   /** Number of doc ids ever assigned (the size of per-doc arrays). */
@@ -92,7 +103,7 @@ export class IndexState {
   }
 
   /**
-   * Bytes held by the postings (encoded or decoded, plus caches) and the per-document arrays;
+   * Bytes held by the loaded (decoded) posting lists with their caches and the per-document arrays;
    * the term dictionary and the external-id map (JS strings and maps) are not counted.
    */
   memoryBytes(): number {

@@ -3,7 +3,7 @@
  * frequencies and corpus statistics must all agree. Used by `lsr check` and by the crash tests.
  * @module
  */
-import { decodeForward, PREFIX_FORWARD, PREFIX_SOURCE } from './format.js'
+import { decodeForward, PREFIX_FORWARD, PREFIX_POSTINGS, PREFIX_SOURCE, segmentFromPostingsKey, termIdFromPostingsKey } from './format.js'
 import type { IndexState } from './index-state.js'
 import { scanPrefix, type IndexDb } from './load.js'
 
@@ -41,7 +41,22 @@ export async function checkIntegrity(db: IndexDb, state: IndexState): Promise<st
   if (live !== state.stats.numDocs) problems.push(`statistics count ${state.stats.numDocs} documents, ${live} are live`)
   if (sumLength !== state.stats.sumLength) problems.push(`statistics sum of lengths ${state.stats.sumLength}, live documents sum to ${sumLength}`)
 
+  // Every stored posting segment is listed by its term entry, and the other way round.
+  const stored = new Set<string>()
+  await scanPrefix(db, PREFIX_POSTINGS, (key) => stored.add(`${termIdFromPostingsKey(key)}:${segmentFromPostingsKey(key)}`))
+  const unreadable = new Set<number>()
   state.postings.forEach((postings, termId) => {
+    for (const { segment } of postings.segments) {
+      if (stored.delete(`${termId}:${segment}`)) continue
+      problems.push(`term "${state.terms[termId]}": segment ${segment} is listed but not stored`)
+      unreadable.add(termId)
+    }
+  })
+  for (const key of stored) problems.push(`posting segment ${key} (term id:segment) is stored but not listed by its term`)
+
+  state.postings.forEach((postings, termId) => {
+    if (unreadable.has(termId)) return
+    const wasLoaded = postings.loaded
     const list = postings.view()
     let count = 0
     let sum = 0
@@ -57,6 +72,7 @@ export async function checkIntegrity(db: IndexDb, state: IndexState): Promise<st
     if (count !== (expectedCount.get(termId) ?? 0) || sum !== (expectedSum.get(termId) ?? 0)) {
       problems.push(`term "${term}": postings disagree with the documents' forward vectors`)
     }
+    if (!wasLoaded) postings.unload()
   })
   return problems
 }

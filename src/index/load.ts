@@ -1,13 +1,14 @@
 /**
- * Reads an index's LevelDB database into an {@link IndexState}: one sequential pass per key range,
- * posting segments appended in key order (ascending doc ids).
+ * Reads an index's LevelDB database into an {@link IndexState}: statistics, segment doc tables and
+ * the term dictionary, one sequential pass per key range. Posting segments are not read here; each
+ * term's list reads them on first use (posting-list.ts).
  * @module
  */
 import type { Level } from 'level'
 import {
-  decodeDeleted, decodeJson, decodeTermEntry, KEY_DELETED, KEY_STATS, prefixRange,
-  PREFIX_POSTINGS, PREFIX_SEGMENT, PREFIX_TERM, segmentFromPostingsKey, termFromKey, termIdFromPostingsKey,
-  type CorpusStats, type SegmentDocs,
+  decodeDeleted, decodeJson, decodeTermEntry, encodeJson, encodeTermEntry, FORMAT_VERSION, KEY_DELETED, KEY_META,
+  KEY_STATS, postingCount, postingsKey, prefixRange, PREFIX_POSTINGS, PREFIX_SEGMENT, PREFIX_TERM,
+  segmentFromPostingsKey, termFromKey, termIdFromPostingsKey, termKey, type CorpusStats, type IndexMeta, type SegmentDocs,
 } from './format.js'
 import { IndexState } from './index-state.js'
 import { LsrError } from '../errors.js'
@@ -30,9 +31,13 @@ export async function scanPrefix(db: IndexDb, prefix: number, visit: (key: Buffe
   }
 }
 
-/** Loads everything queries need into memory. */
-export async function loadState(db: IndexDb): Promise<IndexState> {
-  const state = new IndexState()
+/** Loads what queries need to start: statistics, doc tables, term dictionary with segment lists. */
+export async function loadState(db: IndexDb, meta: IndexMeta): Promise<IndexState> {
+  const state = new IndexState((termId, segment) => {
+    const bytes = db.getSync(postingsKey(termId, segment))
+    if (!bytes) throw new LsrError('data_corruption', `index data corruption: posting segment ${segment} of term id ${termId} is missing`)
+    return bytes
+  })
   const [statsValue, deletedValue] = await db.getMany([KEY_STATS, KEY_DELETED])
   if (!statsValue) throw new LsrError('data_corruption', 'index data corruption: corpus statistics are missing')
   state.stats = decodeJson<CorpusStats>(statsValue, 'corpus statistics')
@@ -42,12 +47,31 @@ export async function loadState(db: IndexDb): Promise<IndexState> {
     const segment = decodeJson<SegmentDocs>(value, 'segment doc table')
     state.addDocs(segment.firstDoc, segment.ids, segment.lengths)
   })
-  await scanPrefix(db, PREFIX_TERM, (key, value) => state.setTerm(termFromKey(key), decodeTermEntry(value, key)))
+  await scanPrefix(db, PREFIX_TERM, (key, value) => {
+    const { entry, segments } = decodeTermEntry(value, key, meta.version)
+    state.setTerm(termFromKey(key), entry)
+    state.postings[entry.id].addStored(segments)
+  })
+  if (meta.version === 1) await upgradeFromVersion1(db, state, meta)
+  return state
+}
+
+/**
+ * Version 1 term entries did not list their posting segments: list them from the posting keys and
+ * rewrite every term entry, with the new version in the metadata, as one atomic batch.
+ */
+async function upgradeFromVersion1(db: IndexDb, state: IndexState, meta: IndexMeta): Promise<void> {
   await scanPrefix(db, PREFIX_POSTINGS, (key, value) => {
     const termId = termIdFromPostingsKey(key)
     const list = state.postings[termId]
     if (!list) throw new LsrError('data_corruption', `index data corruption: postings of unknown term id ${termId}`)
-    list.addEncoded(segmentFromPostingsKey(key), value)
+    list.addStored([{ segment: segmentFromPostingsKey(key), postings: postingCount(value), bytes: value.length }])
   })
-  return state
+  const ops = state.postings.map((list, id) => ({
+    type: 'put' as const,
+    key: termKey(state.terms[id]),
+    value: encodeTermEntry(state.termEntry(id), list.segments),
+  }))
+  meta.version = FORMAT_VERSION
+  await db.batch([...ops, { type: 'put', key: KEY_META, value: encodeJson(meta) }])
 }

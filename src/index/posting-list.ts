@@ -1,13 +1,18 @@
 /**
- * One term's posting list in memory. Opening an index keeps each posting segment's bytes as read
- * from LevelDB; they are decoded into typed arrays the first time a query needs the term, so
- * opening costs no per-posting work.
+ * One term's posting list in memory. A list opened from disk holds only its segment directory
+ * (from the term entry); the first query that needs the term reads its segments from LevelDB and
+ * decodes them into typed arrays, which stay cached. Opening an index therefore reads no postings.
+ *
+ * Rewriting a segment on disk (merges, compaction) must load the list first (`view()` while
+ * planning, before the batch is written): a list that is loaded never reads from disk again, so a
+ * query running between the batch and its `apply` cannot read a segment key that was just removed.
  * @module
  */
-import { decodePostings } from './format.js'
+import { decodePostings, type SegmentRef } from './format.js'
 import { buildBlockMaxima, type BlockMaxima } from './block-maxima.js'
 import { ensureCapacity } from './growable.js'
 import { RoaringBitmap32 } from './roaring.js'
+import { LsrError } from '../errors.js'
 
 /** Decoded postings: ascending doc ids and their integer values, `length` entries. */
 export interface PostingsView {
@@ -16,16 +21,13 @@ export interface PostingsView {
   readonly length: number
 }
 
+/** Reads one stored posting segment of a term (synchronously: queries are synchronous). */
+export type SegmentReader = (termId: number, segment: number) => Buffer
+
 export class PostingList {
-  /** Numbers of the on-disk segments holding this list, ascending. */
-  readonly segments: number[] = []
-  /** Postings in each segment (same order). */
-  readonly segmentSizes: number[] = []
-  /** Bytes of the list's encoded segments on disk (before LevelDB's own compression). */
-  encodedBytes = 0
-  /** Encoded bytes of each segment (same order). */
-  readonly #segmentBytes: number[] = []
-  #encoded: Buffer[] = []
+  /** The on-disk segments holding this list, ascending. */
+  readonly segments: SegmentRef[] = []
+  #loaded = false
   #docs: Uint32Array = new Uint32Array(0)
   #values: Uint32Array = new Uint32Array(0)
   #length = 0
@@ -34,19 +36,25 @@ export class PostingList {
   /** Block maxima, built on first use; dropped on change. */
   #blockMaxima: BlockMaxima | undefined
 
-  constructor(readonly termId: number) {}
+  constructor(
+    readonly termId: number,
+    private readonly read: SegmentReader,
+  ) {}
 
-  /** Adds a segment read from disk, decoded lazily. */
-  addEncoded(segment: number, bytes: Buffer): void {
-    this.#addSegment(segment, decodedCount(bytes), bytes.length)
-    this.#encoded.push(bytes)
+  /** True when the postings are decoded in memory. */
+  get loaded(): boolean {
+    return this.#loaded
+  }
+
+  /** Registers stored segments (from the term entry, when opening), read on first use. */
+  addStored(segments: readonly SegmentRef[]): void {
+    this.segments.push(...segments)
   }
 
   /** Appends a segment written by this process; its doc ids exceed all held ones. */
-  append(segment: number, docs: ArrayLike<number>, values: ArrayLike<number>, encodedBytes: number): void {
-    this.#decode()
-    this.#addSegment(segment, docs.length, encodedBytes)
-    this.#push(docs, values)
+  append(segment: SegmentRef, docs: ArrayLike<number>, values: ArrayLike<number>): void {
+    this.segments.push(segment)
+    if (this.#loaded) this.#push(docs, values)
   }
 
   /** Replaces the whole list (after compaction) with one segment, or none when empty. */
@@ -60,25 +68,30 @@ export class PostingList {
    * docs the segments are just dropped.
    */
   mergeTail(count: number, segment: number, docs: ArrayLike<number>, values: ArrayLike<number>, encodedBytes: number): void {
-    this.#decode()
-    const from = this.#length - this.segmentSizes.slice(this.segments.length - count).reduce((a, b) => a + b, 0)
-    for (let i = 0; i < count; i++) {
-      this.segments.pop()
-      this.segmentSizes.pop()
-      this.encodedBytes -= this.#segmentBytes.pop()!
-    }
-    this.#length = from
+    this.#load()
+    const removed = this.segments.splice(this.segments.length - count, count)
+    this.#length -= removed.reduce((n, s) => n + s.postings, 0)
     if (docs.length > 0) {
-      this.#addSegment(segment, docs.length, encodedBytes)
+      this.segments.push({ segment, postings: docs.length, bytes: encodedBytes })
       this.#push(docs, values)
     }
     this.#bitmap = undefined
     this.#blockMaxima = undefined
   }
 
-  /** The decoded postings (decoding pending segments first). */
+  /** Drops the decoded postings and caches; the next use reads them from disk again. */
+  unload(): void {
+    this.#loaded = false
+    this.#docs = new Uint32Array(0)
+    this.#values = new Uint32Array(0)
+    this.#length = 0
+    this.#bitmap = undefined
+    this.#blockMaxima = undefined
+  }
+
+  /** The decoded postings (reading the stored segments first if needed). */
   view(): PostingsView {
-    this.#decode()
+    this.#load()
     return { docs: this.#docs, values: this.#values, length: this.#length }
   }
 
@@ -98,10 +111,9 @@ export class PostingList {
     return this.#blockMaxima
   }
 
-  /** Bytes this list holds in memory: pending encoded segments, decoded arrays, cached bitmap and block maxima. */
+  /** Bytes this list holds in memory: decoded arrays, cached bitmap and block maxima. */
   memoryBytes(): number {
     let bytes = this.#docs.byteLength + this.#values.byteLength
-    for (const encoded of this.#encoded) bytes += encoded.length
     if (this.#bitmap) bytes += this.#bitmap.getSerializationSizeInBytes('portable')
     if (this.#blockMaxima) {
       const { blocks, starts, maxValues, minLengths } = this.#blockMaxima
@@ -110,25 +122,30 @@ export class PostingList {
     return bytes
   }
 
-  /** Number of postings, without decoding. */
+  /** Number of postings (from the segment directory; nothing is read). */
   get size(): number {
-    return this.#length + this.#encoded.reduce((n, bytes) => n + decodedCount(bytes), 0)
+    return this.segments.reduce((n, s) => n + s.postings, 0)
   }
 
-  #addSegment(segment: number, size: number, bytes: number): void {
-    this.segments.push(segment)
-    this.segmentSizes.push(size)
-    this.#segmentBytes.push(bytes)
-    this.encodedBytes += bytes
+  /** Encoded bytes of the list's segments on disk (before LevelDB's own compression). */
+  get encodedBytes(): number {
+    return this.segments.reduce((n, s) => n + s.bytes, 0)
   }
 
-  #decode(): void {
-    if (this.#encoded.length === 0) return
-    const encoded = this.#encoded
-    this.#encoded = []
-    for (const bytes of encoded) {
-      const { docs, values } = decodePostings(bytes, this.termId)
-      this.#push(docs, values)
+  #load(): void {
+    if (this.#loaded) return
+    try {
+      for (const { segment, postings } of this.segments) {
+        const { docs, values } = decodePostings(this.read(this.termId, segment), this.termId)
+        if (docs.length !== postings) {
+          throw new LsrError('data_corruption', `index data corruption: term ${this.termId} segment ${segment} holds ${docs.length} postings, its term entry lists ${postings}`)
+        }
+        this.#push(docs, values)
+      }
+      this.#loaded = true
+    } catch (error) {
+      this.#length = 0
+      throw error
     }
   }
 
@@ -142,10 +159,4 @@ export class PostingList {
     this.#values.set(values, this.#length)
     this.#length = end
   }
-}
-
-/** Posting count of an encoded segment, read from its header (see format.ts). */
-function decodedCount(bytes: Buffer): number {
-  const width = bytes[0]
-  return (bytes.length - 5 - bytes.readUInt32LE(1)) / width
 }

@@ -140,7 +140,7 @@ export class SparseIndex {
           )
         }
       }
-      return new SparseIndex(dir, meta, encoder, db, await loadState(db))
+      return new SparseIndex(dir, meta, encoder, db, await loadState(db, meta))
     } catch (error) {
       await db.close()
       throw error

@@ -96,12 +96,14 @@ export function planWrite(state: IndexState, adds: readonly DocToAdd[], deletes:
 
   const seg = adds.length > 0 ? stats.nextSegment++ : -1
   for (const [term, update] of updates) {
-    ops.push({ type: 'put', key: termKey(term), value: encodeTermEntry(update.entry) })
+    const stored = state.postings[update.id]?.segments ?? []
     if (update.docs.length > 0) {
       const value = encodePostings(Uint32Array.from(update.docs), Uint32Array.from(update.values))
       update.bytes = value.length
       ops.push({ type: 'put', key: postingsKey(update.id, seg), value })
     }
+    const segments = update.docs.length > 0 ? [...stored, { segment: seg, postings: update.docs.length, bytes: update.bytes }] : stored
+    ops.push({ type: 'put', key: termKey(term), value: encodeTermEntry(update.entry, segments) })
   }
   if (adds.length > 0) ops.push({ type: 'put', key: segmentKey(seg), value: encodeJson(segment) })
   if (deletes.length > 0) ops.push({ type: 'put', key: KEY_DELETED, value: encodeDeleted(deleted) })
@@ -114,7 +116,7 @@ export function planWrite(state: IndexState, adds: readonly DocToAdd[], deletes:
       for (const { docId } of deletes) state.markDeleted(docId)
       for (const [term, { entry, docs, values, bytes }] of updates) {
         state.setTerm(term, entry)
-        if (docs.length > 0) state.postings[entry.id].append(seg, docs, values, bytes)
+        if (docs.length > 0) state.postings[entry.id].append({ segment: seg, postings: docs.length, bytes }, docs, values)
       }
       state.stats = stats
       state.addDocs(segment.firstDoc, segment.ids, segment.lengths)

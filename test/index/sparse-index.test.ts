@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Level } from 'level'
 import { describe, expect, it } from 'vitest'
-import { encodeJson, KEY_META } from '../../src/index/format.js'
+import { decodeJson, decodeTermEntry, encodeJson, KEY_META, postingsKey, prefixRange, PREFIX_TERM, termKey, type IndexMeta } from '../../src/index/format.js'
 import { SparseIndex, type IndexStats } from '../../src/index/sparse-index.js'
 import { segmentsToMerge } from '../../src/index/compaction.js'
 import { doc, ROOT, tempDir } from '../helpers.js'
@@ -57,7 +57,7 @@ describe('SparseIndex persistence', () => {
     await raw.close()
     await expect(SparseIndex.open(future)).rejects.toMatchObject({
       code: 'incompatible_format',
-      message: expect.stringMatching(/format version 99; this lsr reads versions 1\.\.1/),
+      message: expect.stringMatching(/format version 99; this lsr reads versions 1\.\.2/),
     })
   })
 
@@ -174,5 +174,87 @@ describe('log merges on write', () => {
     expect(await reopened.check()).toEqual([])
     expect(strip(reopened.searchIds('common number 7', { k: 50 }))).toHaveLength(50)
     await reopened.close()
+  })
+})
+
+describe('posting lists load on first use', () => {
+  const rawDb = (dir: string) => new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
+
+  it('opening reads no posting segment; a query reads the segments of the terms it needs', async () => {
+    const dir = await tempDir()
+    const index = await SparseIndex.open(dir, { create: true })
+    await index.add(DOCS)
+    await index.close()
+    const raw = rawDb(dir)
+    const { entry, segments } = decodeTermEntry((await raw.get(termKey('roar')))!, termKey('roar'), 2)
+    expect(segments).toHaveLength(1)
+    await raw.del(postingsKey(entry.id, segments[0].segment))
+    await raw.close()
+
+    const reopened = await SparseIndex.open(dir)
+    const opened = (await reopened.stats()).memoryBytes
+    expect(reopened.searchIds('atomic batches').map((h) => h.id)).toEqual(['b'])
+    expect((await reopened.stats()).memoryBytes).toBeGreaterThan(opened)
+    expect(() => reopened.searchIds('roaring')).toThrow(expect.objectContaining({
+      code: 'data_corruption',
+      message: expect.stringMatching(/posting segment \d+ of term id \d+ is missing/),
+    }))
+    expect(await reopened.check()).toEqual([expect.stringMatching(/term "roar": segment \d+ is listed but not stored/)])
+    await reopened.close()
+  })
+
+  it('writes, merges and compaction on a reopened index, between queries, match a fresh index', async () => {
+    const dir = await tempDir()
+    const docs = Array.from({ length: 120 }, (_, i) => doc(`d${i}`, `shared words ${i % 7} and ${i % 11} more ${i % 3}`))
+    const first = await SparseIndex.open(dir, { create: true })
+    for (const d of docs.slice(0, 60)) await first.add([d])
+    await first.close()
+    const index = await SparseIndex.open(dir)
+    const strip = (hits: { id: string; score: number }[]) => hits.map(({ id, score }) => ({ id, score }))
+    for (const [i, d] of docs.slice(60).entries()) {
+      await index.add([d])
+      if (i % 9 === 0) await index.delete([`d${i}`])
+      if (i % 5 === 0) index.searchIds(`words ${i % 7}`)
+    }
+    const deleted = new Set(docs.slice(60).map((_, i) => i).filter((i) => i % 9 === 0).map((i) => `d${i}`))
+    const fresh = await SparseIndex.open(await tempDir(), { create: true })
+    await fresh.add(docs.filter((d) => !deleted.has(d.id)))
+    for (const query of ['shared 3 more', 'words 5 and 10', '2 0 1']) {
+      expect(strip(index.searchIds(query, { k: 30 }))).toEqual(strip(fresh.searchIds(query, { k: 30 })))
+    }
+    expect(await index.check()).toEqual([])
+    await index.compact()
+    expect(await index.check()).toEqual([])
+    await index.close()
+    const reopened = await SparseIndex.open(dir)
+    expect(strip(reopened.searchIds('shared 3 more', { k: 30 }))).toEqual(strip(fresh.searchIds('shared 3 more', { k: 30 })))
+    expect((await reopened.stats()).segments).toBe((await reopened.stats()).terms)
+    await reopened.close()
+    await fresh.close()
+  })
+
+  it('upgrades a version 1 index (term entries without segment lists) on open', async () => {
+    const dir = await tempDir()
+    const index = await SparseIndex.open(dir, { create: true })
+    await index.add(DOCS.slice(0, 2))
+    await index.add(DOCS.slice(2))
+    const before = index.searchIds('sorted document terms store', { k: 10 })
+    await index.close()
+    const raw = rawDb(dir)
+    const ops: Array<{ type: 'put'; key: Buffer; value: Buffer }> = []
+    for await (const [key, value] of raw.iterator(prefixRange(PREFIX_TERM))) ops.push({ type: 'put', key, value: value.subarray(0, 16) })
+    const meta = decodeJson<IndexMeta>((await raw.get(KEY_META))!, 'meta')
+    ops.push({ type: 'put', key: KEY_META, value: encodeJson({ ...meta, version: 1 }) })
+    await raw.batch(ops)
+    await raw.close()
+
+    const upgraded = await SparseIndex.open(dir)
+    expect(upgraded.meta.version).toBe(2)
+    expect(upgraded.searchIds('sorted document terms store', { k: 10 })).toEqual(before)
+    expect(await upgraded.check()).toEqual([])
+    await upgraded.close()
+    const again = await SparseIndex.open(dir)
+    expect(again.searchIds('sorted document terms store', { k: 10 })).toEqual(before)
+    await again.close()
   })
 })
