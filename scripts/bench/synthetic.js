@@ -11,7 +11,9 @@
 // when present), tokens are drawn in proportion to their MS MARCO document frequency recovered from
 // OpenSearch's IDF table (df = (N + 1) / e^idf - 0.5); otherwise from a Zipfian skew.
 // Run: npm run build && node scripts/bench/synthetic.js [--docs 1000000] [--flavour both|bm25|learned] [--queries 200] [--df-from file|zipf]
-//   [--keep DIR]: build the indexes in DIR/<flavour> and keep them (to time reopening or rerun queries)
+//   [--keep DIR]: build the indexes in DIR/<flavour> and keep them; with --reuse, query the ones
+//   already there (documents are regenerated, not indexed, to recover the corpus statistics)
+// Filtered search: random filters allowing 10 %, 1 % and 0.1 % of the documents, top-10.
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     queries: { type: 'string', default: '200' },
     seed: { type: 'string', default: '42' },
     keep: { type: 'string' },
+    reuse: { type: 'boolean', default: false },
     'df-from': { type: 'string', default: fileURLToPath(new URL('../../../shared/reference/opensearch-idf.json', import.meta.url)) },
   },
 })
@@ -154,13 +157,13 @@ function queriesFor(flavour, random, df) {
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
-function time(index, queries, k, options) {
+function time(search, queries, k, options) {
   const passes = []
   for (let pass = 0; pass < 4; pass++) {
     const times = []
     for (const query of queries) {
       const t = performance.now()
-      index.searchIds(query, { k, ...options })
+      search(query, { k, ...options })
       times.push(performance.now() - t)
     }
     times.sort((a, b) => a - b)
@@ -174,10 +177,12 @@ async function run(flavour) {
   try {
     const random = mulberry32(Number(values.seed))
     const df = new Uint32Array(30_522)
+    const reuse = values.reuse && existsSync(dir)
     let index = await SparseIndex.open(dir, { create: true, encoder: { name: flavour === 'bm25' ? 'bm25' : 'vectors' } })
     const started = performance.now()
     let batch = []
     for (const doc of flavour === 'bm25' ? bm25Docs(random) : learnedDocs(random, df)) {
+      if (reuse) continue
       batch.push(doc)
       if (batch.length === 10_000) {
         await index.add(batch)
@@ -185,8 +190,8 @@ async function run(flavour) {
       }
     }
     if (batch.length > 0) await index.add(batch)
-    await index.compact()
-    const buildSeconds = (performance.now() - started) / 1000
+    if (!reuse) await index.compact()
+    const buildSeconds = reuse ? NaN : (performance.now() - started) / 1000
     const stats = await index.stats()
     await index.close()
 
@@ -207,7 +212,8 @@ async function run(flavour) {
       }
     }
     const latency = {}
-    for (const k of [10, 100]) for (const algorithm of ['exhaustive', 'maxscore', 'blockmax', 'auto']) latency[`${algorithm}@${k}`] = time(index, queries, k, { algorithm })
+    const search = (query, options) => index.searchIds(query, options)
+    for (const k of [10, 100]) for (const algorithm of ['exhaustive', 'maxscore', 'blockmax', 'auto']) latency[`${algorithm}@${k}`] = time(search, queries, k, { algorithm })
     // Approximate: OpenSearch's default two-phase parameters, with the share of the exact top-k kept.
     const twoPhase = { pruneRatio: 0.4, expansionRate: 5, maxWindowSize: 10_000 }
     for (const k of [10, 100]) {
@@ -216,10 +222,24 @@ async function run(flavour) {
         const exact = new Set(index.searchIds(query, { k }).map((h) => h.id))
         kept += index.searchIds(query, { k, twoPhase }).filter((h) => exact.has(h.id)).length / Math.max(exact.size, 1)
       }
-      latency[`two-phase@${k}`] = { ...time(index, queries, k, { twoPhase }), kept: kept / queries.length }
+      latency[`two-phase@${k}`] = { ...time(search, queries, k, { twoPhase }), kept: kept / queries.length }
+    }
+    const filtered = {}
+    for (const share of [0.1, 0.01, 0.001]) {
+      const allowed = index.docsWithIds(Array.from({ length: N }, (_, i) => `d${i}`).filter(() => random() < share))
+      const requests = queries.map((terms) => ({ terms, allowed, matchAnyTerm: true }))
+      for (const request of requests) {
+        const reference = JSON.stringify(index.execute(request, { k: 10, algorithm: 'exhaustive' }))
+        for (const algorithm of ['maxscore', 'blockmax', 'candidates', 'auto']) {
+          if (JSON.stringify(index.execute(request, { k: 10, algorithm })) !== reference) throw new Error(`filtered ${algorithm} differs from exhaustive`)
+        }
+      }
+      for (const algorithm of ['exhaustive', 'maxscore', 'blockmax', 'candidates', 'auto']) {
+        filtered[`${algorithm}@${share * 100}%`] = time((request, options) => index.execute(request, options), requests, 10, { algorithm })
+      }
     }
     await index.close()
-    return { flavour, buildSeconds, stats, rss, latency }
+    return { flavour, buildSeconds, stats, rss, latency, filtered }
   } finally {
     if (!values.keep) await rm(dir, { recursive: true, force: true })
   }
@@ -238,6 +258,8 @@ for (const flavour of values.flavour === 'both' ? ['bm25', 'learned'] : [values.
   for (const [name, { p50, p99, kept }] of Object.entries(r.latency)) {
     console.log(`  ${name.padEnd(14)} p50 ${p50.toFixed(2)} ms  p99 ${p99.toFixed(2)} ms${kept === undefined ? '' : `  (approximate: ${(100 * kept).toFixed(1)} % of the exact top-k)`}`)
   }
+  console.log('  filtered top-10 (algorithm@share of documents allowed):')
+  for (const [name, { p50, p99 }] of Object.entries(r.filtered)) console.log(`  ${name.padEnd(18)} p50 ${p50.toFixed(2)} ms  p99 ${p99.toFixed(2)} ms`)
 }
 if (results.length === 2) {
   for (const k of [10, 100]) {

@@ -1,6 +1,9 @@
 /**
  * Execution of a search plan: scored terms combined with exact document filters. Filters are
- * roaring bitmaps turned into a per-document mask before top-k, so a filtered top-k is exact.
+ * roaring bitmaps turned into a per-document mask before top-k, so a filtered top-k is exact, and
+ * into the sorted list of candidates (documents that are allowed, live and hold a query term), which
+ * the top-k algorithms use to skip work: block-max skips blocks without a candidate, and `auto`
+ * scores the candidates directly when they are few.
  * The query DSL (src/server/query-dsl.ts) compiles into this.
  * @module
  */
@@ -31,7 +34,8 @@ export interface PlanResult {
   total: number
 }
 
-type TopKAlgorithm = (query: ScoredQuery, k: number, live: Uint8Array) => ScoredDoc[]
+/** A top-k algorithm; `candidates` is given for filtered searches (see AlgorithmOptions.candidates). */
+export type TopKAlgorithm = (query: ScoredQuery, k: number, live: Uint8Array, candidates?: Uint32Array) => ScoredDoc[]
 
 /** The documents a plan runs over. */
 export interface PlanDocs {
@@ -48,8 +52,8 @@ export function executePlan(plan: ResolvedPlan, k: number, { live, deleted, maxD
     if (!plan.query) return { hits: [], total: 0 }
     const matches = RoaringBitmap32.orMany(plan.termDocs)
     restrict(matches, plan, deleted)
-    const mask = plan.allowed || plan.excluded ? maskOf(live, plan.allowed, plan.excluded) : live
-    const hits = k > 0 ? topK(plan.query, k, mask) : []
+    const filtered = plan.allowed !== undefined || plan.excluded !== undefined
+    const hits = k <= 0 ? [] : filtered ? topK(plan.query, k, maskOf(live, plan.allowed, plan.excluded), matches.toUint32Array()) : topK(plan.query, k, live)
     return { hits: hits.map(({ doc, score }) => ({ doc, score: score + plan.constantScore })), total: matches.size }
   }
   // Every allowed live document matches; scored ones add their term scores.

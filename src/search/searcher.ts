@@ -10,16 +10,21 @@ import { LsrError } from '../errors.js'
 import type { IndexState } from '../index/index-state.js'
 import { RoaringBitmap32 } from '../index/roaring.js'
 import { blockMaxTopK } from './algorithms/block-max.js'
+import { candidateTopK } from './algorithms/candidates.js'
 import { chooseAlgorithm } from './algorithms/choose.js'
 import { exhaustiveTopK } from './algorithms/exhaustive.js'
 import { maxScoreTopK, type AlgorithmOptions, type QueryCounters } from './algorithms/maxscore.js'
 import { lowerBound } from './algorithms/sorted-arrays.js'
-import { executePlan, type PlanResult } from './plan.js'
+import { executePlan, type PlanResult, type TopKAlgorithm } from './plan.js'
 import type { Explanation, ScoredQuery, Scorer } from './scorers/scored-query.js'
 import { TopK, type ScoredDoc } from './top-k.js'
 
-/** Top-k algorithms; all return identical results. `auto` picks by query size (see choose.ts). */
-export type SearchAlgorithm = 'auto' | 'maxscore' | 'blockmax' | 'exhaustive'
+/**
+ * Top-k algorithms; all return identical results. `auto` picks by query size and, for filtered
+ * searches, by the number of candidates (see choose.ts). `candidates` (score the filter's
+ * candidates directly) applies to filtered searches only.
+ */
+export type SearchAlgorithm = 'auto' | 'maxscore' | 'blockmax' | 'exhaustive' | 'candidates'
 
 /** Options of a search. */
 export interface SearchOptions {
@@ -72,9 +77,11 @@ export interface SearchRequest {
   twoPhase?: TwoPhase
 }
 
-type TopKAlgorithm = (query: ScoredQuery, k: number, live: Uint8Array, options?: AlgorithmOptions) => ScoredDoc[]
+type Algorithm = (query: ScoredQuery, k: number, live: Uint8Array, options?: AlgorithmOptions) => ScoredDoc[]
 
-const ALGORITHMS: Record<SearchAlgorithm, TopKAlgorithm | undefined> = { maxscore: maxScoreTopK, blockmax: blockMaxTopK, exhaustive: exhaustiveTopK, auto: undefined }
+const ALGORITHMS: Record<SearchAlgorithm, Algorithm | undefined> = {
+  maxscore: maxScoreTopK, blockmax: blockMaxTopK, exhaustive: exhaustiveTopK, candidates: candidateTopK, auto: undefined,
+}
 
 export class Searcher {
   constructor(
@@ -228,7 +235,7 @@ export class Searcher {
     if (!(alpha > 0 && alpha <= 1)) throw new LsrError('invalid_argument', `alpha must be in (0, 1], got ${alpha}`)
     const settings: AlgorithmOptions = { counters: options.counters, alpha, blockSize: options.blockSize }
     const chosen = ALGORITHMS[name]
-    if (chosen) return (query, k, live) => chosen(query, k, live, settings)
-    return (query, k, live) => (alpha < 1 ? maxScoreTopK : chooseAlgorithm(query, k))(query, k, live, settings)
+    if (chosen) return (query, k, live, candidates) => chosen(query, k, live, { ...settings, candidates })
+    return (query, k, live, candidates) => (alpha < 1 ? maxScoreTopK : chooseAlgorithm(query, k, candidates))(query, k, live, { ...settings, candidates })
   }
 }

@@ -128,6 +128,76 @@ describe('top-k algorithms', () => {
     )
   })
 
+  it('filtered top-k: every algorithm, candidate-driven scoring included, equals a brute force over the allowed documents', async () => {
+    const filteredArb = fc.record({
+      docs: learnedArb.map((r) => r.docs),
+      queries: learnedArb.map((r) => r.queries),
+      allowed: fc.array(fc.nat(), { maxLength: 60 }),
+      excluded: fc.array(fc.nat(), { maxLength: 20 }),
+      useAllowed: fc.boolean(),
+      deletes: fc.array(fc.nat(), { maxLength: 10 }),
+      k: fc.integer({ min: 1, max: 20 }),
+    })
+    await fc.assert(
+      fc.asyncProperty(filteredArb, async ({ docs, queries, allowed, excluded, useAllowed, deletes, k }) => {
+        const index = await SparseIndex.open(await tempDir(), { create: true, encoder: { name: 'vectors' } })
+        await index.add(docs.map((vector, i) => ({ id: `d${i}`, title: '', text: '', source: { vector } })))
+        const doomed = new Set(deletes.map((n) => `d${n % docs.length}`))
+        await index.delete([...doomed])
+        const allowedIds = new Set(allowed.map((n) => `d${n % docs.length}`))
+        const excludedIds = new Set(excluded.map((n) => `d${n % docs.length}`))
+        const passes = (id: string) => (!useAllowed || allowedIds.has(id)) && !excludedIds.has(id) && !doomed.has(id)
+        for (const weights of queries) {
+          const terms = Object.entries(weights).map(([term, weight]) => ({ term, weight }))
+          const matching = docs
+            .map((vector, i) => {
+              let score = 0
+              let matched = false
+              for (const { term, weight } of terms) {
+                if (vector[term] === undefined) continue
+                matched = true
+                score += weight * decodeWeight(encodeWeight(vector[term]))
+              }
+              return { id: `d${i}`, score, matched }
+            })
+            .filter((d) => d.matched && passes(d.id))
+          const expected = matching.sort((a, b) => b.score - a.score).slice(0, k).map(({ id, score }) => ({ id, score }))
+          const request = {
+            terms,
+            allowed: useAllowed ? index.docsWithIds([...allowedIds]) : undefined,
+            excluded: index.docsWithIds([...excludedIds]),
+            matchAnyTerm: true,
+          }
+          for (const options of [...ALGORITHM_OPTIONS, { algorithm: 'candidates' as const }]) {
+            const { hits, total } = index.execute(request, { k, ...options })
+            expect(hits.map(({ id, score }) => ({ id, score })), JSON.stringify(options)).toEqual(expected)
+            expect(total).toBe(matching.length)
+          }
+        }
+        await index.close()
+      }),
+      { numRuns: 60 },
+    )
+  })
+
+  it('candidate-driven scoring of a selective filter reads a fraction of the postings; block-max skips blocks without candidates', async () => {
+    const index = await SparseIndex.open(await tempDir(), { create: true })
+    await index.add(Array.from({ length: 4000 }, (_, i) => doc(`d${i}`, `alpha bravo ${i % 3 === 0 ? 'charli' : 'delta'}`)))
+    const allowed = index.docsWithIds(['d10', 'd2000', 'd3999'])
+    const request = { terms: [{ term: 'alpha', weight: 1 }, { term: 'charli', weight: 1 }], allowed, matchAnyTerm: true }
+    const counted = (algorithm: SearchAlgorithm) => {
+      const counters = { postingsScored: 0 }
+      const { hits } = index.execute(request, { k: 2, algorithm, counters })
+      return { ids: hits.map((h) => h.id), scored: counters.postingsScored }
+    }
+    // All three hold 'alpha' (equal scores: equal lengths, so d10 wins the tie); only d3999 holds 'charli'.
+    expect(counted('exhaustive')).toEqual({ ids: ['d3999', 'd10'], scored: 4000 + 1334 })
+    expect(counted('candidates')).toEqual({ ids: ['d3999', 'd10'], scored: 3 + 1 })
+    expect(counted('auto')).toEqual(counted('candidates'))
+    expect(counted('blockmax').scored).toBeLessThan(3 * 2 * 128)
+    await index.close()
+  })
+
   it('maxscore scores fewer postings than exhaustive when k is small', async () => {
     const index = await SparseIndex.open(await tempDir(), { create: true })
     const docs = Array.from({ length: 2000 }, (_, i) => doc(`d${i}`, `alpha bravo ${i % 50 === 0 ? 'zulu zulu' : 'charli'}`))

@@ -59,16 +59,20 @@ class BlockHeap {
   }
 }
 
-export function blockMaxTopK(query: ScoredQuery, k: number, live: Uint8Array, { counters, alpha, blockSize = BLOCK_SIZE }: AlgorithmOptions = {}): ScoredDoc[] {
+export function blockMaxTopK(query: ScoredQuery, k: number, live: Uint8Array, { counters, alpha, blockSize = BLOCK_SIZE, candidates }: AlgorithmOptions = {}): ScoredDoc[] {
   const n = query.postings.length
   const maxima = query.blockMaxima(blockSize === BLOCK_SIZE ? undefined : blockSize)
   const blockCount = Math.ceil(live.length / blockSize) + 1
+  // With a filter, blocks holding no candidate get no bound: they are never visited.
+  const viable = candidates && new Uint8Array(blockCount)
+  if (viable) for (let c = 0; c < candidates.length; c++) viable[Math.floor(candidates[c] / blockSize)] = 1
   const bounds = new Float64Array(blockCount)
   const touched: number[] = []
   for (let i = 0; i < n; i++) {
     const { blocks, maxValues, minLengths } = maxima[i]
     for (let j = 0; j < blocks.length; j++) {
       const b = blocks[j]
+      if (viable && viable[b] === 0) continue
       if (bounds[b] === 0) touched.push(b)
       bounds[b] += query.blockBound(i, maxValues[j], minLengths[j])
     }

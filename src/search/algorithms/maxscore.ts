@@ -31,6 +31,11 @@ export interface AlgorithmOptions {
   alpha?: number
   /** Documents per block (block-max only). */
   blockSize?: number
+  /**
+   * Set for filtered searches: the ascending doc ids that may match (live, allowed by the filter,
+   * holding a query term). Block-max skips blocks without one; candidate-driven scoring needs it.
+   */
+  candidates?: Uint32Array
 }
 
 /** The pruning cutoff for a k-th score: a rounding margin below it, divided by alpha. */
