@@ -8,6 +8,16 @@
  * scoring the filter's candidates directly takes 0.24 / 0.83 / 3.6 ms when the filter allows
  * 0.1 / 1 / 10 % of the documents, against MaxScore's 10.4 / 4.5 / 2.4 ms (a selective filter keeps
  * its threshold low); the crossover sits near candidates x terms = postings / 2.
+ *
+ * Known miss, measured with scripts/bench/auto-choice.js (300k learned-sparse documents): with
+ * queries of tokens sampled by document frequency (all frequent, similar upper bounds) MaxScore
+ * loses to exhaustive on ~89 % of queries (top-10 mean 10.7 vs 6.9 ms) and auto picks MaxScore. Two
+ * bound-aware rules were tried: "share of postings in the lowest-bound terms summing below the
+ * largest bound >= 0.7" fixed that case (6.5 ms) but sent SciFact-x10 BM25 queries to exhaustive
+ * (top-10 p99 1.8 -> 3.4 ms); estimating the k-th score from an exact 1/16 sample of the doc ids
+ * (and priming MaxScore with it) cost realistic queries 10-15 % (SciFact queries on the learned
+ * index: p50 1.36 -> 1.54 ms). Realistic queries mix rare heavy tokens with frequent light ones,
+ * where MaxScore wins on every query, so the posting-count rule stays.
  * @module
  */
 import type { ScoredQuery } from '../scorers/scored-query.js'

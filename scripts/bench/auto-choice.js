@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+// Calibrates `auto` (src/search/algorithms/choose.ts): per query, times exhaustive and MaxScore
+// (median of 3 runs each) on an index kept by synthetic.js (learned flavour, MS MARCO document
+// frequencies), for three query sets: SciFact query texts tokenized with bert-base-uncased, tokens
+// sampled by document frequency, and tokens sampled uniformly from the vocabulary (all weighted by
+// the IDF table). Prints, per set and k, the mean and p50 of each algorithm, of `auto`, and of
+// the per-query oracle (the faster of the two), with the query features choose.ts looks at.
+// Run: node scripts/bench/synthetic.js --flavour learned --keep DIR && node scripts/bench/auto-choice.js --index DIR/learned
+import { existsSync, readFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { bertBaseVocab, writeBertTokenizerFolder } from '../models/bert-base-tokenizer.js'
+import { SparseIndex } from '../../dist/index.js'
+
+const { values } = parseArgs({
+  options: {
+    index: { type: 'string' },
+    queries: { type: 'string', default: '150' },
+    'idf-table': { type: 'string', default: fileURLToPath(new URL('../../../shared/reference/opensearch-idf.json', import.meta.url)) },
+  },
+})
+const scifact = fileURLToPath(new URL('../../../shared/datasets/scifact/queries.jsonl', import.meta.url))
+if (!values.index || !existsSync(values['idf-table']) || !existsSync(scifact)) {
+  console.error('usage: auto-choice.js --index DIR (needs ../shared: the IDF table and SciFact queries)')
+  process.exit(2)
+}
+const Q = Number(values.queries)
+const table = JSON.parse(readFileSync(values['idf-table'], 'utf8'))
+const tokens = Object.keys(table)
+let seed = 7
+const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32)
+
+async function sciFactQueries() {
+  const dir = await mkdtemp(join(tmpdir(), 'lsr-bert-'))
+  try {
+    await writeBertTokenizerFolder(dir, bertBaseVocab())
+    const { AutoTokenizer } = await import('@huggingface/transformers')
+    const tokenizer = await AutoTokenizer.from_pretrained(dir, { local_files_only: true })
+    const texts = readFileSync(scifact, 'utf8').trim().split('\n').map((line) => JSON.parse(line).text).slice(0, Q)
+    return texts.map((text) => [...new Set(tokenizer.tokenize(text))].filter((t) => table[t] > 0).map((term) => ({ term, weight: table[term] })))
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+function sampledQueries(weightOf) {
+  const weights = Float64Array.from(tokens, weightOf)
+  const cdf = new Float64Array(weights.length)
+  let sum = 0
+  weights.forEach((w, i) => (cdf[i] = sum += w))
+  const pick = () => {
+    const u = random() * sum
+    let lo = 0
+    let hi = cdf.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (cdf[mid] < u) lo = mid + 1
+      else hi = mid
+    }
+    return tokens[lo]
+  }
+  return Array.from({ length: Q }, () => {
+    const terms = new Set()
+    const length = 3 + Math.floor(random() * 10)
+    while (terms.size < length) terms.add(pick())
+    return [...terms].filter((t) => table[t] > 0).map((term) => ({ term, weight: table[term] }))
+  })
+}
+
+function timeOne(index, query, options) {
+  const times = []
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now()
+    index.searchIds(query, options)
+    times.push(performance.now() - t)
+  }
+  return times.sort((a, b) => a - b)[1]
+}
+
+const index = await SparseIndex.open(values.index)
+const msmarcoN = 8_841_823
+const sets = {
+  scifact: await sciFactQueries(),
+  'df-sampled': sampledQueries((t) => Math.max(0, (msmarcoN + 1) / Math.exp(table[t]) - 0.5)),
+  uniform: sampledQueries(() => 1),
+}
+const stats = (xs) => {
+  const sorted = [...xs].sort((a, b) => a - b)
+  return `mean ${(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(2)} p50 ${sorted[Math.floor(xs.length / 2)].toFixed(2)}`
+}
+for (const [name, queries] of Object.entries(sets)) {
+  for (const query of queries) index.searchIds(query, { k: 10 })
+  for (const k of [10, 100]) {
+    const rows = queries.filter((q) => q.length > 0).map((query) => ({
+      exhaustive: timeOne(index, query, { k, algorithm: 'exhaustive' }),
+      maxscore: timeOne(index, query, { k, algorithm: 'maxscore' }),
+      auto: timeOne(index, query, { k, algorithm: 'auto' }),
+    }))
+    const oracle = rows.map((r) => Math.min(r.exhaustive, r.maxscore))
+    const maxscoreWins = rows.filter((r) => r.maxscore < r.exhaustive).length
+    console.log(`${name} top-${k} (${rows.length} queries; MaxScore faster on ${maxscoreWins}): ` +
+      `exhaustive ${stats(rows.map((r) => r.exhaustive))} | maxscore ${stats(rows.map((r) => r.maxscore))} | ` +
+      `auto ${stats(rows.map((r) => r.auto))} | oracle ${stats(oracle)} ms`)
+  }
+}
+await index.close()
