@@ -36,6 +36,8 @@ export interface SearchOptions {
   counters?: QueryCounters
   /** Documents per block for `blockmax`; a different value rebuilds the maxima per query (for tests and tuning). @default 128 */
   blockSize?: number
+  /** Doc ids per window for `maxscore` (for tests and tuning). @default 1024 */
+  window?: number
   /**
    * APPROXIMATE below 1: prune with alpha x bound against the k-th score (MaxScore and block-max;
    * `auto` then uses MaxScore). In (0, 1]. @default 1 (exact)
@@ -233,7 +235,7 @@ export class Searcher {
     if (!(name in ALGORITHMS)) throw new LsrError('invalid_argument', `unknown algorithm "${name}" (known: ${Object.keys(ALGORITHMS).join(', ')})`)
     const alpha = options.alpha ?? 1
     if (!(alpha > 0 && alpha <= 1)) throw new LsrError('invalid_argument', `alpha must be in (0, 1], got ${alpha}`)
-    const settings: AlgorithmOptions = { counters: options.counters, alpha, blockSize: options.blockSize }
+    const settings: AlgorithmOptions = { counters: options.counters, alpha, blockSize: options.blockSize, window: options.window }
     const chosen = ALGORITHMS[name]
     if (chosen) return (query, k, live, candidates) => chosen(query, k, live, { ...settings, candidates })
     return (query, k, live, candidates) => (alpha < 1 ? maxScoreTopK : chooseAlgorithm(query, k, candidates))(query, k, live, { ...settings, candidates })

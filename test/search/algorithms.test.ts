@@ -5,9 +5,10 @@ import { SparseIndex, type SearchAlgorithm } from '../../src/index/sparse-index.
 import { decodeWeight, encodeWeight } from '../../src/index/weight-codec.js'
 import { doc, tempDir } from '../helpers.js'
 
-/** Every algorithm, with block-max also at tiny block sizes so that blocks really get skipped. */
-const ALGORITHM_OPTIONS: Array<{ algorithm: SearchAlgorithm; blockSize?: number }> = [
+/** Every algorithm, with block-max and MaxScore also at tiny block and window sizes so that blocks and windows really matter. */
+const ALGORITHM_OPTIONS: Array<{ algorithm: SearchAlgorithm; blockSize?: number; window?: number }> = [
   { algorithm: 'auto' }, { algorithm: 'maxscore' }, { algorithm: 'exhaustive' },
+  { algorithm: 'maxscore', window: 1 }, { algorithm: 'maxscore', window: 3 }, { algorithm: 'maxscore', window: 16 },
   { algorithm: 'blockmax' }, { algorithm: 'blockmax', blockSize: 1 }, { algorithm: 'blockmax', blockSize: 4 }, { algorithm: 'blockmax', blockSize: 16 },
 ]
 
@@ -204,13 +205,14 @@ describe('top-k algorithms', () => {
     await index.add(docs)
     const pruned = { postingsScored: 0 }
     const full = { postingsScored: 0 }
-    const a = index.searchIds('alpha zulu', { k: 5, algorithm: 'maxscore', counters: pruned })
+    const a = index.searchIds('alpha zulu', { k: 5, algorithm: 'maxscore', window: 64, counters: pruned })
     const b = index.searchIds('alpha zulu', { k: 5, algorithm: 'exhaustive', counters: full })
     expect(a).toEqual(b)
     expect(full.postingsScored).toBe(2040)
-    // Docs 0..200 are all scored (201 'alpha' + 5 'zulu' postings) until the 5th 'zulu' doc fills
-    // the top 5; then 'alpha' is non-essential: 35 more 'zulu' docs, each probing 'alpha' once.
-    expect(pruned.postingsScored).toBe(201 + 5 + 35 + 35)
+    // Windows [0, 64) .. [192, 256) score every posting (256 'alpha', 6 'zulu': docs 0, 50, .., 250)
+    // and hold the 5th 'zulu' doc (200); then 'alpha' is non-essential: windows start at the next
+    // 'zulu' doc, and each of the 34 left (300 .. 1950) probes 'alpha' once.
+    expect(pruned.postingsScored).toBe(256 + 6 + 34 + 34)
     await index.close()
   })
 })

@@ -10,14 +10,14 @@
  * its threshold low); the crossover sits near candidates x terms = postings / 2.
  *
  * Known miss, measured with scripts/bench/auto-choice.js (300k learned-sparse documents): with
- * queries of tokens sampled by document frequency (all frequent, similar upper bounds) MaxScore
- * loses to exhaustive on ~89 % of queries (top-10 mean 10.7 vs 6.9 ms) and auto picks MaxScore. Two
- * bound-aware rules were tried: "share of postings in the lowest-bound terms summing below the
- * largest bound >= 0.7" fixed that case (6.5 ms) but sent SciFact-x10 BM25 queries to exhaustive
- * (top-10 p99 1.8 -> 3.4 ms); estimating the k-th score from an exact 1/16 sample of the doc ids
- * (and priming MaxScore with it) cost realistic queries 10-15 % (SciFact queries on the learned
- * index: p50 1.36 -> 1.54 ms). Realistic queries mix rare heavy tokens with frequent light ones,
- * where MaxScore wins on every query, so the posting-count rule stays.
+ * queries of tokens sampled by document frequency (all frequent, similar upper bounds) exhaustive
+ * beats MaxScore on ~80 % of queries (top-10 mean 6.7 vs 7.7-8.1 ms) and auto picks MaxScore. Two
+ * bound-aware rules were tried (against the older document-at-a-time MaxScore, which lost by
+ * 1.6x there): "share of postings in the lowest-bound terms summing below the largest bound
+ * >= 0.7" sent SciFact-x10 BM25 queries to exhaustive (top-10 p99 1.8 -> 3.4 ms); estimating the
+ * k-th score from an exact 1/16 sample of the doc ids (and priming MaxScore with it) cost realistic
+ * queries 10-15 %. Realistic queries mix rare heavy tokens with frequent light ones, where MaxScore
+ * wins on every query, so the posting-count rule stays.
  * @module
  */
 import type { ScoredQuery } from '../scorers/scored-query.js'
