@@ -24,12 +24,15 @@ export interface PostingsView {
 /** Reads one stored posting segment of a term (synchronously: queries are synchronous). */
 export type SegmentReader = (termId: number, segment: number) => Buffer
 
+/** Shared by every list holding nothing (never written: growing reallocates); an index has one list per term. */
+const EMPTY = new Uint32Array(0)
+
 export class PostingList {
   /** The on-disk segments holding this list, ascending. */
   readonly segments: SegmentRef[] = []
   #loaded = false
-  #docs: Uint32Array = new Uint32Array(0)
-  #values: Uint32Array = new Uint32Array(0)
+  #docs: Uint32Array = EMPTY
+  #values: Uint32Array = EMPTY
   #length = 0
   /** The doc ids as a bitmap, built on first use for counting and filtering; dropped on change. */
   #bitmap: RoaringBitmap32 | undefined
@@ -82,8 +85,8 @@ export class PostingList {
   /** Drops the decoded postings and caches; the next use reads them from disk again. */
   unload(): void {
     this.#loaded = false
-    this.#docs = new Uint32Array(0)
-    this.#values = new Uint32Array(0)
+    this.#docs = EMPTY
+    this.#values = EMPTY
     this.#length = 0
     this.#bitmap = undefined
     this.#blockMaxima = undefined

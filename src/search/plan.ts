@@ -52,8 +52,13 @@ export function executePlan(plan: ResolvedPlan, k: number, { live, deleted, maxD
     if (!plan.query) return { hits: [], total: 0 }
     const matches = RoaringBitmap32.orMany(plan.termDocs)
     restrict(matches, plan, deleted)
-    const filtered = plan.allowed !== undefined || plan.excluded !== undefined
-    const hits = k <= 0 ? [] : filtered ? topK(plan.query, k, maskOf(live, plan.allowed, plan.excluded), matches.toUint32Array()) : topK(plan.query, k, live)
+    let hits: ScoredDoc[] = []
+    if (k > 0 && (plan.allowed || plan.excluded)) {
+      const candidates = matches.toUint32Array()
+      hits = topK(plan.query, k, maskOf(candidates, live.length), candidates)
+    } else if (k > 0) {
+      hits = topK(plan.query, k, live)
+    }
     return { hits: hits.map(({ doc, score }) => ({ doc, score: score + plan.constantScore })), total: matches.size }
   }
   // Every allowed live document matches; scored ones add their term scores.
@@ -73,14 +78,9 @@ function restrict(bitmap: RoaringBitmap32, plan: ResolvedPlan, deleted: RoaringB
   bitmap.andNotInPlace(deleted)
 }
 
-function maskOf(live: Uint8Array, allowed?: RoaringBitmap32, excluded?: RoaringBitmap32): Uint8Array {
-  let mask: Uint8Array
-  if (allowed) {
-    mask = new Uint8Array(live.length)
-    for (const doc of allowed) if (doc < live.length) mask[doc] = live[doc]
-  } else {
-    mask = live.slice()
-  }
-  if (excluded) for (const doc of excluded) if (doc < mask.length) mask[doc] = 0
+/** Per doc id, 1 for the candidates: the documents that may be returned (allowed, live, matching). */
+function maskOf(candidates: Uint32Array, maxDoc: number): Uint8Array {
+  const mask = new Uint8Array(maxDoc)
+  for (let c = 0; c < candidates.length; c++) mask[candidates[c]] = 1
   return mask
 }
