@@ -112,7 +112,14 @@ export class IndexState {
     return bytes
   }
 
-  /** Total postings held in memory, deleted documents' included. */
+  /** Postings of the lists loaded into memory (read by a query since open, or written since). */
+  loadedPostingCount(): number {
+    let n = 0
+    for (const list of this.postings) if (list.loaded) n += list.size
+    return n
+  }
+
+  /** Total postings, deleted documents' included (from the segment directories; nothing is read). */
   postingCount(): number {
     let n = 0
     for (const list of this.postings) n += list.size

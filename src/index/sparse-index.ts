@@ -63,8 +63,10 @@ export interface IndexStats {
   postingBytes: number
   /** Everything in the index folder: postings, stored sources, forward vectors, LevelDB overhead. */
   sizeOnDiskBytes: number
-  /** Memory of postings (encoded until first used, then decoded) and per-document arrays; see IndexState.memoryBytes. */
+  /** Memory of the loaded posting lists (with their caches) and the per-document arrays; see IndexState.memoryBytes. */
   memoryBytes: number
+  /** Postings loaded in memory: a term's postings are read from disk when a query first needs them. */
+  loadedPostings: number
 }
 
 /** Options of {@link SparseIndex.open}. */
@@ -306,6 +308,7 @@ export class SparseIndex {
       postings: state.postingCount(),
       segments: state.postings.reduce((n, list) => n + list.segments.length, 0),
       memoryBytes: state.memoryBytes(),
+      loadedPostings: state.loadedPostingCount(),
       postingBytes: state.postingBytes(),
       sizeOnDiskBytes: await directorySize(this.dir),
     }

@@ -45,7 +45,7 @@ export function registerMaintenanceCommands(program: Command): void {
         console.log(`terms        ${stats.terms} (${stats.segments} posting segments)`)
         console.log(`postings     ${stats.postings} (${formatBytes(stats.postingBytes)} encoded, ${(stats.postingBytes / Math.max(stats.postings, 1)).toFixed(2)} bytes per posting)`)
         console.log(`size         ${formatBytes(stats.sizeOnDiskBytes)} on disk`)
-        console.log(`memory       ${formatBytes(stats.memoryBytes)} (${(stats.memoryBytes / Math.max(stats.postings, 1)).toFixed(2)} bytes per posting; postings decode on first use)`)
+        console.log(`memory       ${formatBytes(stats.memoryBytes)} (${stats.loadedPostings} postings loaded; a term's postings are read when a query first needs them)`)
       }),
     )
 
