@@ -43,8 +43,7 @@ export function* planCompaction(state: IndexState): Generator<CompactionBatch> {
     const changes: Array<() => void> = []
     for (const id of ids.slice(start, start + TERMS_PER_BATCH)) {
       const list = state.postings[id]
-      const wasLoaded = list.loaded
-      const { docs, values, length } = list.view()
+      const { docs, values, length } = list.peek()
       const keptDocs = new Uint32Array(state.df[id])
       const keptValues = new Uint32Array(state.df[id])
       let kept = 0
@@ -67,7 +66,6 @@ export function* planCompaction(state: IndexState): Generator<CompactionBatch> {
       ops.push({ type: 'put', key: termKey(state.terms[id]), value: encodeTermEntry(entry, segments) })
       changes.push(() => {
         list.reset(first, keptDocs, keptValues, encoded?.length ?? 0)
-        if (!wasLoaded) list.unload()
         state.setTerm(state.terms[id], entry)
       })
     }
@@ -105,12 +103,10 @@ export function planLogMerges(state: IndexState, termIds: readonly number[]): Co
     const list = state.postings[id]
     const count = segmentsToMerge(list.segments.map((s) => s.postings))
     if (count === 0) continue
-    const wasLoaded = list.loaded
-    const { docs, values, length } = list.view()
-    const from = length - list.segments.slice(-count).reduce((n, s) => n + s.postings, 0)
+    const { docs, values, length } = list.peek(list.segments.length - count)
     const keptDocs: number[] = []
     const keptValues: number[] = []
-    for (let p = from; p < length; p++) {
+    for (let p = 0; p < length; p++) {
       if (state.live[docs[p]] !== 1) continue
       keptDocs.push(docs[p])
       keptValues.push(values[p])
@@ -124,10 +120,7 @@ export function planLogMerges(state: IndexState, termIds: readonly number[]): Co
       ...(encoded ? [{ segment: merged[0], postings: keptDocs.length, bytes: encoded.length }] : []),
     ]
     ops.push({ type: 'put', key: termKey(state.terms[id]), value: encodeTermEntry(state.termEntry(id), segments) })
-    changes.push(() => {
-      list.mergeTail(count, merged[0], keptDocs, keptValues, encoded?.length ?? 0)
-      if (!wasLoaded) list.unload()
-    })
+    changes.push(() => list.mergeTail(count, merged[0], keptDocs, keptValues, encoded?.length ?? 0))
   }
   return {
     terms: changes.length,

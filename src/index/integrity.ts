@@ -56,8 +56,7 @@ export async function checkIntegrity(db: IndexDb, state: IndexState): Promise<st
 
   state.postings.forEach((postings, termId) => {
     if (unreadable.has(termId)) return
-    const wasLoaded = postings.loaded
-    const list = postings.view()
+    const list = postings.peek()
     let count = 0
     let sum = 0
     for (let p = 0; p < list.length; p++) {
@@ -72,7 +71,6 @@ export async function checkIntegrity(db: IndexDb, state: IndexState): Promise<st
     if (count !== (expectedCount.get(termId) ?? 0) || sum !== (expectedSum.get(termId) ?? 0)) {
       problems.push(`term "${term}": postings disagree with the documents' forward vectors`)
     }
-    if (!wasLoaded) postings.unload()
   })
   return problems
 }

@@ -31,13 +31,37 @@ export async function scanPrefix(db: IndexDb, prefix: number, visit: (key: Buffe
   }
 }
 
-/** Loads what queries need to start: statistics, doc tables, term dictionary with segment lists. */
-export async function loadState(db: IndexDb, meta: IndexMeta): Promise<IndexState> {
-  const state = new IndexState((termId, segment) => {
-    const bytes = db.getSync(postingsKey(termId, segment))
+/**
+ * Reads posting segments as of the last write applied in memory: through a LevelDB snapshot that
+ * advances right after each batch's in-memory `apply`. A posting list read lazily therefore finds
+ * exactly the segments its directory lists, even while a later batch that rewrites them (a merge,
+ * a compaction) is being written.
+ */
+export class SegmentStore {
+  #snapshot: ReturnType<IndexDb['snapshot']>
+
+  constructor(private readonly db: IndexDb) {
+    this.#snapshot = db.snapshot()
+  }
+
+  /** The stored bytes of one posting segment (synchronous: queries are synchronous). */
+  read(termId: number, segment: number): Buffer {
+    const bytes = this.db.getSync(postingsKey(termId, segment), { snapshot: this.#snapshot })
     if (!bytes) throw new LsrError('data_corruption', `index data corruption: posting segment ${segment} of term id ${termId} is missing`)
     return bytes
-  })
+  }
+
+  /** Moves reads to the database as it is now; call right after applying a batch in memory. */
+  advance(): void {
+    const old = this.#snapshot
+    this.#snapshot = this.db.snapshot()
+    void old.close()
+  }
+}
+
+/** Loads what queries need to start: statistics, doc tables, term dictionary with segment lists. */
+export async function loadState(db: IndexDb, meta: IndexMeta, store: SegmentStore): Promise<IndexState> {
+  const state = new IndexState((termId, segment) => store.read(termId, segment))
   const [statsValue, deletedValue] = await db.getMany([KEY_STATS, KEY_DELETED])
   if (!statsValue) throw new LsrError('data_corruption', 'index data corruption: corpus statistics are missing')
   state.stats = decodeJson<CorpusStats>(statsValue, 'corpus statistics')
@@ -74,4 +98,5 @@ async function upgradeFromVersion1(db: IndexDb, state: IndexState, meta: IndexMe
   }))
   meta.version = FORMAT_VERSION
   await db.batch([...ops, { type: 'put', key: KEY_META, value: encodeJson(meta) }])
+  // (Posting keys are unchanged, so the store's snapshot needs no advance.)
 }

@@ -1,11 +1,8 @@
 /**
  * One term's posting list in memory. A list opened from disk holds only its segment directory
  * (from the term entry); the first query that needs the term reads its segments from LevelDB and
- * decodes them into typed arrays, which stay cached. Opening an index therefore reads no postings.
- *
- * Rewriting a segment on disk (merges, compaction) must load the list first (`view()` while
- * planning, before the batch is written): a list that is loaded never reads from disk again, so a
- * query running between the batch and its `apply` cannot read a segment key that was just removed.
+ * decodes them into typed arrays, which stay cached. Opening an index therefore reads no postings,
+ * and merges and compaction rewrite lists no query has loaded without loading them.
  * @module
  */
 import { decodePostings, type SegmentRef } from './format.js'
@@ -68,28 +65,38 @@ export class PostingList {
   /**
    * Replaces the last `count` segments with one holding `docs` (their live postings, ascending),
    * stored under `segment` (the first of them, so later segments still sort after it); with no
-   * docs the segments are just dropped.
+   * docs the segments are just dropped. A list not loaded only updates its directory.
    */
   mergeTail(count: number, segment: number, docs: ArrayLike<number>, values: ArrayLike<number>, encodedBytes: number): void {
-    this.#load()
     const removed = this.segments.splice(this.segments.length - count, count)
+    if (docs.length > 0) this.segments.push({ segment, postings: docs.length, bytes: encodedBytes })
+    if (!this.#loaded) return
     this.#length -= removed.reduce((n, s) => n + s.postings, 0)
-    if (docs.length > 0) {
-      this.segments.push({ segment, postings: docs.length, bytes: encodedBytes })
-      this.#push(docs, values)
-    }
+    if (docs.length > 0) this.#push(docs, values)
     this.#bitmap = undefined
     this.#blockMaxima = undefined
   }
 
-  /** Drops the decoded postings and caches; the next use reads them from disk again. */
-  unload(): void {
-    this.#loaded = false
-    this.#docs = EMPTY
-    this.#values = EMPTY
-    this.#length = 0
-    this.#bitmap = undefined
-    this.#blockMaxima = undefined
+  /**
+   * The postings of segments `fromSegment ..` without loading the list: views into memory when it
+   * is loaded (valid until it changes), else decoded from disk (for merges, compaction, checks).
+   */
+  peek(fromSegment = 0): PostingsView {
+    let skipped = 0
+    for (let i = 0; i < fromSegment; i++) skipped += this.segments[i].postings
+    if (this.#loaded) return { docs: this.#docs.subarray(skipped), values: this.#values.subarray(skipped), length: this.#length - skipped }
+    const parts = this.segments.slice(fromSegment).map(({ segment }) => decodePostings(this.read(this.termId, segment), this.termId))
+    if (parts.length === 1) return { ...parts[0], length: parts[0].docs.length }
+    const length = parts.reduce((n, part) => n + part.docs.length, 0)
+    const docs = new Uint32Array(length)
+    const values = new Uint32Array(length)
+    let at = 0
+    for (const part of parts) {
+      docs.set(part.docs, at)
+      values.set(part.values, at)
+      at += part.docs.length
+    }
+    return { docs, values, length }
   }
 
   /** The decoded postings (reading the stored segments first if needed). */

@@ -22,7 +22,7 @@ import {
   sourceKey, type IndexMeta,
 } from './format.js'
 import type { IndexState } from './index-state.js'
-import { loadState, type IndexDb } from './load.js'
+import { loadState, SegmentStore, type IndexDb } from './load.js'
 import { planWrite, type DocToAdd, type DocToDelete } from './write-plan.js'
 import { checkIntegrity } from './integrity.js'
 
@@ -84,6 +84,7 @@ export interface OpenOptions {
 
 export class SparseIndex {
   readonly #db: IndexDb
+  readonly #store: SegmentStore
   readonly #state: IndexState
   readonly #searcher: Searcher
   #writes: Promise<unknown> = Promise.resolve()
@@ -94,9 +95,11 @@ export class SparseIndex {
     readonly meta: IndexMeta,
     readonly encoder: Encoder,
     db: IndexDb,
+    store: SegmentStore,
     state: IndexState,
   ) {
     this.#db = db
+    this.#store = store
     this.#state = state
     this.#searcher = new Searcher(state, createScorer(encoder))
   }
@@ -142,7 +145,8 @@ export class SparseIndex {
           )
         }
       }
-      return new SparseIndex(dir, meta, encoder, db, await loadState(db, meta))
+      const store = new SegmentStore(db)
+      return new SparseIndex(dir, meta, encoder, db, store, await loadState(db, meta, store))
     } catch (error) {
       await db.close()
       throw error
@@ -291,6 +295,7 @@ export class SparseIndex {
       for (const batch of planCompaction(this.#state)) {
         await this.#db.batch(batch.ops)
         batch.apply()
+        this.#store.advance()
         terms += batch.terms
       }
       return terms
@@ -364,10 +369,12 @@ export class SparseIndex {
     const plan = planWrite(this.#state, adds, deletes)
     await this.#db.batch(plan.ops)
     plan.apply()
+    this.#store.advance()
     const merges = planLogMerges(this.#state, plan.appendedTermIds)
     if (merges.terms > 0) {
       await this.#db.batch(merges.ops)
       merges.apply()
+      this.#store.advance()
     }
   }
 
