@@ -7,12 +7,9 @@
 // the per-query oracle (the faster of the two), with the query features choose.ts looks at.
 // Run: node scripts/bench/synthetic.js --flavour learned --keep DIR && node scripts/bench/auto-choice.js --index DIR/learned
 import { existsSync, readFileSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { bertBaseVocab, writeBertTokenizerFolder } from '../models/bert-base-tokenizer.js'
+import { idfWeightedQueries } from '../models/bert-base-tokenizer.js'
 import { SparseIndex } from '../../dist/index.js'
 
 const { values } = parseArgs({
@@ -33,17 +30,9 @@ const tokens = Object.keys(table)
 let seed = 7
 const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32)
 
-async function sciFactQueries() {
-  const dir = await mkdtemp(join(tmpdir(), 'lsr-bert-'))
-  try {
-    await writeBertTokenizerFolder(dir, bertBaseVocab())
-    const { AutoTokenizer } = await import('@huggingface/transformers')
-    const tokenizer = await AutoTokenizer.from_pretrained(dir, { local_files_only: true })
-    const texts = readFileSync(scifact, 'utf8').trim().split('\n').map((line) => JSON.parse(line).text).slice(0, Q)
-    return texts.map((text) => [...new Set(tokenizer.tokenize(text))].filter((t) => table[t] > 0).map((term) => ({ term, weight: table[term] })))
-  } finally {
-    await rm(dir, { recursive: true, force: true })
-  }
+function sciFactQueries() {
+  const texts = readFileSync(scifact, 'utf8').trim().split('\n').map((line) => JSON.parse(line).text).slice(0, Q)
+  return idfWeightedQueries(texts, table)
 }
 
 function sampledQueries(weightOf) {

