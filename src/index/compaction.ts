@@ -11,6 +11,8 @@
  * @module
  */
 import { encodePostings, encodeTermEntry, postingsKey, termKey } from './format.js'
+import { scanRange, type IndexDb } from './load.js'
+import { LsrError } from '../errors.js'
 import type { IndexState } from './index-state.js'
 import type { BatchOp } from './write-plan.js'
 
@@ -35,15 +37,27 @@ function termsToCompact(state: IndexState): number[] {
   return ids
 }
 
-/** Plans the compaction as a sequence of independent atomic batches. */
-export function* planCompaction(state: IndexState): Generator<CompactionBatch> {
+/**
+ * Plans the compaction as a sequence of independent atomic batches. The segments of each chunk of
+ * terms are read with one sequential scan of their key range (much faster than a get per segment).
+ */
+export async function* planCompaction(state: IndexState, db: IndexDb): AsyncGenerator<CompactionBatch> {
   const ids = termsToCompact(state)
   for (let start = 0; start < ids.length; start += TERMS_PER_BATCH) {
     const ops: BatchOp[] = []
     const changes: Array<() => void> = []
-    for (const id of ids.slice(start, start + TERMS_PER_BATCH)) {
+    const chunk = ids.slice(start, start + TERMS_PER_BATCH)
+    const stored = new Map<string, Buffer>()
+    const range = { gte: postingsKey(chunk[0], 0), lt: postingsKey(chunk[chunk.length - 1] + 1, 0) }
+    await scanRange(db, range, (key, value) => stored.set(key.toString('latin1'), value))
+    const readStored = (termId: number, segment: number): Buffer => {
+      const bytes = stored.get(postingsKey(termId, segment).toString('latin1'))
+      if (!bytes) throw new LsrError('data_corruption', `index data corruption: posting segment ${segment} of term id ${termId} is missing`)
+      return bytes
+    }
+    for (const id of chunk) {
       const list = state.postings[id]
-      const { docs, values, length } = list.peek()
+      const { docs, values, length } = list.peek(0, readStored)
       const keptDocs = new Uint32Array(state.df[id])
       const keptValues = new Uint32Array(state.df[id])
       let kept = 0

@@ -18,8 +18,13 @@ export type IndexDb = Level<Buffer, Buffer>
 const PAGE = 1000
 
 /** Calls `visit` for every entry with the given one-byte key prefix, in key order. */
-export async function scanPrefix(db: IndexDb, prefix: number, visit: (key: Buffer, value: Buffer) => void): Promise<void> {
-  const iterator = db.iterator(prefixRange(prefix))
+export function scanPrefix(db: IndexDb, prefix: number, visit: (key: Buffer, value: Buffer) => void): Promise<void> {
+  return scanRange(db, prefixRange(prefix), visit)
+}
+
+/** Calls `visit` for every entry in the key range, in key order. */
+export async function scanRange(db: IndexDb, range: { gte: Buffer; lt: Buffer }, visit: (key: Buffer, value: Buffer) => void): Promise<void> {
+  const iterator = db.iterator(range)
   try {
     for (;;) {
       const entries = await iterator.nextv(PAGE)

@@ -79,13 +79,14 @@ export class PostingList {
 
   /**
    * The postings of segments `fromSegment ..` without loading the list: views into memory when it
-   * is loaded (valid until it changes), else decoded from disk (for merges, compaction, checks).
+   * is loaded (valid until it changes), else decoded from disk, or from segment bytes the caller
+   * already read (`read`), for merges, compaction and checks.
    */
-  peek(fromSegment = 0): PostingsView {
+  peek(fromSegment = 0, read: SegmentReader = this.read): PostingsView {
     let skipped = 0
     for (let i = 0; i < fromSegment; i++) skipped += this.segments[i].postings
     if (this.#loaded) return { docs: this.#docs.subarray(skipped), values: this.#values.subarray(skipped), length: this.#length - skipped }
-    const parts = this.segments.slice(fromSegment).map(({ segment }) => decodePostings(this.read(this.termId, segment), this.termId))
+    const parts = this.segments.slice(fromSegment).map(({ segment }) => decodePostings(read(this.termId, segment), this.termId))
     if (parts.length === 1) return { ...parts[0], length: parts[0].docs.length }
     const length = parts.reduce((n, part) => n + part.docs.length, 0)
     const docs = new Uint32Array(length)

@@ -292,7 +292,7 @@ export class SparseIndex {
   compact(): Promise<number> {
     return this.#serialized(async () => {
       let terms = 0
-      for (const batch of planCompaction(this.#state)) {
+      for await (const batch of planCompaction(this.#state, this.#db)) {
         await this.#db.batch(batch.ops)
         batch.apply()
         this.#store.advance()
