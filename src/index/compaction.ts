@@ -11,8 +11,7 @@
  * @module
  */
 import { encodePostings, encodeTermEntry, postingsKey, termKey } from './format.js'
-import { scanRange, type IndexDb } from './load.js'
-import { LsrError } from '../errors.js'
+import { missingSegment, scanRange, type IndexDb } from './load.js'
 import type { IndexState } from './index-state.js'
 import type { BatchOp } from './write-plan.js'
 
@@ -52,7 +51,7 @@ export async function* planCompaction(state: IndexState, db: IndexDb): AsyncGene
     await scanRange(db, range, (key, value) => stored.set(key.toString('latin1'), value))
     const readStored = (termId: number, segment: number): Buffer => {
       const bytes = stored.get(postingsKey(termId, segment).toString('latin1'))
-      if (!bytes) throw new LsrError('data_corruption', `index data corruption: posting segment ${segment} of term id ${termId} is missing`)
+      if (!bytes) throw missingSegment(termId, segment)
       return bytes
     }
     for (const id of chunk) {

@@ -36,6 +36,11 @@ export async function scanRange(db: IndexDb, range: { gte: Buffer; lt: Buffer },
   }
 }
 
+/** The error for a posting segment that a term entry lists but the database lacks. */
+export function missingSegment(termId: number, segment: number): LsrError {
+  return new LsrError('data_corruption', `index data corruption: posting segment ${segment} of term id ${termId} is missing`)
+}
+
 /**
  * Reads posting segments as of the last write applied in memory: through a LevelDB snapshot that
  * advances right after each batch's in-memory `apply`. A posting list read lazily therefore finds
@@ -52,7 +57,7 @@ export class SegmentStore {
   /** The stored bytes of one posting segment (synchronous: queries are synchronous). */
   read(termId: number, segment: number): Buffer {
     const bytes = this.db.getSync(postingsKey(termId, segment), { snapshot: this.#snapshot })
-    if (!bytes) throw new LsrError('data_corruption', `index data corruption: posting segment ${segment} of term id ${termId} is missing`)
+    if (!bytes) throw missingSegment(termId, segment)
     return bytes
   }
 
