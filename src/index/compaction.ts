@@ -75,10 +75,10 @@ export async function* planCompaction(state: IndexState, db: IndexDb): AsyncGene
       const encoded = kept > 0 ? encodePostings(keptDocs, keptValues) : undefined
       ops.push(encoded ? { type: 'put', key: postingsKey(id, first), value: encoded } : { type: 'del', key: postingsKey(id, first) })
       const entry = { id, df: kept, maxValue, minLength }
-      const segments = encoded ? [{ segment: first, postings: kept, bytes: encoded.length }] : []
-      ops.push({ type: 'put', key: termKey(state.terms[id]), value: encodeTermEntry(entry, segments) })
+      const merged = encoded && { segment: first, postings: kept, bytes: encoded.length }
+      ops.push({ type: 'put', key: termKey(state.terms[id]), value: encodeTermEntry(entry, merged ? [merged] : []) })
       changes.push(() => {
-        list.reset(first, keptDocs, keptValues, encoded?.length ?? 0)
+        list.reset(merged, keptDocs, keptValues)
         state.setTerm(state.terms[id], entry)
       })
     }
@@ -124,16 +124,14 @@ export function planLogMerges(state: IndexState, termIds: readonly number[]): Co
       keptDocs.push(docs[p])
       keptValues.push(values[p])
     }
-    const merged = list.segments.slice(-count).map((s) => s.segment)
-    for (const segment of merged.slice(1)) ops.push({ type: 'del', key: postingsKey(id, segment) })
+    const [first, ...rest] = list.segments.slice(-count).map((s) => s.segment)
+    for (const segment of rest) ops.push({ type: 'del', key: postingsKey(id, segment) })
     const encoded = keptDocs.length > 0 ? encodePostings(Uint32Array.from(keptDocs), Uint32Array.from(keptValues)) : undefined
-    ops.push(encoded ? { type: 'put', key: postingsKey(id, merged[0]), value: encoded } : { type: 'del', key: postingsKey(id, merged[0]) })
-    const segments = [
-      ...list.segments.slice(0, -count),
-      ...(encoded ? [{ segment: merged[0], postings: keptDocs.length, bytes: encoded.length }] : []),
-    ]
+    ops.push(encoded ? { type: 'put', key: postingsKey(id, first), value: encoded } : { type: 'del', key: postingsKey(id, first) })
+    const merged = encoded && { segment: first, postings: keptDocs.length, bytes: encoded.length }
+    const segments = [...list.segments.slice(0, -count), ...(merged ? [merged] : [])]
     ops.push({ type: 'put', key: termKey(state.terms[id]), value: encodeTermEntry(state.termEntry(id), segments) })
-    changes.push(() => list.mergeTail(count, merged[0], keptDocs, keptValues, encoded?.length ?? 0))
+    changes.push(() => list.mergeTail(count, merged, keptDocs, keptValues))
   }
   return {
     terms: changes.length,

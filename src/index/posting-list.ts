@@ -58,21 +58,21 @@ export class PostingList {
   }
 
   /** Replaces the whole list (after compaction) with one segment, or none when empty. */
-  reset(segment: number, docs: Uint32Array, values: Uint32Array, encodedBytes: number): void {
-    this.mergeTail(this.segments.length, segment, docs, values, encodedBytes)
+  reset(merged: SegmentRef | undefined, docs: Uint32Array, values: Uint32Array): void {
+    this.mergeTail(this.segments.length, merged, docs, values)
   }
 
   /**
-   * Replaces the last `count` segments with one holding `docs` (their live postings, ascending),
-   * stored under `segment` (the first of them, so later segments still sort after it); with no
-   * docs the segments are just dropped. A list not loaded only updates its directory.
+   * Replaces the last `count` segments with `merged` holding `docs` (their live postings,
+   * ascending; stored under the first of them, so later segments still sort after it), or drops
+   * them when `merged` is undefined (no docs). A list not loaded only updates its directory.
    */
-  mergeTail(count: number, segment: number, docs: ArrayLike<number>, values: ArrayLike<number>, encodedBytes: number): void {
+  mergeTail(count: number, merged: SegmentRef | undefined, docs: ArrayLike<number>, values: ArrayLike<number>): void {
     const removed = this.segments.splice(this.segments.length - count, count)
-    if (docs.length > 0) this.segments.push({ segment, postings: docs.length, bytes: encodedBytes })
+    if (merged) this.segments.push(merged)
     if (!this.#loaded) return
     this.#length -= removed.reduce((n, s) => n + s.postings, 0)
-    if (docs.length > 0) this.#push(docs, values)
+    if (merged) this.#push(docs, values)
     this.#bitmap = undefined
     this.#blockMaxima = undefined
   }

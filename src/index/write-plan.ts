@@ -7,7 +7,7 @@
 import type { EncodedDocument, SourceDocument } from '../encode/encoder.js'
 import {
   encodeDeleted, encodeForward, encodeJson, encodePostings, encodeTermEntry, forwardKey, KEY_DELETED,
-  KEY_STATS, postingsKey, segmentKey, sourceKey, termKey, type CorpusStats, type SegmentDocs, type TermEntry,
+  KEY_STATS, postingsKey, segmentKey, sourceKey, termKey, type CorpusStats, type SegmentDocs, type SegmentRef, type TermEntry,
 } from './format.js'
 import type { IndexState } from './index-state.js'
 
@@ -39,8 +39,8 @@ interface TermUpdate {
   entry: TermEntry
   docs: number[]
   values: number[]
-  /** Size of the encoded posting segment written. */
-  bytes: number
+  /** The posting segment written (when the batch adds postings of the term). */
+  segment?: SegmentRef
 }
 
 /** Plans adding `adds` (with fresh doc ids) and deleting `deletes`, as one atomic write. */
@@ -57,7 +57,7 @@ export function planWrite(state: IndexState, adds: readonly DocToAdd[], deletes:
       const entry = id === undefined
         ? { id: nextTermId++, df: 0, maxValue: 0, minLength: 0xffffffff }
         : state.termEntry(id)
-      found = { id: entry.id, entry, docs: [], values: [], bytes: 0 }
+      found = { id: entry.id, entry, docs: [], values: [] }
       updates.set(term, found)
     }
     return found
@@ -99,10 +99,10 @@ export function planWrite(state: IndexState, adds: readonly DocToAdd[], deletes:
     const stored = state.postings[update.id]?.segments ?? []
     if (update.docs.length > 0) {
       const value = encodePostings(Uint32Array.from(update.docs), Uint32Array.from(update.values))
-      update.bytes = value.length
+      update.segment = { segment: seg, postings: update.docs.length, bytes: value.length }
       ops.push({ type: 'put', key: postingsKey(update.id, seg), value })
     }
-    const segments = update.docs.length > 0 ? [...stored, { segment: seg, postings: update.docs.length, bytes: update.bytes }] : stored
+    const segments = update.segment ? [...stored, update.segment] : stored
     ops.push({ type: 'put', key: termKey(term), value: encodeTermEntry(update.entry, segments) })
   }
   if (adds.length > 0) ops.push({ type: 'put', key: segmentKey(seg), value: encodeJson(segment) })
@@ -114,9 +114,9 @@ export function planWrite(state: IndexState, adds: readonly DocToAdd[], deletes:
     appendedTermIds: [...updates.values()].filter((u) => u.docs.length > 0).map((u) => u.id),
     apply() {
       for (const { docId } of deletes) state.markDeleted(docId)
-      for (const [term, { entry, docs, values, bytes }] of updates) {
+      for (const [term, { entry, docs, values, segment }] of updates) {
         state.setTerm(term, entry)
-        if (docs.length > 0) state.postings[entry.id].append({ segment: seg, postings: docs.length, bytes }, docs, values)
+        if (segment) state.postings[entry.id].append(segment, docs, values)
       }
       state.stats = stats
       state.addDocs(segment.firstDoc, segment.ids, segment.lengths)
