@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { idfWeightedQueries } from '../models/bert-base-tokenizer.js'
+import { mulberry32, sampler } from './sampling.js'
 import { SparseIndex } from '../../dist/index.js'
 
 const { values } = parseArgs({
@@ -27,8 +28,7 @@ if (!values.index || !existsSync(values['idf-table']) || !existsSync(scifact)) {
 const Q = Number(values.queries)
 const table = JSON.parse(readFileSync(values['idf-table'], 'utf8'))
 const tokens = Object.keys(table)
-let seed = 7
-const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32)
+const random = mulberry32(7)
 
 function sciFactQueries() {
   const texts = readFileSync(scifact, 'utf8').trim().split('\n').map((line) => JSON.parse(line).text).slice(0, Q)
@@ -36,21 +36,8 @@ function sciFactQueries() {
 }
 
 function sampledQueries(weightOf) {
-  const weights = Float64Array.from(tokens, weightOf)
-  const cdf = new Float64Array(weights.length)
-  let sum = 0
-  weights.forEach((w, i) => (cdf[i] = sum += w))
-  const pick = () => {
-    const u = random() * sum
-    let lo = 0
-    let hi = cdf.length - 1
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (cdf[mid] < u) lo = mid + 1
-      else hi = mid
-    }
-    return tokens[lo]
-  }
+  const sample = sampler(Float64Array.from(tokens, weightOf), random)
+  const pick = () => tokens[sample()]
   return Array.from({ length: Q }, () => {
     const terms = new Set()
     const length = 3 + Math.floor(random() * 10)

@@ -18,6 +18,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { idfWeightedQueries } from '../models/bert-base-tokenizer.js'
+import { mulberry32, sampler } from './sampling.js'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -39,39 +40,9 @@ const N = Number(values.docs)
 const Q = Number(values.queries)
 const distIndex = fileURLToPath(new URL('../../dist/index.js', import.meta.url))
 
-function mulberry32(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = Math.imul(a ^ (a >>> 15), a | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /** Inverse-CDF sampler over ranks 0..n-1 with P(rank r) ~ 1 / (r + offset)^s. */
 function zipf(n, s, offset, random) {
   return sampler(Float64Array.from({ length: n }, (_, r) => 1 / (r + offset) ** s), random)
-}
-
-/** Inverse-CDF sampler over 0..n-1 with P(i) ~ weights[i]. */
-function sampler(weights, random) {
-  const n = weights.length
-  const cdf = new Float64Array(n)
-  let sum = 0
-  for (let r = 0; r < n; r++) cdf[r] = sum += weights[r]
-  for (let r = 0; r < n; r++) cdf[r] /= sum
-  return () => {
-    const u = random()
-    let lo = 0
-    let hi = n - 1
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (cdf[mid] < u) lo = mid + 1
-      else hi = mid
-    }
-    return lo
-  }
 }
 
 const word = (r) => `w${r.toString(36)}`

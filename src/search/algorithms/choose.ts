@@ -11,7 +11,7 @@
  *
  * Known miss, measured with scripts/bench/auto-choice.js (300k learned-sparse documents): with
  * queries of tokens sampled by document frequency (all frequent, similar upper bounds) exhaustive
- * beats MaxScore on ~76 % of queries (top-10 mean 6.9 vs 7.6 ms) and auto picks MaxScore. Two
+ * beats MaxScore on ~71 % of queries (top-10 mean 6.5 vs 7.3 ms) and auto picks MaxScore. Two
  * bound-aware rules were tried (against the older document-at-a-time MaxScore, which lost by
  * 1.6x there): "share of postings in the lowest-bound terms summing below the largest bound
  * >= 0.7" sent SciFact-x10 BM25 queries to exhaustive (top-10 p99 1.8 -> 3.4 ms); estimating the
