@@ -2,6 +2,10 @@ import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { ROOT } from '../helpers.js'
+import { ensureBuilt } from './build.js'
+
+// bin/lsr.js runs dist/: build it from the current source first (once per run, when stale).
+await ensureBuilt()
 
 export const LSR = join(ROOT, 'bin/lsr.js')
 export const SAMPLE = join(ROOT, 'sample')
