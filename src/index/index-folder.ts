@@ -22,10 +22,10 @@ export async function directorySize(dir: string): Promise<number> {
   return total
 }
 
-export function openError(error: unknown, dir: string): LsrError {
+export function openError(error: unknown, label: string): LsrError {
   const cause = (error as { cause?: { code?: string } }).cause
   if (cause?.code === 'LEVEL_LOCKED') {
-    return new LsrError('index_locked', `index is locked: ${dir} is open in another process`, { cause: error })
+    return new LsrError('index_locked', `index is locked: ${label} is open in another process`, { cause: error })
   }
-  return new LsrError('not_an_index', `cannot open ${dir} as an index: ${(error as Error).message}`, { cause: error })
+  return new LsrError('not_an_index', `cannot open ${label} as an index: ${(error as Error).message}`, { cause: error })
 }

@@ -42,30 +42,59 @@ export function missingSegment(termId: number, segment: number): LsrError {
 }
 
 /**
- * Reads posting segments as of the last write applied in memory: through a LevelDB snapshot that
- * advances right after each batch's in-memory `apply`. A posting list read lazily therefore finds
- * exactly the segments its directory lists, even while a later batch that rewrites them (a merge,
- * a compaction) is being written.
+ * The database as of the last write applied in memory: a LevelDB snapshot that advances right
+ * after each batch's in-memory `apply`. Lazy posting reads go through it, so a posting list finds
+ * exactly the segments its directory lists even while a later batch that rewrites them (a merge,
+ * a compaction) is being written. Readers pin the current snapshot to read stored documents
+ * asynchronously as of the moment they started (index-reader.ts); a snapshot is closed once it is
+ * neither current nor pinned.
  */
 export class SegmentStore {
-  #snapshot: ReturnType<IndexDb['snapshot']>
+  #current: PinnedSnapshot
+  /** Bumped by every {@link advance}: a reader taken at another generation sees another state. */
+  generation = 0
 
   constructor(private readonly db: IndexDb) {
-    this.#snapshot = db.snapshot()
+    this.#current = new PinnedSnapshot(db.snapshot())
   }
 
   /** The stored bytes of one posting segment (synchronous: queries are synchronous). */
   read(termId: number, segment: number): Buffer {
-    const bytes = this.db.getSync(postingsKey(termId, segment), { snapshot: this.#snapshot })
+    const bytes = this.db.getSync(postingsKey(termId, segment), { snapshot: this.#current.snapshot })
     if (!bytes) throw missingSegment(termId, segment)
     return bytes
   }
 
+  /** Pins the current snapshot until the returned handle is released. */
+  pin(): PinnedSnapshot {
+    this.#current.pins++
+    return this.#current
+  }
+
   /** Moves reads to the database as it is now; call right after applying a batch in memory. */
   advance(): void {
-    const old = this.#snapshot
-    this.#snapshot = this.db.snapshot()
-    void old.close()
+    this.#current.retire()
+    this.#current = new PinnedSnapshot(this.db.snapshot())
+    this.generation++
+  }
+}
+
+/** A LevelDB snapshot with a count of the readers using it. */
+export class PinnedSnapshot {
+  pins = 0
+  #retired = false
+
+  constructor(readonly snapshot: ReturnType<IndexDb['snapshot']>) {}
+
+  /** Ends one reader's use; the last one out closes a retired snapshot. */
+  release(): void {
+    if (--this.pins === 0 && this.#retired) void this.snapshot.close()
+  }
+
+  /** No new reader will pin it; closed now or when its last reader releases it. */
+  retire(): void {
+    this.#retired = true
+    if (this.pins === 0) void this.snapshot.close()
   }
 }
 

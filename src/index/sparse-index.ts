@@ -4,15 +4,16 @@
  * and answers queries from memory (src/search).
  * @module
  */
-import { mkdir } from 'node:fs/promises'
+import { randomUUID } from 'node:crypto'
+import { mkdir, rename, rm } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { Level } from 'level'
 import type { EncodedDocument, Encoder, EncoderConfig, QueryTerm, SourceDocument } from '../encode/encoder.js'
 import { createEncoder, resolveEncoderConfig, type EncoderRuntime } from '../encode/registry.js'
-import { LsrError } from '../errors.js'
+import { InvalidInputError, LsrError } from '../errors.js'
 import type { Explanation } from '../search/scorers/scored-query.js'
 import { createScorer } from '../search/scorers/registry.js'
 import { Searcher, type SearchOptions, type SearchRequest } from '../search/searcher.js'
-import type { ScoredDoc } from '../search/top-k.js'
 import { keywordTerm } from '../corpus/keywords.js'
 import type { RoaringBitmap32 } from './roaring.js'
 import { encodeWeight } from './weight-codec.js'
@@ -21,27 +22,24 @@ import {
   checkMeta, decodeForward, decodeJson, encodeJson, forwardKey, FORMAT_NAME, FORMAT_VERSION, KEY_META, KEY_STATS,
   sourceKey, type IndexMeta,
 } from './format.js'
+import { IndexReader, type Hit, type HitWithSource } from './index-reader.js'
 import type { IndexState } from './index-state.js'
 import { loadState, SegmentStore, type IndexDb } from './load.js'
 import { planWrite, type DocToAdd, type DocToDelete } from './write-plan.js'
 import { checkIntegrity } from './integrity.js'
 
-export type { SearchAlgorithm, SearchOptions, SearchRequest } from '../search/searcher.js'
 import { planCompaction, planLogMerges } from './compaction.js'
 
-/** One ranked hit; ties are ordered by insertion order (internal doc id ascending). */
-export interface Hit {
-  /** External document id. */
-  id: string
-  score: number
-  /** Internal doc id (stable until the document is replaced or deleted). */
-  docId: number
-}
+export type { SearchAlgorithm, SearchOptions, SearchRequest } from '../search/searcher.js'
+export type { Hit, HitWithSource } from './index-reader.js'
+export { IndexReader } from './index-reader.js'
 
-/** A hit with the document's stored source. */
-export interface HitWithSource extends Hit {
-  source: Record<string, unknown>
-}
+/**
+ * What happened to one document of an {@link SparseIndex.add} call: `created` (no live document
+ * had its id), `updated` (it replaced one), `unchanged` (the stored source was identical: left as
+ * it was), `exists` (refused: `createOnly` and a live document has the id).
+ */
+export type AddOutcome = 'created' | 'updated' | 'unchanged' | 'exists'
 
 /** What one {@link SparseIndex.add} call did. */
 export interface AddResult {
@@ -49,6 +47,18 @@ export interface AddResult {
   replaced: number
   /** Documents whose stored source was identical: left as they were (this makes re-runs cheap). */
   unchanged: number
+  /** One per input document, in order. */
+  outcomes: AddOutcome[]
+}
+
+/** Options of {@link SparseIndex.add}. */
+export interface AddOptions {
+  /**
+   * Per input document (same order): true to add it only if no live document has its id
+   * (Elasticsearch's `op_type=create`), checked inside the serialized write. Refused documents
+   * get the outcome `exists`.
+   */
+  createOnly?: readonly boolean[]
 }
 
 /** Summary counts of an index. */
@@ -80,6 +90,8 @@ export interface OpenOptions {
   encoder?: EncoderConfig
   /** Speed settings of the encoder (threads, batch size); never stored. */
   runtime?: EncoderRuntime
+  /** How error messages name the index (a server names it, never its path). @default the directory */
+  label?: string
 }
 
 export class SparseIndex {
@@ -87,8 +99,12 @@ export class SparseIndex {
   readonly #store: SegmentStore
   readonly #state: IndexState
   readonly #searcher: Searcher
+  readonly #label: string
   #writes: Promise<unknown> = Promise.resolve()
   #closed = false
+  /** Readers not yet released; close() waits for them. */
+  #readers = 0
+  #readersDone: (() => void) | undefined
 
   private constructor(
     readonly dir: string,
@@ -97,56 +113,56 @@ export class SparseIndex {
     db: IndexDb,
     store: SegmentStore,
     state: IndexState,
+    label: string,
   ) {
     this.#db = db
     this.#store = store
     this.#state = state
     this.#searcher = new Searcher(state, createScorer(encoder))
+    this.#label = label
   }
 
   /**
-   * Opens (or with `create`, creates) the index in `dir`.
+   * Opens (or with `create`, creates) the index in `dir`. Creation is atomic: the new index is
+   * built in a sibling folder `<dir>#creating-<random>` and renamed into place once complete, so
+   * a failed create (unknown encoder, bad settings, a model that does not load) leaves nothing.
    * @throws LsrError `not_an_index`, `incompatible_format`, `index_locked`, `encoder_mismatch`, `not_found`
    * @example const index = await SparseIndex.open('index-data/scifact', { create: true, encoder: { name: 'bm25' } })
    */
   static async open(dir: string, options: OpenOptions = {}): Promise<SparseIndex> {
-    const exists = await isLevelDb(dir)
-    if (!exists) {
-      if (!options.create) throw new LsrError('not_found', `no index at ${dir}`)
-      if (await hasEntries(dir)) throw new LsrError('not_an_index', `${dir} is not an lsr index (and is not empty)`)
-      await mkdir(dir, { recursive: true })
-    }
+    const label = options.label ?? dir
+    if (await isLevelDb(dir)) return SparseIndex.#openExisting(dir, label, options)
+    if (!options.create) throw new LsrError('not_found', `no index at ${label}`)
+    if (await hasEntries(dir)) throw new LsrError('not_an_index', `${label} is not an lsr index (and is not empty)`)
+    // Everything that can fail on the user's settings happens before anything is written.
+    const config = await resolveEncoderConfig(options.encoder ?? { name: 'bm25' })
+    const encoder = await createEncoder(config, options.runtime)
+    await writeNewIndex(dir, config)
+    return SparseIndex.#openExisting(dir, label, {}, encoder)
+  }
+
+  static async #openExisting(dir: string, label: string, options: OpenOptions, created?: Encoder): Promise<SparseIndex> {
     const db: IndexDb = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
     try {
       await db.open()
     } catch (error) {
-      throw openError(error, dir)
+      throw openError(error, label)
     }
     try {
-      let meta: IndexMeta
       const stored = await db.get(KEY_META)
-      if (stored === undefined && !exists) {
-        const encoder = await resolveEncoderConfig(options.encoder ?? { name: 'bm25' })
-        meta = { format: FORMAT_NAME, version: FORMAT_VERSION, encoder, createdAt: new Date().toISOString() }
-        await db.batch([
-          { type: 'put', key: KEY_META, value: encodeJson(meta) },
-          { type: 'put', key: KEY_STATS, value: encodeJson({ numDocs: 0, sumLength: 0, nextDocId: 0, nextSegment: 0 }) },
-        ])
-      } else {
-        meta = checkMeta(stored && decodeJson<IndexMeta>(stored, 'index metadata'), dir)
-      }
-      const encoder = await createEncoder(meta.encoder, options.runtime)
-      if (options.encoder && exists) {
+      const meta = checkMeta(stored && decodeJson<IndexMeta>(stored, 'index metadata'), label)
+      const encoder = created ?? (await createEncoder(meta.encoder, options.runtime))
+      if (options.encoder) {
         const wanted = await resolveEncoderConfig(options.encoder)
         if (JSON.stringify(wanted) !== JSON.stringify(encoder.config)) {
           throw new LsrError(
             'encoder_mismatch',
-            `${dir} was built with encoder ${JSON.stringify(encoder.config)}; refusing to mix it with ${JSON.stringify(wanted)}`,
+            `${label} was built with encoder ${JSON.stringify(encoder.config)}; refusing to mix it with ${JSON.stringify(wanted)}`,
           )
         }
       }
       const store = new SegmentStore(db)
-      return new SparseIndex(dir, meta, encoder, db, store, await loadState(db, meta, store))
+      return new SparseIndex(dir, meta, encoder, db, store, await loadState(db, meta, store), label)
     } catch (error) {
       await db.close()
       throw error
@@ -155,10 +171,12 @@ export class SparseIndex {
 
   /**
    * Adds documents in one atomic batch. A document whose id is already indexed replaces it (and is
-   * left untouched when its source is identical); within the batch, the last of a repeated id wins.
+   * left untouched when its source is identical). Documents are taken in order: of a repeated id,
+   * the last one written wins, and with `createOnly` a document is refused if a live document or
+   * an earlier one of the same call has its id.
    */
-  add(docs: readonly SourceDocument[]): Promise<AddResult> {
-    return this.#serialized(() => this.#add(docs))
+  add(docs: readonly SourceDocument[], options: AddOptions = {}): Promise<AddResult> {
+    return this.#serialized(() => this.#add(docs, options.createOnly))
   }
 
   /**
@@ -175,31 +193,43 @@ export class SparseIndex {
     })
   }
 
-  async #add(docs: readonly SourceDocument[]): Promise<AddResult> {
-    const latest = new Map<string, SourceDocument>()
-    for (const doc of docs) latest.set(doc.id, doc)
-    const candidates = [...latest.values()]
-    const existing = candidates.map((doc) => this.#state.docByExternalId.get(doc.id))
+  async #add(docs: readonly SourceDocument[], createOnly?: readonly boolean[]): Promise<AddResult> {
+    const live = this.#state.docByExternalId
+    const outcomes: AddOutcome[] = []
+    // id -> position of the document of that id to write (the last one wins)
+    const latest = new Map<string, number>()
+    docs.forEach((doc, i) => {
+      const exists = latest.has(doc.id) || live.has(doc.id)
+      if (createOnly?.[i] && exists) {
+        outcomes.push('exists')
+        return
+      }
+      outcomes.push(exists ? 'updated' : 'created')
+      latest.set(doc.id, i)
+    })
+    const positions = [...latest.values()]
+    const existing = positions.map((i) => live.get(docs[i].id))
     const stored = await this.#db.getMany(existing.filter((d) => d !== undefined).map((d) => sourceKey(d)))
     const toEncode: SourceDocument[] = []
     const replacedDocIds: number[] = []
     let unchanged = 0
     let at = 0
-    candidates.forEach((doc, i) => {
-      const old = existing[i]
+    positions.forEach((i, n) => {
+      const old = existing[n]
       if (old !== undefined) {
-        if (stored[at++]?.equals(encodeJson(doc.source))) {
+        if (stored[at++]?.equals(encodeJson(docs[i].source))) {
           unchanged++
+          outcomes[i] = 'unchanged'
           return
         }
         replacedDocIds.push(old)
       }
-      toEncode.push(doc)
+      toEncode.push(docs[i])
     })
     const vectors = await this.encoder.encodeDocuments(toEncode)
-    const adds: DocToAdd[] = toEncode.map((doc, i) => ({ doc, vector: this.#storable(withKeywords(vectors[i], this.#keywords(doc))) }))
+    const adds: DocToAdd[] = toEncode.map((doc, i) => ({ doc, vector: this.#storable(withKeywords(checkTerms(doc, vectors[i]), this.#keywords(doc))) }))
     await this.#write(adds, await this.#forwardVectors(replacedDocIds))
-    return { added: toEncode.length - replacedDocIds.length, replaced: replacedDocIds.length, unchanged }
+    return { added: toEncode.length - replacedDocIds.length, replaced: replacedDocIds.length, unchanged, outcomes }
   }
 
   /** Deletes documents by external id in one atomic batch; returns how many existed. */
@@ -219,21 +249,29 @@ export class SparseIndex {
 
   /** The stored source of a document, or undefined. */
   async get(id: string): Promise<Record<string, unknown> | undefined> {
-    this.#assertOpen()
-    const docId = this.#state.docByExternalId.get(id)
-    if (docId === undefined) return undefined
-    const value = await this.#db.get(sourceKey(docId))
-    return value && decodeJson(value, `source of ${id}`)
+    return this.#read((reader) => reader.source(id))
   }
 
   searchIds(query: string | readonly QueryTerm[], options: SearchOptions = {}): Hit[] {
     this.#assertOpen()
-    return this.#searcher.topK(this.#queryTerms(query), options).map((hit) => this.#hit(hit))
+    return this.#searcher.topK(this.#queryTerms(query), options).map(({ doc, score }) => ({ id: this.#state.docIdOf[doc], score, docId: doc }))
   }
 
-  /** Like {@link searchIds}, with each hit's stored source (one LevelDB read for all hits). */
+  /** Like {@link searchIds}, with each hit's stored source, all as of one moment (see {@link reader}). */
   async search(query: string | readonly QueryTerm[], options: SearchOptions = {}): Promise<HitWithSource[]> {
-    return this.withSources(this.searchIds(query, options))
+    return this.#read((reader) => reader.withSources(reader.topK(query, options)))
+  }
+
+  /**
+   * A consistent reader: in-memory reads now, stored sources later, all as of this moment, however
+   * writes interleave (see index-reader.ts). Release it when done; `close()` waits for readers.
+   */
+  reader(): IndexReader {
+    this.#assertOpen()
+    this.#readers++
+    return new IndexReader(this.#db, this.#store, this.#state, this.#searcher, (query) => this.#queryTerms(query), () => {
+      if (--this.#readers === 0) this.#readersDone?.()
+    })
   }
 
   /**
@@ -244,7 +282,7 @@ export class SparseIndex {
   execute(request: SearchRequest, options: SearchOptions = {}): { hits: Hit[]; total: number } {
     this.#assertOpen()
     const { hits, total } = this.#searcher.execute(request, options)
-    return { hits: hits.map((hit) => this.#hit(hit)), total }
+    return { hits: hits.map(({ doc, score }) => ({ id: this.#state.docIdOf[doc], score, docId: doc })), total }
   }
 
   /** Live documents containing at least one of the index terms given. */
@@ -267,22 +305,14 @@ export class SparseIndex {
     return this.#searcher.allDocs()
   }
 
-  /** Adds each hit's stored source (one LevelDB read for all hits). */
-  async withSources(hits: readonly Hit[]): Promise<HitWithSource[]> {
-    const sources = await this.#db.getMany(hits.map((hit) => sourceKey(hit.docId)))
-    return hits.map((hit, i) => ({ ...hit, source: decodeJson(sources[i]!, `source of ${hit.id}`) }))
-  }
-
   /**
    * How a document's score for a query is computed: the sum, with one child per matched term.
    * Undefined when the document does not exist.
    */
-  async explain(query: string | readonly QueryTerm[], id: string): Promise<Explanation | undefined> {
+  explain(query: string | readonly QueryTerm[], id: string): Explanation | undefined {
     this.#assertOpen()
     const docId = this.#state.docByExternalId.get(id)
-    if (docId === undefined) return undefined
-    const [forward] = await this.#db.getMany([forwardKey(docId)])
-    return this.#searcher.explain(this.#queryTerms(query), docId, decodeForward(forward!))
+    return docId === undefined ? undefined : this.#searcher.explain(this.#queryTerms(query), docId)
   }
 
   /**
@@ -325,12 +355,23 @@ export class SparseIndex {
     return this.#serialized(() => checkIntegrity(this.#db, this.#state))
   }
 
-  /** Waits for pending writes and closes the database. */
+  /** Waits for pending writes and for readers in use, then closes the database. */
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
     await this.#writes.catch(() => undefined)
+    if (this.#readers > 0) await new Promise<void>((resolve) => (this.#readersDone = resolve))
     await this.#db.close()
+  }
+
+  /** Runs `read` with a fresh reader, released afterwards. */
+  async #read<T>(read: (reader: IndexReader) => Promise<T>): Promise<T> {
+    const reader = this.reader()
+    try {
+      return await read(reader)
+    } finally {
+      reader.release()
+    }
   }
 
   /** A document's keyword metadata, minus the fields the encoder reads (e.g. a stored vector). */
@@ -340,20 +381,28 @@ export class SparseIndex {
     return doc.keywords.filter(([field]) => !consumed.some((f) => field === f || field.startsWith(`${f}.`)))
   }
 
-  /** Posting values as stored: term frequencies as they are, learned weights as 16-bit codes. */
+  /**
+   * Posting values as stored: term frequencies as they are, learned weights as 16-bit codes. A
+   * weight too small to survive quantization (code 0, below ~1.2e-38) carries no score and is
+   * dropped, so every stored posting has a positive value.
+   */
   #storable(vector: EncodedDocument): EncodedDocument {
-    return this.encoder.scoring === 'dot' ? { ...vector, values: vector.values.map(encodeWeight) } : vector
+    if (this.encoder.scoring !== 'dot') return vector
+    const terms: string[] = []
+    const values: number[] = []
+    vector.values.forEach((weight, i) => {
+      const code = encodeWeight(weight)
+      if (code === 0) return
+      terms.push(vector.terms[i])
+      values.push(code)
+    })
+    return { terms, values, length: vector.length }
   }
 
   #queryTerms(query: string | readonly QueryTerm[]): readonly QueryTerm[] {
     return typeof query === 'string' ? this.encoder.encodeQuery(query) : query
   }
 
-
-
-  #hit({ doc, score }: ScoredDoc): Hit {
-    return { id: this.#state.docIdOf[doc], score, docId: doc }
-  }
 
   async #forwardVectors(docIds: number[]): Promise<DocToDelete[]> {
     const values = await this.#db.getMany(docIds.map(forwardKey))
@@ -387,8 +436,19 @@ export class SparseIndex {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new LsrError('closed', `index ${this.dir} is closed`)
+    if (this.#closed) throw new LsrError('closed', `index ${this.#label} is closed`)
   }
+}
+
+/**
+ * Refuses encoder terms in the keyword namespace (terms starting with U+0000, see keywords.ts): a
+ * client's token there could collide with a keyword term of the same document.
+ */
+function checkTerms(doc: SourceDocument, vector: EncodedDocument): EncodedDocument {
+  for (const term of vector.terms) {
+    if (term.charCodeAt(0) === 0) throw new InvalidInputError(`document ${doc.id}: term ${JSON.stringify(term)} starts with U+0000, which lsr reserves for keyword fields`)
+  }
+  return vector
 }
 
 /** Appends a document's keyword terms (value 1; distinct) to its encoded vector. */
@@ -396,4 +456,27 @@ function withKeywords(vector: EncodedDocument, keywords: SourceDocument['keyword
   if (!keywords || keywords.length === 0) return vector
   const extra = [...new Set(keywords.map(([field, value]) => keywordTerm(field, value)))]
   return { terms: [...vector.terms, ...extra], values: [...vector.values, ...extra.map(() => 1)], length: vector.length }
+}
+
+/**
+ * Writes a new, empty index (metadata and statistics) in a temporary sibling folder and renames
+ * it to `dir` (which must be absent or empty): the index appears complete or not at all.
+ */
+async function writeNewIndex(dir: string, encoder: EncoderConfig): Promise<void> {
+  const temporary = `${dir.replace(/[\\/]+$/, '')}#creating-${randomUUID().slice(0, 8)}`
+  await mkdir(dirname(temporary), { recursive: true })
+  try {
+    const db: IndexDb = new Level<Buffer, Buffer>(temporary, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
+    await db.open()
+    const meta: IndexMeta = { format: FORMAT_NAME, version: FORMAT_VERSION, encoder, createdAt: new Date().toISOString() }
+    await db.batch([
+      { type: 'put', key: KEY_META, value: encodeJson(meta) },
+      { type: 'put', key: KEY_STATS, value: encodeJson({ numDocs: 0, sumLength: 0, nextDocId: 0, nextSegment: 0 }) },
+    ])
+    await db.close()
+    await rename(temporary, dir)
+  } catch (error) {
+    await rm(temporary, { recursive: true, force: true })
+    throw error
+  }
 }

@@ -81,9 +81,13 @@ export interface SearchRequest {
 
 type Algorithm = (query: ScoredQuery, k: number, live: Uint8Array, options?: AlgorithmOptions) => ScoredDoc[]
 
-const ALGORITHMS: Record<SearchAlgorithm, Algorithm | undefined> = {
-  maxscore: maxScoreTopK, blockmax: blockMaxTopK, exhaustive: exhaustiveTopK, candidates: candidateTopK, auto: undefined,
-}
+/** Every algorithm name `SearchOptions.algorithm` accepts. */
+export const SEARCH_ALGORITHMS: readonly SearchAlgorithm[] = ['auto', 'maxscore', 'blockmax', 'exhaustive', 'candidates']
+
+// A Map: names come from users and clients ("__proto__" and "toString" are not algorithms).
+const ALGORITHMS = new Map<string, Algorithm | undefined>([
+  ['auto', undefined], ['maxscore', maxScoreTopK], ['blockmax', blockMaxTopK], ['exhaustive', exhaustiveTopK], ['candidates', candidateTopK],
+])
 
 export class Searcher {
   constructor(
@@ -93,7 +97,7 @@ export class Searcher {
 
   /** Top-k of weighted terms over live documents. */
   topK(terms: readonly QueryTerm[], options: SearchOptions = {}): ScoredDoc[] {
-    const k = options.k ?? 10
+    const k = this.#k(options)
     const algorithm = this.#algorithm(options)
     if (options.twoPhase) return this.#twoPhase(terms, k, options, algorithm)
     const resolved = this.#resolve(terms, options.beta)
@@ -118,9 +122,9 @@ export class Searcher {
       matchAnyTerm: request.matchAnyTerm,
       constantScore: request.constantScore ?? 0,
     }
-    if (!twoPhase) return executePlan(plan, options.k ?? 10, { live, deleted, maxDoc }, algorithm)
+    if (!twoPhase) return executePlan(plan, this.#k(options), { live, deleted, maxDoc }, algorithm)
     const { total } = executePlan(plan, 0, { live, deleted, maxDoc }, algorithm)
-    return { hits: this.#twoPhase(request.terms, options.k ?? 10, { ...options, twoPhase }, algorithm), total }
+    return { hits: this.#twoPhase(request.terms, this.#k(options), { ...options, twoPhase }, algorithm), total }
   }
 
   /** Live documents containing at least one of the index terms given. */
@@ -147,15 +151,18 @@ export class Searcher {
     return RoaringBitmap32.fromRange(0, this.state.maxDoc).andNotInPlace(this.state.deleted)
   }
 
-  /** The score of `doc` for the terms, as a sum with one child per matched term (doc vector given). */
-  explain(terms: readonly QueryTerm[], doc: number, vector: { termIds: Uint32Array; values: Uint32Array }): Explanation {
+  /**
+   * The score of `doc` for the terms, as a sum with one child per matched term. Read from the
+   * in-memory postings (not the stored forward vector), so it sees exactly the state a search does.
+   */
+  explain(terms: readonly QueryTerm[], doc: number): Explanation {
     const resolved = this.#resolve(terms)
     const details: Explanation[] = []
     let value = 0
-    resolved?.termIds.forEach((termId, i) => {
-      const at = vector.termIds.indexOf(termId)
-      if (at < 0) return
-      const child = resolved.query.explain(i, vector.values[at], doc)
+    resolved?.query.postings.forEach(({ docs, values, length }, i) => {
+      const at = lowerBound(docs, 0, length, doc)
+      if (at === length || docs[at] !== doc) return
+      const child = resolved.query.explain(i, values[at], doc)
       value += child.value
       details.push(child)
     })
@@ -230,13 +237,20 @@ export class Searcher {
     return top.sorted()
   }
 
+  /** The number of hits to rank: validated, and never more than the documents (it sizes the top-k arrays). */
+  #k(options: SearchOptions): number {
+    const k = options.k ?? 10
+    if (!(Number.isInteger(k) && k >= 0)) throw new LsrError('invalid_argument', `k must be a non-negative integer, got ${k}`)
+    return Math.min(k, this.state.maxDoc)
+  }
+
   #algorithm(options: SearchOptions): TopKAlgorithm {
     const name = options.algorithm ?? 'auto'
-    if (!(name in ALGORITHMS)) throw new LsrError('invalid_argument', `unknown algorithm "${name}" (known: ${Object.keys(ALGORITHMS).join(', ')})`)
+    if (!ALGORITHMS.has(name)) throw new LsrError('invalid_argument', `unknown algorithm ${JSON.stringify(name)} (known: ${SEARCH_ALGORITHMS.join(', ')})`)
     const alpha = options.alpha ?? 1
     if (!(alpha > 0 && alpha <= 1)) throw new LsrError('invalid_argument', `alpha must be in (0, 1], got ${alpha}`)
     const settings: AlgorithmOptions = { counters: options.counters, alpha, blockSize: options.blockSize, window: options.window }
-    const chosen = ALGORITHMS[name]
+    const chosen = ALGORITHMS.get(name)
     if (chosen) return (query, k, live, candidates) => chosen(query, k, live, { ...settings, candidates })
     return (query, k, live, candidates) => (alpha < 1 ? maxScoreTopK : chooseAlgorithm(query, k, candidates))(query, k, live, { ...settings, candidates })
   }

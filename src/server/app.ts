@@ -136,7 +136,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     return c.json(await search(await indexes(expression ?? c.req.param('index') ?? '_all'), body))
   }
   app.on(['GET', 'POST'], '/_search', searchHandler('_all'))
-  app.on(['GET', 'POST'], '/_count', async (c) => c.json(count(await indexes('_all'), await jsonBody(c))))
+  app.on(['GET', 'POST'], '/_count', async (c) => c.json(await count(await indexes('_all'), await jsonBody(c))))
   app.on(['POST', 'PUT'], '/_bulk', async (c) => {
     refreshParam(c)
     return c.json(await runBulk(await c.req.text(), undefined, (name) => registry.get(name)))
@@ -162,7 +162,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
 
   // Per-index endpoints
   app.on(['GET', 'POST'], '/:index/_search', searchHandler())
-  app.on(['GET', 'POST'], '/:index/_count', async (c) => c.json(count(await indexes(c.req.param('index')), await jsonBody(c))))
+  app.on(['GET', 'POST'], '/:index/_count', async (c) => c.json(await count(await indexes(c.req.param('index')), await jsonBody(c))))
   app.on(['POST', 'PUT'], '/:index/_bulk', async (c) => {
     refreshParam(c)
     const name = validateIndexName(c.req.param('index'))

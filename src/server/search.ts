@@ -4,12 +4,12 @@
  * Elasticsearch response shape.
  * @module
  */
-import type { HitWithSource, SearchRequest, SparseIndex } from '../index/sparse-index.js'
+import type { Hit, IndexReader, SearchRequest, SparseIndex } from '../index/sparse-index.js'
 import { highlight } from '../search/highlight.js'
 import { badRequest, parsingError } from './http-error.js'
 import { compileQuery } from './query-dsl.js'
 import { sourceFilter } from './source-filter.js'
-import type { Json } from './json.js'
+import { isObject, type Json } from './json.js'
 
 /** Elasticsearch's `index.max_result_window`. */
 const MAX_RESULT_WINDOW = 10_000
@@ -26,11 +26,16 @@ function nonNegativeInt(value: unknown, name: string, fallback: number): number 
   return n
 }
 
+/** `sort` on `_score` descending, the one order lsr ranks by; anything else is a 400 naming it. */
 function checkSort(sort: unknown): void {
   if (sort === undefined) return
-  const list = Array.isArray(sort) ? sort : [sort]
-  const scoreOnly = list.every((s) => s === '_score' || (typeof s === 'object' && s !== null && Object.keys(s).length === 1 && '_score' in s))
-  if (!scoreOnly) throw badRequest('[sort] is only supported on _score (descending)')
+  const byScore = (s: unknown): boolean => {
+    if (s === '_score') return true
+    if (!isObject(s) || Object.keys(s).length !== 1 || !Object.hasOwn(s, '_score')) return false
+    const order = isObject(s._score) && Object.keys(s._score).every((key) => key === 'order') ? s._score.order : s._score
+    return order === 'desc' || (isObject(s._score) && order === undefined)
+  }
+  if (!(Array.isArray(sort) ? sort : [sort]).every(byScore)) throw badRequest('[sort] is only supported on _score, descending')
 }
 
 function totalHitsCap(value: unknown): number | undefined {
@@ -45,11 +50,27 @@ function totalHitsCap(value: unknown): number | undefined {
 interface Compiled {
   name: string
   index: SparseIndex
+  reader: IndexReader
   request: SearchRequest
 }
 
-function compileAll(indexes: ReadonlyArray<[string, SparseIndex]>, query: unknown): Compiled[] {
-  return indexes.map(([name, index]) => ({ name, index, request: compileQuery(query, index) }))
+/**
+ * Runs `use` with one reader per index, taken together and released afterwards: everything in
+ * memory happens in `use`'s synchronous part, stored sources are read through the readers'
+ * snapshots, so the answer reflects one committed state of each index.
+ */
+async function withReaders<T>(indexes: ReadonlyArray<[string, SparseIndex]>, query: unknown, use: (compiled: Compiled[]) => Promise<T> | T): Promise<T> {
+  const readers: IndexReader[] = []
+  try {
+    const compiled = indexes.map(([name, index]) => {
+      const reader = index.reader()
+      readers.push(reader)
+      return { name, index, reader, request: compileQuery(query, index) }
+    })
+    return await use(compiled)
+  } finally {
+    for (const reader of readers) reader.release()
+  }
 }
 
 /** Runs a search body over the named indexes. */
@@ -62,83 +83,127 @@ export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body
   if (from + size > MAX_RESULT_WINDOW) throw badRequest(`Result window is too large, from + size must be less than or equal to: [${MAX_RESULT_WINDOW}] but was [${from + size}]`)
   const cap = totalHitsCap(body.track_total_hits)
   const filterSource = sourceFilter(body._source)
-  const compiled = compileAll(indexes, body.query)
-
-  let total = 0
-  const ranked: Array<{ at: number; hit: { id: string; score: number; docId: number } }> = []
-  compiled.forEach(({ index, request }, at) => {
-    const result = index.execute(request, { k: from + size })
-    total += result.total
-    for (const hit of result.hits) ranked.push({ at, hit })
-  })
-  // Stable: equal scores keep index order, then each index's own order.
-  ranked.sort((a, b) => b.hit.score - a.hit.score)
-  const page = ranked.slice(from, from + size)
-
-  const withSources = new Map<string, HitWithSource>()
-  await Promise.all(compiled.map(async ({ index, name }, at) => {
-    for (const hit of await index.withSources(page.filter((r) => r.at === at).map((r) => r.hit))) withSources.set(`${name}\u0000${hit.docId}`, hit)
-  }))
+  if (body.explain !== undefined && typeof body.explain !== 'boolean') throw parsingError('[explain] must be a boolean')
   const highlighter = body.highlight === undefined ? undefined : highlightOf(body.highlight)
-  const hits = await Promise.all(page.map(async ({ at, hit }) => {
-    const { name, index, request } = compiled[at]
-    const { source } = withSources.get(`${name}\u0000${hit.docId}`)!
-    const out: Json = { _index: name, _id: hit.id, _score: hit.score }
-    const filtered = filterSource(source)
-    if (filtered !== undefined) out._source = filtered
-    if (body.explain === true) out._explanation = await index.explain(request.terms, hit.id)
-    if (highlighter) {
-      const fragments = highlighter(source, index, request)
-      if (Object.keys(fragments).length > 0) out.highlight = fragments
-    }
-    return out
-  }))
 
-  const response: Json = {
-    took: Math.round(performance.now() - started),
-    timed_out: false,
-    _shards: SHARDS,
-    hits: {
-      ...(cap === undefined ? {} : { total: total > cap ? { value: cap, relation: 'gte' } : { value: total, relation: 'eq' } }),
-      max_score: hits.length > 0 ? Math.max(...hits.map((h) => h._score as number)) : null,
-      hits,
-    },
-  }
-  return response
+  return withReaders(indexes, body.query, async (compiled) => {
+    let total = 0
+    const ranked: Array<{ at: number; hit: Hit }> = []
+    compiled.forEach(({ reader, request }, at) => {
+      const result = reader.execute(request, { k: from + size })
+      total += result.total
+      for (const hit of result.hits) ranked.push({ at, hit })
+    })
+    // Stable: equal scores keep index order, then each index's own order.
+    ranked.sort((a, b) => b.hit.score - a.hit.score)
+    const page = ranked.slice(from, from + size)
+    const explanations = body.explain === true ? page.map(({ at, hit }) => compiled[at].reader.explain(compiled[at].request.terms, hit.docId)) : undefined
+
+    // Stored sources last, through each reader's snapshot (the only asynchronous reads).
+    const sources: Json[] = new Array(page.length)
+    await Promise.all(compiled.map(async ({ reader }, at) => {
+      const slots = page.flatMap((r, i) => (r.at === at ? [i] : []))
+      const read = await reader.withSources(slots.map((i) => page[i].hit))
+      slots.forEach((slot, j) => (sources[slot] = read[j].source))
+    }))
+    const hits = page.map(({ at, hit }, i) => {
+      const { name, index, request } = compiled[at]
+      const source = sources[i]
+      const out: Json = { _index: name, _id: hit.id, _score: hit.score }
+      const filtered = filterSource(source)
+      if (filtered !== undefined) out._source = filtered
+      if (explanations) out._explanation = explanations[i]
+      if (highlighter) {
+        const fragments = highlighter(source, index, request)
+        if (Object.keys(fragments).length > 0) out.highlight = fragments
+      }
+      return out
+    })
+
+    return {
+      took: Math.round(performance.now() - started),
+      timed_out: false,
+      _shards: SHARDS,
+      hits: {
+        ...(cap === undefined ? {} : { total: total > cap ? { value: cap, relation: 'gte' } : { value: total, relation: 'eq' } }),
+        // The best score of the whole result, not of this page (Elasticsearch's max_score).
+        max_score: size > 0 && ranked.length > 0 ? ranked[0].hit.score : null,
+        hits,
+      },
+    }
+  })
 }
 
 /** `_count`: the exact number of matches. */
-export function count(indexes: ReadonlyArray<[string, SparseIndex]>, body: Json): Json {
+export function count(indexes: ReadonlyArray<[string, SparseIndex]>, body: Json): Promise<Json> {
   for (const key of Object.keys(body)) if (key !== 'query') throw badRequest(`count option [${key}] is not supported`)
-  const total = compileAll(indexes, body.query).reduce((sum, { index, request }) => sum + index.execute(request, { k: 0 }).total, 0)
-  return { count: total, _shards: SHARDS }
+  return withReaders(indexes, body.query, (compiled) => {
+    const total = compiled.reduce((sum, { reader, request }) => sum + reader.execute(request, { k: 0 }).total, 0)
+    return { count: total, _shards: SHARDS }
+  })
 }
 
 type Highlighter = (source: Json, index: SparseIndex, request: SearchRequest) => Record<string, string[]>
 
-/** Parses `highlight: {fields, pre_tags, post_tags, fragment_size, number_of_fragments, encoder}`. */
-function highlightOf(spec: unknown): Highlighter {
-  if (typeof spec !== 'object' || spec === null) throw parsingError('[highlight] must be an object')
-  const { fields, pre_tags, post_tags, fragment_size, number_of_fragments, encoder } = spec as Json
-  if (typeof fields !== 'object' || fields === null) throw parsingError('[highlight] needs "fields"')
-  const names = Array.isArray(fields) ? fields.flatMap((f) => Object.keys(f as Json)) : Object.keys(fields)
-  const tag = (tags: unknown, fallback: string) => (Array.isArray(tags) && typeof tags[0] === 'string' ? tags[0] : fallback)
-  const options = {
-    preTag: tag(pre_tags, '<em>'),
-    postTag: tag(post_tags, '</em>'),
-    fragmentSize: nonNegativeInt(fragment_size, 'fragment_size', 150) || 150,
-    fragments: nonNegativeInt(number_of_fragments, 'number_of_fragments', 3) || 3,
-    escapeHtml: encoder === 'html',
+const HIGHLIGHT_KEYS = ['fields', 'pre_tags', 'post_tags', 'fragment_size', 'number_of_fragments', 'encoder']
+const FIELD_HIGHLIGHT_KEYS = ['pre_tags', 'post_tags', 'fragment_size', 'number_of_fragments']
+
+interface HighlightOptions {
+  preTag: string
+  postTag: string
+  fragmentSize: number
+  fragments: number
+  escapeHtml: boolean
+}
+
+/** Highlight settings from a `highlight` object or one field's object, over `defaults`. */
+function highlightSettings(spec: Json, where: string, allowed: string[], defaults: HighlightOptions): HighlightOptions {
+  for (const key of Object.keys(spec)) if (!allowed.includes(key)) throw badRequest(`[${where}] option [${key}] is not supported`)
+  const tag = (key: string, fallback: string) => {
+    const tags = spec[key]
+    if (tags === undefined) return fallback
+    const list = Array.isArray(tags) ? tags : [tags]
+    if (list.length === 0 || !list.every((t) => typeof t === 'string')) throw parsingError(`[${where}.${key}] must be a string or an array of strings`)
+    return list[0] as string
   }
+  if (spec.encoder !== undefined && spec.encoder !== 'default' && spec.encoder !== 'html') throw parsingError(`[${where}.encoder] must be "default" or "html"`)
+  return {
+    preTag: tag('pre_tags', defaults.preTag),
+    postTag: tag('post_tags', defaults.postTag),
+    fragmentSize: nonNegativeInt(spec.fragment_size, `${where}.fragment_size`, defaults.fragmentSize) || defaults.fragmentSize,
+    fragments: nonNegativeInt(spec.number_of_fragments, `${where}.number_of_fragments`, defaults.fragments) || defaults.fragments,
+    escapeHtml: spec.encoder === undefined ? defaults.escapeHtml : spec.encoder === 'html',
+  }
+}
+
+/**
+ * Parses `highlight: {fields, pre_tags, post_tags, fragment_size, number_of_fragments, encoder}`;
+ * `fields` is an object or an array of one-key objects, each field's value an object of the same
+ * options (except encoder) overriding the global ones.
+ */
+function highlightOf(spec: unknown): Highlighter {
+  if (!isObject(spec)) throw parsingError('[highlight] must be an object')
+  const global = highlightSettings(spec, 'highlight', HIGHLIGHT_KEYS, { preTag: '<em>', postTag: '</em>', fragmentSize: 150, fragments: 3, escapeHtml: false })
+  const { fields } = spec
+  const entries = Array.isArray(fields) ? fields.map((f) => (isObject(f) ? Object.entries(f) : [])).flat() : isObject(fields) ? Object.entries(fields) : undefined
+  if (!entries || (Array.isArray(fields) && !fields.every((f) => isObject(f) && Object.keys(f).length === 1))) {
+    throw parsingError('[highlight.fields] must be an object of field: options, or an array of such objects with one field each')
+  }
+  const perField = entries.map(([name, options]): [string, HighlightOptions] => {
+    if (!isObject(options)) throw parsingError(`[highlight.fields.${name}] must be an object`)
+    return [name, highlightSettings(options, `highlight.fields.${name}`, FIELD_HIGHLIGHT_KEYS, global)]
+  })
   return (source, index, request) => {
     const terms = new Set(request.terms.map((t) => t.term))
     const matches = (word: string) => index.encoder.wordTerms(word).some((term) => terms.has(term))
     const out: Record<string, string[]> = {}
-    for (const field of names.flatMap((n) => (n === '*' ? ['title', 'text'] : [n]))) {
-      const value = source[field]
-      if (typeof value !== 'string') continue
-      const fragments = highlight(value, matches, options)
-      if (fragments.length > 0) out[field] = fragments
+    for (const [name, options] of perField) {
+      for (const field of name === '*' ? ['title', 'text'] : [name]) {
+        const value = Object.hasOwn(source, field) ? source[field] : undefined
+        if (typeof value !== 'string') continue
+        const fragments = highlight(value, matches, options)
+        if (fragments.length > 0) out[field] = fragments
+      }
     }
     return out
   }
