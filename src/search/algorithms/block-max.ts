@@ -67,18 +67,24 @@ export function blockMaxTopK(query: ScoredQuery, k: number, live: Uint8Array, { 
   const viable = candidates && new Uint8Array(blockCount)
   if (viable) for (let c = 0; c < candidates.length; c++) viable[Math.floor(candidates[c] / blockSize)] = 1
   const bounds = new Float64Array(blockCount)
+  // Touched blocks and documents are flagged apart from their sums: a sum of 0 is a real value.
+  const blockSeen = new Uint8Array(blockCount)
   const touched: number[] = []
   for (let i = 0; i < n; i++) {
     const { blocks, maxValues, minLengths } = maxima[i]
     for (let j = 0; j < blocks.length; j++) {
       const b = blocks[j]
       if (viable && viable[b] === 0) continue
-      if (bounds[b] === 0) touched.push(b)
+      if (blockSeen[b] === 0) {
+        blockSeen[b] = 1
+        touched.push(b)
+      }
       bounds[b] += query.blockBound(i, maxValues[j], minLengths[j])
     }
   }
   const heap = new BlockHeap(Uint32Array.from(touched), bounds)
   const scores = new Float64Array(blockSize)
+  const matched = new Uint8Array(blockSize)
   const top = new TopK(k)
   let cutoff = -Infinity
   let scored = 0
@@ -90,13 +96,17 @@ export function blockMaxTopK(query: ScoredQuery, k: number, live: Uint8Array, { 
       const j = find(blocks, block)
       if (j < 0) continue
       const { docs, values } = query.postings[i]
-      for (let p = starts[j]; p < starts[j + 1]; p++) scores[docs[p] - base] += query.contribution(i, values[p], docs[p])
+      for (let p = starts[j]; p < starts[j + 1]; p++) {
+        scores[docs[p] - base] += query.contribution(i, values[p], docs[p])
+        matched[docs[p] - base] = 1
+      }
       scored += starts[j + 1] - starts[j]
     }
     for (let s = 0; s < blockSize; s++) {
-      if (scores[s] === 0) continue
+      if (matched[s] === 0) continue
       if (live[base + s] === 1) top.push(base + s, scores[s])
       scores[s] = 0
+      matched[s] = 0
     }
     if (top.full) cutoff = cutoffOf(top.threshold, alpha)
   }

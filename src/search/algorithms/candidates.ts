@@ -18,6 +18,8 @@ import { LsrError } from '../../errors.js'
 export function candidateTopK(query: ScoredQuery, k: number, live: Uint8Array, { candidates, counters }: AlgorithmOptions = {}): ScoredDoc[] {
   if (!candidates) throw new LsrError('invalid_argument', 'the candidates algorithm applies to filtered searches only')
   const scores = new Float64Array(candidates.length)
+  // Flagged apart from the sums: a sum of 0 is a real score.
+  const matched = new Uint8Array(candidates.length)
   let scored = 0
   query.postings.forEach(({ docs, values, length }, i) => {
     let p = 0
@@ -26,12 +28,13 @@ export function candidateTopK(query: ScoredQuery, k: number, live: Uint8Array, {
       p = gallop(docs, p, length, doc)
       if (p < length && docs[p] === doc) {
         scores[c] += query.contribution(i, values[p], doc)
+        matched[c] = 1
         scored++
       }
     }
   })
   if (counters) counters.postingsScored += scored
   const top = new TopK(k)
-  for (let c = 0; c < candidates.length; c++) if (scores[c] !== 0 && live[candidates[c]] === 1) top.push(candidates[c], scores[c])
+  for (let c = 0; c < candidates.length; c++) if (matched[c] === 1 && live[candidates[c]] === 1) top.push(candidates[c], scores[c])
   return top.sorted()
 }

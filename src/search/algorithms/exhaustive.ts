@@ -17,28 +17,36 @@ export interface Accumulated {
 /**
  * One accumulator shared by all queries: allocating (and zeroing) maxDoc doubles per query cost
  * more than the scoring itself on large indexes. Searches run synchronously, so it is never in
- * use twice; {@link withAccumulator} clears the touched entries before returning.
+ * use twice; {@link withAccumulator} clears the touched entries before returning. `seen` marks
+ * the touched documents: a score of 0 is a real score (a zero boost), not "unseen".
  */
-let scratch = new Float64Array(0)
+let scratch = { scores: new Float64Array(0), seen: new Uint8Array(0) }
 
 /** Scores every posting of the query into the shared accumulator, calls `use`, then clears it. */
 export function withAccumulator<T>(query: ScoredQuery, maxDoc: number, use: (accumulated: Accumulated) => T, counters?: QueryCounters): T {
-  if (scratch.length < maxDoc) scratch = new Float64Array(maxDoc)
-  const accumulated = accumulate(query, scratch, counters)
+  if (scratch.scores.length < maxDoc) scratch = { scores: new Float64Array(maxDoc), seen: new Uint8Array(maxDoc) }
+  const { scores, seen } = scratch
+  const accumulated = accumulate(query, scores, seen, counters)
   try {
     return use(accumulated)
   } finally {
-    for (const doc of accumulated.touched) scratch[doc] = 0
+    for (const doc of accumulated.touched) {
+      scores[doc] = 0
+      seen[doc] = 0
+    }
   }
 }
 
-function accumulate(query: ScoredQuery, scores: Float64Array, counters?: QueryCounters): Accumulated {
+function accumulate(query: ScoredQuery, scores: Float64Array, seen: Uint8Array, counters?: QueryCounters): Accumulated {
   const touched: number[] = []
   let scored = 0
   query.postings.forEach(({ docs, values, length }, i) => {
     for (let p = 0; p < length; p++) {
       const doc = docs[p]
-      if (scores[doc] === 0) touched.push(doc)
+      if (seen[doc] === 0) {
+        seen[doc] = 1
+        touched.push(doc)
+      }
       scores[doc] += query.contribution(i, values[p], doc)
     }
     scored += length
