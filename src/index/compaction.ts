@@ -23,6 +23,8 @@ export const MERGE_FACTOR = 10
 export interface CompactionBatch {
   /** Terms this batch rewrites. */
   terms: number
+  /** Posting segments read from disk to plan it. */
+  segmentsRead?: number
   ops: BatchOp[]
   apply(): void
 }
@@ -47,8 +49,10 @@ export async function* planCompaction(state: IndexState, db: IndexDb): AsyncGene
     const changes: Array<() => void> = []
     const chunk = ids.slice(start, start + TERMS_PER_BATCH)
     const stored = new Map<string, Buffer>()
-    const range = { gte: postingsKey(chunk[0], 0), lt: postingsKey(chunk[chunk.length - 1] + 1, 0) }
-    await scanRange(db, range, (key, value) => stored.set(key.toString('latin1'), value))
+    // One scan per run of consecutive term ids: only the segments of terms being rewritten are read.
+    for (const [first, last] of runsOf(chunk)) {
+      await scanRange(db, { gte: postingsKey(first, 0), lt: postingsKey(last + 1, 0) }, (key, value) => stored.set(key.toString('latin1'), value))
+    }
     const readStored = (termId: number, segment: number): Buffer => {
       const bytes = stored.get(postingsKey(termId, segment).toString('latin1'))
       if (!bytes) throw missingSegment(termId, segment)
@@ -84,12 +88,24 @@ export async function* planCompaction(state: IndexState, db: IndexDb): AsyncGene
     }
     yield {
       terms: changes.length,
+      segmentsRead: stored.size,
       ops,
       apply() {
         for (const change of changes) change()
       },
     }
   }
+}
+
+/** Ascending ids as [first, last] runs of consecutive ids. */
+function runsOf(ids: readonly number[]): Array<[number, number]> {
+  const runs: Array<[number, number]> = []
+  for (const id of ids) {
+    const run = runs[runs.length - 1]
+    if (run && run[1] === id - 1) run[1] = id
+    else runs.push([id, id])
+  }
+  return runs
 }
 
 const levelOf = (size: number) => (size < MERGE_FACTOR ? 0 : Math.floor(Math.log10(size) / Math.log10(MERGE_FACTOR)))

@@ -253,7 +253,9 @@ export function decodeJson<T>(buf: Buffer, what: string): T {
  * @throws LsrError `not_an_index` or `incompatible_format`, naming the directory and versions
  */
 export function checkMeta(meta: IndexMeta | undefined, dir: string): IndexMeta {
+  if (typeof meta !== 'object' || meta === null) meta = undefined
   if (!meta || meta.format !== FORMAT_NAME) throw new LsrError('not_an_index', `${dir} is not an lsr index (no lsr metadata)`)
+  if (!Number.isInteger(meta.version)) throw new LsrError('incompatible_format', `${dir} has no valid index format version (${JSON.stringify(meta.version)})`)
   if (meta.version > FORMAT_VERSION || meta.version < OLDEST_READABLE_FORMAT) {
     throw new LsrError(
       'incompatible_format',

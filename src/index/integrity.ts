@@ -3,15 +3,29 @@
  * frequencies and corpus statistics must all agree. Used by `lsr check` and by the crash tests.
  * @module
  */
-import { decodeForward, PREFIX_FORWARD, PREFIX_POSTINGS, PREFIX_SOURCE, segmentFromPostingsKey, termIdFromPostingsKey } from './format.js'
+import { decodeForward, decodeJson, PREFIX_FORWARD, PREFIX_POSTINGS, PREFIX_SOURCE, segmentFromPostingsKey, termIdFromPostingsKey } from './format.js'
 import type { IndexState } from './index-state.js'
 import { scanPrefix, type IndexDb } from './load.js'
 
-/** Returns a list of problems; empty when the index is consistent. */
+/** Runs `read`; a failure (undecodable data) becomes a problem instead of ending the check. */
+function report<T>(problems: string[], what: string, read: () => T): T | undefined {
+  try {
+    return read()
+  } catch (error) {
+    problems.push(`${what}: ${(error as Error).message}`)
+    return undefined
+  }
+}
+
+/** Returns a list of problems; empty when the index is consistent. It never throws on bad data. */
 export async function checkIntegrity(db: IndexDb, state: IndexState): Promise<string[]> {
   const problems: string[] = []
   const withSource = new Set<number>()
-  await scanPrefix(db, PREFIX_SOURCE, (key) => withSource.add(key.readUInt32BE(1)))
+  await scanPrefix(db, PREFIX_SOURCE, (key, value) => {
+    const doc = key.readUInt32BE(1)
+    withSource.add(doc)
+    report(problems, `doc ${doc}: stored source`, () => decodeJson(value, 'it'))
+  })
 
   // Per term: live postings and value sums expected from the forward vectors.
   const expectedCount = new Map<number, number>()
@@ -20,10 +34,12 @@ export async function checkIntegrity(db: IndexDb, state: IndexState): Promise<st
   await scanPrefix(db, PREFIX_FORWARD, (key, value) => {
     const doc = key.readUInt32BE(1)
     withForward.add(doc)
-    const { termIds, values } = decodeForward(value)
-    termIds.forEach((termId, i) => {
-      expectedCount.set(termId, (expectedCount.get(termId) ?? 0) + 1)
-      expectedSum.set(termId, (expectedSum.get(termId) ?? 0) + values[i])
+    report(problems, `doc ${doc}: forward vector`, () => {
+      const { termIds, values } = decodeForward(value)
+      termIds.forEach((termId, i) => {
+        expectedCount.set(termId, (expectedCount.get(termId) ?? 0) + 1)
+        expectedSum.set(termId, (expectedSum.get(termId) ?? 0) + values[i])
+      })
     })
   })
 
@@ -56,7 +72,8 @@ export async function checkIntegrity(db: IndexDb, state: IndexState): Promise<st
 
   state.postings.forEach((postings, termId) => {
     if (unreadable.has(termId)) return
-    const list = postings.peek()
+    const list = report(problems, `term "${state.terms[termId]}": postings`, () => postings.peek())
+    if (!list) return
     let count = 0
     let sum = 0
     for (let p = 0; p < list.length; p++) {

@@ -10,6 +10,7 @@ import {
   KEY_STATS, postingsKey, segmentKey, sourceKey, termKey, type CorpusStats, type SegmentDocs, type SegmentRef, type TermEntry,
 } from './format.js'
 import type { IndexState } from './index-state.js'
+import { InvalidInputError } from '../errors.js'
 
 /** One operation of a LevelDB batch. */
 export type BatchOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer }
@@ -78,7 +79,12 @@ export function planWrite(state: IndexState, adds: readonly DocToAdd[], deletes:
     const termIds: number[] = []
     for (let i = 0; i < vector.terms.length; i++) {
       const value = vector.values[i]
+      // Enforced here, before anything is written: one posting per (term, doc), positive u32 values.
+      if (!(value >= 1 && value <= 0xffffffff && Number.isInteger(value))) {
+        throw new InvalidInputError(`document ${doc.id}: value ${value} of term ${JSON.stringify(vector.terms[i])} is not a positive 32-bit integer`)
+      }
       const term = update(vector.terms[i])
+      if (term.docs[term.docs.length - 1] === docId) throw new InvalidInputError(`document ${doc.id}: term ${JSON.stringify(vector.terms[i])} occurs twice in its vector`)
       term.entry.df++
       if (value > term.entry.maxValue) term.entry.maxValue = value
       if (vector.length < term.entry.minLength) term.entry.minLength = vector.length
