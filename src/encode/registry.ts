@@ -18,7 +18,8 @@ interface EncoderEntry {
   create(config: EncoderConfig, runtime: EncoderRuntime): Encoder | Promise<Encoder>
 }
 
-const ENCODERS: Record<string, EncoderEntry> = {
+// A Map: names come from users and clients ("__proto__" and "toString" are not encoders).
+const ENCODERS = new Map<string, EncoderEntry>(Object.entries({
   bm25: {
     resolve: async (settings) => bm25Config(settings as { k1?: number; b?: number }),
     create: (config) => createBm25Encoder(bm25Config(config as { k1?: number; b?: number })),
@@ -31,14 +32,14 @@ const ENCODERS: Record<string, EncoderEntry> = {
     resolve: (settings) => neuralConfig(settings as unknown as NeuralSettings),
     create: (config, runtime) => createNeuralEncoder(config as NeuralConfig, runtime),
   },
-}
+} satisfies Record<string, EncoderEntry>))
 
 /** Names of the known encoders. */
-export const ENCODER_NAMES: readonly string[] = Object.keys(ENCODERS)
+export const ENCODER_NAMES: readonly string[] = [...ENCODERS.keys()]
 
-function entry(name: string): EncoderEntry {
-  const found = ENCODERS[name]
-  if (!found) throw new LsrError('invalid_argument', `unknown encoder "${name}" (known: ${ENCODER_NAMES.join(', ')})`)
+function entry(name: unknown): EncoderEntry {
+  const found = typeof name === 'string' ? ENCODERS.get(name) : undefined
+  if (!found) throw new LsrError('invalid_argument', `unknown encoder ${JSON.stringify(name)} (known: ${ENCODER_NAMES.join(', ')})`)
   return found
 }
 

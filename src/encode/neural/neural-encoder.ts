@@ -42,8 +42,10 @@ export interface NeuralConfig extends EncoderConfig {
 
 /** What a user gives; the rest is read from the folder. */
 export interface NeuralSettings {
-  /** A model folder, or a Hugging Face hub id (`org/name`) fetched into `hubCache`. */
+  /** A model folder; with `fromHub`, a Hugging Face hub id (`org/name`) fetched into `hubCache`. */
   model: string
+  /** Fetch `model` from the Hugging Face hub (or `HF_ENDPOINT`) unless already in `hubCache`. @default false */
+  fromHub?: boolean
   /** @default 'index-data/models' */
   hubCache?: string
   dtype?: ModelDtype
@@ -73,8 +75,7 @@ export async function neuralConfig(settings: NeuralSettings): Promise<NeuralConf
   if (typeof settings.model !== 'string' || settings.model === '') throw new LsrError('invalid_argument', 'the neural encoder needs a model (--model <folder>)')
   const dtype = settings.dtype ?? 'fp32'
   if (dtype !== 'fp32' && dtype !== 'q8') throw new LsrError('invalid_argument', `dtype must be fp32 or q8, got ${dtype}`)
-  const local = await stat(settings.model).then(() => true, () => false)
-  const dir = resolve(local || !isHubId(settings.model) ? settings.model : await fetchHubModel(settings.model, dtype, settings.hubCache ?? 'index-data/models'))
+  const dir = resolve(settings.fromHub ? await hubModel(settings.model, dtype, settings.hubCache) : await localModel(settings.model))
   await checkModelFolder(dir, dtype)
   const config = await readJson(join(dir, 'config.json'))
   const tokenizerConfig = await readJson(join(dir, 'tokenizer_config.json'))
@@ -83,7 +84,7 @@ export async function neuralConfig(settings: NeuralSettings): Promise<NeuralConf
   if (!Number.isInteger(maxLength) || maxLength < 2) throw new LsrError('invalid_argument', `maxLength must be an integer >= 2, got ${maxLength}`)
   const activation = settings.activation ?? defaultActivation(dir, config)
   if (!ACTIVATIONS.includes(activation)) throw new LsrError('invalid_argument', `activation must be one of ${ACTIVATIONS.join(', ')}, got ${activation}`)
-  const pruning = typeof settings.pruning === 'string' ? parsePruning(settings.pruning) : (settings.pruning ?? { method: 'none' })
+  const pruning = settings.pruning === undefined ? { method: 'none' as const } : parsePruning(typeof settings.pruning === 'string' ? settings.pruning : pruningSpec(settings.pruning))
   const { windowStride } = settings
   if (windowStride !== undefined && !(Number.isInteger(windowStride) && windowStride >= 1 && windowStride <= maxLength - 2)) {
     throw new LsrError('invalid_argument', `windowStride must be an integer in [1, maxLength - 2 = ${maxLength - 2}], got ${windowStride}`)
@@ -100,6 +101,26 @@ export async function neuralConfig(settings: NeuralSettings): Promise<NeuralConf
     queryFingerprint: await fingerprint(dir, QUERY_FILES),
     modelFingerprint: await fingerprint(dir, [ONNX_FILE[dtype]]),
   }
+}
+
+/** A local model folder, which must exist (a hub id is fetched only when asked: `fromHub`). */
+async function localModel(model: string): Promise<string> {
+  if (await stat(model).then(() => true, () => false)) return model
+  const hint = isHubId(model) ? ` (to download ${model} from the Hugging Face hub, ask for it: --hub, or fromHub: true)` : ''
+  throw new LsrError('not_found', `model folder ${model} does not exist${hint}`)
+}
+
+async function hubModel(id: string, dtype: ModelDtype, cacheDir = 'index-data/models'): Promise<string> {
+  if (!isHubId(id)) throw new LsrError('invalid_argument', `"${id}" is not a Hugging Face hub id (org/name)`)
+  return fetchHubModel(id, dtype, cacheDir)
+}
+
+/** A pruning object (`{method, ratio | k | threshold | alpha}`) as the spec string parsePruning checks. */
+function pruningSpec(pruning: Pruning): string {
+  if (typeof pruning !== 'object' || pruning === null || typeof pruning.method !== 'string') return String(pruning)
+  const { method, ...rest } = pruning as { method: string; [key: string]: unknown }
+  const values = Object.values(rest)
+  return values.length === 0 ? method : `${method}:${values.length === 1 ? String(values[0]) : 'invalid'}`
 }
 
 /** v3 doc models use log(1 + log(1 + relu)); a folder may say so in config.json. */
