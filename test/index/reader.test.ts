@@ -1,0 +1,94 @@
+import { Level } from 'level'
+import { describe, expect, it } from 'vitest'
+import { SparseIndex } from '../../src/index/sparse-index.js'
+import { sourceKey } from '../../src/index/format.js'
+import { doc, tempDir } from '../helpers.js'
+
+const gen = (g: number, ids: string[]) => ids.map((id) => ({ ...doc(id, `alpha beta gen${g} ${'alpha '.repeat(g % 3)}`), source: { _id: id, text: `alpha gen${g}`, gen: g } }))
+const IDS = ['a', 'b', 'c', 'd']
+
+describe('IndexReader: one committed state per read', () => {
+  it('reads the sources of the state it ranked, although writes commit before the sources are read', async () => {
+    const index = await SparseIndex.open(await tempDir(), { create: true })
+    await index.add(gen(1, IDS))
+    const reader = index.reader()
+    const hits = reader.topK('alpha', { k: 10 })
+    // Every ranked document is then replaced or deleted before its source is read.
+    await index.add(gen(2, ['a', 'b']))
+    await index.delete(['c', 'd'])
+    await index.compact()
+    const read = await reader.withSources(hits)
+    reader.release()
+    expect(read.map((h) => [h.id, h.source.gen])).toEqual(hits.map((h) => [h.id, 1]))
+    expect(read).toHaveLength(4)
+    expect((await index.search('alpha', { k: 10 })).map((h) => h.source.gen)).toEqual([2, 2])
+    await index.close()
+  })
+
+  it('refuses in-memory reads once a write has been applied since it was taken', async () => {
+    const index = await SparseIndex.open(await tempDir(), { create: true })
+    await index.add(gen(1, IDS))
+    const reader = index.reader()
+    expect(reader.current).toBe(true)
+    await index.delete(['a'])
+    expect(reader.current).toBe(false)
+    expect(() => reader.topK('alpha')).toThrow(/stale/)
+    expect(() => reader.docId('b')).toThrow(/stale/)
+    reader.release()
+    await index.close()
+  })
+
+  it('get answers the state of one moment', async () => {
+    const index = await SparseIndex.open(await tempDir(), { create: true })
+    await index.add(gen(1, IDS))
+    const reader = index.reader()
+    const pending = reader.source('a')
+    await index.add(gen(5, ['a']))
+    expect((await pending)?.gen).toBe(1)
+    reader.release()
+    expect((await index.get('a'))?.gen).toBe(5)
+    await index.close()
+  })
+
+  it('close waits for the readers in use', async () => {
+    const index = await SparseIndex.open(await tempDir(), { create: true })
+    await index.add(gen(1, IDS))
+    const reader = index.reader()
+    const hits = reader.topK('alpha')
+    let closed = false
+    const closing = index.close().then(() => (closed = true))
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(closed).toBe(false)
+    expect((await reader.withSources(hits)).map((h) => h.source.gen)).toEqual([1, 1, 1, 1])
+    reader.release()
+    await closing
+    expect(closed).toBe(true)
+  })
+
+  it('explains from the in-memory postings: the explanation equals the score, after replaces and compaction', async () => {
+    const index = await SparseIndex.open(await tempDir(), { create: true })
+    await index.add(gen(1, IDS))
+    await index.add(gen(2, ['b', 'c']))
+    await index.compact()
+    for (const hit of index.searchIds('alpha gen2', { k: 10 })) {
+      expect(index.explain('alpha gen2', hit.id)!.value).toBeCloseTo(hit.score, 12)
+    }
+    expect(index.explain('alpha', 'zz')).toBeUndefined()
+    await index.close()
+  })
+
+  it('reports a missing stored source as missing, not as invalid JSON', async () => {
+    const dir = await tempDir()
+    let index = await SparseIndex.open(dir, { create: true })
+    await index.add(gen(1, IDS))
+    const victim = index.searchIds('alpha').find((h) => h.id === 'b')!.docId
+    await index.close()
+    const db = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
+    await db.del(sourceKey(victim))
+    await db.close()
+    index = await SparseIndex.open(dir)
+    await expect(index.search('alpha', { k: 10 })).rejects.toThrow(/source of document b \(doc \d+\) is missing/)
+    expect(await index.check()).toContainEqual(expect.stringMatching(/stored source present=false/))
+    await index.close()
+  })
+})
