@@ -9,10 +9,10 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { SparseIndex, evaluateRun, ingestCorpus, readQrels, readQueries } from '../../dist/index.js'
+import { datasetFolder } from './datasets.js'
 
-const dataset = process.argv[2] ?? fileURLToPath(new URL('../../../shared/datasets/scifact', import.meta.url))
+const dataset = datasetFolder(process.argv[2])
 const SETTINGS = [
   ['exact (auto)', {}],
   ['alpha 0.9', { alpha: 0.9 }],

@@ -7,24 +7,27 @@
 // the per-query oracle (the faster of the two), with the query features choose.ts looks at.
 // Run: node scripts/bench/synthetic.js --flavour learned --keep DIR && node scripts/bench/auto-choice.js --index DIR/learned
 import { existsSync, readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { idfWeightedQueries } from '../models/bert-base-tokenizer.js'
 import { mulberry32, sampler } from './sampling.js'
 import { SparseIndex } from '../../dist/index.js'
+import { datasetFolder, GET_IDF_TABLE, IDF_TABLE, missing } from './datasets.js'
 
 const { values } = parseArgs({
   options: {
     index: { type: 'string' },
     queries: { type: 'string', default: '150' },
-    'idf-table': { type: 'string', default: fileURLToPath(new URL('../../../shared/reference/opensearch-idf.json', import.meta.url)) },
+    'idf-table': { type: 'string', default: IDF_TABLE },
   },
 })
-const scifact = fileURLToPath(new URL('../../../shared/datasets/scifact/queries.jsonl', import.meta.url))
-if (!values.index || !existsSync(values['idf-table']) || !existsSync(scifact)) {
-  console.error('usage: auto-choice.js --index DIR (needs ../shared: the IDF table and SciFact queries)')
+if (!values.index) {
+  console.error('usage: auto-choice.js --index DIR [--queries 150] [--idf-table FILE] (needs the IDF table and SciFact queries: ../shared)')
   process.exit(2)
 }
+if (!existsSync(values['idf-table'])) missing(`no IDF table at ${values['idf-table']}`, `${GET_IDF_TABLE} and pass it with --idf-table`)
+const scifact = join(datasetFolder(undefined, { needs: ['queries'] }), 'queries.jsonl')
+if (!existsSync(values.index)) missing(`no index at ${values.index}`, 'build one with node scripts/bench/synthetic.js --flavour learned --keep DIR, then pass DIR/learned')
 const Q = Number(values.queries)
 const table = JSON.parse(readFileSync(values['idf-table'], 'utf8'))
 const tokens = Object.keys(table)

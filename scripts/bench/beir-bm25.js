@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { SparseIndex, evaluateRun, ingestCorpus, readQrels, readQueries } from '../../dist/index.js'
+import { datasetFolder } from './datasets.js'
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { split: { type: 'string', default: 'test' }, repeat: { type: 'string', default: '1' } } })
-const dataset = positionals[0] ?? new URL('../../../shared/datasets/scifact', import.meta.url).pathname
+const dataset = datasetFolder(positionals[0], { split: values.split })
 const PASSES = 5
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]

@@ -19,10 +19,12 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { SparseIndex, analyzeEnglish, evaluateRun, readQrels, readQueries, readRunFile, resolveCorpusFile } from '../../dist/index.js'
+import { datasetFolder } from './datasets.js'
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { engine: { type: 'string' }, work: { type: 'string' } } })
 const root = fileURLToPath(new URL('../..', import.meta.url))
-const dataset = positionals[0] ?? join(root, '..', 'shared', 'datasets', 'scifact')
+// A child process running one engine (--engine) reads its data from --work instead.
+const dataset = values.engine ? undefined : datasetFolder(positionals[0])
 const PASSES = 5
 
 const percentile = (sorted, p) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]

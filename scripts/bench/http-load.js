@@ -13,12 +13,13 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import { SparseIndex, ingestCorpus, readQrels, readQueries } from '../../dist/index.js'
+import { datasetFolder } from './datasets.js'
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
   options: { connections: { type: 'string', default: '10' }, duration: { type: 'string', default: '10' } },
 })
-const dataset = positionals[0] ?? fileURLToPath(new URL('../../../shared/datasets/scifact', import.meta.url))
+const dataset = datasetFolder(positionals[0])
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const dataDir = await mkdtemp(join(tmpdir(), 'lsr-load-'))
 

@@ -13,13 +13,14 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createEncoder, resolveEncoderConfig, resolveCorpusFile } from '../../dist/index.js'
 import { bertBaseVocab } from '../models/bert-base-tokenizer.js'
+import { datasetFolder } from './datasets.js'
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
   options: { docs: { type: 'string', default: '256' }, threads: { type: 'string', default: '2' }, 'batch-size': { type: 'string', default: '8' } },
 })
 const root = fileURLToPath(new URL('../..', import.meta.url))
-const dataset = positionals[0] ?? join(root, '..', 'shared', 'datasets', 'scifact')
+const dataset = datasetFolder(positionals[0], { needs: ['corpus'] })
 const modelDir = join(root, 'index-data', 'models', 'distilbert-base-random')
 
 if (!existsSync(join(modelDir, 'onnx', 'model_quantized.onnx'))) {

@@ -10,14 +10,21 @@
 import { Level } from 'level'
 import { RoaringBitmap32 } from '../../dist/index/roaring.js'
 import { KEY_STATS, prefixRange, PREFIX_POSTINGS, termIdFromPostingsKey } from '../../dist/index/format.js'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { missing } from './datasets.js'
 
 const dir = process.argv[2]
 if (!dir) {
   console.error('usage: posting-bytes.js <index dir>')
   process.exit(2)
 }
-const db = new Level(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
-const N = JSON.parse((await db.get(KEY_STATS)).toString()).nextDocId
+const notIndex = () => missing(`no lsr index at ${dir}`, 'pass the folder of a closed index (e.g. one kept by synthetic.js --keep DIR)')
+if (!existsSync(join(dir, 'CURRENT'))) notIndex()
+const db = new Level(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer', createIfMissing: false })
+const stats = await db.get(KEY_STATS)
+if (stats === undefined) notIndex()
+const N = JSON.parse(stats.toString()).nextDocId
 
 /** log2 of the binomial coefficient C(n, k), via log-gamma (Stirling series). */
 function log2Binomial(n, k) {

@@ -24,6 +24,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { SparseIndex } from '../../dist/index.js'
+import { GET_IDF_TABLE, IDF_TABLE, missing } from './datasets.js'
 
 const { values } = parseArgs({
   options: {
@@ -33,9 +34,13 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '42' },
     keep: { type: 'string' },
     reuse: { type: 'boolean', default: false },
-    'df-from': { type: 'string', default: fileURLToPath(new URL('../../../shared/reference/opensearch-idf.json', import.meta.url)) },
+    'df-from': { type: 'string', default: IDF_TABLE },
   },
 })
+// The default table is optional (Zipf without it); one named on the command line must exist.
+if (values['df-from'] !== IDF_TABLE && values['df-from'] !== 'zipf' && !existsSync(values['df-from'])) {
+  missing(`no IDF table at ${values['df-from']}`, `${GET_IDF_TABLE}, or pass --df-from zipf`)
+}
 const N = Number(values.docs)
 const Q = Number(values.queries)
 const distIndex = fileURLToPath(new URL('../../dist/index.js', import.meta.url))
