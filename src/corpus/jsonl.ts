@@ -1,12 +1,14 @@
 /**
  * Streaming JSONL reader (plain or gzip), one parsed record at a time, with `file:line` in every
- * error. Memory stays flat whatever the file size.
+ * error. Memory stays flat whatever the file size. Lines must be UTF-8: a byte order mark on
+ * line 1 is dropped, and a line that is not valid UTF-8 is an error naming the line and the byte
+ * (not silently decoded to U+FFFD).
  * @module
  */
+import { isUtf8 } from 'node:buffer'
 import { createReadStream } from 'node:fs'
-import { createInterface } from 'node:readline'
 import { createGunzip } from 'node:zlib'
-import { InvalidInputError } from '../errors.js'
+import { InvalidInputError, LsrError } from '../errors.js'
 
 /** One parsed line. */
 export interface JsonlRecord {
@@ -15,7 +17,7 @@ export interface JsonlRecord {
   value: unknown
 }
 
-/** A line that is not valid JSON (only yielded when `skipInvalid` is set). */
+/** A line that is not valid JSON or not UTF-8 (only yielded when `skipInvalid` is set). */
 export interface JsonlError {
   line: number
   error: InvalidInputError
@@ -28,9 +30,14 @@ export interface JsonlOptions {
   onBytes?: (bytesRead: number) => void
 }
 
+const NEWLINE = 0x0a
+const CR = 0x0d
+
 /**
- * Reads a `.jsonl` or `.jsonl.gz` file. Blank lines are skipped.
- * @throws InvalidInputError `file:line: invalid JSON (...)` unless `skipInvalid`
+ * Reads a `.jsonl` or `.jsonl.gz` file. Blank lines are skipped; lines end with LF or CRLF.
+ * @throws LsrError `not_found` "cannot read <file>: no such file" for a missing file
+ * @throws InvalidInputError `file:line: invalid JSON (...)` or `file:line: invalid UTF-8 ...`
+ *   unless `skipInvalid`; `file: not a valid gzip file (...)` for a broken `.gz`
  */
 export async function* readJsonl(file: string, options: JsonlOptions = {}): AsyncGenerator<JsonlRecord | JsonlError> {
   const raw = createReadStream(file)
@@ -39,22 +46,125 @@ export async function* readJsonl(file: string, options: JsonlOptions = {}): Asyn
     const onBytes = options.onBytes
     raw.on('data', (chunk) => onBytes((bytes += chunk.length)))
   }
-  const input = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw
-  raw.on('error', (error) => input.destroy(error))
-  const lines = createInterface({ input, crlfDelay: Infinity })
+  const gzip = file.endsWith('.gz')
+  const input = gzip ? raw.pipe(createGunzip()) : raw
+  if (gzip) raw.on('error', (error) => input.destroy(error))
   let line = 0
-  for await (const text of lines) {
+  // The start of a line that continues in the next chunk(s).
+  let pending: Buffer[] = []
+  const parse = (lineBytes: Buffer): JsonlRecord | JsonlError | undefined => {
     line++
-    if (text.trim() === '') continue
-    let value: unknown
-    try {
-      value = JSON.parse(text)
-    } catch (cause) {
-      const error = new InvalidInputError(`${file}:${line}: invalid JSON (${(cause as Error).message})`, line, { cause })
-      if (!options.skipInvalid) throw error
-      yield { line, error }
+    const result = parseLine(file, line, lineBytes)
+    if (result === undefined || 'value' in result || options.skipInvalid) return result
+    throw result.error
+  }
+  try {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      let start = 0
+      let end = chunk.indexOf(NEWLINE)
+      if (end === -1) {
+        pending.push(chunk)
+        continue
+      }
+      while (end !== -1) {
+        let lineBytes = chunk.subarray(start, end)
+        if (pending.length > 0) {
+          pending.push(lineBytes)
+          lineBytes = Buffer.concat(pending)
+          pending = []
+        }
+        const record = parse(lineBytes)
+        if (record) yield record
+        start = end + 1
+        end = chunk.indexOf(NEWLINE, start)
+      }
+      if (start < chunk.length) pending.push(chunk.subarray(start))
+    }
+    if (pending.length > 0) {
+      const record = parse(Buffer.concat(pending))
+      if (record) yield record
+    }
+  } catch (error) {
+    throw readError(file, error, gzip, line)
+  }
+}
+
+/** A line's record, its error, or undefined for a blank line. */
+function parseLine(file: string, line: number, bytes: Buffer): JsonlRecord | JsonlError | undefined {
+  let start = 0
+  let end = bytes.length
+  if (line === 1 && end >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3
+  if (end > start && bytes[end - 1] === CR) end--
+  const content = bytes.subarray(start, end)
+  if (!isUtf8(content)) {
+    const at = firstInvalidUtf8(content)
+    const message = `${file}:${line}: invalid UTF-8 at byte ${start + at + 1} of the line (0x${content[at].toString(16).padStart(2, '0')}); the file must be UTF-8`
+    return { line, error: new InvalidInputError(message, line) }
+  }
+  const text = content.toString('utf8')
+  if (text.trim() === '') return undefined
+  try {
+    return { line, value: JSON.parse(text) }
+  } catch (cause) {
+    return { line, error: new InvalidInputError(`${file}:${line}: invalid JSON (${(cause as Error).message})`, line, { cause }) }
+  }
+}
+
+/**
+ * Index of the first byte of the first ill-formed sequence (Unicode's table of well-formed UTF-8
+ * byte sequences: no overlong forms, no surrogates, nothing above U+10FFFF), or bytes.length.
+ */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  const n = bytes.length
+  let i = 0
+  while (i < n) {
+    const b = bytes[i]
+    if (b < 0x80) {
+      i++
       continue
     }
-    yield { line, value }
+    let length: number
+    let low = 0x80
+    let high = 0xbf
+    if (b >= 0xc2 && b <= 0xdf) length = 2
+    else if (b >= 0xe0 && b <= 0xef) {
+      length = 3
+      if (b === 0xe0) low = 0xa0
+      else if (b === 0xed) high = 0x9f
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      length = 4
+      if (b === 0xf0) low = 0x90
+      else if (b === 0xf4) high = 0x8f
+    } else return i
+    if (i + length > n) return i
+    const second = bytes[i + 1]
+    if (second < low || second > high) return i
+    for (let k = 2; k < length; k++) if ((bytes[i + k] & 0xc0) !== 0x80) return i
+    i += length
   }
+  return n
+}
+
+/** One clear error for a file that cannot be opened or decompressed. */
+function readError(file: string, error: unknown, gzip: boolean, lines: number): unknown {
+  if (error instanceof LsrError) return error
+  const { code, message } = error as NodeJS.ErrnoException
+  const options = { cause: error }
+  switch (code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return new LsrError('not_found', `cannot read ${file}: no such file`, options)
+    case 'EISDIR':
+      return new InvalidInputError(`cannot read ${file}: it is a folder, not a file`, undefined, options)
+    case 'EACCES':
+    case 'EPERM':
+      return new InvalidInputError(`cannot read ${file}: permission denied`, undefined, options)
+  }
+  if (gzip && typeof code === 'string' && code.startsWith('Z_')) {
+    return lines === 0
+      ? new InvalidInputError(`${file}: not a valid gzip file (${message})`, undefined, options)
+      : new InvalidInputError(`${file}:${lines + 1}: gzip data broken after line ${lines} (${message})`, lines + 1, options)
+  }
+  if (typeof code === 'string' && code.startsWith('E')) return new InvalidInputError(`cannot read ${file}: ${message}`, undefined, options)
+  return error
 }
