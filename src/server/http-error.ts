@@ -21,6 +21,13 @@ export class HttpError extends Error {
 export const badRequest = (reason: string, type = 'illegal_argument_exception') => new HttpError(400, type, reason)
 export const parsingError = (reason: string) => new HttpError(400, 'parsing_exception', reason)
 export const indexNotFound = (name: string) => new HttpError(404, 'index_not_found_exception', `no such index [${name}]`)
+export const indexExists = (name: string) => new HttpError(400, 'resource_already_exists_exception', `index [${name}] already exists`)
+/**
+ * An index folder that cannot be opened (incomplete, not lsr's, corrupt): Elasticsearch answers
+ * 503 `unavailable_shards_exception` for an index whose primary shard is not active.
+ */
+export const indexUnavailable = (name: string, why: string) =>
+  new HttpError(503, 'unavailable_shards_exception', `index [${name}] is unavailable: ${why} (DELETE /${name} removes it)`)
 
 const BY_CODE: Record<LsrErrorCode, [number, string]> = {
   invalid_argument: [400, 'illegal_argument_exception'],
@@ -34,14 +41,43 @@ const BY_CODE: Record<LsrErrorCode, [number, string]> = {
   closed: [503, 'lsr_index_closed_exception'],
 }
 
-/** Any thrown value as an HttpError (unknown errors are 500s). */
-export function toHttpError(error: unknown): HttpError {
+/** A server folder that messages must not show, and the neutral name shown instead. */
+export interface HiddenPath {
+  path: string
+  as: string
+}
+
+/**
+ * Any thrown value as an HttpError (unknown errors are 500s). As a safety net, each `hidden`
+ * folder (the data directory, the models folder) is replaced in the message by its neutral name.
+ */
+export function toHttpError(error: unknown, hidden: readonly HiddenPath[] = []): HttpError {
+  const http = asHttpError(error)
+  const message = hide(http.message, hidden)
+  return message === http.message ? http : new HttpError(http.status, http.type, message, { cause: error })
+}
+
+function asHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error
   if (error instanceof LsrError) {
     const [status, type] = BY_CODE[error.code]
     return new HttpError(status, type, error.message, { cause: error })
   }
   return new HttpError(500, 'exception', (error as Error)?.message ?? String(error), { cause: error })
+}
+
+const PATH_CHAR = String.raw`[\w.\-/\\]`
+
+/** Replaces each hidden path where it stands as a whole path or a path prefix (longest first). */
+function hide(message: string, hidden: readonly HiddenPath[]): string {
+  let out = message
+  for (const { path, as } of [...hidden].sort((a, b) => b.path.length - a.path.length)) {
+    if (!out.includes(path)) continue
+    const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    // Not inside a longer name: "/data" must not touch "/database" or "/x/data".
+    out = out.replace(new RegExp(`(?<!${PATH_CHAR})${escaped}(?![\\w.\\-])`, 'g'), as)
+  }
+  return out
 }
 
 /** The Elasticsearch error body. */

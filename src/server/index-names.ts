@@ -1,23 +1,38 @@
 /**
- * Index names, validated as Elasticsearch validates them, so that a name can never address a
- * path outside the data directory.
+ * Index names, validated as Elasticsearch validates them (plus control characters, which no file
+ * system or terminal should see), so that a name can never address a path outside the data
+ * directory; and index expressions (`a,b`, `logs-*`, `_all`).
  * @module
  */
 import { badRequest } from './http-error.js'
 
 const FORBIDDEN = /[\\/*?"<>|\s,#:]/
+const CONTROL = /[\u0000-\u001f\u007f]/
 const MAX_BYTES = 255
+
+/** Why `name` is not a valid index name, or undefined when it is one. */
+export function indexNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'must not be empty'
+  if (CONTROL.test(name)) return 'must not contain control characters'
+  if (name !== name.toLowerCase()) return 'must be lowercase'
+  if (name === '.' || name === '..') return 'must not be "." or ".."'
+  if (/^[-_+]/.test(name)) return 'must not start with "_", "-" or "+"'
+  if (FORBIDDEN.test(name)) return 'must not contain \\, /, *, ?, ", <, >, |, whitespace, ",", "#" or ":"'
+  if (Buffer.byteLength(name) > MAX_BYTES) return `is longer than ${MAX_BYTES} bytes`
+  return undefined
+}
 
 /**
  * @throws HttpError 400 `invalid_index_name_exception` naming the rule broken
  */
 export function validateIndexName(name: string): string {
-  const fail = (why: string) => badRequest(`Invalid index name [${name}], ${why}`, 'invalid_index_name_exception')
-  if (name.length === 0) throw fail('must not be empty')
-  if (name !== name.toLowerCase()) throw fail('must be lowercase')
-  if (name === '.' || name === '..') throw fail('must not be "." or ".."')
-  if (/^[-_+]/.test(name)) throw fail('must not start with "_", "-" or "+"')
-  if (FORBIDDEN.test(name)) throw fail('must not contain \\, /, *, ?, ", <, >, |, whitespace, ",", "#" or ":"')
-  if (Buffer.byteLength(name) > MAX_BYTES) throw fail(`is longer than ${MAX_BYTES} bytes`)
+  const problem = indexNameProblem(name)
+  if (problem) throw badRequest(`Invalid index name [${name}], ${problem}`, 'invalid_index_name_exception')
   return name
 }
+
+/** One part of an index expression: `_all` and `*` patterns match many indexes, a name one. */
+export const isPattern = (part: string): boolean => part === '_all' || part.includes('*')
+
+/** True when an expression can match indexes it does not name (Elasticsearch's destructive_requires_name). */
+export const namesIndexesByPattern = (expression: string): boolean => expression.split(',').some(isPattern)
