@@ -20,6 +20,12 @@ import { isObject, type Json } from './json.js'
 /** The full-text fields: lsr indexes `title + " " + text` as one field. */
 const TEXT_FIELDS = new Set(['title', 'text', 'contents', 'body', '_all', '*'])
 
+/**
+ * Deepest nesting of queries (a bool inside a bool, ...): Elasticsearch's
+ * `indices.query.bool.max_nested_depth`, 30 since 8.7 (20 before), against stack overflows.
+ */
+export const MAX_QUERY_DEPTH = 30
+
 /** One compiled clause. */
 interface Clause {
   terms: QueryTerm[]
@@ -67,7 +73,11 @@ function mergeTerms(lists: QueryTerm[][]): QueryTerm[] {
 class Compiler {
   constructor(private readonly index: SparseIndex) {}
 
-  clause(clause: unknown, where: string): Clause {
+  /** @param depth - 1 for the top-level query, one more inside each compound query */
+  clause(clause: unknown, where: string, depth: number): Clause {
+    if (depth > MAX_QUERY_DEPTH) {
+      throw badRequest(`${where}: the nested depth of the query exceeds the maximum nested depth for queries set in [indices.query.bool.max_nested_depth] ([${MAX_QUERY_DEPTH}])`)
+    }
     const [type, body] = single(clause, where)
     switch (type) {
       case 'match':
@@ -84,7 +94,7 @@ class Compiler {
       case 'terms':
         return this.keyword(type, body)
       case 'bool':
-        return this.bool(body)
+        return this.bool(body, depth)
       default:
         throw badRequest(`query type [${type}] is not supported (supported: match, multi_match, neural_sparse, match_all, ids, term, terms, bool)`, 'parsing_exception')
     }
@@ -180,13 +190,13 @@ class Compiler {
     return { terms: [], docs, constant: boostOf(body, type), covered: false, exact: false }
   }
 
-  private bool(body: unknown): Clause {
+  private bool(body: unknown, depth: number): Clause {
     if (!isObject(body)) throw parsingError('[bool] must be an object')
     allowOnly(body, 'bool', ['must', 'should', 'filter', 'must_not', 'boost'])
     const list = (key: string) => {
       const value = body[key]
       const clauses = value === undefined ? [] : Array.isArray(value) ? value : [value]
-      return clauses.map((clause, i) => this.clause(clause, `[bool.${key}][${i}]`))
+      return clauses.map((clause, i) => this.clause(clause, `[bool.${key}][${i}]`, depth + 1))
     }
     const [must, should, filter, mustNot] = [list('must'), list('should'), list('filter'), list('must_not')]
     if ([...must, ...should, ...filter, ...mustNot].some((c) => c.twoPhase)) {
@@ -242,7 +252,7 @@ function orAll(bitmaps: RoaringBitmap32[]): RoaringBitmap32 {
  * @throws HttpError 400 naming what is unsupported or malformed
  */
 export function compileQuery(query: unknown, index: SparseIndex): SearchRequest {
-  const clause = new Compiler(index).clause(query ?? { match_all: {} }, '[query]')
+  const clause = new Compiler(index).clause(query ?? { match_all: {} }, '[query]', 1)
   return {
     terms: clause.terms,
     matchAnyTerm: clause.covered,
