@@ -13,7 +13,12 @@ const dataDir = `${root}index-data`
 const dir = `${dataDir}/sample`
 
 const fresh = !existsSync(dir)
-const index = await SparseIndex.open(dir, { create: true })
+const index = await SparseIndex.open(dir, { create: true }).catch((error) => {
+  // Most often another `npm start` or `lsr serve` holding index-data/sample: one line, no stack trace.
+  if (error?.code !== 'index_locked') throw error
+  console.error(`npm start: ${error.message}; is another \`npm start\` or \`lsr serve\` running? stop it first, or query it over HTTP`)
+  process.exit(1)
+})
 if (fresh) {
   const result = await ingestCorpus(index, sample)
   console.log(`built ${dir}: ${result.added} documents in ${result.seconds.toFixed(2)} s`)
@@ -33,7 +38,15 @@ const { mean, queries } = evaluateRun(run, qrels)
 console.log(`\nnDCG@10 ${mean.ndcg_cut_10.toFixed(4)}  Recall@10 ${mean.recall_10.toFixed(4)}  over ${queries} judged queries`)
 await index.close()
 
-const server = await startServer({ dataDir, host: process.env.HOST ?? '127.0.0.1', port: Number(process.env.PORT ?? 9200) })
+let server
+try {
+  server = await startServer({ dataDir, host: process.env.HOST ?? '127.0.0.1', port: Number(process.env.PORT ?? 9200) })
+} catch (error) {
+  // A busy port or an address that is not local: one line, no stack trace.
+  if (error?.name !== 'ListenError') throw error
+  console.error(`npm start: ${error.message}; choose another with ${error.flag === 'host' ? 'HOST' : 'PORT'}=... npm start`)
+  process.exit(1)
+}
 console.log(`\nserving ${dataDir} at ${server.url}`)
 console.log(`  search page: ${server.url}/_ui`)
 console.log(`  try: curl -s '${server.url}/sample/_search?q=crash+safe+writes&size=3'`)

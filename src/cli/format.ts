@@ -33,3 +33,12 @@ export function parsePositiveInt(name: string): (value: string) => number {
     return n
   }
 }
+
+/** Parses a TCP port: an integer from 0 (any free port) to 65535. */
+export function parsePort(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value)
+    if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`${name} must be an integer from 0 to 65535, got "${value}"`)
+    return n
+  }
+}

@@ -5,6 +5,7 @@
  */
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
+import { LsrError } from '../errors.js'
 import { createApp, type AppOptions } from './app.js'
 import { IndexRegistry } from './registry.js'
 
@@ -24,14 +25,87 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-/** Starts the server; resolves once it listens. */
+/** Why the server could not listen. */
+export type ListenFailure = 'port_in_use' | 'permission_denied' | 'address_not_available' | 'unknown_host' | 'invalid_port' | 'other'
+
+/**
+ * The server could not listen on `host:port` (code `invalid_argument`: that address cannot be
+ * used). The message says why in one line; a caller adds how to choose another address (the
+ * CLI: `--port` or `--host`, after {@link ListenError.flag}).
+ */
+export class ListenError extends LsrError {
+  constructor(
+    message: string,
+    readonly failure: ListenFailure,
+    readonly host: string,
+    readonly port: number,
+    options?: { cause?: unknown },
+  ) {
+    super('invalid_argument', message, options)
+    this.name = 'ListenError'
+  }
+
+  /** Which of host or port to change. */
+  get flag(): 'host' | 'port' {
+    return this.failure === 'address_not_available' || this.failure === 'unknown_host' ? 'host' : 'port'
+  }
+}
+
+/** OpenSearch's and Elasticsearch's default port, and lsr's: often already taken by one of them. */
+const OPENSEARCH_PORT = 9200
+
+function listenError(error: unknown, host: string, port: number): LsrError {
+  const { code, message } = error as NodeJS.ErrnoException
+  const at = `cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port}`
+  const options = { cause: error }
+  switch (code) {
+    case 'EADDRINUSE':
+      return new ListenError(
+        port === OPENSEARCH_PORT
+          ? `port ${port} is already in use (${port} is OpenSearch's default port: is OpenSearch or another lsr running?)`
+          : `port ${port} is already in use (is another lsr or another server running on it?)`,
+        'port_in_use', host, port, options,
+      )
+    case 'EACCES':
+    case 'EPERM':
+      return new ListenError(`${at}: permission denied${port < 1024 ? ' (ports below 1024 need privileges)' : ''}`, 'permission_denied', host, port, options)
+    case 'EADDRNOTAVAIL':
+      return new ListenError(`${at}: address not available on this machine`, 'address_not_available', host, port, options)
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+    case 'EAI_NONAME':
+      return new ListenError(`${at}: unknown host ${host}`, 'unknown_host', host, port, options)
+    case 'ERR_SOCKET_BAD_PORT':
+      return new ListenError(`${at}: the port must be an integer from 0 to 65535`, 'invalid_port', host, port, options)
+  }
+  return new ListenError(`${at}: ${message}`, 'other', host, port, options)
+}
+
+/**
+ * Starts the server; resolves once it listens.
+ * @throws ListenError when it cannot listen (port in use, address not local, ...)
+ */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const registry = new IndexRegistry(options.dataDir)
   await registry.names()
   const app = createApp(registry, options)
   const host = options.host ?? '127.0.0.1'
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const started = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 9200 }, () => resolve(started))
+  const requestedPort = options.port ?? OPENSEARCH_PORT
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const fail = (error: unknown) => reject(listenError(error, host, requestedPort))
+    try {
+      const started = serve({ fetch: app.fetch, hostname: host, port: requestedPort }, () => {
+        started.off('error', fail)
+        resolve(started)
+      })
+      started.once('error', fail)
+    } catch (error) {
+      fail(error)
+    }
+  }).catch(async (error: unknown) => {
+    await registry.closeAll()
+    throw error
   })
   const { port } = server.address() as AddressInfo
   let closing: Promise<void> | undefined

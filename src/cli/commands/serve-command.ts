@@ -3,8 +3,8 @@
  * @module
  */
 import type { Command } from 'commander'
-import { startServer } from '../../server/serve.js'
-import { parsePositiveInt } from '../format.js'
+import { startServer, type ServerOptions } from '../../server/serve.js'
+import { parsePort, parsePositiveInt } from '../format.js'
 
 interface ServeFlags {
   data: string
@@ -15,6 +15,8 @@ interface ServeFlags {
   cors?: string
   maxBody: number
   requestTimeout: number
+  allowDestructive?: boolean
+  models: string
 }
 
 export function registerServeCommand(program: Command): void {
@@ -23,14 +25,18 @@ export function registerServeCommand(program: Command): void {
     .description('serve the Elasticsearch/OpenSearch-compatible HTTP API and the search page')
     .option('--data <dir>', 'data directory: one sub-folder per index', 'index-data')
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--port <port>', 'port', parsePositiveInt('--port'), 9200)
+    .option('--port <port>', 'port (0: any free port)', parsePort('--port'), 9200)
     .option('--api-key <key>', 'require Authorization: ApiKey <key> or Bearer <key> (or set LSR_API_KEY)')
     .option('--read-only-anonymous', 'with an API key: let clients without one search and read')
     .option('--cors <origin>', 'allow this CORS origin (off by default)')
     .option('--max-body <mib>', 'largest request body in MiB', parsePositiveInt('--max-body'), 50)
     .option('--request-timeout <ms>', 'requests taking longer get a 504', parsePositiveInt('--request-timeout'), 60_000)
+    .option('--allow-destructive', 'allow DELETE of wildcard and _all index expressions (refused otherwise)')
+    .option('--models <dir>', 'folder of neural model folders that PUT /{index} settings may name (clients never send paths)', 'index-data/models')
     .action(async (flags: ServeFlags) => {
-      const server = await startServer({
+      // allowDestructive and modelsDir are AppOptions fields the server is gaining; the
+      // intersection keeps this compiling until (and after) they land in app.ts.
+      const options: ServerOptions & { allowDestructive?: boolean; modelsDir?: string } = {
         dataDir: flags.data,
         host: flags.host,
         port: flags.port,
@@ -39,13 +45,17 @@ export function registerServeCommand(program: Command): void {
         corsOrigin: flags.cors,
         maxBodyBytes: flags.maxBody * 2 ** 20,
         requestTimeoutMs: flags.requestTimeout,
-      })
+        allowDestructive: flags.allowDestructive === true,
+        modelsDir: flags.models,
+      }
+      const server = await startServer(options)
       console.log(`lsr serving ${flags.data} at ${server.url} (search page: ${server.url}/_ui)`)
       await new Promise<void>((resolve) => {
         const stop = () => {
           console.log('lsr: shutting down')
           server.close().then(resolve, (error) => {
             console.error(`lsr: ${(error as Error).message}`)
+            process.exitCode = 1
             resolve()
           })
         }
