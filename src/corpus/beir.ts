@@ -5,7 +5,7 @@
 import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { InvalidInputError, LsrError } from '../errors.js'
-import { readJsonl } from './jsonl.js'
+import { cannotRead, readJsonl } from './jsonl.js'
 
 /** A query of a BEIR queries file. */
 export interface BeirQuery {
@@ -22,16 +22,17 @@ async function isFile(path: string): Promise<boolean> {
 
 /**
  * Resolves an input path to a corpus file: a file as is, or a folder's `corpus.jsonl(.gz)`.
- * @throws LsrError `not_found` naming what was looked for
+ * @throws LsrError `not_found` "cannot read <input>: no such file", or naming what the folder lacks
  */
 export async function resolveCorpusFile(input: string): Promise<string> {
-  const info = await stat(input).catch(() => undefined)
-  if (!info) throw new LsrError('not_found', `${input}: no such file or folder`)
+  const info = await stat(input).catch((error) => {
+    throw cannotRead(input, error) ?? error
+  })
   if (info.isFile()) return input
   for (const name of ['corpus.jsonl', 'corpus.jsonl.gz']) {
     if (await isFile(join(input, name))) return join(input, name)
   }
-  throw new LsrError('not_found', `${input}: folder has no corpus.jsonl or corpus.jsonl.gz`)
+  throw new LsrError('not_found', `cannot read ${input}: folder has no corpus.jsonl or corpus.jsonl.gz`)
 }
 
 /** Reads a BEIR queries file (`{_id, text}` per line). */
@@ -54,7 +55,10 @@ export async function readQueries(file: string): Promise<BeirQuery[]> {
  */
 export async function readQrels(file: string): Promise<Qrels> {
   const qrels: Qrels = new Map()
-  const lines = (await readFile(file, 'utf8')).split(/\r?\n/)
+  const content = await readFile(file, 'utf8').catch((error) => {
+    throw cannotRead(file, error) ?? error
+  })
+  const lines = content.split(/\r?\n/)
   lines.forEach((text, i) => {
     const fields = text.trim().split(/\s+/)
     if (fields.length === 1 && fields[0] === '') return

@@ -145,9 +145,11 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
   return n
 }
 
-/** One clear error for a file that cannot be opened or decompressed. */
-function readError(file: string, error: unknown, gzip: boolean, lines: number): unknown {
-  if (error instanceof LsrError) return error
+/**
+ * The one-line error for a file system error on `file` (missing, a folder, not readable), or
+ * undefined when `error` is not one.
+ */
+export function cannotRead(file: string, error: unknown): LsrError | undefined {
   const { code, message } = error as NodeJS.ErrnoException
   const options = { cause: error }
   switch (code) {
@@ -160,11 +162,19 @@ function readError(file: string, error: unknown, gzip: boolean, lines: number): 
     case 'EPERM':
       return new InvalidInputError(`cannot read ${file}: permission denied`, undefined, options)
   }
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return new InvalidInputError(`cannot read ${file}: ${message}`, undefined, options)
+  return undefined
+}
+
+/** One clear error for a file that cannot be opened or decompressed. */
+function readError(file: string, error: unknown, gzip: boolean, lines: number): unknown {
+  if (error instanceof LsrError) return error
+  const { code, message } = error as NodeJS.ErrnoException
   if (gzip && typeof code === 'string' && code.startsWith('Z_')) {
+    const options = { cause: error }
     return lines === 0
       ? new InvalidInputError(`${file}: not a valid gzip file (${message})`, undefined, options)
       : new InvalidInputError(`${file}:${lines + 1}: gzip data broken after line ${lines} (${message})`, lines + 1, options)
   }
-  if (typeof code === 'string' && code.startsWith('E')) return new InvalidInputError(`cannot read ${file}: ${message}`, undefined, options)
-  return error
+  return cannotRead(file, error) ?? error
 }

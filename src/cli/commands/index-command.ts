@@ -3,6 +3,7 @@
  * @module
  */
 import type { Command } from 'commander'
+import { resolveCorpusFile } from '../../corpus/beir.js'
 import { ingestCorpus } from '../../index/ingest.js'
 import { SparseIndex } from '../../index/sparse-index.js'
 import { addEncoderOptions, encoderRuntime, requestedEncoder, type EncoderFlags } from '../encoder-options.js'
@@ -31,10 +32,13 @@ export function registerIndexCommand(program: Command): void {
     .option('--commit-every <n>', 'documents per atomic write; an interrupted ingest resumes after the last one (default 1000; 64 for neural)', parsePositiveInt('--commit-every'))
     .option('--skip-invalid', 'skip and count malformed lines instead of stopping')
     .action(async (input: string, flags: IndexFlags) => {
-      const index = await SparseIndex.open(flags.index, { create: true, encoder: requestedEncoder(flags), runtime: encoderRuntime(flags) })
+      // Check the flags and the input before the index is opened (or created): a typo must not leave an empty index behind.
+      const encoder = requestedEncoder(flags)
+      const file = await resolveCorpusFile(input)
+      const index = await SparseIndex.open(flags.index, { create: true, encoder, runtime: encoderRuntime(flags) })
       const progress = ingestProgressBar()
       try {
-        const result = await ingestCorpus(index, input, {
+        const result = await ingestCorpus(index, file, {
           fields: { id: flags.idField, title: flags.titleField, text: flags.textField },
           batchSize: flags.commitEvery,
           skipInvalid: flags.skipInvalid,

@@ -5,7 +5,7 @@
  */
 import { createWriteStream } from 'node:fs'
 import { once } from 'node:events'
-import type { Command } from 'commander'
+import { InvalidArgumentError, type Command } from 'commander'
 import { readQrels, readQueries } from '../../corpus/beir.js'
 import { formatRunLines } from '../../eval/run-file.js'
 import { LsrError } from '../../errors.js'
@@ -23,6 +23,23 @@ interface SearchFlags {
   algorithm: SearchAlgorithm
 }
 
+/**
+ * Every top-k algorithm the engine accepts, in the order --help lists them, with a note. A
+ * Record over SearchAlgorithm, so this fails to compile when the engine gains or drops one.
+ */
+const ALGORITHMS: Record<SearchAlgorithm, string> = {
+  auto: '',
+  maxscore: '',
+  blockmax: '',
+  exhaustive: '',
+  candidates: ' (filtered searches only)',
+}
+
+function parseAlgorithm(value: string): SearchAlgorithm {
+  if (!Object.hasOwn(ALGORITHMS, value)) throw new InvalidArgumentError(`Allowed choices are ${Object.keys(ALGORITHMS).join(', ')}.`)
+  return value as SearchAlgorithm
+}
+
 export function registerSearchCommand(program: Command): void {
   program
     .command('search')
@@ -35,7 +52,7 @@ export function registerSearchCommand(program: Command): void {
     .option('--qids-from <qrels>', 'with --queries: only queries judged in this qrels file')
     .option('--run <file>', 'with --queries: write the TREC run here (default: stdout)')
     .option('--tag <tag>', 'run tag (last column of the run file)', 'lsr')
-    .option('--algorithm <name>', 'top-k algorithm: auto | maxscore | exhaustive (same results)', 'auto')
+    .option('--algorithm <name>', `top-k algorithm, all exact: ${Object.entries(ALGORITHMS).map(([name, note]) => name + note).join(' | ')}`, parseAlgorithm, 'auto')
     .action(async (query: string | undefined, flags: SearchFlags) => {
       if ((query === undefined) === (flags.queries === undefined)) {
         throw new LsrError('invalid_argument', 'give either a query or --queries <file>')
@@ -70,15 +87,23 @@ async function writeRun(index: SparseIndex, queriesFile: string, flags: SearchFl
     queries = queries.filter((q) => qrels.has(q.id))
   }
   const out = flags.run ? createWriteStream(flags.run) : process.stdout
+  // A run file that cannot be created fails here, as one line, before any query runs.
+  if (flags.run) await once(out, 'open')
+  let writeError: Error | undefined
+  out.on('error', (error) => (writeError ??= error))
   const started = performance.now()
   for (const q of queries) {
     const hits = index.searchIds(q.text, { k: flags.k, algorithm: flags.algorithm })
-    if (!out.write(formatRunLines(q.id, hits.map((h) => ({ docId: h.id, score: h.score })), flags.tag))) await once(out, 'drain')
+    if (!out.write(formatRunLines(q.id, hits.map((h) => ({ docId: h.id, score: h.score })), flags.tag))) await once(out, 'drain').catch(() => undefined)
+    if (writeError) break
   }
   const seconds = (performance.now() - started) / 1000
-  if (flags.run) {
+  if (flags.run && !writeError) {
     out.end()
     await once(out, 'finish')
   }
+  // stdout closed early (`| head`): stop quietly, as other command-line tools do.
+  if ((writeError as NodeJS.ErrnoException | undefined)?.code === 'EPIPE' && !flags.run) return
+  if (writeError) throw writeError
   console.error(`ran ${queries.length} queries in ${seconds.toFixed(2)} s (${(queries.length / seconds).toFixed(0)} queries/s)`)
 }
