@@ -2,8 +2,10 @@
  * Encoder flags shared by `lsr index` and `lsr eval`.
  * @module
  */
+import { existsSync } from 'node:fs'
 import type { Command } from 'commander'
 import type { EncoderConfig } from '../encode/encoder.js'
+import { isHubId } from '../encode/neural/hub.js'
 import type { EncoderRuntime } from '../encode/registry.js'
 import { LsrError } from '../errors.js'
 import { parseNumber, parsePositiveInt } from './format.js'
@@ -13,6 +15,7 @@ export interface EncoderFlags {
   k1?: number
   b?: number
   model?: string
+  hub?: boolean
   dtype?: string
   maxLength?: number
   activation?: string
@@ -29,6 +32,7 @@ export function addEncoderOptions(command: Command): Command {
     .option('--k1 <k1>', 'bm25: k1 (default 0.9)', parseNumber('--k1'))
     .option('--b <b>', 'bm25: b (default 0.4)', parseNumber('--b'))
     .option('--model <dir>', 'neural: model folder (Hugging Face layout with onnx/)')
+    .option('--hub', 'neural: fetch --model <org/name> from the Hugging Face hub (or HF_ENDPOINT) into index-data/models')
     .option('--dtype <dtype>', 'neural: fp32 (onnx/model.onnx) | q8 (onnx/model_quantized.onnx) (default fp32)')
     .option('--max-length <n>', 'neural: tokens per document, longer ones truncated (default min(512, model max))', parsePositiveInt('--max-length'))
     .option('--activation <name>', 'neural: log1p_relu (v1/v2) | log1p_log1p_relu (v3) (default: from the model folder)')
@@ -40,17 +44,32 @@ export function addEncoderOptions(command: Command): Command {
 
 /** The encoder settings the user asked for, or undefined to use an existing index's stored ones. */
 export function requestedEncoder(flags: EncoderFlags): EncoderConfig | undefined {
-  const neural = [flags.model, flags.dtype, flags.maxLength, flags.activation, flags.prune, flags.windowStride].some((flag) => flag !== undefined)
+  const neural = [flags.model, flags.hub, flags.dtype, flags.maxLength, flags.activation, flags.prune, flags.windowStride].some((flag) => flag !== undefined)
   const bm25 = flags.k1 !== undefined || flags.b !== undefined
   if (flags.encoder === undefined && !neural && !bm25) return undefined
   const name = flags.encoder ?? (neural ? 'neural' : 'bm25')
   if (name === 'bm25') {
-    if (neural) throw new LsrError('invalid_argument', '--model, --dtype, --max-length, --activation, --prune and --window-stride apply to --encoder neural')
+    if (neural) throw new LsrError('invalid_argument', '--model, --hub, --dtype, --max-length, --activation, --prune and --window-stride apply to --encoder neural')
     return { name, k1: flags.k1, b: flags.b }
   }
   if (bm25) throw new LsrError('invalid_argument', '--k1 and --b apply to --encoder bm25')
-  if (name === 'neural' && flags.model === undefined) throw new LsrError('invalid_argument', '--encoder neural needs --model <dir>')
-  return { name, model: flags.model, dtype: flags.dtype, maxLength: flags.maxLength, activation: flags.activation, pruning: flags.prune, windowStride: flags.windowStride }
+  if (name === 'neural' && flags.model === undefined) {
+    throw new LsrError('invalid_argument', flags.hub ? '--hub needs --model <org/name>' : '--encoder neural needs --model <dir>')
+  }
+  if (flags.model !== undefined) checkModel(flags.model, flags.hub === true)
+  return { name, model: flags.model, ...(flags.hub ? { fromHub: true } : {}), dtype: flags.dtype, maxLength: flags.maxLength, activation: flags.activation, pruning: flags.prune, windowStride: flags.windowStride }
+}
+
+/**
+ * `--model` is a local folder, which must exist, unless `--hub` makes it a hub id. Without this
+ * check a missing `models/name` folder looked like an `org/name` id and ended in a failed download.
+ */
+function checkModel(model: string, hub: boolean): void {
+  if (hub) {
+    if (!isHubId(model)) throw new LsrError('invalid_argument', `--hub takes a Hugging Face model id org/name, got "${model}"`)
+  } else if (!existsSync(model)) {
+    throw new LsrError('not_found', `model folder ${model} does not exist (to fetch a Hugging Face hub model into index-data/models instead, give its org/name with --hub)`)
+  }
 }
 
 /** Speed settings of the encoder. */
