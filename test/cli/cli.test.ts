@@ -40,7 +40,7 @@ describe('lsr CLI', () => {
     expect(JSON.parse(search.stdout)).toHaveLength(3)
     const missing = await lsr('index', SAMPLE, '--index', join(dir, '..', 'x'), '--encoder', 'neural', '--model', join(dir, '..', 'no-model'))
     expect(missing.code).toBe(1)
-    expect(missing.stderr).toMatch(/^lsr: model folder .*no-model does not exist\n$/)
+    expect(missing.stderr).toBe(`lsr: model folder ${join(dir, '..', 'no-model')} does not exist (to fetch a Hugging Face hub model into index-data/models instead, give its org/name with --hub)\n`)
   })
 
   it('exits non-zero with one line on stderr for errors', async () => {
@@ -51,7 +51,7 @@ describe('lsr CLI', () => {
     expect(usage.code).toBe(2)
     expect(usage.stderr).toBe('lsr: give either a query or --queries <file>\n')
     const badK = await lsr('search', 'x', '--index', 'x', '-k', 'zero')
-    expect(badK.code).not.toBe(0)
+    expect(badK.code).toBe(2)
     expect(badK.stderr).toMatch(/-k must be a positive integer/)
   })
 
