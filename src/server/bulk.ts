@@ -7,9 +7,9 @@
  */
 import { documentWithId } from '../corpus/documents.js'
 import type { SourceDocument } from '../encode/encoder.js'
-import type { SparseIndex } from '../index/sparse-index.js'
+import type { AddOutcome, SparseIndex } from '../index/sparse-index.js'
 import { HttpError, toHttpError } from './http-error.js'
-import { isObject, type Json } from './json.js'
+import { isObject, parseJson, type Json } from './json.js'
 
 const ACTIONS = ['index', 'create', 'update', 'delete'] as const
 type Action = (typeof ACTIONS)[number]
@@ -24,9 +24,12 @@ interface Parsed {
   error?: HttpError
 }
 
-function parseJson(line: string): unknown {
+/** Keys of an action's metadata that lsr honours; others are refused rather than ignored. */
+const META_KEYS = ['_index', '_id']
+
+function tryParse(line: string): unknown {
   try {
-    return JSON.parse(line)
+    return parseJson(line, 'line')
   } catch {
     return undefined
   }
@@ -34,8 +37,21 @@ function parseJson(line: string): unknown {
 
 /** True when a line looks like an action line, so a malformed action does not swallow it. */
 function isActionLine(line: string): boolean {
-  const value = parseJson(line)
+  const value = tryParse(line)
   return isObject(value) && Object.keys(value).length === 1 && (ACTIONS as readonly string[]).includes(Object.keys(value)[0])
+}
+
+/** The document line of an index/create/update action, or why it is not one. */
+function sourceOf(line: string | undefined, number: number): { source: Json } | { error: HttpError } {
+  const fail = (why: string) => ({ error: new HttpError(400, 'mapper_parsing_exception', `failed to parse line [${number}]: ${why}`) })
+  if (line === undefined) return fail('the document is missing')
+  let source: unknown
+  try {
+    source = parseJson(line, 'the document')
+  } catch (error) {
+    return fail((error as Error).message)
+  }
+  return isObject(source) ? { source } : fail('the document is not a JSON object')
 }
 
 /** Splits NDJSON into actions; malformed lines become per-item errors. */
@@ -44,54 +60,72 @@ export function parseBulk(body: string): Parsed[] {
   const parsed: Parsed[] = []
   for (let i = 0; i < lines.length; i++) {
     if (lines[i] === '') continue
-    const raw = parseJson(lines[i])
+    const raw = tryParse(lines[i])
     const value: Json = isObject(raw) ? raw : {}
-    const action = Object.keys(value).length === 1 ? (Object.keys(value)[0] as Action) : undefined
-    if (!action || !ACTIONS.includes(action) || !isObject(value[action])) {
+    const keys = Object.keys(value)
+    const action = keys.length === 1 && (ACTIONS as readonly string[]).includes(keys[0]) ? (keys[0] as Action) : undefined
+    if (!action || !isObject(value[action])) {
       const hasSource = i + 1 < lines.length && lines[i + 1] !== '' && !isActionLine(lines[i + 1])
       if (hasSource) i++
-      parsed.push({ action: action && ACTIONS.includes(action) ? action : 'index', meta: {}, error: new HttpError(400, 'parsing_exception', `Malformed action/metadata line [${i + 1 - (hasSource ? 1 : 0)}]`) })
+      parsed.push({ action: action ?? 'index', meta: {}, error: new HttpError(400, 'parsing_exception', `Malformed action/metadata line [${i + 1 - (hasSource ? 1 : 0)}]`) })
       continue
     }
     const meta = value[action] as Json
+    const unknown = Object.keys(meta).find((key) => !META_KEYS.includes(key))
+    const metaError = unknown === undefined ? undefined : new HttpError(400, 'action_request_validation_exception', `line [${i + 1}]: [${action}] option [${unknown}] is not supported (only ${META_KEYS.join(', ')})`)
     if (action === 'delete') {
-      parsed.push({ action, meta })
+      parsed.push({ action, meta, error: metaError })
       continue
     }
-    const sourceLine = lines[++i]
-    const source = sourceLine === undefined ? undefined : parseJson(sourceLine)
-    if (!isObject(source)) {
-      parsed.push({ action, meta, error: new HttpError(400, 'mapper_parsing_exception', `failed to parse line [${i + 1}]: the document is not a JSON object`) })
-      continue
-    }
-    parsed.push({ action, meta, source })
+    const line = ++i
+    const document = sourceOf(lines[line], line + 1)
+    parsed.push({ action, meta, ...document, ...(metaError ? { error: metaError } : {}) })
   }
   return parsed
 }
 
-/** Resolves an index name to an open index (and may create it, as Elasticsearch auto-creates). */
+/** Resolves an index name to an open index. */
 export type IndexLookup = (name: string) => Promise<SparseIndex>
 
-/** Runs the actions; returns the bulk response body. */
-export async function runBulk(body: string, defaultIndex: string | undefined, lookup: IndexLookup): Promise<Json> {
-  const started = performance.now()
-  const items: Item[] = []
-  const pending = new Map<string, { index: SparseIndex; docs: SourceDocument[]; slots: number[]; ids: Set<string> }>()
+/** Consecutive index/create actions on one index, written as one batch. */
+interface Group {
+  index: SparseIndex
+  docs: SourceDocument[]
+  createOnly: boolean[]
+  items: Array<{ slot: number; action: 'index' | 'create'; head: Json }>
+}
 
+const SHARD = { total: 1, successful: 1, failed: 0 }
+
+/**
+ * Runs the actions; returns the bulk response body.
+ * @param errorOf - how a failure becomes an item's error (the app hides server paths there)
+ * @throws HttpError 400 `action_request_validation_exception` when the body holds no action
+ */
+export async function runBulk(body: string, defaultIndex: string | undefined, lookup: IndexLookup, errorOf: (error: unknown) => HttpError = toHttpError): Promise<Json> {
+  const started = performance.now()
+  const actions = parseBulk(body)
+  if (actions.length === 0) throw new HttpError(400, 'action_request_validation_exception', 'Validation Failed: 1: no requests added;')
+  const items: Item[] = []
+  const pending = new Map<string, Group>()
+
+  // What each document came to is decided inside the index's serialized write (so two
+  // concurrent creates of one id cannot both succeed), and only then put in its item.
   const flush = async (name?: string) => {
     for (const [key, group] of [...pending]) {
       if (name !== undefined && key !== name) continue
       pending.delete(key)
       try {
-        await group.index.add(group.docs)
+        const { outcomes } = await group.index.add(group.docs, { createOnly: group.createOnly })
+        group.items.forEach(({ slot, action, head }, i) => (items[slot] = written(action, head, outcomes[i])))
       } catch (error) {
-        const http = toHttpError(error)
-        for (const slot of group.slots) items[slot] = failure(Object.keys(items[slot])[0], items[slot][Object.keys(items[slot])[0]], http)
+        const http = errorOf(error)
+        for (const { slot, action, head } of group.items) items[slot] = failure(action, head, http)
       }
     }
   }
 
-  for (const { action, meta, source, error } of parseBulk(body)) {
+  for (const { action, meta, source, error } of actions) {
     const indexName = typeof meta._index === 'string' ? meta._index : defaultIndex
     const id = meta._id === undefined ? undefined : String(meta._id)
     const head = { _index: indexName, _id: id }
@@ -104,16 +138,13 @@ export async function runBulk(body: string, defaultIndex: string | undefined, lo
       const index = await lookup(indexName)
       if (action === 'index' || action === 'create') {
         const docId = id ?? generateId()
+        const doc = documentWithId(docId, source, `document [${docId}]`)
         let group = pending.get(indexName)
-        if (!group) pending.set(indexName, (group = { index, docs: [], slots: [], ids: new Set() }))
-        const exists = index.has(docId) || group.ids.has(docId)
-        if (action === 'create' && exists) {
-          throw new HttpError(409, 'version_conflict_engine_exception', `[${docId}]: version conflict, document already exists`)
-        }
-        group.docs.push(documentWithId(docId, source, `document [${docId}]`))
-        group.ids.add(docId)
-        group.slots.push(items.length)
-        items.push({ [action]: { _index: indexName, _id: docId, result: exists ? 'updated' : 'created', status: exists ? 200 : 201, _shards: { total: 1, successful: 1, failed: 0 } } })
+        if (!group) pending.set(indexName, (group = { index, docs: [], createOnly: [], items: [] }))
+        group.docs.push(doc)
+        group.createOnly.push(action === 'create')
+        group.items.push({ slot: items.length, action, head: { _index: indexName, _id: docId } })
+        items.push({ [action]: { _index: indexName, _id: docId } }) // filled in by flush
         continue
       }
       if (!id) throw new HttpError(400, 'action_request_validation_exception', 'id is missing')
@@ -125,12 +156,22 @@ export async function runBulk(body: string, defaultIndex: string | undefined, lo
         items.push({ update: { ...head, ...(await update(index, id, source as Json)) } })
       }
     } catch (caught) {
-      items.push(failure(action, head, toHttpError(caught)))
+      items.push(failure(action, head, errorOf(caught)))
     }
   }
   await flush()
-  return { took: Math.round(performance.now() - started), errors: items.some((item) => 'error' in Object.values(item)[0]), items }
+  return { took: Math.round(performance.now() - started), errors: items.some((item) => Object.hasOwn(Object.values(item)[0] as Json, 'error')), items }
 }
+
+/** The item of a written index/create: created (201), replaced or identical (200), or refused (409). */
+function written(action: 'index' | 'create', head: Json, outcome: AddOutcome): Item {
+  if (outcome === 'exists') return failure(action, head, versionConflict(String(head._id)))
+  const created = outcome === 'created'
+  return { [action]: { ...head, _version: 1, result: created ? 'created' : 'updated', status: created ? 201 : 200, _shards: SHARD } }
+}
+
+/** Elasticsearch's answer to a create of an id that exists. */
+export const versionConflict = (id: string) => new HttpError(409, 'version_conflict_engine_exception', `[${id}]: version conflict, document already exists`)
 
 /** A 20-character random document id, as Elasticsearch generates for documents sent without one. */
 export function generateId(): string {
@@ -153,11 +194,16 @@ async function update(index: SparseIndex, id: string, body: Json): Promise<Json>
   return { result: outcome, status: outcome === 'created' ? 201 : 200 }
 }
 
-/** Elasticsearch's partial-document merge: objects merge recursively, everything else replaces. */
+/**
+ * Elasticsearch's partial-document merge: objects merge recursively, everything else replaces.
+ * Own properties only, defined rather than assigned: a field named `__proto__` is a field.
+ */
 export function deepMerge(target: Json, patch: Json): Json {
   const out: Json = { ...target }
   for (const [key, value] of Object.entries(patch)) {
-    out[key] = isObject(value) && isObject(out[key]) ? deepMerge(out[key] as Json, value) : value
+    const current = Object.hasOwn(out, key) ? out[key] : undefined
+    const merged = isObject(value) && isObject(current) ? deepMerge(current, value) : value
+    Object.defineProperty(out, key, { value: merged, enumerable: true, writable: true, configurable: true })
   }
   return out
 }

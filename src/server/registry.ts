@@ -1,111 +1,264 @@
 /**
- * The indexes of one data directory (one LevelDB each, in a sub-folder named after the index),
- * opened on first use and kept open until closed or deleted. The server owns the directory: the
- * list of indexes is read once and then kept up to date by create and drop.
+ * The indexes of one data directory (one LevelDB each, in a sub-folder named after the index).
+ * The server owns the directory: its sub-folders are read once, then kept up to date by create
+ * and drop.
+ *
+ * - Create, open and drop of one name run one at a time (a promise chain per name), so concurrent
+ *   `PUT`/`DELETE` of a name never see each other's half-done work.
+ * - Requests use indexes through an {@link IndexSession}: drop waits until no request uses the
+ *   index before closing it, and requests arriving while a name is being dropped get a 404.
+ * - A sub-folder that looks like an index but is not a complete one (LevelDB files without
+ *   `CURRENT`, an empty folder, or an open failing as not lsr's / incompatible / corrupt) is
+ *   *broken*: patterns and `_all` skip it, naming it answers 503, `DELETE` removes it. Folders
+ *   holding anything else (a models folder, a download cache) are not indexes and are left alone.
+ * - Leftovers of interrupted creates (`<name>#creating-<random>`, see SparseIndex.open) are
+ *   deleted at startup.
  * @module
  */
 import { mkdir, readdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { EncoderConfig } from '../encode/encoder.js'
+import { LsrError, type LsrErrorCode } from '../errors.js'
 import { SparseIndex } from '../index/sparse-index.js'
-import { HttpError, indexNotFound } from './http-error.js'
-import { validateIndexName } from './index-names.js'
-import { wildcardPattern } from './json.js'
+import { badRequest, HttpError, indexExists, indexNotFound, indexUnavailable } from './http-error.js'
+import { indexNameProblem, isPattern, validateIndexName } from './index-names.js'
+import { wildcardMatcher } from './json.js'
+import { KeyedSerializer, UseCounter } from './keyed.js'
+
+/** Marks the engine's temporary folder of a create in progress. */
+const CREATING = '#creating-'
+/** Open failures that mean the folder is not a usable index (unlike a lock, which passes). */
+const BROKEN_CODES: ReadonlySet<LsrErrorCode> = new Set(['not_an_index', 'incompatible_format', 'data_corruption'])
+const INCOMPLETE = 'the folder holds no complete index (no LevelDB CURRENT file: an interrupted create?)'
+/** LevelDB's own files, which tell an index folder from any other folder. */
+const LEVELDB_FILE = /^(CURRENT|LOCK|LOG|LOG\.old|MANIFEST-\d+|\d+\.(log|ldb|sst))$/
+
+/** A sub-folder known to hold an index; `broken` says why it cannot be opened. */
+interface Folder {
+  broken?: string
+}
+
+/** A name an index expression resolved to; `matched` when only a pattern or `_all` selected it. */
+export interface Resolved {
+  name: string
+  matched: boolean
+}
+
+/** How error messages name an index (never by its path). */
+const labelOf = (name: string) => `index [${name}]`
 
 export class IndexRegistry {
-  readonly #open = new Map<string, Promise<SparseIndex>>()
-  #known: Promise<Set<string>> | undefined
+  readonly #open = new Map<string, SparseIndex>()
+  readonly #lifecycle = new KeyedSerializer()
+  /** Requests using each index (leases); drop waits for none. */
+  readonly #users = new UseCounter()
+  /** Drops called and not finished, per name. */
+  readonly #dropping = new UseCounter()
+  #folders: Promise<Map<string, Folder>> | undefined
 
   constructor(readonly dataDir: string) {}
 
-  /** Names of the indexes, sorted. */
+  /** Names of the indexes, broken ones included, sorted. */
   async names(): Promise<string[]> {
-    return [...(await this.#names())].sort()
+    return [...(await this.#scan()).keys()].sort()
   }
 
   async exists(name: string): Promise<boolean> {
-    validateIndexName(name)
-    return (await this.#names()).has(name)
+    return (await this.#scan()).has(validateIndexName(name))
   }
 
-  /** The open index; 404 when it does not exist. Concurrent callers share one open. */
+  /** Why an index cannot be opened; undefined while it is not known to be broken. */
+  async brokenReason(name: string): Promise<string | undefined> {
+    return (await this.#scan()).get(name)?.broken
+  }
+
+  /** The open index (opened on first use): 404 when it does not exist, 503 when it is broken. */
   get(name: string): Promise<SparseIndex> {
     validateIndexName(name)
-    let opening = this.#open.get(name)
-    if (!opening) {
-      opening = this.#names().then((known) => {
-        if (!known.has(name)) throw indexNotFound(name)
-        return SparseIndex.open(join(this.dataDir, name))
-      })
-      this.#remember(name, opening)
-    }
-    return opening
+    const open = this.#open.get(name)
+    return open ? Promise.resolve(open) : this.#lifecycle.run(name, () => this.#openNow(name))
   }
 
-  /** Creates an index; 400 `resource_already_exists_exception` when it exists. */
-  async create(name: string, encoder: EncoderConfig): Promise<SparseIndex> {
-    const known = await this.#names()
-    if (known.has(validateIndexName(name)) || this.#open.has(name)) {
-      throw new HttpError(400, 'resource_already_exists_exception', `index [${name}] already exists`)
-    }
-    const opening = SparseIndex.open(join(this.dataDir, name), { create: true, encoder })
-    this.#remember(name, opening)
-    await opening
-    known.add(name)
-    return opening
+  /** A new request's view of the indexes; release it when the request ends. */
+  session(): IndexSession {
+    return new IndexSession(this)
   }
 
-  /** Closes and removes an index. */
-  async drop(name: string): Promise<void> {
+  /** The index for a request, counted as in use until {@link release}; 404 once a drop of it is called. */
+  async acquire(name: string): Promise<SparseIndex> {
+    if (this.#dropping.has(validateIndexName(name))) throw indexNotFound(name)
     const index = await this.get(name)
-    this.#open.delete(name)
-    ;(await this.#names()).delete(name)
-    await index.close()
-    await rm(join(this.dataDir, name), { recursive: true, force: true })
+    // A drop called meanwhile waits for the users it can see: it must not get a new one.
+    if (this.#dropping.has(name) || this.#open.get(name) !== index) throw indexNotFound(name)
+    this.#users.add(name)
+    return index
   }
 
-  /** Names matching an Elasticsearch index expression: `a,b`, `logs-*`, `_all` or `*`. */
-  async resolve(expression: string): Promise<string[]> {
+  release(name: string): void {
+    this.#users.remove(name)
+  }
+
+  /**
+   * Creates an index: 400 `resource_already_exists_exception` when it exists (broken or not). The
+   * engine builds it in a temporary folder, so a failed create leaves nothing behind.
+   */
+  async create(name: string, encoder: EncoderConfig): Promise<void> {
+    validateIndexName(name)
+    await this.#lifecycle.run(name, async () => {
+      const folders = await this.#scan()
+      if (folders.has(name)) throw indexExists(name)
+      const dir = join(this.dataDir, name)
+      if (await stat(dir).then(() => true, () => false)) {
+        throw badRequest(`index [${name}] cannot be created: the data directory holds something else of that name`)
+      }
+      this.#open.set(name, await SparseIndex.open(dir, { create: true, encoder, label: labelOf(name) }))
+      folders.set(name, {})
+    })
+  }
+
+  /** Waits until no request uses the index, closes it and removes its folder (broken or not). */
+  async drop(name: string): Promise<void> {
+    this.#dropping.add(validateIndexName(name))
+    try {
+      await this.#lifecycle.run(name, async () => {
+        const folders = await this.#scan()
+        if (!folders.has(name)) throw indexNotFound(name)
+        const index = this.#open.get(name)
+        this.#open.delete(name)
+        await this.#users.drained(name)
+        await index?.close()
+        await rm(join(this.dataDir, name), { recursive: true, force: true })
+        folders.delete(name)
+      })
+    } finally {
+      this.#dropping.remove(name)
+    }
+  }
+
+  /** Names an Elasticsearch index expression selects (`a,b`, `logs-*`, `_all`, `*`); 404 for a missing name. */
+  async resolve(expression: string): Promise<Resolved[]> {
     const all = await this.names()
-    const names = new Set<string>()
+    const found = new Map<string, boolean>()
     for (const part of expression.split(',')) {
-      if (part === '_all' || part === '*') all.forEach((n) => names.add(n))
-      else if (part.includes('*')) {
-        const pattern = wildcardPattern(part)
-        all.filter((n) => pattern.test(n)).forEach((n) => names.add(n))
+      if (isPattern(part)) {
+        const matches = part === '_all' ? () => true : wildcardMatcher(part, 'index')
+        for (const name of all) if (matches(name) && !found.has(name)) found.set(name, true)
       } else {
         validateIndexName(part)
         if (!all.includes(part)) throw indexNotFound(part)
-        names.add(part)
+        found.set(part, false)
       }
     }
-    return [...names]
+    return [...found].map(([name, matched]) => ({ name, matched }))
   }
 
   /** Closes every open index (waiting for their pending writes). */
   async closeAll(): Promise<void> {
     const open = [...this.#open.values()]
     this.#open.clear()
-    await Promise.all(open.map(async (index) => (await index.catch(() => undefined))?.close()))
+    await Promise.all(open.map((index) => index.close()))
   }
 
-  /** Sub-folders holding a LevelDB database, read once. */
-  #names(): Promise<Set<string>> {
-    this.#known ??= (async () => {
+  /** Opens a known index; runs inside the name's lifecycle chain. */
+  async #openNow(name: string): Promise<SparseIndex> {
+    const open = this.#open.get(name)
+    if (open) return open
+    const folder = (await this.#scan()).get(name)
+    if (!folder) throw indexNotFound(name)
+    if (folder.broken !== undefined) throw indexUnavailable(name, folder.broken)
+    try {
+      const index = await SparseIndex.open(join(this.dataDir, name), { label: labelOf(name) })
+      this.#open.set(name, index)
+      return index
+    } catch (error) {
+      if (!(error instanceof LsrError && BROKEN_CODES.has(error.code))) throw error
+      folder.broken = error.message
+      throw indexUnavailable(name, folder.broken)
+    }
+  }
+
+  /** The index folders, read once: leftovers of interrupted creates are deleted on the way. */
+  #scan(): Promise<Map<string, Folder>> {
+    this.#folders ??= (async () => {
       await mkdir(this.dataDir, { recursive: true })
-      const names = new Set<string>()
+      const folders = new Map<string, Folder>()
       for (const entry of await readdir(this.dataDir, { withFileTypes: true })) {
-        if (entry.isDirectory() && (await stat(join(this.dataDir, entry.name, 'CURRENT')).then(() => true, () => false))) names.add(entry.name)
+        if (!entry.isDirectory()) continue
+        const dir = join(this.dataDir, entry.name)
+        if (entry.name.includes(CREATING)) await rm(dir, { recursive: true, force: true })
+        else if (indexNameProblem(entry.name) === undefined) {
+          const kind = await folderKind(dir)
+          if (kind !== 'other') folders.set(entry.name, kind === 'incomplete' ? { broken: INCOMPLETE } : {})
+        }
       }
-      return names
+      return folders
     })()
-    return this.#known
+    return this.#folders
+  }
+}
+
+/** An index (has CURRENT), an incomplete one (empty, or LevelDB files only), or something else. */
+async function folderKind(dir: string): Promise<'index' | 'incomplete' | 'other'> {
+  const entries = await readdir(dir).catch(() => undefined)
+  if (entries === undefined) return 'other'
+  if (entries.includes('CURRENT')) return 'index'
+  return entries.length === 0 || entries.some((entry) => LEVELDB_FILE.test(entry)) ? 'incomplete' : 'other'
+}
+
+/** What one index looks like to a request: open, broken (with the reason), or gone. */
+export type IndexState = { index: SparseIndex; broken?: undefined } | { index?: undefined; broken: string } | undefined
+
+/**
+ * The indexes one request uses, each acquired once (a bulk naming an index a thousand times holds
+ * one lease) and all released together when the request ends.
+ */
+export class IndexSession {
+  readonly #held = new Map<string, Promise<SparseIndex>>()
+  readonly #acquired = new Set<string>()
+  #released = false
+
+  constructor(private readonly registry: IndexRegistry) {}
+
+  /** The named index: 404 when absent or being dropped, 503 when broken. */
+  get(name: string): Promise<SparseIndex> {
+    let held = this.#held.get(name)
+    if (!held) {
+      const acquiring = this.registry.acquire(name)
+      this.#held.set(name, (held = acquiring))
+      acquiring.then(
+        () => (this.#released ? this.registry.release(name) : this.#acquired.add(name)),
+        () => this.#held.get(name) === acquiring && this.#held.delete(name),
+      )
+    }
+    return held
   }
 
-  #remember(name: string, opening: Promise<SparseIndex>): void {
-    this.#open.set(name, opening)
-    opening.catch(() => {
-      if (this.#open.get(name) === opening) this.#open.delete(name)
-    })
+  /** The indexes an expression selects; those only a pattern selected are skipped when broken or gone. */
+  async open(expression: string): Promise<Array<[string, SparseIndex]>> {
+    const entries = await Promise.all((await this.registry.resolve(expression)).map(async ({ name, matched }) => {
+      if (!matched) return [name, await this.get(name)] as [string, SparseIndex]
+      const state = await this.inspect(name)
+      return state?.index ? ([name, state.index] as [string, SparseIndex]) : undefined
+    }))
+    return entries.filter((entry) => entry !== undefined)
+  }
+
+  /** One index's state, for listings that show broken indexes instead of failing on them. */
+  async inspect(name: string): Promise<IndexState> {
+    try {
+      return { index: await this.get(name) }
+    } catch (error) {
+      const broken = await this.registry.brokenReason(name)
+      if (broken !== undefined) return { broken }
+      if (error instanceof HttpError && error.type === 'index_not_found_exception') return undefined
+      throw error
+    }
+  }
+
+  /** Ends the request's use of its indexes (a drop waiting for them can go on). */
+  release(): void {
+    this.#released = true
+    for (const name of this.#acquired) this.registry.release(name)
+    this.#acquired.clear()
   }
 }

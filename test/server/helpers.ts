@@ -6,9 +6,9 @@ import { ROOT, tempDir } from '../helpers.js'
 
 export type Call = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<{ status: number; body: any; headers: Headers }>
 
-/** An in-process app over a fresh data directory (no port). */
-export async function testApp(options: AppOptions = {}): Promise<{ call: Call; registry: IndexRegistry }> {
-  const registry = new IndexRegistry(await tempDir())
+/** An in-process app over a data directory (a fresh one unless given: a restart reuses one). */
+export async function testApp(options: AppOptions = {}, dataDir?: string): Promise<{ call: Call; registry: IndexRegistry }> {
+  const registry = new IndexRegistry(dataDir ?? (await tempDir()))
   const app = createApp(registry, options)
   const call: Call = async (method, path, body, headers = {}) => {
     const init: RequestInit = { method, headers: { 'content-type': 'application/json', ...headers } }

@@ -1,0 +1,121 @@
+/**
+ * The settings of `PUT /{index}`: lsr's `settings.encoder` (checked key by key for each encoder)
+ * or Elasticsearch's BM25 `similarity`. Clients never name server paths: a neural model is a name
+ * inside the server's models folder (`lsr serve --models <dir>`), and is shown by that name.
+ * @module
+ */
+import { stat } from 'node:fs/promises'
+import { basename, isAbsolute, relative, resolve, sep } from 'node:path'
+import { bm25Config } from '../encode/bm25.js'
+import type { EncoderConfig } from '../encode/encoder.js'
+import { badRequest } from './http-error.js'
+import { isObject, type Json } from './json.js'
+
+/** The keys each encoder takes over HTTP; snake_case ones are Elasticsearch-style spellings. */
+const ENCODER_KEYS = new Map<string, readonly string[]>([
+  ['bm25', ['name', 'k1', 'b']],
+  ['vectors', ['name', 'field']],
+  ['neural', ['name', 'model', 'dtype', 'max_length', 'maxLength', 'activation', 'pruning', 'window_stride', 'windowStride']],
+])
+const CAMEL_CASE = new Map([['max_length', 'maxLength'], ['window_stride', 'windowStride']])
+/** `name` or `org/name`, each part starting with a letter or digit: never absolute, never `..`. */
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/
+const SIMILARITY_KEYS = ['type', 'k1', 'b']
+
+/** `settings` keys, also accepted inside `settings.index` or as `index.<key>`, as Elasticsearch does. */
+const SETTINGS_KEYS = ['encoder', 'similarity', 'number_of_shards', 'number_of_replicas']
+
+/**
+ * The encoder an index is created with.
+ * @param modelsDir - the server's models folder, where neural model names are looked up
+ * @throws HttpError 400 naming the setting that is unknown, malformed or not supported
+ */
+export async function encoderFromSettings(body: Json, modelsDir?: string): Promise<EncoderConfig> {
+  const settings = flatSettings(body.settings)
+  shardCount(settings.get('number_of_shards'), '1')
+  shardCount(settings.get('number_of_replicas'), '0')
+  const explicit = settings.get('encoder')
+  const similarity = settings.get('similarity')
+  if (explicit && similarity) throw badRequest(`give [${explicit.path}] or [${similarity.path}], not both`)
+  if (explicit) return encoderSettings(explicit.value, explicit.path, modelsDir)
+  if (similarity) return bm25Similarity(similarity.value, similarity.path)
+  return bm25Config()
+}
+
+interface Setting {
+  value: unknown
+  /** Where the client put it, for messages: `settings.index.encoder`. */
+  path: string
+}
+
+/** `settings`, `settings.index` and `settings["index.x"]` as one map of known keys. */
+function flatSettings(settings: unknown): Map<string, Setting> {
+  const out = new Map<string, Setting>()
+  if (settings === undefined) return out
+  if (!isObject(settings)) throw badRequest('[settings] must be an object')
+  const add = (key: string, value: unknown, path: string) => {
+    if (!SETTINGS_KEYS.includes(key)) throw badRequest(`[${path}] is not a supported setting (supported: ${SETTINGS_KEYS.join(', ')})`)
+    if (out.has(key)) throw badRequest(`[${path}] is given twice`)
+    out.set(key, { value, path })
+  }
+  for (const [key, value] of Object.entries(settings)) {
+    if (key === 'index' && isObject(value)) for (const [inner, v] of Object.entries(value)) add(inner, v, `settings.index.${inner}`)
+    else add(key.startsWith('index.') ? key.slice('index.'.length) : key, value, `settings.${key}`)
+  }
+  return out
+}
+
+/** lsr indexes are one shard without replicas: other counts cannot be honoured. */
+function shardCount(setting: Setting | undefined, only: string): void {
+  if (setting !== undefined && String(setting.value) !== only) throw badRequest(`[${setting.path}] must be ${only}: lsr indexes are one shard without replicas`)
+}
+
+async function encoderSettings(value: unknown, path: string, modelsDir: string | undefined): Promise<EncoderConfig> {
+  if (!isObject(value) || typeof value.name !== 'string') throw badRequest(`[${path}] needs a "name"`)
+  const keys = ENCODER_KEYS.get(value.name)
+  if (!keys) throw badRequest(`[${path}.name]: unknown encoder ${JSON.stringify(value.name)} (known: ${[...ENCODER_KEYS.keys()].join(', ')})`)
+  const config: EncoderConfig = { name: value.name }
+  for (const [key, setting] of Object.entries(value)) {
+    if (!keys.includes(key)) throw badRequest(`[${path}.${key}] is not a setting of the ${value.name} encoder (settings: ${keys.join(', ')})`)
+    const name = CAMEL_CASE.get(key) ?? key
+    if (name !== 'name' && Object.hasOwn(config, name)) throw badRequest(`[${path}.${key}] is given twice (in snake_case and camelCase)`)
+    config[name] = setting
+  }
+  if (value.name === 'neural') config.model = await modelFolder(config.model, `${path}.model`, modelsDir)
+  return config
+}
+
+/** A model name as the folder of that name inside the server's models folder. */
+async function modelFolder(model: unknown, path: string, modelsDir: string | undefined): Promise<string> {
+  if (typeof model !== 'string' || !MODEL_NAME.test(model) || model.includes('..')) {
+    throw badRequest(`[${path}] must name a model in the server's models folder ("name" or "org/name": letters, digits, ".", "_", "-"), got ${JSON.stringify(model)}`)
+  }
+  if (modelsDir === undefined) throw badRequest(`[${path}]: this server has no models folder (start it with --models <dir>)`)
+  const dir = resolve(modelsDir, model)
+  if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) throw badRequest(`[${path}]: model [${model}] is not in the server's models folder`)
+  return dir
+}
+
+/** Elasticsearch's `similarity.default` (only BM25). */
+function bm25Similarity(value: unknown, path: string): EncoderConfig {
+  if (!isObject(value)) throw badRequest(`[${path}] must be an object`)
+  for (const name of Object.keys(value)) {
+    if (name !== 'default') throw badRequest(`[${path}.${name}]: only the default similarity is supported`)
+  }
+  const similarity = value.default
+  if (!isObject(similarity)) throw badRequest(`[${path}.default] must be an object`)
+  for (const key of Object.keys(similarity)) {
+    if (!SIMILARITY_KEYS.includes(key)) throw badRequest(`[${path}.default.${key}] is not supported (supported: ${SIMILARITY_KEYS.join(', ')})`)
+  }
+  if (String(similarity.type).toUpperCase() !== 'BM25') throw badRequest(`similarity [${String(similarity.type)}] is not supported (only BM25)`)
+  const number = (key: 'k1' | 'b') => (similarity[key] === undefined ? undefined : Number(similarity[key]))
+  return bm25Config({ k1: number('k1'), b: number('b') })
+}
+
+/** An encoder config as clients see it: a model by its name in the models folder, never its path. */
+export function publicEncoder(config: EncoderConfig, modelsDir?: string): EncoderConfig {
+  if (typeof config.model !== 'string') return config
+  const inside = modelsDir === undefined ? undefined : relative(resolve(modelsDir), config.model)
+  const name = inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside.split(sep).join('/') : basename(config.model)
+  return { ...config, model: name }
+}
