@@ -176,7 +176,10 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   // Index management
   app.put('/:index', async (c) => {
     const name = validateIndexName(c.req.param('index'))
-    await registry.create(name, await encoderFromSettings(await jsonBody(c), options.modelsDir))
+    await registry.create(name, await encoderFromSettings(await jsonBody(c), options.modelsDir)).catch((error) => {
+      // Creating, "not found" can only be something the settings name (a model's file): bad settings.
+      throw error instanceof LsrError && error.code === 'not_found' ? badRequest(error.message) : error
+    })
     return c.json({ acknowledged: true, shards_acknowledged: true, index: name })
   })
   app.get('/:index', async (c) => {

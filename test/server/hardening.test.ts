@@ -2,6 +2,7 @@
  * Hostile and malformed input (issue 10): every case answers a 4xx naming what is wrong, never a
  * 5xx, never a server path, and leaves the data as it was.
  */
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { LsrError } from '../../src/errors.js'
@@ -163,6 +164,18 @@ describe('encoder settings never name server paths', () => {
     expect(missing.body.error.reason).toMatch(/model \[org\/no-such-model\]/)
     expect(JSON.stringify(missing.body)).not.toContain(MODELS)
     expect(await registry.names()).toEqual(['n'])
+  })
+
+  it('an incomplete model folder is a 400 naming the model inside <models>, never the folder itself', async () => {
+    const modelsDir = await tempDir()
+    await mkdir(join(modelsDir, 'half-model'))
+    await writeFile(join(modelsDir, 'half-model', 'config.json'), '{}')
+    const { call, registry } = await testApp({ modelsDir })
+    const response = await call('PUT', '/bad', neural('half-model'))
+    expect(response.status).toBe(400)
+    expect(response.body.error.reason).toMatch(/<models>\/half-model is incomplete/)
+    expect(JSON.stringify(response.body)).not.toContain(modelsDir)
+    expect(await registry.names()).toEqual([])
   })
 
   it('a model without a server models folder is a 400; hubCache and other unknown keys are 400s naming them', async () => {
