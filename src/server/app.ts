@@ -148,13 +148,15 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     })
   })
   app.get('/_cat/indices', async (c) => {
+    const format = c.req.query('format') ?? 'text'
+    if (format !== 'text' && format !== 'json') throw badRequest(`[format] must be text or json, got [${format}]`)
     const rows = await Promise.all((await states(c)).map(async ({ name, index, broken }) => {
       const row = { health: 'red', status: 'open', index: name, pri: '1', rep: '0' }
       if (!index) return { ...row, 'docs.count': null, 'docs.deleted': null, 'store.size': null, reason: broken }
       const stats = await index.stats()
       return { ...row, health: 'green', 'docs.count': String(stats.documents), 'docs.deleted': String(stats.deletedDocuments), 'store.size': String(stats.sizeOnDiskBytes) }
     }))
-    if (c.req.query('format') === 'json') return c.json(rows)
+    if (format === 'json') return c.json(rows)
     // The reason of a red index is a JSON-only column: the text table keeps Elasticsearch's columns.
     const line = ({ reason, ...columns }: Record<string, string | null | undefined>) => Object.values(columns).map((v) => v ?? '').join(' ')
     return c.text(rows.map(line).join('\n') + (rows.length ? '\n' : ''))

@@ -139,6 +139,7 @@ describe('broken index folders', () => {
     expect((await readdir(dir)).sort()).toEqual(['beir', 'empty', 'good', 'half', 'models', 'nometa', 'notes.txt'])
     const text = (await call('GET', '/_cat/indices')).body as string
     expect(text.split('\n').filter((l) => l.startsWith('red '))).toHaveLength(3)
+    expect((await call('GET', '/_cat/indices?format=yaml')).body.error.reason).toBe('[format] must be text or json, got [yaml]')
   })
 
   it('the all-index endpoints skip broken indexes; naming one is a 503 naming the index without a path', async () => {
