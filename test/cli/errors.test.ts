@@ -9,9 +9,9 @@ import { tempDir } from '../helpers.js'
 import { LSR, lsr, SAMPLE } from './lsr.js'
 
 /** Runs the CLI with a time limit (for `serve`, which runs until stopped when it starts). */
-function lsrWithin(ms: number, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | string; stdout: string; stderr: string }> {
+function lsrWithin(ms: number, args: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string): Promise<{ code: number | string; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [LSR, ...args], { timeout: ms, env }, (error, stdout, stderr) => {
+    execFile(process.execPath, [LSR, ...args], { timeout: ms, env, cwd }, (error, stdout, stderr) => {
       const failed = error as (Error & { code?: number; signal?: string; killed?: boolean }) | null
       resolve({ code: failed ? (failed.killed ? 'timeout' : (failed.code ?? 'signal')) : 0, stdout, stderr })
     })
@@ -225,7 +225,8 @@ describe('--model and --hub', () => {
 
   it('--hub fetches org/name from HF_ENDPOINT, and only takes an org/name id', async () => {
     const work = await tempDir()
-    const fetched = await lsrWithin(20_000, ['index', SAMPLE, '--index', join(work, 'idx'), '--model', 'org/no-such-model', '--hub'], { ...process.env, HF_ENDPOINT: 'http://127.0.0.1:9' })
+    // Run in `work`, so the download cache index-data/models is created there if at all.
+    const fetched = await lsrWithin(20_000, ['index', SAMPLE, '--index', join(work, 'idx'), '--model', 'org/no-such-model', '--hub'], { ...process.env, HF_ENDPOINT: 'http://127.0.0.1:9' }, work)
     expect(fetched.code).toBe(1)
     expect(fetched.stderr).toMatch(/^lsr: cannot download http:\/\/127\.0\.0\.1:9\/org\/no-such-model\/resolve\/main\/config\.json: .*\n$/)
     const path = await lsr('index', SAMPLE, '--index', join(work, 'idx'), '--model', './models/x', '--hub')
