@@ -8,14 +8,14 @@
  * - Requests use indexes through an {@link IndexSession}: drop waits until no request uses the
  *   index before closing it, and requests arriving while a name is being dropped get a 404.
  * - A sub-folder that looks like an index but is not a complete one (LevelDB files without
- *   `CURRENT`, an empty folder, or an open failing as not lsr's / incompatible / corrupt) is
- *   *broken*: patterns and `_all` skip it, naming it answers 503, `DELETE` removes it. Folders
- *   holding anything else (a models folder, a download cache) are not indexes and are left alone.
+ *   `CURRENT`, or an open failing as not lsr's / incompatible / corrupt) is *broken*: patterns and
+ *   `_all` skip it, naming it answers 503, `DELETE` removes it. Other folders (empty ones, the
+ *   default models folder `index-data/models`, a download cache) are not indexes: left alone.
  * - Leftovers of interrupted creates (`<name>#creating-<random>`, see SparseIndex.open) are
  *   deleted at startup.
  * @module
  */
-import { mkdir, readdir, rm, stat } from 'node:fs/promises'
+import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { EncoderConfig } from '../encode/encoder.js'
 import { LsrError, type LsrErrorCode } from '../errors.js'
@@ -108,7 +108,9 @@ export class IndexRegistry {
       const folders = await this.#scan()
       if (folders.has(name)) throw indexExists(name)
       const dir = join(this.dataDir, name)
-      if (await stat(dir).then(() => true, () => false)) {
+      // An empty folder may be replaced by the new index; anything else of that name is not ours.
+      const entries = await readdir(dir).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? [] : undefined))
+      if (entries === undefined || entries.length > 0) {
         throw badRequest(`index [${name}] cannot be created: the data directory holds something else of that name`)
       }
       this.#open.set(name, await SparseIndex.open(dir, { create: true, encoder, label: labelOf(name) }))
@@ -197,12 +199,11 @@ export class IndexRegistry {
   }
 }
 
-/** An index (has CURRENT), an incomplete one (empty, or LevelDB files only), or something else. */
+/** An index (has CURRENT), an incomplete one (LevelDB files without CURRENT), or something else. */
 async function folderKind(dir: string): Promise<'index' | 'incomplete' | 'other'> {
-  const entries = await readdir(dir).catch(() => undefined)
-  if (entries === undefined) return 'other'
+  const entries = await readdir(dir).catch((): string[] => [])
   if (entries.includes('CURRENT')) return 'index'
-  return entries.length === 0 || entries.some((entry) => LEVELDB_FILE.test(entry)) ? 'incomplete' : 'other'
+  return entries.some((entry) => LEVELDB_FILE.test(entry)) ? 'incomplete' : 'other'
 }
 
 /** What one index looks like to a request: open, broken (with the reason), or gone. */
