@@ -25,6 +25,8 @@ export class IndexState {
 
   /** Per internal doc id: length, external id, and 1 when live. */
   docLength = new Uint32Array(16)
+  /** The longest document length ever added (an upper bound over live documents). */
+  maxLength = 0
   docIdOf: string[] = []
   live = new Uint8Array(16)
   /** external id -> internal doc id, live docs only; built on first use (queries do not need it). */
@@ -65,6 +67,7 @@ export class IndexState {
     this.docLength = ensureCapacity(this.docLength, end)
     this.live = ensureCapacity(this.live, end)
     this.docLength.set(lengths, firstDoc)
+    for (const length of lengths) if (length > this.maxLength) this.maxLength = length
     this.live.fill(1, firstDoc, end)
     for (let i = 0; i < ids.length; i++) this.docIdOf[firstDoc + i] = ids[i]
     if (this.deleted.rangeCardinality(firstDoc, end) > 0) {

@@ -10,6 +10,7 @@ import { BEIR_FIELDS, toSourceDocument, type DocumentFields } from '../corpus/do
 import { readJsonl } from '../corpus/jsonl.js'
 import type { SourceDocument } from '../encode/encoder.js'
 import type { SparseIndex } from './sparse-index.js'
+import { failPoint } from './fail-points.js'
 
 export interface IngestProgress {
   /** Documents committed so far. */
@@ -61,6 +62,7 @@ export async function ingestCorpus(index: SparseIndex, input: string, options: I
   const flush = async () => {
     if (batch.length === 0) return
     const { added, replaced, unchanged } = await index.add(batch)
+    failPoint('ingest:after-commit')
     result.added += added
     result.replaced += replaced
     result.unchanged += unchanged

@@ -31,7 +31,11 @@ export class PostingList {
   #docs: Uint32Array = EMPTY
   #values: Uint32Array = EMPTY
   #length = 0
-  /** The doc ids as a bitmap, built on first use for counting and filtering; dropped on change. */
+  /**
+   * The doc ids as a bitmap, built on first use for counting and filtering, then kept up to date:
+   * appends add to it; merges keep it (they only drop deleted documents, which every user of the
+   * bitmap removes anyway). So it holds every live posting's doc id plus, maybe, deleted ones.
+   */
   #bitmap: RoaringBitmap32 | undefined
   /** Block maxima, built on first use; dropped on change. */
   #blockMaxima: BlockMaxima | undefined
@@ -72,8 +76,7 @@ export class PostingList {
     if (merged) this.segments.push(merged)
     if (!this.#loaded) return
     this.#length -= removed.reduce((n, s) => n + s.postings, 0)
-    if (merged) this.#push(docs, values)
-    this.#bitmap = undefined
+    if (merged) this.#push(docs, values, false)
     this.#blockMaxima = undefined
   }
 
@@ -106,7 +109,7 @@ export class PostingList {
     return { docs: this.#docs, values: this.#values, length: this.#length }
   }
 
-  /** The doc ids as a roaring bitmap (cached; do not modify it). */
+  /** The doc ids as a roaring bitmap, plus maybe deleted documents' (cached; do not modify it). */
   bitmap(): RoaringBitmap32 {
     if (!this.#bitmap) {
       const { docs, length } = this.view()
@@ -160,8 +163,9 @@ export class PostingList {
     }
   }
 
-  #push(docs: ArrayLike<number>, values: ArrayLike<number>): void {
-    this.#bitmap = undefined
+  /** Appends postings after the held ones; `newDocs` when they are documents the bitmap lacks. */
+  #push(docs: ArrayLike<number>, values: ArrayLike<number>, newDocs = true): void {
+    if (newDocs) this.#bitmap?.addMany(docs as Uint32Array | number[])
     this.#blockMaxima = undefined
     const end = this.#length + docs.length
     this.#docs = ensureCapacity(this.#docs, end)

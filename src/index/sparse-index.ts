@@ -27,6 +27,7 @@ import type { IndexState } from './index-state.js'
 import { loadState, SegmentStore, type IndexDb } from './load.js'
 import { planWrite, type DocToAdd, type DocToDelete } from './write-plan.js'
 import { checkIntegrity } from './integrity.js'
+import { failPoint } from './fail-points.js'
 
 import { planCompaction, planLogMerges } from './compaction.js'
 
@@ -323,7 +324,9 @@ export class SparseIndex {
     return this.#serialized(async () => {
       let terms = 0
       for await (const batch of planCompaction(this.#state, this.#db)) {
+        failPoint('compact:before-batch')
         await this.#db.batch(batch.ops)
+        failPoint('compact:after-batch')
         batch.apply()
         this.#store.advance()
         terms += batch.terms
@@ -416,12 +419,16 @@ export class SparseIndex {
   async #write(adds: DocToAdd[], deletes: DocToDelete[]): Promise<void> {
     if (adds.length === 0 && deletes.length === 0) return
     const plan = planWrite(this.#state, adds, deletes)
+    failPoint('write:before-batch')
     await this.#db.batch(plan.ops)
+    failPoint('write:after-batch')
     plan.apply()
     this.#store.advance()
     const merges = planLogMerges(this.#state, plan.appendedTermIds)
     if (merges.terms > 0) {
+      failPoint('merge:before-batch')
       await this.#db.batch(merges.ops)
+      failPoint('merge:after-batch')
       merges.apply()
       this.#store.advance()
     }
@@ -474,6 +481,7 @@ async function writeNewIndex(dir: string, encoder: EncoderConfig): Promise<void>
       { type: 'put', key: KEY_STATS, value: encodeJson({ numDocs: 0, sumLength: 0, nextDocId: 0, nextSegment: 0 }) },
     ])
     await db.close()
+    failPoint('create:before-rename')
     await rename(temporary, dir)
   } catch (error) {
     await rm(temporary, { recursive: true, force: true })

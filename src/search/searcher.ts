@@ -116,7 +116,8 @@ export class Searcher {
     const { live, deleted, maxDoc } = this.state
     const plan = {
       query: resolved?.query,
-      termDocs: resolved?.termDocs ?? [],
+      // Bitmaps only here: counting and filtering need them, a plain top-k does not.
+      termDocs: resolved?.termIds.map((id) => this.state.postings[id].bitmap()) ?? [],
       allowed: request.allowed,
       excluded: request.excluded,
       matchAnyTerm: request.matchAnyTerm,
@@ -170,17 +171,21 @@ export class Searcher {
   }
 
   /**
-   * Keeps the query terms the index has (with live documents) and a positive weight; undefined if
-   * none. APPROXIMATE with beta < 1: then only the top beta fraction of them by effective weight
-   * (BM25: occurrences x idf), in query order.
+   * Keeps the query terms the index has (with live documents); undefined if none. A term of weight
+   * 0 still matches (its documents score 0 for it, as a zero boost does in Elasticsearch).
+   * APPROXIMATE with beta < 1: then only the top beta fraction of them by effective weight (BM25:
+   * occurrences x idf), in query order.
    */
   #resolve(terms: readonly QueryTerm[], beta = 1) {
     if (!(beta > 0 && beta <= 1)) throw new LsrError('invalid_argument', `beta must be in (0, 1], got ${beta}`)
     const termIds: number[] = []
     const weights: number[] = []
     for (const { term, weight } of terms) {
+      if (!(weight >= 0 && weight < Infinity)) throw new LsrError('invalid_argument', `the weight of query term ${JSON.stringify(term)} must be a finite number >= 0, got ${weight}`)
+      // Keyword terms (U+0000 field U+0000 value) are filters, never scored.
+      if (term.charCodeAt(0) === 0) throw new LsrError('invalid_argument', `query term ${JSON.stringify(term)} starts with U+0000, which lsr reserves for keyword fields`)
       const id = this.state.termIds.get(term)
-      if (id === undefined || this.state.df[id] === 0 || !(weight > 0)) continue
+      if (id === undefined || this.state.df[id] === 0) continue
       termIds.push(id)
       weights.push(weight)
     }
@@ -191,7 +196,7 @@ export class Searcher {
       const threshold = [...query.weights].sort((a, b) => b - a)[keep - 1]
       return this.#subset(termIds, weights, query.weights, (w) => w >= threshold, keep)
     }
-    return { query, termIds, weights, termDocs: termIds.map((id) => this.state.postings[id].bitmap()) }
+    return { query, termIds, weights }
   }
 
   /** The resolved query restricted to the terms whose effective weight passes `keep` (at most `limit`). */
@@ -205,7 +210,7 @@ export class Searcher {
       }
     })
     const query = this.scorer.prepare(this.state, ids, kept)
-    return { query, termIds: ids, weights: kept, termDocs: ids.map((id) => this.state.postings[id].bitmap()) }
+    return { query, termIds: ids, weights: kept }
   }
 
   /**

@@ -104,6 +104,19 @@ describe('write invariants the engine enforces', () => {
     }
   })
 
+  it('a query term of weight 0 matches with score 0 (a zero boost) instead of dropping its documents', async () => {
+    const index = await SparseIndex.open(await tempDir(), { create: true })
+    await index.add([doc('a', 'alpha'), doc('b', 'alpha beta'), doc('c', 'gamma')])
+    for (const algorithm of ['exhaustive', 'maxscore', 'blockmax', 'auto'] as SearchAlgorithm[]) {
+      expect(index.searchIds([{ term: 'alpha', weight: 0 }], { algorithm }), algorithm).toEqual([{ id: 'a', score: 0, docId: 0 }, { id: 'b', score: 0, docId: 1 }])
+    }
+    const total = index.execute({ terms: [{ term: 'alpha', weight: 0 }, { term: 'gamma', weight: 1 }], matchAnyTerm: true }).total
+    expect(total).toBe(3)
+    for (const weight of [-1, Number.NaN, Infinity]) expect(() => index.searchIds([{ term: 'alpha', weight }])).toThrow(/must be a finite number >= 0/)
+    expect(() => index.searchIds([{ term: '\u0000tag\u0000x', weight: 1 }])).toThrow(/reserves for keyword fields/)
+    await index.close()
+  })
+
   it('rejects bad k and unknown algorithm names as invalid arguments, and bounds k by the documents', async () => {
     const index = await SparseIndex.open(await tempDir(), { create: true })
     await index.add([doc('a', 'alpha'), doc('b', 'alpha beta')])

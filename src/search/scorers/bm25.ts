@@ -8,22 +8,30 @@ import type { IndexState } from '../../index/index-state.js'
 import type { BlockMaxima } from '../../index/block-maxima.js'
 import { blockMaximaOf, bm25Idf, leaf, type Explanation, type ScoredQuery, type Scorer } from './scored-query.js'
 
-/** Per-document BM25 length norms k1 * (1 - b + b * dl / avgdl), recomputed when the index changes. */
+/**
+ * BM25 length norms k1 * (1 - b + b * dl / avgdl) per document length (not per document), as
+ * Lucene's BM25Scorer caches one per encoded norm byte: lengths are few, so a write (which moves
+ * avgdl) costs a table of the lengths seen rather than a pass over every document. Lengths past
+ * the table are computed on the fly with the same expression.
+ */
 class Bm25Norms {
   private version = -1
-  private norms = new Float64Array(0)
+  private table = new Float64Array(0)
 
   get(state: IndexState, k1: number, b: number): Float64Array {
-    if (state.version !== this.version || this.norms.length !== state.maxDoc) {
+    if (state.version !== this.version) {
       const avgdl = state.stats.numDocs > 0 ? state.stats.sumLength / state.stats.numDocs : 0
-      const norms = new Float64Array(state.maxDoc)
-      for (let doc = 0; doc < norms.length; doc++) norms[doc] = bm25Norm(k1, b, state.docLength[doc], avgdl)
-      this.norms = norms
+      const table = new Float64Array(Math.min(state.maxLength, MAX_TABLED_LENGTH) + 1)
+      for (let length = 0; length < table.length; length++) table[length] = bm25Norm(k1, b, length, avgdl)
+      this.table = table
       this.version = state.version
     }
-    return this.norms
+    return this.table
   }
 }
+
+/** Longest document length with a tabled norm (64k doubles: 512 KiB). */
+const MAX_TABLED_LENGTH = 0xffff
 
 function bm25Norm(k1: number, b: number, length: number, avgdl: number): number {
   return avgdl > 0 ? k1 * (1 - b + (b * length) / avgdl) : k1
@@ -38,6 +46,8 @@ class Bm25Query implements ScoredQuery {
   readonly weights: Float64Array
   private readonly idfs: Float64Array
   private readonly avgdl: number
+  /** The state's lengths array as of this query (queries run synchronously). */
+  private readonly docLength: Uint32Array
 
   constructor(
     readonly postings: readonly PostingsView[],
@@ -45,11 +55,13 @@ class Bm25Query implements ScoredQuery {
     queryWeights: readonly number[],
     private readonly state: IndexState,
     private readonly config: Bm25Config,
+    /** Norm per document length (Bm25Norms). */
     private readonly norms: Float64Array,
   ) {
     const { numDocs, sumLength } = state.stats
     const avgdl = numDocs > 0 ? sumLength / numDocs : 0
     this.avgdl = avgdl
+    this.docLength = state.docLength
     this.weights = new Float64Array(termIds.length)
     this.idfs = new Float64Array(termIds.length)
     this.upperBounds = new Float64Array(termIds.length)
@@ -62,7 +74,12 @@ class Bm25Query implements ScoredQuery {
   }
 
   contribution(i: number, tf: number, doc: number): number {
-    return this.weights[i] * (tf / (tf + this.norms[doc]))
+    return this.weights[i] * (tf / (tf + this.#norm(doc)))
+  }
+
+  #norm(doc: number): number {
+    const length = this.docLength[doc]
+    return length < this.norms.length ? this.norms[length] : bm25Norm(this.config.k1, this.config.b, length, this.avgdl)
   }
 
   blockMaxima(blockSize?: number): readonly BlockMaxima[] {
@@ -84,7 +101,7 @@ class Bm25Query implements ScoredQuery {
       details: [
         leaf(this.weights[i] / this.idfs[i], 'query weight (occurrences of the term in the query)'),
         leaf(this.idfs[i], `idf = ln(1 + (N - df + 0.5) / (df + 0.5)), N = ${numDocs}, df = ${df}`),
-        leaf(tf / (tf + this.norms[doc]), `tf / (tf + k1 * (1 - b + b * dl / avgdl)), tf = ${tf}, k1 = ${k1}, b = ${b}, dl = ${dl}, avgdl = ${this.avgdl}`),
+        leaf(tf / (tf + this.#norm(doc)), `tf / (tf + k1 * (1 - b + b * dl / avgdl)), tf = ${tf}, k1 = ${k1}, b = ${b}, dl = ${dl}, avgdl = ${this.avgdl}`),
       ],
     }
   }
