@@ -20,8 +20,7 @@ import { encoderFromSettings, publicEncoder } from './encoder-settings.js'
 import { badRequest, errorBody, HttpError, parsingError, toHttpError, type HiddenPath } from './http-error.js'
 import { namesIndexesByPattern, validateIndexName } from './index-names.js'
 import type { IndexRegistry, IndexSession } from './registry.js'
-import { compileQuery } from './query-dsl.js'
-import { count, search, SHARDS } from './search.js'
+import { count, explainDocument, search, SHARDS } from './search.js'
 import { sourceFilter } from './source-filter.js'
 import { SEARCH_PAGE } from './search-page.js'
 import { isObject, parseJson, type Json } from './json.js'
@@ -228,10 +227,9 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   })
   app.on(['GET', 'POST'], '/:index/_explain/:id', async (c) => {
     const [[name, index]] = await indexes(c, validateIndexName(c.req.param('index') ?? ''))
-    const request = compileQuery((await jsonBody(c)).query, index)
-    const explanation = await index.explain(request.terms, c.req.param('id'))
-    if (!explanation) return c.json({ _index: name, _id: c.req.param('id'), matched: false }, 404)
-    return c.json({ _index: name, _id: c.req.param('id'), matched: explanation.details.length > 0, explanation })
+    const explained = await explainDocument(index, (await jsonBody(c)).query, c.req.param('id'))
+    if (!explained) return c.json({ _index: name, _id: c.req.param('id'), matched: false }, 404)
+    return c.json({ _index: name, _id: c.req.param('id'), ...explained })
   })
 
   // Documents

@@ -164,7 +164,7 @@ class Compiler {
 
   private keyword(type: 'term' | 'terms', body: unknown): Clause {
     if (!isObject(body)) throw parsingError(`[${type}] must be an object`)
-    const boost = boostOf(body, type)
+    let boost = boostOf(body, type)
     const fields = Object.keys(body).filter((key) => key !== 'boost')
     if (fields.length !== 1) throw parsingError(`[${type}] must name exactly one field`)
     const field = fields[0]
@@ -173,6 +173,8 @@ class Compiler {
     if (type === 'term') {
       if (isObject(raw)) {
         allowOnly(raw, 'term', ['value', 'boost'])
+        // The long form's own boost: {"term": {"field": {"value": v, "boost": b}}}
+        if (raw.boost !== undefined) boost = boostOf(raw, type)
         raw = raw.value
       }
       raw = [raw]

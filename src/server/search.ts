@@ -6,6 +6,7 @@
  */
 import type { Hit, IndexReader, SearchRequest, SparseIndex } from '../index/sparse-index.js'
 import { highlight } from '../search/highlight.js'
+import type { Explanation } from '../search/scorers/scored-query.js'
 import { badRequest, parsingError } from './http-error.js'
 import { compileQuery } from './query-dsl.js'
 import { sourceFilter } from './source-filter.js'
@@ -97,7 +98,7 @@ export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body
     // Stable: equal scores keep index order, then each index's own order.
     ranked.sort((a, b) => b.hit.score - a.hit.score)
     const page = ranked.slice(from, from + size)
-    const explanations = body.explain === true ? page.map(({ at, hit }) => compiled[at].reader.explain(compiled[at].request.terms, hit.docId)) : undefined
+    const explanations = body.explain === true ? page.map(({ at, hit }) => explanationOf(compiled[at].reader, compiled[at].request, hit.docId)) : undefined
 
     // Stored sources last, through each reader's snapshot (the only asynchronous reads).
     const sources: Json[] = new Array(page.length)
@@ -131,6 +132,34 @@ export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body
         hits,
       },
     }
+  })
+}
+
+/** A matching document's explanation: its terms' contributions plus the constant-score clauses'. */
+function explanationOf(reader: IndexReader, request: SearchRequest, docId: number): Explanation {
+  const terms = reader.explain(request.terms, docId)
+  const constant = request.constantScore ?? 0
+  if (constant === 0) return terms
+  return {
+    value: terms.value + constant,
+    description: 'sum of:',
+    details: [terms, { value: constant, description: 'constant score of the match_all, term, terms and ids clauses (x boost)', details: [] }],
+  }
+}
+
+/**
+ * `_explain/{id}`: whether the document matches the query and, if so, how its score is computed
+ * (Elasticsearch answers a non-matching document with value 0 and no details); undefined when
+ * no live document has the id.
+ */
+export function explainDocument(index: SparseIndex, query: unknown, id: string): Promise<{ matched: boolean; explanation: Explanation } | undefined> {
+  return withReaders([['', index]], query, ([{ reader, request }]) => {
+    const docId = reader.docId(id)
+    if (docId === undefined) return undefined
+    const only = index.docsWithIds([id])
+    const { total } = reader.execute({ ...request, twoPhase: undefined, allowed: request.allowed ? only.andInPlace(request.allowed) : only }, { k: 0 })
+    if (total === 0) return { matched: false, explanation: { value: 0, description: 'no matching term', details: [] } }
+    return { matched: true, explanation: explanationOf(reader, request, docId) }
   })
 }
 

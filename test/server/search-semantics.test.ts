@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest'
+import { sampleApp } from './helpers.js'
+
+describe('_search answers as Elasticsearch does', () => {
+  it('max_score is the best score of the whole result, not of the page', async () => {
+    const { call } = await sampleApp()
+    const query = { match: { text: 'posting lists' } }
+    const first = (await call('POST', '/sample/_search', { query, size: 3 })).body.hits
+    const second = (await call('POST', '/sample/_search', { query, size: 3, from: 3 })).body.hits
+    expect(second.hits[0]._score).toBeLessThan(first.hits[0]._score)
+    expect(second.max_score).toBe(first.hits[0]._score)
+    expect((await call('POST', '/sample/_search', { query, size: 0 })).body.hits.max_score).toBeNull()
+  })
+
+  it('boost 0 keeps the matches, scored 0', async () => {
+    const { call } = await sampleApp()
+    const plain = (await call('POST', '/sample/_search', { query: { match: { text: 'posting lists' } }, size: 100 })).body.hits
+    const zero = (await call('POST', '/sample/_search', { query: { match: { text: { query: 'posting lists', boost: 0 } } }, size: 100 })).body.hits
+    expect(zero.total).toEqual(plain.total)
+    expect(zero.hits).toHaveLength(plain.hits.length)
+    expect(zero.hits.every((h: { _score: number }) => h._score === 0)).toBe(true)
+    // Equal scores rank in insertion order.
+    expect(zero.hits.map((h: { _id: string }) => h._id)).toEqual([...plain.hits.map((h: { _id: string }) => h._id)].sort())
+  })
+
+  it('explanations equal the scores they explain', async () => {
+    const { call } = await sampleApp()
+    // A scored clause, a constant-score one (term in must: 1 x boost 2) and a filter.
+    const query = { bool: { must: [{ match: { text: 'sparse retrieval' } }, { term: { tag: { value: 'even', boost: 2 } } }], filter: { term: { tag: 'even' } } } }
+    const { hits } = (await call('POST', '/sample/_search', { query, explain: true })).body.hits
+    expect(hits.length).toBeGreaterThan(0)
+    for (const hit of hits) {
+      expect(hit._explanation.value).toBeCloseTo(hit._score, 12)
+      expect(hit._explanation.details[1].value).toBe(2)
+      const alone = (await call('POST', `/sample/_explain/${hit._id}`, { query })).body
+      expect(alone).toMatchObject({ matched: true, explanation: { value: hit._explanation.value } })
+    }
+    // An odd document has the words but does not match the query: matched false, value 0.
+    const odd = (await call('POST', '/sample/_search', { query: { bool: { must: { match: { text: 'sparse retrieval' } }, filter: { term: { tag: 'odd' } } } } })).body.hits.hits[0]._id
+    expect((await call('POST', `/sample/_explain/${odd}`, { query })).body).toMatchObject({ matched: false, explanation: { value: 0 } })
+  })
+
+  it('answers malformed highlight and sort options with a 400 naming them', async () => {
+    const { call } = await sampleApp()
+    const bad: Array<[unknown, RegExp]> = [
+      [{ highlight: { fields: [null] } }, /highlight\.fields/],
+      [{ highlight: { fields: { text: null } } }, /highlight\.fields\.text/],
+      [{ highlight: { fields: { text: {} }, pre_tags: [1] } }, /highlight\.pre_tags/],
+      [{ highlight: { fields: { text: {} }, type: 'fvh' } }, /\[highlight\] option \[type\]/],
+      [{ highlight: { fields: { text: { matched_fields: ['x'] } } } }, /option \[matched_fields\]/],
+      [{ sort: [{ _score: { order: 'asc' } }] }, /_score, descending/],
+      [{ sort: [{ _score: 'asc' }] }, /_score, descending/],
+      [{ explain: 'yes' }, /\[explain\] must be a boolean/],
+    ]
+    for (const [body, reason] of bad) {
+      const response = await call('POST', '/sample/_search', { query: { match: { text: 'posting' } }, ...(body as object) })
+      expect(response.status, JSON.stringify(body)).toBe(400)
+      expect(response.body.error.reason, JSON.stringify(body)).toMatch(reason)
+    }
+    const ok = await call('POST', '/sample/_search', {
+      query: { match: { text: 'posting' } },
+      sort: [{ _score: { order: 'desc' } }],
+      highlight: { fields: [{ text: { pre_tags: ['['], post_tags: [']'] } }] },
+    })
+    expect(ok.status).toBe(200)
+    expect(ok.body.hits.hits[0].highlight.text[0]).toMatch(/\[[Pp]osting\]/)
+  })
+})
