@@ -10,6 +10,7 @@ import { readQrels, readQueries } from '../../corpus/beir.js'
 import { formatRunLines } from '../../eval/run-file.js'
 import { LsrError } from '../../errors.js'
 import { SparseIndex, type SearchAlgorithm } from '../../index/sparse-index.js'
+import { SEARCH_ALGORITHMS } from '../../search/searcher.js'
 import { parsePositiveInt } from '../format.js'
 
 interface SearchFlags {
@@ -23,21 +24,13 @@ interface SearchFlags {
   algorithm: SearchAlgorithm
 }
 
-/**
- * Every top-k algorithm the engine accepts, in the order --help lists them, with a note. A
- * Record over SearchAlgorithm, so this fails to compile when the engine gains or drops one.
- */
-const ALGORITHMS: Record<SearchAlgorithm, string> = {
-  auto: '',
-  maxscore: '',
-  blockmax: '',
-  exhaustive: '',
-  candidates: ' (filtered searches only)',
-}
+/** What --help adds after an algorithm's name (the list itself is the engine's SEARCH_ALGORITHMS). */
+const ALGORITHM_NOTES: ReadonlyMap<SearchAlgorithm, string> = new Map([['candidates', ' (filtered searches only)']])
 
 function parseAlgorithm(value: string): SearchAlgorithm {
-  if (!Object.hasOwn(ALGORITHMS, value)) throw new InvalidArgumentError(`Allowed choices are ${Object.keys(ALGORITHMS).join(', ')}.`)
-  return value as SearchAlgorithm
+  const algorithm = SEARCH_ALGORITHMS.find((name) => name === value)
+  if (algorithm === undefined) throw new InvalidArgumentError(`Allowed choices are ${SEARCH_ALGORITHMS.join(', ')}.`)
+  return algorithm
 }
 
 export function registerSearchCommand(program: Command): void {
@@ -52,7 +45,7 @@ export function registerSearchCommand(program: Command): void {
     .option('--qids-from <qrels>', 'with --queries: only queries judged in this qrels file')
     .option('--run <file>', 'with --queries: write the TREC run here (default: stdout)')
     .option('--tag <tag>', 'run tag (last column of the run file)', 'lsr')
-    .option('--algorithm <name>', `top-k algorithm, all exact: ${Object.entries(ALGORITHMS).map(([name, note]) => name + note).join(' | ')}`, parseAlgorithm, 'auto')
+    .option('--algorithm <name>', `top-k algorithm, all exact: ${SEARCH_ALGORITHMS.map((name) => name + (ALGORITHM_NOTES.get(name) ?? '')).join(' | ')}`, parseAlgorithm, 'auto')
     .action(async (query: string | undefined, flags: SearchFlags) => {
       if ((query === undefined) === (flags.queries === undefined)) {
         throw new LsrError('invalid_argument', 'give either a query or --queries <file>')

@@ -34,9 +34,7 @@ export function registerServeCommand(program: Command): void {
     .option('--allow-destructive', 'allow DELETE of wildcard and _all index expressions (refused otherwise)')
     .option('--models <dir>', 'folder of neural model folders that PUT /{index} settings may name (clients never send paths)', 'index-data/models')
     .action(async (flags: ServeFlags) => {
-      // allowDestructive and modelsDir are AppOptions fields the server is gaining; the
-      // intersection keeps this compiling until (and after) they land in app.ts.
-      const options: ServerOptions & { allowDestructive?: boolean; modelsDir?: string } = {
+      const options: ServerOptions = {
         dataDir: flags.data,
         host: flags.host,
         port: flags.port,
