@@ -10,8 +10,9 @@
  * await index.close()
  * @module
  */
-export { SparseIndex } from './index/sparse-index.js'
-export type { AddResult, Hit, HitWithSource, IndexStats, OpenOptions, SearchAlgorithm, SearchOptions } from './index/sparse-index.js'
+export { IndexReader, SparseIndex } from './index/sparse-index.js'
+export type { AddOptions, AddOutcome, AddResult, Hit, HitWithSource, IndexStats, OpenOptions, SearchAlgorithm, SearchOptions } from './index/sparse-index.js'
+export { SEARCH_ALGORITHMS } from './search/searcher.js'
 export { ingestCorpus } from './index/ingest.js'
 export type { IngestOptions, IngestProgress, IngestResult } from './index/ingest.js'
 export type { Encoder, EncoderConfig, EncodedDocument, QueryTerm, ScoringModel, SourceDocument } from './encode/encoder.js'
