@@ -14,6 +14,33 @@ async function corpusIndex() {
 
 const QUERY = 'alpha bravo bravo charli echo hotel'
 
+/** A seeded PRNG (mulberry32), uniform in [0, 1). */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = Math.imul(a ^ (a >>> 15), a | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** 3,000 documents of 5..44 words drawn from a Zipf vocabulary of 300, and 30 queries of 3..6 words: several MaxScore windows and many blocks, so pruning has work to skip. */
+async function zipfIndex() {
+  const random = seeded(42)
+  const weights = Array.from({ length: 300 }, (_, r) => 1 / (r + 1))
+  const total = weights.reduce((a, b) => a + b)
+  const word = () => {
+    let u = random() * total
+    for (let r = 0; r < weights.length; r++) if ((u -= weights[r]) < 0) return `w${r}`
+    return `w${weights.length - 1}`
+  }
+  const index = await SparseIndex.open(await tempDir(), { create: true })
+  await index.add(Array.from({ length: 3000 }, (_, i) => doc(`d${i}`, Array.from({ length: 5 + Math.floor(random() * 40) }, word).join(' '))))
+  const queries = Array.from({ length: 30 }, () => Array.from({ length: 3 + Math.floor(random() * 4) }, word).join(' '))
+  return { index, queries }
+}
+
 /** Each query term's effective BM25 weight (occurrences x idf), computed here from document frequencies. */
 async function effectiveWeights(index: SparseIndex): Promise<Array<{ term: string; weight: number }>> {
   const n = (await index.stats()).documents
@@ -35,6 +62,30 @@ describe('approximate search knobs', () => {
       for (const hit of approximate) expect(hit.score).toBe(scoreOf.get(hit.id))
     }
     expect(() => index.searchIds(QUERY, { alpha: 0 })).toThrow('alpha must be in (0, 1], got 0')
+    await index.close()
+  })
+
+  it('alpha < 1 scores fewer postings than the exact search, and keeps most of its top 10', async () => {
+    const { index, queries } = await zipfIndex()
+    const exact = queries.map((query) => new Set(index.searchIds(query, { k: 10, algorithm: 'exhaustive' }).map((h) => h.id)))
+    const run = (algorithm: 'maxscore' | 'blockmax', alpha: number) => {
+      const counters = { postingsScored: 0 }
+      let found = 0
+      queries.forEach((query, q) => {
+        for (const hit of index.searchIds(query, { k: 10, algorithm, alpha, counters })) if (exact[q].has(hit.id)) found++
+      })
+      return { scored: counters.postingsScored, recall: found / (10 * queries.length) }
+    }
+    // Measured on this corpus at alpha 0.8: MaxScore scores 4% fewer postings with recall@10 0.69,
+    // block-max 19% fewer with recall 0.88. (auto runs MaxScore when alpha < 1.)
+    for (const [algorithm, floor] of [['maxscore', 0.6], ['blockmax', 0.8]] as const) {
+      const full = run(algorithm, 1)
+      const approximate = run(algorithm, 0.8)
+      expect(full.recall, algorithm).toBe(1)
+      expect(approximate.scored, algorithm).toBeLessThan(full.scored)
+      expect(approximate.recall, algorithm).toBeGreaterThanOrEqual(floor)
+      expect(approximate.recall, algorithm).toBeLessThan(1) // alpha really prunes here: not a no-op
+    }
     await index.close()
   })
 
