@@ -106,7 +106,7 @@ export async function neuralConfig(settings: NeuralSettings): Promise<NeuralConf
 /** A local model folder, which must exist (a hub id is fetched only when asked: `fromHub`). */
 async function localModel(model: string): Promise<string> {
   if (await stat(model).then(() => true, () => false)) return model
-  const hint = isHubId(model) ? ` (to download ${model} from the Hugging Face hub, ask for it: --hub, or fromHub: true)` : ''
+  const hint = isHubId(model) ? ` (to download ${model} from the Hugging Face hub instead, set fromHub)` : ''
   throw new LsrError('not_found', `model folder ${model} does not exist${hint}`)
 }
 
