@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { writeFile } from 'node:fs/promises'
+import { cp, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Level } from 'level'
 import { describe, expect, it } from 'vitest'
-import { decodeJson, decodeTermEntry, encodeJson, KEY_META, postingsKey, prefixRange, PREFIX_TERM, termKey, type IndexMeta } from '../../src/index/format.js'
+import { decodeJson, decodeTermEntry, encodeJson, FORMAT_VERSION, KEY_META, postingsKey, termKey, type IndexMeta } from '../../src/index/format.js'
 import { SparseIndex, type IndexStats } from '../../src/index/sparse-index.js'
 import { segmentsToMerge } from '../../src/index/compaction.js'
 import { doc, ROOT, tempDir } from '../helpers.js'
@@ -236,28 +236,50 @@ describe('posting lists load on first use', () => {
     await fresh.close()
   })
 
-  it('upgrades a version 1 index (term entries without segment lists) on open', async () => {
+  it('upgrades a real version 1 index on open (test/fixtures/index-v1, written by the format-1 code) and answers what that code answered', async () => {
+    const fixture = join(ROOT, 'test/fixtures/index-v1')
+    const expected = JSON.parse(await readFile(join(fixture, 'expected.json'), 'utf8')) as {
+      meta: IndexMeta
+      stats: Pick<IndexStats, 'documents' | 'deletedDocuments' | 'terms' | 'postings' | 'segments'>
+      searches: Array<{ query: string; k: number; hits: Array<{ id: string; score: number }> }>
+      filtered: { query: string; filter: { tag: string[] }; total: number; hits: Array<{ id: string; score: number }> }
+      sources: Record<string, Record<string, unknown> | null>
+    }
     const dir = await tempDir()
-    const index = await SparseIndex.open(dir, { create: true })
-    await index.add(DOCS.slice(0, 2))
-    await index.add(DOCS.slice(2))
-    const before = index.searchIds('sorted document terms store', { k: 10 })
-    await index.close()
-    const raw = rawDb(dir)
-    const ops: Array<{ type: 'put'; key: Buffer; value: Buffer }> = []
-    for await (const [key, value] of raw.iterator(prefixRange(PREFIX_TERM))) ops.push({ type: 'put', key, value: value.subarray(0, 16) })
-    const meta = decodeJson<IndexMeta>((await raw.get(KEY_META))!, 'meta')
-    ops.push({ type: 'put', key: KEY_META, value: encodeJson({ ...meta, version: 1 }) })
-    await raw.batch(ops)
-    await raw.close()
+    await cp(join(fixture, 'db'), dir, { recursive: true })
+    const versionOnDisk = async () => {
+      const raw = rawDb(dir)
+      const meta = decodeJson<IndexMeta>((await raw.get(KEY_META))!, 'meta')
+      await raw.close()
+      return meta.version
+    }
+    expect(await versionOnDisk()).toBe(1)
 
+    const answers = async (index: SparseIndex) => {
+      const { documents, deletedDocuments, terms, postings, segments } = await index.stats()
+      const { query, filter } = expected.filtered
+      const { hits, total } = index.execute({ terms: index.encoder.encodeQuery(query), allowed: index.docsWithKeyword('tag', filter.tag), matchAnyTerm: true }, { k: 10 })
+      return {
+        stats: { documents, deletedDocuments, terms, postings, segments },
+        searches: expected.searches.map(({ query: text, k }) => ({ query: text, k, hits: index.searchIds(text, { k }).map(({ id, score }) => ({ id, score })) })),
+        filtered: { ...expected.filtered, total, hits: hits.map(({ id, score }) => ({ id, score })) },
+        sources: Object.fromEntries(await Promise.all(Object.keys(expected.sources).map(async (id) => [id, (await index.get(id)) ?? null]))),
+      }
+    }
+    const old = { stats: expected.stats, searches: expected.searches, filtered: expected.filtered, sources: expected.sources }
     const upgraded = await SparseIndex.open(dir)
-    expect(upgraded.meta.version).toBe(2)
-    expect(upgraded.searchIds('sorted document terms store', { k: 10 })).toEqual(before)
+    expect(upgraded.meta).toEqual({ ...expected.meta, version: FORMAT_VERSION })
+    expect(await answers(upgraded)).toEqual(old)
     expect(await upgraded.check()).toEqual([])
     await upgraded.close()
+
+    // The upgrade is on disk; the index reopens with the same answers and takes writes.
+    expect(await versionOnDisk()).toBe(FORMAT_VERSION)
     const again = await SparseIndex.open(dir)
-    expect(again.searchIds('sorted document terms store', { k: 10 })).toEqual(before)
+    expect(await answers(again)).toEqual(old)
+    await again.add([doc('g', 'sorted write batches')])
+    expect(again.searchIds('sorted write batches', { k: 10 }).map((h) => h.id)).toContain('g')
+    expect(await again.check()).toEqual([])
     await again.close()
   })
 })
