@@ -588,11 +588,11 @@ function noIndexCanBeNamed(name) {
   return name === '' || name === '.' || name === '..' || name !== name.toLowerCase() || /^[-_+]/.test(name) || /[\\/*?"<>|\s,#:\u0000]/.test(name) || Buffer.byteLength(name) > 255 || name === 'missing-zz'
 }
 
-/** A hostile index name that cannot address a protected index, for writes. */
+/** A hostile index name that cannot address a protected index, for writes (and is not `missing-zz`, which must stay missing). */
 function hostileName(r) {
   for (;;) {
     const name = nameInPath(r)
-    if (!/alpha|beta|\*|_all/.test(decodeURIComponentSafe(name))) return name
+    if (!/alpha|beta|\*|_all|missing-zz/.test(decodeURIComponentSafe(name))) return name
   }
 }
 

@@ -335,6 +335,9 @@ function requestText(c) {
 export function checkAnswer(c, answer, { dataDir, slowMs }) {
   const problems = []
   if (answer.refused) return problems // the client would not send it: nothing reached the server
+  // Node's HTTP parser refuses a method it does not know or bytes not allowed in a URL with a 400
+  // and closes the connection at once; a client still sending its body may see the reset first.
+  if (answer.error && /ECONNRESET|EPIPE/.test(answer.error) && parserRefuses(c)) return problems
   if (answer.error) return [`no answer: ${answer.error}`]
   if (answer.closed) return problems // raw request: the server closed the connection without answering
   const { status } = answer
@@ -382,6 +385,12 @@ export function checkAnswer(c, answer, { dataDir, slowMs }) {
   }
   return [...new Set(problems)]
 }
+
+/** Requests Node's HTTP parser (llhttp) refuses before any route sees them. */
+function parserRefuses(c) {
+  return !c.raw && (/[^\x21-\x7e]|\\/.test(c.path) || !PARSER_METHODS.has(c.method))
+}
+const PARSER_METHODS = new Set(http.METHODS)
 
 function describeRequest(c) {
   const body = c.body === undefined ? undefined : Buffer.isBuffer(c.body) ? `<${c.body.length} bytes: ${c.body.subarray(0, 40).toString('hex')}>` : clip(c.body, 300)
@@ -445,7 +454,7 @@ export async function runFuzz({ from = 'dist', requests = 5000, seed = 1, slowMs
       for (const [i, part] of parts.entries()) {
         const answer = answers[i]
         if (answer.retried) summary.retried++
-        count(answer.refused ? 'not sent' : answer.error ? 'no answer' : answer.closed ? 'closed' : answer.status)
+        count(answer.refused ? 'not sent' : answer.error ? (parserRefuses(part) ? 'reset (refused by the HTTP parser)' : 'no answer') : answer.closed ? 'closed' : answer.status)
         if (!answer.error && !answer.refused) slow(part, answer.ms)
         const problems = checkAnswer(part, answer, { dataDir, slowMs })
         if (problems.length > 0) {
