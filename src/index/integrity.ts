@@ -17,11 +17,19 @@ function report<T>(problems: string[], what: string, read: () => T): T | undefin
   }
 }
 
+/** True when `key` has the length of its kind (format.ts); else reports it. */
+function keyOfLength(problems: string[], key: Buffer, length: number, what: string): boolean {
+  if (key.length === length) return true
+  problems.push(`${what} key ${key.toString('hex')} has ${key.length} bytes, not ${length}`)
+  return false
+}
+
 /** Returns a list of problems; empty when the index is consistent. It never throws on bad data. */
 export async function checkIntegrity(db: IndexDb, state: IndexState): Promise<string[]> {
   const problems: string[] = []
   const withSource = new Set<number>()
   await scanPrefix(db, PREFIX_SOURCE, (key, value) => {
+    if (!keyOfLength(problems, key, 5, 'stored source')) return
     const doc = key.readUInt32BE(1)
     withSource.add(doc)
     report(problems, `doc ${doc}: stored source`, () => decodeJson(value, 'it'))
@@ -32,6 +40,7 @@ export async function checkIntegrity(db: IndexDb, state: IndexState): Promise<st
   const expectedSum = new Map<number, number>()
   const withForward = new Set<number>()
   await scanPrefix(db, PREFIX_FORWARD, (key, value) => {
+    if (!keyOfLength(problems, key, 5, 'forward vector')) return
     const doc = key.readUInt32BE(1)
     withForward.add(doc)
     report(problems, `doc ${doc}: forward vector`, () => {
@@ -59,7 +68,9 @@ export async function checkIntegrity(db: IndexDb, state: IndexState): Promise<st
 
   // Every stored posting segment is listed by its term entry, and the other way round.
   const stored = new Set<string>()
-  await scanPrefix(db, PREFIX_POSTINGS, (key) => stored.add(`${termIdFromPostingsKey(key)}:${segmentFromPostingsKey(key)}`))
+  await scanPrefix(db, PREFIX_POSTINGS, (key) => {
+    if (keyOfLength(problems, key, 9, 'posting segment')) stored.add(`${termIdFromPostingsKey(key)}:${segmentFromPostingsKey(key)}`)
+  })
   const unreadable = new Set<number>()
   state.postings.forEach((postings, termId) => {
     for (const { segment } of postings.segments) {

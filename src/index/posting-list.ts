@@ -64,6 +64,8 @@ export class PostingList {
   /** Replaces the whole list (after compaction) with one segment, or none when empty. */
   reset(merged: SegmentRef | undefined, docs: Uint32Array, values: Uint32Array): void {
     this.mergeTail(this.segments.length, merged, docs, values)
+    // Compaction is when the bitmap sheds the deleted documents it kept (rebuilt on next use).
+    this.#bitmap = undefined
   }
 
   /**

@@ -5,7 +5,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto'
-import { mkdir, rename, rm } from 'node:fs/promises'
+import { mkdir, rename, rm, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { Level } from 'level'
 import type { EncodedDocument, Encoder, EncoderConfig, QueryTerm, SourceDocument } from '../encode/encoder.js'
@@ -25,7 +25,7 @@ import {
 import { IndexReader, type Hit, type HitWithSource } from './index-reader.js'
 import type { IndexState } from './index-state.js'
 import { loadState, SegmentStore, type IndexDb } from './load.js'
-import { planWrite, type DocToAdd, type DocToDelete } from './write-plan.js'
+import { planWrite, type BatchOp, type DocToAdd, type DocToDelete } from './write-plan.js'
 import { checkIntegrity } from './integrity.js'
 import { failPoint } from './fail-points.js'
 
@@ -138,7 +138,7 @@ export class SparseIndex {
     // Everything that can fail on the user's settings happens before anything is written.
     const config = await resolveEncoderConfig(options.encoder ?? { name: 'bm25' })
     const encoder = await createEncoder(config, options.runtime)
-    await writeNewIndex(dir, config)
+    await writeNewIndex(dir, config, label)
     return SparseIndex.#openExisting(dir, label, {}, encoder)
   }
 
@@ -150,7 +150,15 @@ export class SparseIndex {
       throw openError(error, label)
     }
     try {
-      const stored = await db.get(KEY_META)
+      let stored = await db.get(KEY_META)
+      if (stored === undefined && options.create && (await db.keys({ limit: 1 }).all()).length === 0) {
+        // A database without a single entry: an in-place create that died before its one batch.
+        const config = await resolveEncoderConfig(options.encoder ?? { name: 'bm25' })
+        created = await createEncoder(config, options.runtime)
+        await db.batch(newIndexOps(config))
+        stored = await db.get(KEY_META)
+        options = { ...options, encoder: undefined }
+      }
       const meta = checkMeta(stored && decodeJson<IndexMeta>(stored, 'index metadata'), label)
       const encoder = created ?? (await createEncoder(meta.encoder, options.runtime))
       if (options.encoder) {
@@ -466,25 +474,44 @@ function withKeywords(vector: EncodedDocument, keywords: SourceDocument['keyword
 }
 
 /**
- * Writes a new, empty index (metadata and statistics) in a temporary sibling folder and renames
- * it to `dir` (which must be absent or empty): the index appears complete or not at all.
+ * Writes a new, empty index so that it appears complete or not at all. An absent `dir` is built
+ * in a sibling folder `<dir>#creating-<random>` and renamed into place. An existing empty `dir`
+ * (made by the user, a mount point, a symlink) cannot be replaced by a rename, so the index is
+ * written in it: metadata and statistics in one batch, and a database still without any entry (a
+ * crash before that batch) is finished by the next `open` with `create`.
  */
-async function writeNewIndex(dir: string, encoder: EncoderConfig): Promise<void> {
+async function writeNewIndex(dir: string, encoder: EncoderConfig, label: string): Promise<void> {
+  if (await stat(dir).then(() => true, () => false)) return initializeIndex(dir, encoder)
   const temporary = `${dir.replace(/[\\/]+$/, '')}#creating-${randomUUID().slice(0, 8)}`
   await mkdir(dirname(temporary), { recursive: true })
   try {
-    const db: IndexDb = new Level<Buffer, Buffer>(temporary, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
-    await db.open()
-    const meta: IndexMeta = { format: FORMAT_NAME, version: FORMAT_VERSION, encoder, createdAt: new Date().toISOString() }
-    await db.batch([
-      { type: 'put', key: KEY_META, value: encodeJson(meta) },
-      { type: 'put', key: KEY_STATS, value: encodeJson({ numDocs: 0, sumLength: 0, nextDocId: 0, nextSegment: 0 }) },
-    ])
-    await db.close()
+    await initializeIndex(temporary, encoder)
     failPoint('create:before-rename')
     await rename(temporary, dir)
   } catch (error) {
     await rm(temporary, { recursive: true, force: true })
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new LsrError('index_locked', `${label} was being created by another process at the same time`, { cause: error })
     throw error
   }
+}
+
+/** Writes the metadata and empty statistics of a new index into the database in `dir`. */
+async function initializeIndex(dir: string, encoder: EncoderConfig): Promise<void> {
+  const db: IndexDb = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
+  await db.open()
+  try {
+    await db.batch(newIndexOps(encoder))
+  } finally {
+    await db.close()
+  }
+}
+
+/** The one batch that makes an empty database an index: metadata and empty statistics. */
+function newIndexOps(encoder: EncoderConfig): BatchOp[] {
+  const meta: IndexMeta = { format: FORMAT_NAME, version: FORMAT_VERSION, encoder, createdAt: new Date().toISOString() }
+  return [
+    { type: 'put', key: KEY_META, value: encodeJson(meta) },
+    { type: 'put', key: KEY_STATS, value: encodeJson({ numDocs: 0, sumLength: 0, nextDocId: 0, nextSegment: 0 }) },
+  ]
 }

@@ -219,15 +219,16 @@ export class Searcher {
    */
   #twoPhase(terms: readonly QueryTerm[], k: number, options: SearchOptions, algorithm: TopKAlgorithm): ScoredDoc[] {
     const { pruneRatio = 0.4, expansionRate = 5, maxWindowSize = 10_000 } = options.twoPhase ?? {}
-    if (!(pruneRatio >= 0 && pruneRatio <= 1) || !(expansionRate >= 1) || !(maxWindowSize >= 1)) {
-      throw new LsrError('invalid_argument', 'two-phase: prune_ratio must be in [0, 1], expansion_rate >= 1, max_window_size >= 1')
+    if (!(pruneRatio >= 0 && pruneRatio <= 1) || !(expansionRate >= 1 && expansionRate < Infinity) || !(Number.isInteger(maxWindowSize) && maxWindowSize >= 1)) {
+      throw new LsrError('invalid_argument', 'two-phase: prune_ratio must be in [0, 1], expansion_rate >= 1 (finite), max_window_size >= 1 (an integer)')
     }
     const full = this.#resolve(terms, options.beta)
     if (!full || k <= 0) return []
     const effective = full.query.weights
     const maxWeight = Math.max(...effective)
     const first = this.#subset(full.termIds, full.weights, effective, (w) => w >= pruneRatio * maxWeight)
-    const window = algorithm(first.query, Math.min(Math.ceil(k * expansionRate), maxWindowSize), this.state.live)
+    // Never more than the documents: the window sizes the top-k arrays.
+    const window = algorithm(first.query, Math.min(Math.ceil(k * expansionRate), maxWindowSize, this.state.maxDoc), this.state.live)
     // Rescore the window with every term, summing in query order as the other algorithms do.
     const top = new TopK(k)
     const { postings } = full.query

@@ -1,4 +1,4 @@
-import { mkdir, readdir } from 'node:fs/promises'
+import { mkdir, readdir, symlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Level } from 'level'
 import { describe, expect, it } from 'vitest'
@@ -83,6 +83,37 @@ describe('write invariants the engine enforces', () => {
     await index.close()
   })
 
+  it('creates in an existing empty folder, through a symlink, after a create that died in place, and refuses concurrent creators cleanly', async () => {
+    const parent = await tempDir()
+    // An empty folder the user made, and a symlink to one (a rename cannot replace either).
+    await mkdir(join(parent, 'made'))
+    await mkdir(join(parent, 'target'))
+    await symlink(join(parent, 'target'), join(parent, 'link'))
+    for (const name of ['made', 'link']) {
+      const index = await SparseIndex.open(join(parent, name), { create: true })
+      await index.add([doc('a', 'alpha')])
+      await index.close()
+    }
+    expect((await readdir(join(parent, 'target'))).includes('CURRENT')).toBe(true)
+    // A database without a single entry: an in-place create killed before its batch.
+    const dead = join(parent, 'dead')
+    await mkdir(dead)
+    await (await openDb(dead)).close()
+    await expect(SparseIndex.open(dead)).rejects.toMatchObject({ code: 'not_an_index' })
+    const finished = await SparseIndex.open(dead, { create: true, encoder: { name: 'bm25', k1: 1.2 } })
+    expect(finished.meta.encoder).toMatchObject({ name: 'bm25', k1: 1.2 })
+    await finished.close()
+    // Three creators of one new index: one wins, the others are told so, without a path.
+    const results = await Promise.allSettled([1, 2, 3].map(() => SparseIndex.open(join(parent, 'race'), { create: true, label: 'index [race]' })))
+    const won = results.filter((r) => r.status === 'fulfilled')
+    expect(won).toHaveLength(1)
+    for (const r of results) {
+      if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'index_locked', message: expect.not.stringContaining(parent) })
+    }
+    await (won[0] as PromiseFulfilledResult<SparseIndex>).value.close()
+    expect((await readdir(parent)).filter((name) => name.includes('#creating-'))).toEqual([])
+  })
+
   it('names the index by its label, not its path, when asked', async () => {
     const dir = await tempDir()
     await expect(SparseIndex.open(join(dir, 'nothing'), { label: 'index [nothing]' })).rejects.toThrow(/^no index at index \[nothing\]$/)
@@ -117,6 +148,14 @@ describe('write invariants the engine enforces', () => {
     await index.close()
   })
 
+  it('bounds the two-phase window by the documents and refuses a fractional or infinite one', async () => {
+    const index = await SparseIndex.open(await tempDir(), { create: true })
+    await index.add([doc('a', 'alpha beta'), doc('b', 'alpha')])
+    expect(index.searchIds('alpha beta', { twoPhase: { expansionRate: 1e300, maxWindowSize: 2 ** 31 } })).toEqual(index.searchIds('alpha beta', { twoPhase: {} }))
+    for (const twoPhase of [{ maxWindowSize: 1.5 }, { expansionRate: Infinity }]) expect(() => index.searchIds('alpha', { twoPhase })).toThrow(/two-phase/)
+    await index.close()
+  })
+
   it('rejects bad k and unknown algorithm names as invalid arguments, and bounds k by the documents', async () => {
     const index = await SparseIndex.open(await tempDir(), { create: true })
     await index.add([doc('a', 'alpha'), doc('b', 'alpha beta')])
@@ -143,6 +182,17 @@ describe('check and compaction on damaged or large indexes', () => {
     index = await SparseIndex.open(dir)
     const problems = await index.check()
     expect(problems).toContainEqual(expect.stringMatching(/postings: index data corruption: postings of term \d+: value width 7/))
+    await index.close()
+    // Keys too short for their kind are reported too.
+    const damaged = await openDb(dir)
+    await damaged.put(Buffer.from('d\x01'), Buffer.from('{}'))
+    await damaged.put(Buffer.from('p\x00\x00'), Buffer.from([1]))
+    await damaged.close()
+    index = await SparseIndex.open(dir)
+    expect(await index.check()).toEqual(expect.arrayContaining([
+      'stored source key 6401 has 2 bytes, not 5',
+      'posting segment key 700000 has 3 bytes, not 9',
+    ]))
     await index.close()
   })
 

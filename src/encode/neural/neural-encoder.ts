@@ -224,11 +224,16 @@ export async function createNeuralEncoder(config: NeuralConfig, runtime: NeuralR
         return { terms: Array.from(ids, (id) => vocabulary[id]), values: Array.from(weights), length: 0 }
       })
     },
-    // Each distinct token once, weighted by the IDF table (absent tokens weigh 0); with no table,
-    // weight 1 and the scorer applies the corpus IDF.
+    // Each distinct token once, weighted by the IDF table (tokens it lacks or weighs 0 are left
+    // out, as OpenSearch's query builder leaves them out: a feature query needs a positive weight);
+    // with no table, weight 1 and the scorer applies the corpus IDF.
     encodeQuery(text: string): QueryTerm[] {
       const tokens = [...new Set(tokenizer.tokenize(text) as string[])]
-      return tokens.map((term) => ({ term, weight: table ? (table.get(term) ?? 0) : 1 }))
+      if (!table) return tokens.map((term) => ({ term, weight: 1 }))
+      return tokens.flatMap((term) => {
+        const weight = table.get(term) ?? 0
+        return weight > 0 ? [{ term, weight }] : []
+      })
     },
     wordTerms: (word: string) => tokenizer.tokenize(word) as string[],
   }
