@@ -376,6 +376,8 @@ export function checkAnswer(c, answer, { dataDir, slowMs }) {
       if (result.status >= 500) problems.push(`a _bulk item answered ${result.status}`)
       if (result.error !== undefined && !(isObject(result.error) && typeof result.error.type === 'string' && typeof result.error.reason === 'string')) problems.push('a _bulk item error without type and reason')
       if (c.mustFail && result.status < 300) problems.push(`a _bulk item that had to fail succeeded (${result.status})`)
+      // An _id must be a non-empty string (or a number): {} or [] written as "[object Object]" or "" is a validation miss.
+      if (result.status < 300 && (result._id === '' || result._id === '[object Object]')) problems.push(`a _bulk item was written under _id ${JSON.stringify(result._id)} (the action's _id was empty, an object or an array)`)
     }
   }
   if (c.mustFail && status < 300 && !(isObject(body) && Array.isArray(body.items))) problems.push(`a request that had to fail answered ${status}`)
