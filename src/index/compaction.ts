@@ -14,9 +14,12 @@ import { encodePostings, encodeTermEntry, postingsKey, termKey } from './format.
 import { missingSegment, scanRange, type IndexDb } from './load.js'
 import type { IndexState } from './index-state.js'
 import type { BatchOp } from './write-plan.js'
+import { TimeSlices } from './time-slices.js'
 
 /** Terms rewritten per atomic batch. */
 const TERMS_PER_BATCH = 4096
+/** Posting segments per asynchronous read of a log merge. */
+const READ_SLICE = 2048
 /** Segments of one size level that get merged into one. */
 export const MERGE_FACTOR = 10
 
@@ -44,6 +47,7 @@ function termsToCompact(state: IndexState): number[] {
  */
 export async function* planCompaction(state: IndexState, db: IndexDb): AsyncGenerator<CompactionBatch> {
   const ids = termsToCompact(state)
+  const slices = new TimeSlices()
   for (let start = 0; start < ids.length; start += TERMS_PER_BATCH) {
     const ops: BatchOp[] = []
     const changes: Array<() => void> = []
@@ -59,6 +63,7 @@ export async function* planCompaction(state: IndexState, db: IndexDb): AsyncGene
       return bytes
     }
     for (const id of chunk) {
+      if (slices.due) await slices.next()
       const list = state.postings[id]
       const { docs, values, length } = list.peek(0, readStored)
       const keptDocs = new Uint32Array(state.df[id])
@@ -124,15 +129,38 @@ export function segmentsToMerge(sizes: readonly number[]): number {
   return last && last.count > 1 ? last.count : 0
 }
 
-/** Plans the log merges of the given terms (those a write just appended to), as one atomic batch. */
-export function planLogMerges(state: IndexState, termIds: readonly number[]): CompactionBatch {
+/**
+ * Plans the log merges of the given terms (those a write just appended to), as one atomic batch.
+ * The segments of lists not loaded in memory are read first with one asynchronous getMany (reading
+ * them one synchronous get at a time stalled every other request: 20,000 terms took seconds).
+ */
+export async function planLogMerges(state: IndexState, termIds: readonly number[], db: IndexDb): Promise<CompactionBatch> {
+  const merging = termIds.flatMap((id) => {
+    const count = segmentsToMerge(state.postings[id].segments.map((s) => s.postings))
+    return count === 0 ? [] : [{ id, count }]
+  })
+  const keys = merging.flatMap(({ id, count }) => {
+    const list = state.postings[id]
+    return list.loaded ? [] : list.segments.slice(-count).map(({ segment }) => postingsKey(id, segment))
+  })
+  const stored = new Map<string, Buffer>()
+  // In slices: one huge getMany converts all its results in one go on the main thread.
+  for (let start = 0; start < keys.length; start += READ_SLICE) {
+    const slice = keys.slice(start, start + READ_SLICE)
+    ;(await db.getMany(slice)).forEach((value, i) => value && stored.set(slice[i].toString('latin1'), value))
+  }
+  const readStored = (termId: number, segment: number): Buffer => {
+    const bytes = stored.get(postingsKey(termId, segment).toString('latin1'))
+    if (!bytes) throw missingSegment(termId, segment)
+    return bytes
+  }
   const ops: BatchOp[] = []
   const changes: Array<() => void> = []
-  for (const id of termIds) {
+  const slices = new TimeSlices()
+  for (const { id, count } of merging) {
+    if (slices.due) await slices.next()
     const list = state.postings[id]
-    const count = segmentsToMerge(list.segments.map((s) => s.postings))
-    if (count === 0) continue
-    const { docs, values, length } = list.peek(list.segments.length - count)
+    const { docs, values, length } = list.peek(list.segments.length - count, readStored)
     const keptDocs: number[] = []
     const keptValues: number[] = []
     for (let p = 0; p < length; p++) {

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { mkdir, rename, rm, stat } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { Level } from 'level'
 import type { EncodedDocument, Encoder, EncoderConfig, QueryTerm, SourceDocument } from '../encode/encoder.js'
 import { createEncoder, resolveEncoderConfig, type EncoderRuntime } from '../encode/registry.js'
@@ -28,6 +28,7 @@ import { loadState, SegmentStore, type IndexDb } from './load.js'
 import { planWrite, type BatchOp, type DocToAdd, type DocToDelete } from './write-plan.js'
 import { checkIntegrity } from './integrity.js'
 import { failPoint } from './fail-points.js'
+import { writeBatch } from './time-slices.js'
 
 import { planCompaction, planLogMerges } from './compaction.js'
 
@@ -125,7 +126,7 @@ export class SparseIndex {
 
   /**
    * Opens (or with `create`, creates) the index in `dir`. Creation is atomic: the new index is
-   * built in a sibling folder `<dir>#creating-<random>` and renamed into place once complete, so
+   * built in a sibling folder `#creating-<random>` and renamed into place once complete, so
    * a failed create (unknown encoder, bad settings, a model that does not load) leaves nothing.
    * @throws LsrError `not_an_index`, `incompatible_format`, `index_locked`, `encoder_mismatch`, `not_found`
    * @example const index = await SparseIndex.open('index-data/scifact', { create: true, encoder: { name: 'bm25' } })
@@ -333,7 +334,7 @@ export class SparseIndex {
       let terms = 0
       for await (const batch of planCompaction(this.#state, this.#db)) {
         failPoint('compact:before-batch')
-        await this.#db.batch(batch.ops)
+        await writeBatch(this.#db, batch.ops)
         failPoint('compact:after-batch')
         batch.apply()
         this.#store.advance()
@@ -426,16 +427,16 @@ export class SparseIndex {
 
   async #write(adds: DocToAdd[], deletes: DocToDelete[]): Promise<void> {
     if (adds.length === 0 && deletes.length === 0) return
-    const plan = planWrite(this.#state, adds, deletes)
+    const plan = await planWrite(this.#state, adds, deletes)
     failPoint('write:before-batch')
-    await this.#db.batch(plan.ops)
+    await writeBatch(this.#db, plan.ops)
     failPoint('write:after-batch')
     plan.apply()
     this.#store.advance()
-    const merges = planLogMerges(this.#state, plan.appendedTermIds)
+    const merges = await planLogMerges(this.#state, plan.appendedTermIds, this.#db)
     if (merges.terms > 0) {
       failPoint('merge:before-batch')
-      await this.#db.batch(merges.ops)
+      await writeBatch(this.#db, merges.ops)
       failPoint('merge:after-batch')
       merges.apply()
       this.#store.advance()
@@ -475,14 +476,15 @@ function withKeywords(vector: EncodedDocument, keywords: SourceDocument['keyword
 
 /**
  * Writes a new, empty index so that it appears complete or not at all. An absent `dir` is built
- * in a sibling folder `<dir>#creating-<random>` and renamed into place. An existing empty `dir`
+ * in a sibling folder `#creating-<random>` and renamed into place. An existing empty `dir`
  * (made by the user, a mount point, a symlink) cannot be replaced by a rename, so the index is
  * written in it: metadata and statistics in one batch, and a database still without any entry (a
  * crash before that batch) is finished by the next `open` with `create`.
  */
 async function writeNewIndex(dir: string, encoder: EncoderConfig, label: string): Promise<void> {
   if (await stat(dir).then(() => true, () => false)) return initializeIndex(dir, encoder)
-  const temporary = `${dir.replace(/[\\/]+$/, '')}#creating-${randomUUID().slice(0, 8)}`
+  // Beside the target, under a short name of its own (a name near 255 bytes plus a suffix would not fit).
+  const temporary = join(dirname(resolve(dir)), `#creating-${randomUUID().slice(0, 8)}`)
   await mkdir(dirname(temporary), { recursive: true })
   try {
     await initializeIndex(temporary, encoder)

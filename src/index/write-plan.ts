@@ -11,6 +11,7 @@ import {
 } from './format.js'
 import type { IndexState } from './index-state.js'
 import { InvalidInputError } from '../errors.js'
+import { TimeSlices } from './time-slices.js'
 
 /** One operation of a LevelDB batch. */
 export type BatchOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer }
@@ -44,8 +45,12 @@ interface TermUpdate {
   segment?: SegmentRef
 }
 
-/** Plans adding `adds` (with fresh doc ids) and deleting `deletes`, as one atomic write. */
-export function planWrite(state: IndexState, adds: readonly DocToAdd[], deletes: readonly DocToDelete[]): WritePlan {
+/**
+ * Plans adding `adds` (with fresh doc ids) and deleting `deletes`, as one atomic write. Encoding
+ * the segments yields to the event loop every few milliseconds (a bulk of documents with tens of
+ * thousands of distinct terms would otherwise hold every other request back).
+ */
+export async function planWrite(state: IndexState, adds: readonly DocToAdd[], deletes: readonly DocToDelete[]): Promise<WritePlan> {
   const ops: BatchOp[] = []
   const stats: CorpusStats = { ...state.stats }
   const updates = new Map<string, TermUpdate>()
@@ -101,7 +106,9 @@ export function planWrite(state: IndexState, adds: readonly DocToAdd[], deletes:
   }
 
   const seg = adds.length > 0 ? stats.nextSegment++ : -1
+  const slices = new TimeSlices()
   for (const [term, update] of updates) {
+    if (slices.due) await slices.next()
     const stored = state.postings[update.id]?.segments ?? []
     if (update.docs.length > 0) {
       const value = encodePostings(Uint32Array.from(update.docs), Uint32Array.from(update.values))

@@ -15,7 +15,7 @@ import { timeout } from 'hono/timeout'
 import { documentWithId } from '../corpus/documents.js'
 import { LsrError } from '../errors.js'
 import { VERSION } from '../version.js'
-import { generateId, runBulk, versionConflict } from './bulk.js'
+import { documentId, generateId, runBulk, versionConflict } from './bulk.js'
 import { encoderFromSettings, publicEncoder } from './encoder-settings.js'
 import { badRequest, errorBody, HttpError, parsingError, toHttpError, type HiddenPath } from './http-error.js'
 import { namesIndexesByPattern, validateIndexName } from './index-names.js'
@@ -239,7 +239,8 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     const opType = c.req.query('op_type')
     if (opType !== undefined && opType !== 'index' && opType !== 'create') throw badRequest(`[op_type] must be index or create, got [${opType}]`)
     const index = await c.var.indexes.get(name)
-    const id = c.req.param('id') ?? generateId()
+    const given = c.req.param('id')
+    const id = given === undefined ? generateId() : documentId(given)
     const doc = documentWithId(id, await jsonBody(c, true), `document [${id}]`)
     // The existence check of a create runs inside the serialized write: two concurrent creates cannot both succeed.
     const [outcome] = (await index.add([doc], { createOnly: [create || opType === 'create'] })).outcomes

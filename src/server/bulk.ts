@@ -127,13 +127,13 @@ export async function runBulk(body: string, defaultIndex: string | undefined, lo
 
   for (const { action, meta, source, error } of actions) {
     const indexName = typeof meta._index === 'string' ? meta._index : defaultIndex
-    const id = meta._id === undefined ? undefined : String(meta._id)
-    const head = { _index: indexName, _id: id }
+    const head = { _index: indexName, _id: typeof meta._id === 'string' || typeof meta._id === 'number' ? String(meta._id) : undefined }
     if (error) {
       items.push(failure(action, head, error))
       continue
     }
     try {
+      const id = meta._id === undefined ? undefined : documentId(meta._id)
       if (!indexName) throw new HttpError(400, 'action_request_validation_exception', 'index is missing')
       const index = await lookup(indexName)
       if (action === 'index' || action === 'create') {
@@ -172,6 +172,22 @@ function written(action: 'index' | 'create', head: Json, outcome: AddOutcome): I
 
 /** Elasticsearch's answer to a create of an id that exists. */
 export const versionConflict = (id: string) => new HttpError(409, 'version_conflict_engine_exception', `[${id}]: version conflict, document already exists`)
+
+/** Longest document id, in UTF-8 bytes (Elasticsearch's limit). */
+const MAX_ID_BYTES = 512
+
+/**
+ * A client-given document id as Elasticsearch takes it: a non-empty string of at most 512 bytes,
+ * or a number (its text); anything else (an object, an array, "") is a 400, never a made-up id.
+ */
+export function documentId(raw: unknown): string {
+  const id = typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : raw
+  if (typeof id !== 'string') throw new HttpError(400, 'action_request_validation_exception', `Validation Failed: 1: _id must be a string, got ${Array.isArray(raw) ? 'an array' : typeof raw};`)
+  if (id === '') throw new HttpError(400, 'action_request_validation_exception', 'Validation Failed: 1: if _id is specified it must not be empty;')
+  const bytes = Buffer.byteLength(id)
+  if (bytes > MAX_ID_BYTES) throw new HttpError(400, 'action_request_validation_exception', `Validation Failed: 1: id [${id.slice(0, 64)}…] is too long, must be no longer than ${MAX_ID_BYTES} bytes but was: ${bytes};`)
+  return id
+}
 
 /** A 20-character random document id, as Elasticsearch generates for documents sent without one. */
 export function generateId(): string {

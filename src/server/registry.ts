@@ -11,7 +11,7 @@
  *   `CURRENT`, or an open failing as not lsr's / incompatible / corrupt) is *broken*: patterns and
  *   `_all` skip it, naming it answers 503, `DELETE` removes it. Other folders (empty ones, the
  *   default models folder `index-data/models`, a download cache) are not indexes: left alone.
- * - Leftovers of interrupted creates (`<name>#creating-<random>`, see SparseIndex.open) are
+ * - Leftovers of interrupted creates (`#creating-<random>`, see SparseIndex.open) are
  *   deleted at startup.
  * @module
  */
