@@ -25,9 +25,10 @@ if (!values.index) {
   console.error('usage: auto-choice.js --index DIR [--queries 150] [--idf-table FILE] (needs the IDF table and SciFact queries: ../shared)')
   process.exit(2)
 }
+// The argument first: whether it names an index does not depend on ../shared.
+if (!existsSync(values.index)) missing(`no index at ${values.index}`, 'build one with node scripts/bench/synthetic.js --flavour learned --keep DIR, then pass DIR/learned')
 if (!existsSync(values['idf-table'])) missing(`no IDF table at ${values['idf-table']}`, `${GET_IDF_TABLE} and pass it with --idf-table`)
 const scifact = join(datasetFolder(undefined, { needs: ['queries'] }), 'queries.jsonl')
-if (!existsSync(values.index)) missing(`no index at ${values.index}`, 'build one with node scripts/bench/synthetic.js --flavour learned --keep DIR, then pass DIR/learned')
 const Q = Number(values.queries)
 const table = JSON.parse(readFileSync(values['idf-table'], 'utf8'))
 const tokens = Object.keys(table)
