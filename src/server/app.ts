@@ -6,6 +6,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { resolve } from 'node:path'
+import type { HttpBindings } from '@hono/node-server'
 import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
@@ -22,6 +23,7 @@ import { namesIndexesByPattern, validateIndexName } from './index-names.js'
 import type { IndexRegistry, IndexSession } from './registry.js'
 import { count, explainDocument, search, SHARDS } from './search.js'
 import { sourceFilter } from './source-filter.js'
+import { acceptsParams, NO_EFFECT_ON_ONE_NODE } from './url-params.js'
 import { SEARCH_PAGE } from './search-page.js'
 import { isObject, parseJson, type Json } from './json.js'
 
@@ -44,14 +46,31 @@ export interface AppOptions {
 }
 
 /** Hono's per-request variables: the indexes the request uses, released when it ends. */
-export type AppEnv = { Variables: { indexes: IndexSession } }
+export type AppEnv = { Bindings: Partial<HttpBindings>; Variables: { indexes: IndexSession; maxBodyBytes: number } }
 type Ctx = Context<AppEnv>
 
 const READ_ENDPOINTS = /\/(_search|_count|_explain(\/[^/]+)?)$/
 
+/**
+ * The request body as text. The Node adapter gives GET requests no body (the Fetch API has none),
+ * but Elasticsearch clients send search and count bodies with GET: those are read from the socket.
+ */
+async function bodyText(c: Ctx, maxBytes: number): Promise<string> {
+  const incoming = c.env?.incoming
+  if (c.req.method !== 'GET' || !incoming || incoming.readableEnded) return c.req.text()
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of incoming as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > maxBytes) throw new HttpError(413, 'content_too_long_exception', `request body is larger than ${maxBytes} bytes`)
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
 /** The request's JSON object body; an empty body is `{}`, or a 400 where a body is required. */
 async function jsonBody(c: Ctx, required = false): Promise<Json> {
-  const text = await c.req.text()
+  const text = await bodyText(c, c.var.maxBodyBytes)
   if (text.trim() === '') {
     if (required) throw new HttpError(400, 'parse_exception', 'request body is required')
     return {}
@@ -119,6 +138,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   app.use(async (c, next) => {
     const session = registry.session()
     c.set('indexes', session)
+    c.set('maxBodyBytes', options.maxBodyBytes ?? 50 * 2 ** 20)
     try {
       await next()
     } finally {
@@ -132,12 +152,12 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
 
   // Cluster
   const info = { name: 'lsr', cluster_name: 'lsr', version: { number: VERSION, distribution: 'lsr', build_flavor: 'default' }, tagline: 'You Know, for Sparse Search' }
-  app.get('/', (c) => ((c.req.header('accept') ?? '').includes('text/html') ? c.html(SEARCH_PAGE) : c.json(info)))
-  app.get('/_ui', (c) => c.html(SEARCH_PAGE))
+  app.get('/', acceptsParams(), (c) => ((c.req.header('accept') ?? '').includes('text/html') ? c.html(SEARCH_PAGE) : c.json(info)))
+  app.get('/_ui', acceptsParams(), (c) => c.html(SEARCH_PAGE))
   /** Every index's state; a broken one is listed (red), not a failure. */
   const states = async (c: Ctx) => (await Promise.all((await registry.names()).map(async (name) => ({ name, state: await c.var.indexes.inspect(name) }))))
     .flatMap(({ name, state }) => (state ? [{ name, ...state }] : []))
-  app.get('/_cluster/health', async (c) => {
+  app.get('/_cluster/health', acceptsParams('level', 'local', ...NO_EFFECT_ON_ONE_NODE), async (c) => {
     const all = await states(c)
     const broken = all.filter((s) => s.broken !== undefined).length
     return c.json({
@@ -146,7 +166,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
       relocating_shards: 0, initializing_shards: 0, unassigned_shards: broken,
     })
   })
-  app.get('/_cat/indices', async (c) => {
+  app.get('/_cat/indices', acceptsParams('format', 'v'), async (c) => {
     const format = c.req.query('format') ?? 'text'
     if (format !== 'text' && format !== 'json') throw badRequest(`[format] must be text or json, got [${format}]`)
     const rows = await Promise.all((await states(c)).map(async ({ name, index, broken }) => {
@@ -158,24 +178,32 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     if (format === 'json') return c.json(rows)
     // The reason of a red index is a JSON-only column: the text table keeps Elasticsearch's columns.
     const line = ({ reason, ...columns }: Record<string, string | null | undefined>) => Object.values(columns).map((v) => v ?? '').join(' ')
-    return c.text(rows.map(line).join('\n') + (rows.length ? '\n' : ''))
+    // ?v: a header line, as Elasticsearch's cat APIs print it.
+    const header = c.req.query('v') !== undefined && c.req.query('v') !== 'false' ? ['health status index pri rep docs.count docs.deleted store.size'] : []
+    const lines = [...header, ...rows.map(line)]
+    return c.text(lines.join('\n') + (lines.length ? '\n' : ''))
   })
 
   // Search and bulk across indexes
   const searchHandler = (expression?: string) => async (c: Ctx) => {
-    const body = c.req.method === 'GET' ? uriSearch(c, await jsonBody(c)) : await jsonBody(c)
-    return c.json(await search(await indexes(c, expression ?? c.req.param('index') ?? '_all'), body))
+    const body = uriSearch(c, await jsonBody(c))
+    const result = await search(await indexes(c, expression ?? c.req.param('index') ?? '_all'), body)
+    return c.json(restTotalHitsAsInt(c) ? totalAsInt(result) : result)
+  }
+  const countHandler = (expression?: string) => async (c: Ctx) => {
+    const body = await jsonBody(c)
+    return c.json(await count(await indexes(c, expression ?? c.req.param('index') ?? '_all'), uriQuery(c, body)))
   }
   const bulkHandler = (index?: string) => async (c: Ctx) => {
     refreshParam(c)
     return c.json(await runBulk(await c.req.text(), index, (name) => c.var.indexes.get(name), errorOf))
   }
-  app.on(['GET', 'POST'], '/_search', searchHandler('_all'))
-  app.on(['GET', 'POST'], '/_count', async (c) => c.json(await count(await indexes(c, '_all'), await jsonBody(c))))
-  app.on(['POST', 'PUT'], '/_bulk', bulkHandler())
+  app.on(['GET', 'POST'], '/_search', acceptsParams(...SEARCH_PARAMS), searchHandler('_all'))
+  app.on(['GET', 'POST'], '/_count', acceptsParams(...COUNT_PARAMS), countHandler('_all'))
+  app.on(['POST', 'PUT'], '/_bulk', acceptsParams(...BULK_PARAMS), bulkHandler())
 
   // Index management
-  app.put('/:index', async (c) => {
+  app.put('/:index', acceptsParams(...NO_EFFECT_ON_ONE_NODE), async (c) => {
     const name = validateIndexName(c.req.param('index'))
     await registry.create(name, await encoderFromSettings(await jsonBody(c), options.modelsDir)).catch((error) => {
       // Creating, "not found" can only be something the settings name (a model's file): bad settings.
@@ -183,14 +211,14 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     })
     return c.json({ acknowledged: true, shards_acknowledged: true, index: name })
   })
-  app.get('/:index', async (c) => {
+  app.get('/:index', acceptsParams(), async (c) => {
     const found = await indexes(c, c.req.param('index'))
     return c.json(Object.fromEntries(found.map(([name, index]) => [name, {
       aliases: {}, mappings: {}, settings: { index: { number_of_shards: '1', number_of_replicas: '0', encoder: publicEncoder(index.meta.encoder, options.modelsDir), created: index.meta.createdAt } },
     }])))
   })
-  app.on('HEAD', '/:index', async (c) => c.body(null, (await registry.exists(validateIndexName(c.req.param('index')))) ? 200 : 404))
-  app.delete('/:index', async (c) => {
+  app.on('HEAD', '/:index', acceptsParams(), async (c) => c.body(null, (await registry.exists(validateIndexName(c.req.param('index')))) ? 200 : 404))
+  app.delete('/:index', acceptsParams(...NO_EFFECT_ON_ONE_NODE), async (c) => {
     const expression = c.req.param('index')
     if (!options.allowDestructive && namesIndexesByPattern(expression)) {
       throw badRequest(`Wildcard expressions or all indices are not allowed: [${expression}] (name the indexes, or start the server with --allow-destructive)`)
@@ -205,19 +233,19 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   })
 
   // Per-index endpoints
-  app.on(['GET', 'POST'], '/:index/_search', searchHandler())
-  app.on(['GET', 'POST'], '/:index/_count', async (c) => c.json(await count(await indexes(c, c.req.param('index')), await jsonBody(c))))
-  app.on(['POST', 'PUT'], '/:index/_bulk', async (c) => bulkHandler(validateIndexName(c.req.param('index')))(c))
-  app.post('/:index/_refresh', async (c) => {
+  app.on(['GET', 'POST'], '/:index/_search', acceptsParams(...SEARCH_PARAMS), searchHandler())
+  app.on(['GET', 'POST'], '/:index/_count', acceptsParams(...COUNT_PARAMS), countHandler())
+  app.on(['POST', 'PUT'], '/:index/_bulk', acceptsParams(...BULK_PARAMS), async (c) => bulkHandler(validateIndexName(c.req.param('index')))(c))
+  app.post('/:index/_refresh', acceptsParams(), async (c) => {
     await indexes(c, c.req.param('index'))
     return c.json({ _shards: SHARDS })
   })
   // Elasticsearch's force merge: here, compaction (one segment per term, deleted postings dropped).
-  app.post('/:index/_forcemerge', async (c) => {
+  app.post('/:index/_forcemerge', acceptsParams(), async (c) => {
     for (const [, index] of await indexes(c, c.req.param('index'))) await index.compact()
     return c.json({ _shards: SHARDS })
   })
-  app.get('/:index/_stats', async (c) => {
+  app.get('/:index/_stats', acceptsParams(), async (c) => {
     const entries = await Promise.all((await indexes(c, c.req.param('index'))).map(async ([name, index]) => {
       const s = await index.stats()
       const totals = { docs: { count: s.documents, deleted: s.deletedDocuments }, store: { size_in_bytes: s.sizeOnDiskBytes } }
@@ -225,7 +253,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     }))
     return c.json({ _shards: SHARDS, indices: Object.fromEntries(entries) })
   })
-  app.on(['GET', 'POST'], '/:index/_explain/:id', async (c) => {
+  app.on(['GET', 'POST'], '/:index/_explain/:id', acceptsParams(...NO_EFFECT_ON_ONE_NODE), async (c) => {
     const [[name, index]] = await indexes(c, validateIndexName(c.req.param('index') ?? ''))
     const explained = await explainDocument(index, (await jsonBody(c)).query, c.req.param('id'))
     if (!explained) return c.json({ _index: name, _id: c.req.param('id'), matched: false }, 404)
@@ -248,18 +276,19 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     const created = outcome === 'created'
     return c.json({ _index: name, _id: id, _version: 1, result: created ? 'created' : 'updated', _shards: { total: 1, successful: 1, failed: 0 } }, created ? 201 : 200)
   }
-  app.on(['PUT', 'POST'], '/:index/_doc/:id', putDoc(false))
-  app.post('/:index/_doc', putDoc(false))
-  app.on(['PUT', 'POST'], '/:index/_create/:id', putDoc(true))
-  app.get('/:index/_doc/:id', async (c) => {
+  const writeParams = acceptsParams('refresh', 'op_type', ...NO_EFFECT_ON_ONE_NODE)
+  app.on(['PUT', 'POST'], '/:index/_doc/:id', writeParams, putDoc(false))
+  app.post('/:index/_doc', writeParams, putDoc(false))
+  app.on(['PUT', 'POST'], '/:index/_create/:id', writeParams, putDoc(true))
+  app.get('/:index/_doc/:id', acceptsParams('_source', '_source_includes', '_source_excludes', 'realtime', 'routing', 'preference'), async (c) => {
     const name = validateIndexName(c.req.param('index'))
-    const filter = sourceFilter(sourceParam(c))
+    const filter = sourceFilter(uriSource(c))
     const source = await (await c.var.indexes.get(name)).get(c.req.param('id'))
     if (!source) return c.json({ _index: name, _id: c.req.param('id'), found: false }, 404)
     const filtered = filter(source)
     return c.json({ _index: name, _id: c.req.param('id'), _version: 1, found: true, ...(filtered ? { _source: filtered } : {}) })
   })
-  app.delete('/:index/_doc/:id', async (c) => {
+  app.delete('/:index/_doc/:id', acceptsParams('refresh', ...NO_EFFECT_ON_ONE_NODE), async (c) => {
     refreshParam(c)
     const name = validateIndexName(c.req.param('index'))
     const deleted = await (await c.var.indexes.get(name)).delete([c.req.param('id')])
@@ -268,19 +297,60 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   return app
 }
 
-/** `?_source=`: true, false, or comma-separated patterns, as Elasticsearch reads it. */
-function sourceParam(c: Ctx): string | string[] | undefined {
-  const value = c.req.query('_source')
-  return value === undefined || value === 'true' || value === 'false' ? value : value.split(',')
+/** Search parameters taken from the URL (they override the body's, as in Elasticsearch). */
+const SEARCH_PARAMS = ['q', 'size', 'from', 'sort', '_source', '_source_includes', '_source_excludes', 'track_total_hits', 'explain', 'rest_total_hits_as_int', ...NO_EFFECT_ON_ONE_NODE]
+const COUNT_PARAMS = ['q', ...NO_EFFECT_ON_ONE_NODE]
+const BULK_PARAMS = ['refresh', ...NO_EFFECT_ON_ONE_NODE]
+
+/** `_source`, `_source_includes` and `_source_excludes` of the URL as a `_source` spec, or undefined. */
+function uriSource(c: Ctx): unknown {
+  const list = (name: string) => {
+    const value = c.req.query(name)
+    return value === undefined ? undefined : value.split(',')
+  }
+  const source = c.req.query('_source')
+  const [includes, excludes] = [list('_source_includes'), list('_source_excludes')]
+  if (includes === undefined && excludes === undefined) return source === undefined || source === 'true' || source === 'false' ? source : source.split(',')
+  if (source !== undefined) throw badRequest('[_source] cannot be combined with [_source_includes] or [_source_excludes] in the URL')
+  return { includes: includes ?? [], excludes: excludes ?? [] }
 }
 
-/** URI search: `?q=` (plain text over title and text), `?size=`, `?from=`, `?_source=`. */
-function uriSearch(c: Ctx, body: Json): Json {
+/** `?q=`: plain text over the text field (lsr's one full-text field). */
+function uriQuery(c: Ctx, body: Json): Json {
   const q = c.req.query('q')
-  const out: Json = { ...body }
-  if (q !== undefined) out.query = { match: { text: q } }
-  for (const key of ['size', 'from']) if (c.req.query(key) !== undefined) out[key] = Number(c.req.query(key))
-  if (c.req.query('_source') !== undefined) out._source = sourceParam(c)
-  if (c.req.query('track_total_hits') !== undefined) out.track_total_hits = c.req.query('track_total_hits')
+  if (q === undefined) return body
+  if (body.query !== undefined) throw badRequest('[q] cannot be combined with a query in the body')
+  return { ...body, query: { match: { text: q } } }
+}
+
+/** URI search parameters over the body: `q`, `size`, `from`, `sort`, `_source*`, `track_total_hits`, `explain`. */
+function uriSearch(c: Ctx, body: Json): Json {
+  const out: Json = uriQuery(c, body)
+  for (const key of ['size', 'from']) {
+    const value = c.req.query(key)
+    if (value !== undefined) out[key] = /^\d+$/.test(value) ? Number(value) : value
+  }
+  const source = uriSource(c)
+  if (source !== undefined) out._source = source
+  const sort = c.req.query('sort')
+  // field:order pairs, comma-separated; search() accepts only _score descending and names anything else.
+  if (sort !== undefined) out.sort = sort.split(',').map((s) => (s.includes(':') ? { [s.slice(0, s.indexOf(':'))]: s.slice(s.indexOf(':') + 1) } : s))
+  const total = c.req.query('track_total_hits') ?? (restTotalHitsAsInt(c) && body.track_total_hits === undefined ? 'true' : undefined)
+  if (total !== undefined) out.track_total_hits = total
+  const explain = c.req.query('explain')
+  if (explain !== undefined) out.explain = explain === '' || explain === 'true' ? true : explain === 'false' ? false : explain
   return out
+}
+
+/** `?rest_total_hits_as_int=true`: `hits.total` as a number (Elasticsearch 6's shape, still asked for by some clients). */
+function restTotalHitsAsInt(c: Ctx): boolean {
+  const value = c.req.query('rest_total_hits_as_int')
+  if (value === undefined || value === 'false') return false
+  if (value === '' || value === 'true') return true
+  throw badRequest(`[rest_total_hits_as_int] must be true or false, got [${value}]`)
+}
+
+function totalAsInt(result: Json): Json {
+  const hits = result.hits as Json & { total?: { value: number } }
+  return { ...result, hits: { ...hits, total: hits.total?.value ?? 0 } }
 }
