@@ -14,6 +14,7 @@
  * @module
  */
 import { stemmer } from 'stemmer'
+import { segmentWords } from './segmenter.js'
 
 /** Lucene's `EnglishAnalyzer.ENGLISH_STOP_WORDS_SET` (33 words). */
 export const ENGLISH_STOP_WORDS: ReadonlySet<string> = new Set([
@@ -24,8 +25,6 @@ export const ENGLISH_STOP_WORDS: ReadonlySet<string> = new Set([
 
 /** StandardTokenizer's default maximum token length; longer tokens are split, as Lucene does. */
 const MAX_TOKEN_LENGTH = 255
-
-const segmenter = new Intl.Segmenter('en', { granularity: 'word' })
 
 /**
  * UAX#29 word boundaries for ASCII: letters, digits and `_` (ExtendNumLet) join (WB5, WB8-10,
@@ -42,7 +41,7 @@ const NON_ASCII = /[^\x00-\x7f]/
 export function wordSegments(text: string): string[] {
   if (NON_ASCII.test(text)) {
     const words: string[] = []
-    for (const { segment, isWordLike } of segmenter.segment(text)) if (isWordLike) words.push(segment)
+    for (const { segment, isWordLike } of segmentWords(text)) if (isWordLike) words.push(segment)
     return words
   }
   const words: string[] = text.match(ASCII_WORD) ?? []

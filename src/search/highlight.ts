@@ -4,6 +4,7 @@
  * each word is mapped to its terms by the index's encoder, so stemmed or sub-word matches light up.
  * @module
  */
+import { segmentWords } from '../encode/segmenter.js'
 
 export interface HighlightOptions {
   preTag?: string
@@ -16,7 +17,6 @@ export interface HighlightOptions {
   escapeHtml?: boolean
 }
 
-const segmenter = new Intl.Segmenter('en', { granularity: 'word' })
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 /**
@@ -27,7 +27,7 @@ const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)}
 export function highlight(text: string, matches: (word: string) => boolean, options: HighlightOptions = {}): string[] {
   const { preTag = '<em>', postTag = '</em>', fragmentSize = 150, fragments = 3, escapeHtml = false } = options
   const spans: Array<[number, number]> = []
-  for (const { segment, index, isWordLike } of segmenter.segment(text)) {
+  for (const { segment, index, isWordLike } of segmentWords(text)) {
     if (isWordLike && matches(segment)) spans.push([index, index + segment.length])
   }
   if (spans.length === 0) return []
