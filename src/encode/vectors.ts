@@ -18,6 +18,9 @@ export interface VectorsConfig extends EncoderConfig {
   idf: 'none'
 }
 
+/** The largest float32. */
+const MAX_FLOAT32 = 3.4028234663852886e38
+
 export function vectorsConfig(settings: { field?: unknown; [setting: string]: unknown } = {}): VectorsConfig {
   const field = settings.field ?? 'vector'
   if (typeof field !== 'string' || field === '') throw new LsrError('invalid_argument', 'vectors: field must be a non-empty string')
@@ -38,8 +41,9 @@ export function createVectorsEncoder(config: VectorsConfig): Encoder {
         const terms: string[] = []
         const values: number[] = []
         for (const [token, weight] of Object.entries(vector)) {
-          if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) {
-            throw new InvalidInputError(`document ${doc.id}: weight of "${token}" in "${config.field}" must be a finite number >= 0`)
+          // Stored as float32 codes (weight-codec.ts): a larger weight would be clamped without a word.
+          if (typeof weight !== 'number' || !(weight >= 0 && weight <= MAX_FLOAT32)) {
+            throw new InvalidInputError(`document ${doc.id}: weight of "${token}" in "${config.field}" must be a number from 0 to ${MAX_FLOAT32} (float32)`)
           }
           if (weight > 0) {
             terms.push(token)

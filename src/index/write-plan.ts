@@ -45,6 +45,9 @@ interface TermUpdate {
   segment?: SegmentRef
 }
 
+/** With the u flag a pair is one code point: this matches lone surrogates only. */
+const LONE_SURROGATE = /[\ud800-\udfff]/u
+
 /**
  * Plans adding `adds` (with fresh doc ids) and deleting `deletes`, as one atomic write. Encoding
  * the segments yields to the event loop every few milliseconds (a bulk of documents with tens of
@@ -56,10 +59,13 @@ export async function planWrite(state: IndexState, adds: readonly DocToAdd[], de
   const updates = new Map<string, TermUpdate>()
   let nextTermId = state.terms.length
 
-  const update = (term: string): TermUpdate => {
+  const update = (term: string, owner?: string): TermUpdate => {
     let found = updates.get(term)
     if (!found) {
       const id = state.termIds.get(term)
+      // Terms are UTF-8 keys on disk: a lone surrogate would share its key with U+FFFD and
+      // corrupt the dictionary on reopen. (Terms already in it are well-formed.)
+      if (id === undefined && LONE_SURROGATE.test(term)) throw new InvalidInputError(`document ${owner}: term ${JSON.stringify(term)} is not well-formed Unicode (a lone surrogate)`)
       const entry = id === undefined
         ? { id: nextTermId++, df: 0, maxValue: 0, minLength: 0xffffffff }
         : state.termEntry(id)
@@ -88,7 +94,7 @@ export async function planWrite(state: IndexState, adds: readonly DocToAdd[], de
       if (!(value >= 1 && value <= 0xffffffff && Number.isInteger(value))) {
         throw new InvalidInputError(`document ${doc.id}: value ${value} of term ${JSON.stringify(vector.terms[i])} is not a positive 32-bit integer`)
       }
-      const term = update(vector.terms[i])
+      const term = update(vector.terms[i], doc.id)
       if (term.docs[term.docs.length - 1] === docId) throw new InvalidInputError(`document ${doc.id}: term ${JSON.stringify(vector.terms[i])} occurs twice in its vector`)
       term.entry.df++
       if (value > term.entry.maxValue) term.entry.maxValue = value

@@ -191,6 +191,10 @@ export class Searcher {
     }
     if (termIds.length === 0) return undefined
     const query = this.scorer.prepare(this.state, termIds, weights)
+    // Scores must stay finite (JSON has no Infinity): the bounds add up to the largest possible score.
+    if (!Number.isFinite(query.upperBounds.reduce((sum, bound) => sum + bound, 0))) {
+      throw new LsrError('invalid_argument', 'query weights too large: scores would overflow')
+    }
     if (beta < 1) {
       const keep = Math.max(1, Math.ceil(beta * termIds.length))
       const threshold = [...query.weights].sort((a, b) => b - a)[keep - 1]

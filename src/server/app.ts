@@ -13,15 +13,15 @@ import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
 import { methodNotAllowed } from 'hono/method-not-allowed'
 import { timeout } from 'hono/timeout'
-import { documentWithId } from '../corpus/documents.js'
 import { LsrError } from '../errors.js'
 import { VERSION } from '../version.js'
-import { documentId, generateId, runBulk, versionConflict } from './bulk.js'
+import { documentId, generateId, runBulk, sourceDocument, versionConflict } from './bulk.js'
 import { encoderFromSettings, publicEncoder } from './encoder-settings.js'
 import { badRequest, errorBody, HttpError, parsingError, toHttpError, type HiddenPath } from './http-error.js'
 import { namesIndexesByPattern, validateIndexName } from './index-names.js'
 import type { IndexRegistry, IndexSession } from './registry.js'
 import { count, explainDocument, search, SHARDS } from './search.js'
+import { filterPath } from './filter-path.js'
 import { sourceFilter } from './source-filter.js'
 import { acceptsParams, NO_EFFECT_ON_ONE_NODE } from './url-params.js'
 import { SEARCH_PAGE } from './search-page.js'
@@ -49,7 +49,9 @@ export interface AppOptions {
 export type AppEnv = { Bindings: Partial<HttpBindings>; Variables: { indexes: IndexSession; maxBodyBytes: number } }
 type Ctx = Context<AppEnv>
 
-const READ_ENDPOINTS = /\/(_search|_count|_explain(\/[^/]+)?)$/
+// Exactly /_search, /_count, /{index}/_search, /{index}/_count, /{index}/_explain/{id}: a path that
+// merely ends so (/{index}/_doc/_search) is a write.
+const READ_ENDPOINTS = /^\/(?:[^/]+\/)?(?:_search|_count)$|^\/[^/]+\/_explain\/[^/]+$/
 
 /**
  * The request body as text. The Node adapter gives GET requests no body (the Fetch API has none),
@@ -145,6 +147,15 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
       session.release()
     }
   })
+  // ?filter_path= on successful JSON answers (errors stay whole, so they can be read).
+  app.use(async (c, next) => {
+    const parameter = c.req.query('filter_path')
+    const filter = parameter === undefined ? undefined : filterPath(parameter)
+    await next()
+    if (!filter || c.res.status >= 400 || !c.res.headers.get('content-type')?.includes('application/json')) return
+    const filtered = JSON.stringify(filter(await c.res.json()))
+    c.res = new Response(filtered, { status: c.res.status, headers: { 'content-type': 'application/json' } })
+  })
   app.use(methodNotAllowed({
     app,
     onMethodNotAllowed: (c, methods) => c.json(errorBody(new HttpError(405, 'method_not_allowed', `${c.req.method} is not allowed on ${c.req.path} (allowed: ${methods.join(', ')})`)), 405, { Allow: methods.join(', ') }),
@@ -201,6 +212,10 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   app.on(['GET', 'POST'], '/_search', acceptsParams(...SEARCH_PARAMS), searchHandler('_all'))
   app.on(['GET', 'POST'], '/_count', acceptsParams(...COUNT_PARAMS), countHandler('_all'))
   app.on(['POST', 'PUT'], '/_bulk', acceptsParams(...BULK_PARAMS), bulkHandler())
+  app.on(['GET', 'POST'], '/_refresh', acceptsParams(), async (c) => {
+    await indexes(c, '_all')
+    return c.json({ _shards: SHARDS })
+  })
 
   // Index management
   app.put('/:index', acceptsParams(...NO_EFFECT_ON_ONE_NODE), async (c) => {
@@ -236,7 +251,9 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   app.on(['GET', 'POST'], '/:index/_search', acceptsParams(...SEARCH_PARAMS), searchHandler())
   app.on(['GET', 'POST'], '/:index/_count', acceptsParams(...COUNT_PARAMS), countHandler())
   app.on(['POST', 'PUT'], '/:index/_bulk', acceptsParams(...BULK_PARAMS), async (c) => bulkHandler(validateIndexName(c.req.param('index')))(c))
-  app.post('/:index/_refresh', acceptsParams(), async (c) => {
+  // Writes are visible when acknowledged: refresh only checks the indexes exist. GET as well as
+  // POST (the OpenSearch client's indices.refresh() sends GET).
+  app.on(['GET', 'POST'], '/:index/_refresh', acceptsParams(), async (c) => {
     await indexes(c, c.req.param('index'))
     return c.json({ _shards: SHARDS })
   })
@@ -269,7 +286,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     const index = await c.var.indexes.get(name)
     const given = c.req.param('id')
     const id = given === undefined ? generateId() : documentId(given)
-    const doc = documentWithId(id, await jsonBody(c, true), `document [${id}]`)
+    const doc = sourceDocument(id, await jsonBody(c, true))
     // The existence check of a create runs inside the serialized write: two concurrent creates cannot both succeed.
     const [outcome] = (await index.add([doc], { createOnly: [create || opType === 'create'] })).outcomes
     if (outcome === 'exists') throw versionConflict(id)

@@ -138,7 +138,7 @@ export async function runBulk(body: string, defaultIndex: string | undefined, lo
       const index = await lookup(indexName)
       if (action === 'index' || action === 'create') {
         const docId = id ?? generateId()
-        const doc = documentWithId(docId, source, `document [${docId}]`)
+        const doc = sourceDocument(docId, source)
         let group = pending.get(indexName)
         if (!group) pending.set(indexName, (group = { index, docs: [], createOnly: [], items: [] }))
         group.docs.push(doc)
@@ -173,6 +173,17 @@ function written(action: 'index' | 'create', head: Json, outcome: AddOutcome): I
 /** Elasticsearch's answer to a create of an id that exists. */
 export const versionConflict = (id: string) => new HttpError(409, 'version_conflict_engine_exception', `[${id}]: version conflict, document already exists`)
 
+/**
+ * A client's document as the engine takes it. As in Elasticsearch, the id is the request's, and
+ * an `_id` field inside the document is a 400 (it would be stored, and read back, beside the id).
+ */
+export function sourceDocument(id: string, source: unknown): SourceDocument {
+  if (isObject(source) && Object.hasOwn(source, '_id')) {
+    throw new HttpError(400, 'mapper_parsing_exception', 'Field [_id] is a metadata field and cannot be added inside a document. Use the index API request parameters.')
+  }
+  return documentWithId(id, source, `document [${id}]`)
+}
+
 /** Longest document id, in UTF-8 bytes (Elasticsearch's limit). */
 const MAX_ID_BYTES = 512
 
@@ -203,7 +214,7 @@ async function update(index: SparseIndex, id: string, body: Json): Promise<Json>
   const patch = body.doc
   const { existed, result } = await index.update(id, (current) => {
     if (!current && body.doc_as_upsert !== true) return undefined
-    return documentWithId(id, current ? deepMerge(current, patch) : patch, `document [${id}]`)
+    return sourceDocument(id, current ? deepMerge(current, patch) : patch)
   })
   if (!result) throw new HttpError(404, 'document_missing_exception', `[${id}]: document missing`)
   const outcome = !existed ? 'created' : result.unchanged > 0 ? 'noop' : 'updated'

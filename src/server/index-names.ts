@@ -7,7 +7,8 @@
 import { badRequest } from './http-error.js'
 
 const FORBIDDEN = /[\\/*?"<>|\s,#:]/
-const CONTROL = /[\u0000-\u001f\u007f]/
+// C0, DEL and C1 (U+0080-U+009F, e.g. U+0085 NEXT LINE): no file system or terminal shows them plainly.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 const MAX_BYTES = 255
 
 /** Why `name` is not a valid index name, or undefined when it is one. */

@@ -14,7 +14,7 @@ import { keywordValue } from '../corpus/keywords.js'
 import type { RoaringBitmap32 } from '../index/roaring.js'
 import type { SearchRequest, SparseIndex } from '../index/sparse-index.js'
 import type { TwoPhase } from '../search/searcher.js'
-import { badRequest, parsingError } from './http-error.js'
+import { badRequest, HttpError, parsingError } from './http-error.js'
 import { isObject, type Json } from './json.js'
 
 /** The full-text fields: lsr indexes `title + " " + text` as one field. */
@@ -25,6 +25,11 @@ const TEXT_FIELDS = new Set(['title', 'text', 'contents', 'body', '_all', '*'])
  * `indices.query.bool.max_nested_depth`, 30 since 8.7 (20 before), against stack overflows.
  */
 export const MAX_QUERY_DEPTH = 30
+
+/** Distinct scored terms of one query: OpenSearch's `indices.query.bool.max_clause_count` default. */
+const MAX_CLAUSE_COUNT = 1024
+/** Values of one `terms` query: Elasticsearch's `index.max_terms_count` default. */
+const MAX_TERMS_COUNT = 65_536
 
 /** One compiled clause. */
 interface Clause {
@@ -180,6 +185,7 @@ class Compiler {
       raw = [raw]
     }
     if (!Array.isArray(raw)) throw parsingError(`[terms] field [${field}] must hold an array of values`)
+    if (raw.length > MAX_TERMS_COUNT) throw badRequest(`The number of terms [${raw.length}] used in the Terms Query request has exceeded the allowed maximum of [${MAX_TERMS_COUNT}] (index.max_terms_count)`)
     const values = raw.map((value) => {
       const normalized = keywordValue(value)
       if (normalized === undefined) throw parsingError(`[${type}] values must be strings, numbers or booleans`)
@@ -255,6 +261,9 @@ function orAll(bitmaps: RoaringBitmap32[]): RoaringBitmap32 {
  */
 export function compileQuery(query: unknown, index: SparseIndex): SearchRequest {
   const clause = new Compiler(index).clause(query ?? { match_all: {} }, '[query]', 1)
+  if (clause.terms.length > MAX_CLAUSE_COUNT) {
+    throw new HttpError(400, 'too_many_clauses', `Query contains too many scored terms: ${clause.terms.length}; maxClauseCount is set to ${MAX_CLAUSE_COUNT}`)
+  }
   return {
     terms: clause.terms,
     matchAnyTerm: clause.covered,

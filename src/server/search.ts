@@ -22,7 +22,8 @@ export const SHARDS = { total: 1, successful: 1, skipped: 0, failed: 0 }
 
 function nonNegativeInt(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback
-  const n = typeof value === 'string' ? Number(value) : value
+  // A string (URL parameter) must be decimal digits: Number() would also take "", "0x10" and "1e3".
+  const n = typeof value === 'string' ? (/^\d+$/.test(value) ? Number(value) : Number.NaN) : value
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw parsingError(`[${name}] must be a non-negative integer`)
   return n
 }
@@ -43,7 +44,8 @@ function totalHitsCap(value: unknown): number | undefined {
   if (value === undefined) return DEFAULT_TOTAL_HITS_CAP
   if (value === true || value === 'true') return Infinity
   if (value === false || value === 'false') return undefined
-  const n = typeof value === 'string' ? Number(value) : value
+  // A string (URL parameter) must be decimal digits: Number() would also take "", "0x10" and "1e3".
+  const n = typeof value === 'string' ? (/^\d+$/.test(value) ? Number(value) : Number.NaN) : value
   if (typeof n === 'number' && Number.isInteger(n) && n >= 0) return n
   throw parsingError('[track_total_hits] must be true, false or a non-negative integer')
 }

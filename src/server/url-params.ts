@@ -7,8 +7,8 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { badRequest } from './http-error.js'
 
-/** Response-formatting flags every route takes: they change whitespace and error detail, never results. */
-const EVERYWHERE = ['pretty', 'human', 'error_trace']
+/** What every route takes: formatting flags (whitespace, error detail) and `filter_path` (filter-path.ts). */
+const EVERYWHERE = ['pretty', 'human', 'error_trace', 'filter_path']
 
 /**
  * Parameters that have no effect on a single node with one shard per index, so taking them

@@ -114,7 +114,9 @@ describe('an index of precomputed vectors (vectors encoder)', () => {
     expect(hits.map((h) => [h.id, h.score])).toEqual([['a', 2.5], ['b', 2]])
     expect(index.docsWithKeyword('lang', ['de']).toArray()).toEqual([1])
     expect(index.docsWithKeyword('vector.cat', ['1.5']).size).toBe(0)
-    await expect(index.add([{ id: 'c', title: '', text: '', source: { vector: { x: -1 } } }])).rejects.toThrow('document c: weight of "x" in "vector" must be a finite number >= 0')
+    for (const x of [-1, 1e39, Infinity]) {
+      await expect(index.add([{ id: 'c', title: '', text: '', source: { vector: { x } } }])).rejects.toThrow('document c: weight of "x" in "vector" must be a number from 0 to 3.4028234663852886e+38 (float32)')
+    }
     await index.close()
   })
 })
