@@ -13,6 +13,8 @@ export type LsrErrorCode =
   | 'incompatible_format'
   | 'encoder_mismatch'
   | 'index_locked'
+  /** A failure of the moment (too many open files, a full disk): retrying later may work. */
+  | 'unavailable'
   | 'data_corruption'
   | 'closed'
 

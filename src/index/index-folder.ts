@@ -27,5 +27,9 @@ export function openError(error: unknown, label: string): LsrError {
   if (cause?.code === 'LEVEL_LOCKED') {
     return new LsrError('index_locked', `index is locked: ${label} is open in another process`, { cause: error })
   }
+  // An I/O error (too many open files, no space) says nothing about the data: not "broken".
+  if (cause?.code === 'LEVEL_IO_ERROR') {
+    return new LsrError('unavailable', `cannot open ${label} now: ${(cause as unknown as Error).message}`, { cause: error })
+  }
   return new LsrError('not_an_index', `cannot open ${label} as an index: ${(error as Error).message}`, { cause: error })
 }

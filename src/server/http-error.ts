@@ -37,6 +37,7 @@ const BY_CODE: Record<LsrErrorCode, [number, string]> = {
   not_an_index: [500, 'lsr_not_an_index_exception'],
   incompatible_format: [500, 'lsr_incompatible_format_exception'],
   index_locked: [503, 'lsr_index_locked_exception'],
+  unavailable: [503, 'lsr_unavailable_exception'],
   data_corruption: [500, 'lsr_data_corruption_exception'],
   closed: [503, 'lsr_index_closed_exception'],
 }

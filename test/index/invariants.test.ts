@@ -1,4 +1,6 @@
-import { mkdir, readdir, symlink } from 'node:fs/promises'
+import { execFile } from 'node:child_process'
+import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises'
+import { promisify } from 'node:util'
 import { join } from 'node:path'
 import { Level } from 'level'
 import { describe, expect, it } from 'vitest'
@@ -9,7 +11,8 @@ import { decodeJson, encodeJson, KEY_META, postingsKey, type IndexMeta } from '.
 import { loadState, SegmentStore, type IndexDb } from '../../src/index/load.js'
 import { SparseIndex } from '../../src/index/sparse-index.js'
 import type { SearchAlgorithm } from '../../src/search/searcher.js'
-import { doc, tempDir } from '../helpers.js'
+import { doc, ROOT, tempDir } from '../helpers.js'
+import { ensureBuilt } from '../cli/build.js'
 
 /** A `vectors` document; other source fields become keyword metadata, as the server indexes them. */
 function vectorDoc(id: string, vector: Record<string, number>, extra: Record<string, unknown> = {}): SourceDocument {
@@ -112,6 +115,23 @@ describe('write invariants the engine enforces', () => {
     }
     await (won[0] as PromiseFulfilledResult<SparseIndex>).value.close()
     expect((await readdir(parent)).filter((name) => name.includes('#creating-'))).toEqual([])
+  })
+
+  it('an I/O failure at open (too many open files) is "unavailable", not a broken index', async () => {
+    await ensureBuilt()
+    const parent = await tempDir()
+    const script = `
+      import { SparseIndex } from ${JSON.stringify(join(ROOT, 'dist/index.js'))}
+      const open = []
+      for (let i = 0; i < 60; i++) {
+        try { open.push(await SparseIndex.open(${JSON.stringify(parent)} + '/i' + i, { create: i < 8, label: 'index [i' + i + ']' })) }
+        catch (error) { console.log(JSON.stringify({ code: error.code, message: error.message })); break }
+      }`
+    for (let i = 0; i < 60; i++) await (await SparseIndex.open(join(parent, `i${i}`), { create: true })).close()
+    const file = join(parent, 'open-many.mjs')
+    await writeFile(file, script)
+    const { stdout } = await promisify(execFile)('bash', ['-c', 'ulimit -n 64 && exec "$0" "$1"', process.execPath, file])
+    expect(JSON.parse(stdout)).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/^cannot open index \[i\d+\] now: IO error: .*Too many open files/) })
   })
 
   it('names the index by its label, not its path, when asked', async () => {
