@@ -93,12 +93,12 @@ describe('the official OpenSearch client helpers', () => {
     expect((await client.indices.refresh({ index: 'books' })).statusCode).toBe(200)
     const found = await client.helpers.search({ index: 'books', body: { query: { match: { text: 'cats' } }, size: 20 } })
     expect(found).toHaveLength(15)
-    expect(found.every((doc: Record<string, unknown>) => String(doc.text).includes('cats'))).toBe(true)
+    expect((found as Array<Record<string, unknown>>).every((doc) => String(doc.text).includes('cats'))).toBe(true)
     await client.close()
   })
 
   it('filter_path keeps the named paths (wildcards, ** and exclusions) of successful answers', async () => {
-    const get = async (query: string) => (await fetch(`${server.url}/books/_search?${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: { match: { text: 'cats' } }, size: 2 }) })).json()
+    const get = async (query: string): Promise<Record<string, any>> => (await fetch(`${server.url}/books/_search?${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: { match: { text: 'cats' } }, size: 2 }) })).json() as Record<string, any>
     const ids = (await get('filter_path=hits.hits._id')) as { hits: { hits: Array<Record<string, unknown>> } }
     expect(ids.hits.hits).toHaveLength(2)
     expect(ids.hits.hits.every((h) => Object.keys(h).join() === '_id')).toBe(true)
