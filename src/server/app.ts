@@ -111,6 +111,10 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   const sameKey = options.apiKey === undefined ? undefined : keyChecker(options.apiKey)
 
   app.onError((error, c) => {
+    // The client hung up mid-body: nobody reads the answer, and it is no server fault to log.
+    if ((error as NodeJS.ErrnoException).code === 'ECONNRESET' || error.message === 'aborted') {
+      return c.json(errorBody(new HttpError(400, 'parse_exception', 'the client closed the connection before the whole body was sent')), 400)
+    }
     const http = error instanceof HTTPException ? new HttpError(error.status, error.status === 504 ? 'timeout_exception' : 'http_exception', error.message || 'request failed') : errorOf(error)
     // A deliberate answer (a broken index's 503) is no news for the log; an engine error is one line, anything else its stack.
     if (http.status >= 500 && !(error instanceof HttpError)) {
