@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { SparseIndex } from '../../src/index/sparse-index.js'
 import { doc, tempDir } from '../helpers.js'
+import { mulberry32 } from '../../scripts/bench/sampling.js'
 
 const WORDS = ['alpha', 'bravo', 'charli', 'delta', 'echo', 'foxtrot', 'golf', 'hotel']
 
@@ -14,20 +15,9 @@ async function corpusIndex() {
 
 const QUERY = 'alpha bravo bravo charli echo hotel'
 
-/** A seeded PRNG (mulberry32), uniform in [0, 1). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = Math.imul(a ^ (a >>> 15), a | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /** 3,000 documents of 5..44 words drawn from a Zipf vocabulary of 300, and 30 queries of 3..6 words: several MaxScore windows and many blocks, so pruning has work to skip. */
 async function zipfIndex() {
-  const random = seeded(42)
+  const random = mulberry32(42)
   const weights = Array.from({ length: 300 }, (_, r) => 1 / (r + 1))
   const total = weights.reduce((a, b) => a + b)
   const word = () => {
