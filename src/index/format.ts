@@ -7,7 +7,7 @@
  * | key                              | value                                                        |
  * |----------------------------------|--------------------------------------------------------------|
  * | `M`                              | metadata JSON: `{format: "lsr-index", version, encoder, createdAt}` |
- * | `S`                              | corpus statistics JSON: `{numDocs, sumLength, nextDocId, nextSegment}` (live docs only) |
+ * | `S`                              | corpus statistics JSON: `{numDocs, sumLength, nextDocId, nextSegment, compactedDeletions?}` (live docs only; the last: deleted docs at the last full compaction, 0 when absent) |
  * | `X`                              | RoaringBitmap32 (portable format) of deleted internal doc ids |
  * | `t` + term (UTF-8)               | term entry, LE: termId u32, df u32 (live docs), maxValue u32, minLength u32, then per posting segment of the term (ascending): segment u32, postings u32, encoded bytes u32 |
  * | `p` + termId u32 + segment u32   | posting segment (below) for the docs added by one write batch |
@@ -59,6 +59,12 @@ export interface CorpusStats {
   nextDocId: number
   /** Next posting segment number; one per write batch that adds documents. */
   nextSegment: number
+  /**
+   * Deleted documents when the last full compaction ended (whose postings it dropped); absent in
+   * indexes never compacted since it was added (read as 0). Deleted documents past it are the
+   * ones still taking space, Elasticsearch's `docs.deleted`.
+   */
+  compactedDeletions?: number
 }
 
 /** Term dictionary entry (`t` + term). */

@@ -66,6 +66,7 @@ export interface AddOptions {
 /** Summary counts of an index. */
 export interface IndexStats {
   documents: number
+  /** Deleted documents whose postings may still take space: since the last full compaction. */
   deletedDocuments: number
   terms: number
   postings: number
@@ -340,6 +341,12 @@ export class SparseIndex {
         this.#store.advance()
         terms += batch.terms
       }
+      // Every deleted document's postings are gone now: none of them takes space any more.
+      if (this.#state.stats.compactedDeletions !== this.#state.deleted.size) {
+        const stats = { ...this.#state.stats, compactedDeletions: this.#state.deleted.size }
+        await this.#db.put(KEY_STATS, encodeJson(stats))
+        this.#state.stats = stats
+      }
       return terms
     })
   }
@@ -350,7 +357,7 @@ export class SparseIndex {
     const state = this.#state
     return {
       documents: state.stats.numDocs,
-      deletedDocuments: state.deleted.size,
+      deletedDocuments: state.deleted.size - (state.stats.compactedDeletions ?? 0),
       terms: state.terms.length,
       postings: state.postingCount(),
       segments: state.postings.reduce((n, list) => n + list.segments.length, 0),

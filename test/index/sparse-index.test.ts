@@ -115,7 +115,16 @@ describe('SparseIndex updates', () => {
     const stats = await index.stats()
     expect(stats).toMatchObject({ documents: 3, deletedDocuments: 1 })
     expect(await index.check()).toEqual([])
+    // Compaction drops the deleted documents' postings: none takes space any more (docs.deleted 0).
+    await index.compact()
+    expect((await index.stats()).deletedDocuments).toBe(0)
+    await index.delete(['a'])
+    expect((await index.stats()).deletedDocuments).toBe(1)
     await index.close()
+    const reopened = await SparseIndex.open(index.dir)
+    expect(await reopened.stats()).toMatchObject({ documents: 2, deletedDocuments: 1 })
+    expect(await reopened.check()).toEqual([])
+    await reopened.close()
   })
 
   it('refuses work after close', async () => {
