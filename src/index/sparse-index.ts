@@ -4,9 +4,6 @@
  * and answers queries from memory (src/search).
  * @module
  */
-import { randomUUID } from 'node:crypto'
-import { mkdir, rename, rm, stat } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
 import { Level } from 'level'
 import type { EncodedDocument, Encoder, EncoderConfig, QueryTerm, SourceDocument } from '../encode/encoder.js'
 import { createEncoder, resolveEncoderConfig, type EncoderRuntime } from '../encode/registry.js'
@@ -19,17 +16,16 @@ import type { RoaringBitmap32 } from './roaring.js'
 import { encodeWeight } from './weight-codec.js'
 import { directorySize, hasEntries, isLevelDb, openError } from './index-folder.js'
 import {
-  checkMeta, decodeForward, decodeJson, encodeJson, forwardKey, FORMAT_NAME, FORMAT_VERSION, KEY_META, KEY_STATS,
-  sourceKey, type IndexMeta,
+  checkMeta, decodeForward, decodeJson, encodeJson, forwardKey, KEY_META, KEY_STATS, sourceKey, type IndexMeta,
 } from './format.js'
 import { IndexReader, type Hit, type HitWithSource } from './index-reader.js'
 import type { IndexState } from './index-state.js'
 import { loadState, SegmentStore, type IndexDb } from './load.js'
-import { planWrite, type BatchOp, type DocToAdd, type DocToDelete } from './write-plan.js'
+import { planWrite, type DocToAdd, type DocToDelete } from './write-plan.js'
 import { checkIntegrity } from './integrity.js'
 import { failPoint } from './fail-points.js'
 import { writeBatch } from './time-slices.js'
-
+import { newIndexOps, writeNewIndex } from './create-index.js'
 import { planCompaction, planLogMerges } from './compaction.js'
 
 export type { SearchAlgorithm, SearchOptions, SearchRequest } from '../search/searcher.js'
@@ -479,48 +475,4 @@ function withKeywords(vector: EncodedDocument, keywords: SourceDocument['keyword
   if (!keywords || keywords.length === 0) return vector
   const extra = [...new Set(keywords.map(([field, value]) => keywordTerm(field, value)))]
   return { terms: [...vector.terms, ...extra], values: [...vector.values, ...extra.map(() => 1)], length: vector.length }
-}
-
-/**
- * Writes a new, empty index so that it appears complete or not at all. An absent `dir` is built
- * in a sibling folder `#creating-<random>` and renamed into place. An existing empty `dir`
- * (made by the user, a mount point, a symlink) cannot be replaced by a rename, so the index is
- * written in it: metadata and statistics in one batch, and a database still without any entry (a
- * crash before that batch) is finished by the next `open` with `create`.
- */
-async function writeNewIndex(dir: string, encoder: EncoderConfig, label: string): Promise<void> {
-  if (await stat(dir).then(() => true, () => false)) return initializeIndex(dir, encoder)
-  // Beside the target, under a short name of its own (a name near 255 bytes plus a suffix would not fit).
-  const temporary = join(dirname(resolve(dir)), `#creating-${randomUUID().slice(0, 8)}`)
-  await mkdir(dirname(temporary), { recursive: true })
-  try {
-    await initializeIndex(temporary, encoder)
-    failPoint('create:before-rename')
-    await rename(temporary, dir)
-  } catch (error) {
-    await rm(temporary, { recursive: true, force: true })
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new LsrError('index_locked', `${label} was being created by another process at the same time`, { cause: error })
-    throw error
-  }
-}
-
-/** Writes the metadata and empty statistics of a new index into the database in `dir`. */
-async function initializeIndex(dir: string, encoder: EncoderConfig): Promise<void> {
-  const db: IndexDb = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
-  await db.open()
-  try {
-    await db.batch(newIndexOps(encoder))
-  } finally {
-    await db.close()
-  }
-}
-
-/** The one batch that makes an empty database an index: metadata and empty statistics. */
-function newIndexOps(encoder: EncoderConfig): BatchOp[] {
-  const meta: IndexMeta = { format: FORMAT_NAME, version: FORMAT_VERSION, encoder, createdAt: new Date().toISOString() }
-  return [
-    { type: 'put', key: KEY_META, value: encodeJson(meta) },
-    { type: 'put', key: KEY_STATS, value: encodeJson({ numDocs: 0, sumLength: 0, nextDocId: 0, nextSegment: 0 }) },
-  ]
 }

@@ -24,6 +24,7 @@ import { count, explainDocument, search, SHARDS } from './search.js'
 import { filterPath } from './filter-path.js'
 import { sourceFilter } from './source-filter.js'
 import { acceptsParams, NO_EFFECT_ON_ONE_NODE } from './url-params.js'
+import { COUNT_PARAMS, restTotalHitsAsInt, SEARCH_PARAMS, totalAsInt, uriQuery, uriSearch, uriSource } from './uri-search.js'
 import { SEARCH_PAGE } from './search-page.js'
 import { isObject, parseJson, type Json } from './json.js'
 
@@ -318,60 +319,5 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   return app
 }
 
-/** Search parameters taken from the URL (they override the body's, as in Elasticsearch). */
-const SEARCH_PARAMS = ['q', 'size', 'from', 'sort', '_source', '_source_includes', '_source_excludes', 'track_total_hits', 'explain', 'rest_total_hits_as_int', ...NO_EFFECT_ON_ONE_NODE]
-const COUNT_PARAMS = ['q', ...NO_EFFECT_ON_ONE_NODE]
+/** URL parameters of `_bulk`. */
 const BULK_PARAMS = ['refresh', ...NO_EFFECT_ON_ONE_NODE]
-
-/** `_source`, `_source_includes` and `_source_excludes` of the URL as a `_source` spec, or undefined. */
-function uriSource(c: Ctx): unknown {
-  const list = (name: string) => {
-    const value = c.req.query(name)
-    return value === undefined ? undefined : value.split(',')
-  }
-  const source = c.req.query('_source')
-  const [includes, excludes] = [list('_source_includes'), list('_source_excludes')]
-  if (includes === undefined && excludes === undefined) return source === undefined || source === 'true' || source === 'false' ? source : source.split(',')
-  if (source !== undefined) throw badRequest('[_source] cannot be combined with [_source_includes] or [_source_excludes] in the URL')
-  return { includes: includes ?? [], excludes: excludes ?? [] }
-}
-
-/** `?q=`: plain text over the text field (lsr's one full-text field). */
-function uriQuery(c: Ctx, body: Json): Json {
-  const q = c.req.query('q')
-  if (q === undefined) return body
-  if (body.query !== undefined) throw badRequest('[q] cannot be combined with a query in the body')
-  return { ...body, query: { match: { text: q } } }
-}
-
-/** URI search parameters over the body: `q`, `size`, `from`, `sort`, `_source*`, `track_total_hits`, `explain`. */
-function uriSearch(c: Ctx, body: Json): Json {
-  const out: Json = uriQuery(c, body)
-  for (const key of ['size', 'from']) {
-    const value = c.req.query(key)
-    if (value !== undefined) out[key] = /^\d+$/.test(value) ? Number(value) : value
-  }
-  const source = uriSource(c)
-  if (source !== undefined) out._source = source
-  const sort = c.req.query('sort')
-  // field:order pairs, comma-separated; search() accepts only _score descending and names anything else.
-  if (sort !== undefined) out.sort = sort.split(',').map((s) => (s.includes(':') ? { [s.slice(0, s.indexOf(':'))]: s.slice(s.indexOf(':') + 1) } : s))
-  const total = c.req.query('track_total_hits') ?? (restTotalHitsAsInt(c) && body.track_total_hits === undefined ? 'true' : undefined)
-  if (total !== undefined) out.track_total_hits = total
-  const explain = c.req.query('explain')
-  if (explain !== undefined) out.explain = explain === '' || explain === 'true' ? true : explain === 'false' ? false : explain
-  return out
-}
-
-/** `?rest_total_hits_as_int=true`: `hits.total` as a number (Elasticsearch 6's shape, still asked for by some clients). */
-function restTotalHitsAsInt(c: Ctx): boolean {
-  const value = c.req.query('rest_total_hits_as_int')
-  if (value === undefined || value === 'false') return false
-  if (value === '' || value === 'true') return true
-  throw badRequest(`[rest_total_hits_as_int] must be true or false, got [${value}]`)
-}
-
-function totalAsInt(result: Json): Json {
-  const hits = result.hits as Json & { total?: { value: number } }
-  return { ...result, hits: { ...hits, total: hits.total?.value ?? 0 } }
-}

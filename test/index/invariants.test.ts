@@ -121,16 +121,16 @@ describe('write invariants the engine enforces', () => {
     await ensureBuilt()
     const parent = await tempDir()
     const script = `
-      import { SparseIndex } from ${JSON.stringify(join(ROOT, 'dist/index.js'))}
+      import { SparseIndex } from ${JSON.stringify(join(ROOT, 'dist/index/sparse-index.js'))}
       const open = []
-      for (let i = 0; i < 60; i++) {
+      for (let i = 0; i < 100; i++) {
         try { open.push(await SparseIndex.open(${JSON.stringify(parent)} + '/i' + i, { create: i < 8, label: 'index [i' + i + ']' })) }
         catch (error) { console.log(JSON.stringify({ code: error.code, message: error.message })); break }
       }`
-    for (let i = 0; i < 60; i++) await (await SparseIndex.open(join(parent, `i${i}`), { create: true })).close()
+    for (let i = 0; i < 100; i++) await (await SparseIndex.open(join(parent, `i${i}`), { create: true })).close()
     const file = join(parent, 'open-many.mjs')
     await writeFile(file, script)
-    const { stdout } = await promisify(execFile)('bash', ['-c', 'ulimit -n 64 && exec "$0" "$1"', process.execPath, file])
+    const { stdout } = await promisify(execFile)('bash', ['-c', 'ulimit -n 128 && exec "$0" "$1"', process.execPath, file])
     expect(JSON.parse(stdout)).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/^cannot open index \[i\d+\] now: IO error: .*Too many open files/) })
   })
 
