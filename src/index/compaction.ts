@@ -13,6 +13,7 @@
 import { encodePostings, encodeTermEntry, postingsKey, termKey } from './format.js'
 import { missingSegment, scanRange, type IndexDb } from './load.js'
 import type { IndexState } from './index-state.js'
+import type { SegmentReader } from './posting-list.js'
 import type { BatchOp } from './write-plan.js'
 import { TimeSlices } from './time-slices.js'
 
@@ -52,16 +53,12 @@ export async function* planCompaction(state: IndexState, db: IndexDb): AsyncGene
     const ops: BatchOp[] = []
     const changes: Array<() => void> = []
     const chunk = ids.slice(start, start + TERMS_PER_BATCH)
-    const stored = new Map<string, Buffer>()
+    const stored: StoredSegments = new Map()
     // One scan per run of consecutive term ids: only the segments of terms being rewritten are read.
     for (const [first, last] of runsOf(chunk)) {
-      await scanRange(db, { gte: postingsKey(first, 0), lt: postingsKey(last + 1, 0) }, (key, value) => stored.set(key.toString('latin1'), value))
+      await scanRange(db, { gte: postingsKey(first, 0), lt: postingsKey(last + 1, 0) }, (key, value) => stored.set(storedKey(key), value))
     }
-    const readStored = (termId: number, segment: number): Buffer => {
-      const bytes = stored.get(postingsKey(termId, segment).toString('latin1'))
-      if (!bytes) throw missingSegment(termId, segment)
-      return bytes
-    }
+    const readStored = readerOf(stored)
     for (const id of chunk) {
       if (slices.due) await slices.next()
       const list = state.postings[id]
@@ -99,6 +96,20 @@ export async function* planCompaction(state: IndexState, db: IndexDb): AsyncGene
         for (const change of changes) change()
       },
     }
+  }
+}
+
+/** Segments read ahead of a merge or compaction, by posting key. */
+type StoredSegments = Map<string, Buffer>
+
+const storedKey = (key: Buffer) => key.toString('latin1')
+
+/** Reads segments from what was read ahead; a listed segment absent there is corruption. */
+function readerOf(stored: StoredSegments): SegmentReader {
+  return (termId, segment) => {
+    const bytes = stored.get(storedKey(postingsKey(termId, segment)))
+    if (!bytes) throw missingSegment(termId, segment)
+    return bytes
   }
 }
 
@@ -143,17 +154,13 @@ export async function planLogMerges(state: IndexState, termIds: readonly number[
     const list = state.postings[id]
     return list.loaded ? [] : list.segments.slice(-count).map(({ segment }) => postingsKey(id, segment))
   })
-  const stored = new Map<string, Buffer>()
+  const stored: StoredSegments = new Map()
   // In slices: one huge getMany converts all its results in one go on the main thread.
   for (let start = 0; start < keys.length; start += READ_SLICE) {
     const slice = keys.slice(start, start + READ_SLICE)
-    ;(await db.getMany(slice)).forEach((value, i) => value && stored.set(slice[i].toString('latin1'), value))
+    ;(await db.getMany(slice)).forEach((value, i) => value && stored.set(storedKey(slice[i]), value))
   }
-  const readStored = (termId: number, segment: number): Buffer => {
-    const bytes = stored.get(postingsKey(termId, segment).toString('latin1'))
-    if (!bytes) throw missingSegment(termId, segment)
-    return bytes
-  }
+  const readStored = readerOf(stored)
   const ops: BatchOp[] = []
   const changes: Array<() => void> = []
   const slices = new TimeSlices()
