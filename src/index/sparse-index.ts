@@ -134,10 +134,9 @@ export class SparseIndex {
     if (!options.create) throw new LsrError('not_found', `no index at ${label}`)
     if (await hasEntries(dir)) throw new LsrError('not_an_index', `${label} is not an lsr index (and is not empty)`)
     // Everything that can fail on the user's settings happens before anything is written.
-    const config = await resolveEncoderConfig(options.encoder ?? { name: 'bm25' })
-    const encoder = await createEncoder(config, options.runtime)
+    const { config, encoder } = await newEncoder(options)
     await writeNewIndex(dir, config, label)
-    return SparseIndex.#openExisting(dir, label, {}, encoder)
+    return SparseIndex.#openExisting(dir, label, options, encoder)
   }
 
   static async #openExisting(dir: string, label: string, options: OpenOptions, created?: Encoder): Promise<SparseIndex> {
@@ -151,15 +150,15 @@ export class SparseIndex {
       let stored = await db.get(KEY_META)
       if (stored === undefined && options.create && (await db.keys({ limit: 1 }).all()).length === 0) {
         // A database without a single entry: an in-place create that died before its one batch.
-        const config = await resolveEncoderConfig(options.encoder ?? { name: 'bm25' })
-        created = await createEncoder(config, options.runtime)
-        await db.batch(newIndexOps(config))
+        const fresh = await newEncoder(options)
+        created = fresh.encoder
+        await db.batch(newIndexOps(fresh.config))
         stored = await db.get(KEY_META)
-        options = { ...options, encoder: undefined }
       }
       const meta = checkMeta(stored && decodeJson<IndexMeta>(stored, 'index metadata'), label)
       const encoder = created ?? (await createEncoder(meta.encoder, options.runtime))
-      if (options.encoder) {
+      // An index just created was made with these very settings.
+      if (options.encoder && !created) {
         const wanted = await resolveEncoderConfig(options.encoder)
         if (JSON.stringify(wanted) !== JSON.stringify(encoder.config)) {
           throw new LsrError(
@@ -260,8 +259,7 @@ export class SparseIndex {
   }
 
   searchIds(query: string | readonly QueryTerm[], options: SearchOptions = {}): Hit[] {
-    this.#assertOpen()
-    return this.#searcher.topK(this.#queryTerms(query), options).map(({ doc, score }) => ({ id: this.#state.docIdOf[doc], score, docId: doc }))
+    return this.#readNow((reader) => reader.topK(query, options))
   }
 
   /** Like {@link searchIds}, with each hit's stored source, all as of one moment (see {@link reader}). */
@@ -287,9 +285,7 @@ export class SparseIndex {
    * the exact number of matches.
    */
   execute(request: SearchRequest, options: SearchOptions = {}): { hits: Hit[]; total: number } {
-    this.#assertOpen()
-    const { hits, total } = this.#searcher.execute(request, options)
-    return { hits: hits.map(({ doc, score }) => ({ id: this.#state.docIdOf[doc], score, docId: doc })), total }
+    return this.#readNow((reader) => reader.execute(request, options))
   }
 
   /** Live documents containing at least one of the index terms given. */
@@ -317,9 +313,10 @@ export class SparseIndex {
    * Undefined when the document does not exist.
    */
   explain(query: string | readonly QueryTerm[], id: string): Explanation | undefined {
-    this.#assertOpen()
-    const docId = this.#state.docByExternalId.get(id)
-    return docId === undefined ? undefined : this.#searcher.explain(this.#queryTerms(query), docId)
+    return this.#readNow((reader) => {
+      const docId = reader.docId(id)
+      return docId === undefined ? undefined : reader.explain(query, docId)
+    })
   }
 
   /**
@@ -377,6 +374,16 @@ export class SparseIndex {
     await this.#writes.catch(() => undefined)
     if (this.#readers > 0) await new Promise<void>((resolve) => (this.#readersDone = resolve))
     await this.#db.close()
+  }
+
+  /** Runs a synchronous `read` (in-memory work only) with a fresh reader, released afterwards. */
+  #readNow<T>(read: (reader: IndexReader) => T): T {
+    const reader = this.reader()
+    try {
+      return read(reader)
+    } finally {
+      reader.release()
+    }
   }
 
   /** Runs `read` with a fresh reader, released afterwards. */
@@ -457,6 +464,12 @@ export class SparseIndex {
   #assertOpen(): void {
     if (this.#closed) throw new LsrError('closed', `index ${this.#label} is closed`)
   }
+}
+
+/** The encoder a new index gets from the open options (bm25 by default), checked and loaded. */
+async function newEncoder(options: OpenOptions): Promise<{ config: EncoderConfig; encoder: Encoder }> {
+  const config = await resolveEncoderConfig(options.encoder ?? { name: 'bm25' })
+  return { config, encoder: await createEncoder(config, options.runtime) }
 }
 
 /**
