@@ -82,20 +82,15 @@ export class IndexReader {
 
   /** The hits with their stored sources, as of the reader's moment (one LevelDB read for all). */
   async withSources(hits: readonly Hit[]): Promise<HitWithSource[]> {
-    const sources = await this.#read(hits.map((hit) => hit.docId))
-    return hits.map((hit, i) => {
-      const source = sources[i]
-      if (source === undefined) throw new LsrError('data_corruption', `index data corruption: the stored source of document ${hit.id} (doc ${hit.docId}) is missing`)
-      return { ...hit, source }
-    })
+    const sources = await this.#read(hits)
+    return hits.map((hit, i) => ({ ...hit, source: sources[i] }))
   }
 
   /** The stored source of a document by external id, or undefined when no live document has it. */
   async source(id: string): Promise<Record<string, unknown> | undefined> {
     const docId = this.docId(id)
     if (docId === undefined) return undefined
-    const [source] = await this.#read([docId])
-    if (source === undefined) throw new LsrError('data_corruption', `index data corruption: the stored source of document ${id} (doc ${docId}) is missing`)
+    const [source] = await this.#read([{ id, docId }])
     return source
   }
 
@@ -107,11 +102,16 @@ export class IndexReader {
     this.onRelease()
   }
 
-  async #read(docIds: readonly number[]): Promise<Array<Record<string, unknown> | undefined>> {
+  /** The stored sources of live documents, through the pinned snapshot: one missing is corruption. */
+  async #read(docs: ReadonlyArray<Pick<Hit, 'id' | 'docId'>>): Promise<Array<Record<string, unknown>>> {
     if (this.#released) throw new Error('IndexReader used after release()')
-    if (docIds.length === 0) return []
-    const values = await this.db.getMany(docIds.map(sourceKey), { snapshot: this.#pinned.snapshot })
-    return values.map((value, i) => value && decodeJson<Record<string, unknown>>(value, `source of doc ${docIds[i]}`))
+    if (docs.length === 0) return []
+    const values = await this.db.getMany(docs.map((doc) => sourceKey(doc.docId)), { snapshot: this.#pinned.snapshot })
+    return values.map((value, i) => {
+      const { id, docId } = docs[i]
+      if (value === undefined) throw new LsrError('data_corruption', `index data corruption: the stored source of document ${id} (doc ${docId}) is missing`)
+      return decodeJson<Record<string, unknown>>(value, `source of doc ${docId}`)
+    })
   }
 
   #hit({ doc, score }: ScoredDoc): Hit {

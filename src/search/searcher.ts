@@ -81,13 +81,13 @@ export interface SearchRequest {
 
 type Algorithm = (query: ScoredQuery, k: number, live: Uint8Array, options?: AlgorithmOptions) => ScoredDoc[]
 
-/** Every algorithm name `SearchOptions.algorithm` accepts. */
-export const SEARCH_ALGORITHMS: readonly SearchAlgorithm[] = ['auto', 'maxscore', 'blockmax', 'exhaustive', 'candidates']
-
 // A Map: names come from users and clients ("__proto__" and "toString" are not algorithms).
 const ALGORITHMS = new Map<string, Algorithm | undefined>([
   ['auto', undefined], ['maxscore', maxScoreTopK], ['blockmax', blockMaxTopK], ['exhaustive', exhaustiveTopK], ['candidates', candidateTopK],
-])
+] satisfies Array<[SearchAlgorithm, Algorithm | undefined]>)
+
+/** Every algorithm name `SearchOptions.algorithm` accepts. */
+export const SEARCH_ALGORITHMS = [...ALGORITHMS.keys()] as readonly SearchAlgorithm[]
 
 export class Searcher {
   constructor(

@@ -20,10 +20,15 @@ const SEARCH_KEYS = ['query', 'size', 'from', '_source', 'track_total_hits', 'ex
 
 export const SHARDS = { total: 1, successful: 1, skipped: 0, failed: 0 }
 
+/** A JSON number as it is, a URL parameter's string as a number if it is decimal digits (else NaN). */
+function numeric(value: unknown): unknown {
+  // Number() would also take "", "0x10" and "1e3".
+  return typeof value === 'string' ? (/^\d+$/.test(value) ? Number(value) : Number.NaN) : value
+}
+
 function nonNegativeInt(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback
-  // A string (URL parameter) must be decimal digits: Number() would also take "", "0x10" and "1e3".
-  const n = typeof value === 'string' ? (/^\d+$/.test(value) ? Number(value) : Number.NaN) : value
+  const n = numeric(value)
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw parsingError(`[${name}] must be a non-negative integer`)
   return n
 }
@@ -44,8 +49,7 @@ function totalHitsCap(value: unknown): number | undefined {
   if (value === undefined) return DEFAULT_TOTAL_HITS_CAP
   if (value === true || value === 'true') return Infinity
   if (value === false || value === 'false') return undefined
-  // A string (URL parameter) must be decimal digits: Number() would also take "", "0x10" and "1e3".
-  const n = typeof value === 'string' ? (/^\d+$/.test(value) ? Number(value) : Number.NaN) : value
+  const n = numeric(value)
   if (typeof n === 'number' && Number.isInteger(n) && n >= 0) return n
   throw parsingError('[track_total_hits] must be true, false or a non-negative integer')
 }
