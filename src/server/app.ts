@@ -15,7 +15,7 @@ import { methodNotAllowed } from 'hono/method-not-allowed'
 import { timeout } from 'hono/timeout'
 import { LsrError } from '../errors.js'
 import { VERSION } from '../version.js'
-import { documentId, generateId, runBulk, sourceDocument, versionConflict } from './bulk.js'
+import { documentId, generateId, runBulk, sourceDocument, versionConflict, WRITE_SHARDS } from './bulk.js'
 import { encoderFromSettings, publicEncoder } from './encoder-settings.js'
 import { badRequest, errorBody, HttpError, parsingError, toHttpError, type HiddenPath } from './http-error.js'
 import { namesIndexesByPattern, validateIndexName } from './index-names.js'
@@ -47,7 +47,7 @@ export interface AppOptions {
 }
 
 /** Hono's per-request variables: the indexes the request uses, released when it ends. */
-export type AppEnv = { Bindings: Partial<HttpBindings>; Variables: { indexes: IndexSession; maxBodyBytes: number } }
+export type AppEnv = { Bindings: Partial<HttpBindings>; Variables: { indexes: IndexSession } }
 type Ctx = Context<AppEnv>
 
 // Exactly /_search, /_count, /{index}/_search, /{index}/_count, /{index}/_explain/{id}: a path that
@@ -65,15 +65,21 @@ async function bodyText(c: Ctx, maxBytes: number): Promise<string> {
   let size = 0
   for await (const chunk of incoming as AsyncIterable<Buffer>) {
     size += chunk.length
-    if (size > maxBytes) throw new HttpError(413, 'content_too_long_exception', `request body is larger than ${maxBytes} bytes`)
+    if (size > maxBytes) throw bodyTooLarge(maxBytes)
     chunks.push(chunk)
   }
   return Buffer.concat(chunks).toString('utf8')
 }
 
+/** Elasticsearch's 413, for a body over `--max-body` whichever way it came. */
+const bodyTooLarge = (maxBytes: number) => new HttpError(413, 'content_too_long_exception', `request body is larger than ${maxBytes} bytes`)
+
+/** Default largest request body: 50 MiB. */
+const DEFAULT_MAX_BODY_BYTES = 50 * 2 ** 20
+
 /** The request's JSON object body; an empty body is `{}`, or a 400 where a body is required. */
-async function jsonBody(c: Ctx, required = false): Promise<Json> {
-  const text = await bodyText(c, c.var.maxBodyBytes)
+async function readJsonBody(c: Ctx, maxBytes: number, required: boolean): Promise<Json> {
+  const text = await bodyText(c, maxBytes)
   if (text.trim() === '') {
     if (required) throw new HttpError(400, 'parse_exception', 'request body is required')
     return {}
@@ -110,6 +116,8 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   const errorOf = (error: unknown) => toHttpError(error, hidden)
   const indexes = (c: Ctx, expression: string) => c.var.indexes.open(expression)
   const sameKey = options.apiKey === undefined ? undefined : keyChecker(options.apiKey)
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
+  const jsonBody = (c: Ctx, required = false) => readJsonBody(c, maxBodyBytes, required)
 
   app.onError((error, c) => {
     // The client hung up mid-body: nobody reads the answer, and it is no server fault to log.
@@ -137,15 +145,14 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     return c.json(errorBody(new HttpError(401, 'security_exception', reason)), 401, { 'WWW-Authenticate': 'ApiKey, Bearer' })
   })
   app.use(bodyLimit({
-    maxSize: options.maxBodyBytes ?? 50 * 2 ** 20,
-    onError: (c) => c.json(errorBody(new HttpError(413, 'content_too_long_exception', `request body is larger than ${options.maxBodyBytes ?? 50 * 2 ** 20} bytes`)), 413),
+    maxSize: maxBodyBytes,
+    onError: (c) => c.json(errorBody(bodyTooLarge(maxBodyBytes)), 413),
   }))
   app.use(timeout(options.requestTimeoutMs ?? 60_000))
   // After the timeout: a request that timed out keeps its indexes until its handler really ends.
   app.use(async (c, next) => {
     const session = registry.session()
     c.set('indexes', session)
-    c.set('maxBodyBytes', options.maxBodyBytes ?? 50 * 2 ** 20)
     try {
       await next()
     } finally {
@@ -296,7 +303,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     const [outcome] = (await index.add([doc], { createOnly: [create || opType === 'create'] })).outcomes
     if (outcome === 'exists') throw versionConflict(id)
     const created = outcome === 'created'
-    return c.json({ _index: name, _id: id, _version: 1, result: created ? 'created' : 'updated', _shards: { total: 1, successful: 1, failed: 0 } }, created ? 201 : 200)
+    return c.json({ _index: name, _id: id, _version: 1, result: created ? 'created' : 'updated', _shards: WRITE_SHARDS }, created ? 201 : 200)
   }
   const writeParams = acceptsParams('refresh', 'op_type', ...NO_EFFECT_ON_ONE_NODE)
   app.on(['PUT', 'POST'], '/:index/_doc/:id', writeParams, putDoc(false))
@@ -314,7 +321,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     refreshParam(c)
     const name = validateIndexName(c.req.param('index'))
     const deleted = await (await c.var.indexes.get(name)).delete([c.req.param('id')])
-    return c.json({ _index: name, _id: c.req.param('id'), result: deleted ? 'deleted' : 'not_found', _shards: { total: 1, successful: 1, failed: 0 } }, deleted ? 200 : 404)
+    return c.json({ _index: name, _id: c.req.param('id'), result: deleted ? 'deleted' : 'not_found', _shards: WRITE_SHARDS }, deleted ? 200 : 404)
   })
   return app
 }

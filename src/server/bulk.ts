@@ -95,7 +95,8 @@ interface Group {
   items: Array<{ slot: number; action: 'index' | 'create'; head: Json }>
 }
 
-const SHARD = { total: 1, successful: 1, failed: 0 }
+/** `_shards` of a write's answer: the one primary shard. */
+export const WRITE_SHARDS = { total: 1, successful: 1, failed: 0 }
 
 /**
  * Runs the actions; returns the bulk response body.
@@ -167,7 +168,7 @@ export async function runBulk(body: string, defaultIndex: string | undefined, lo
 function written(action: 'index' | 'create', head: Json, outcome: AddOutcome): Item {
   if (outcome === 'exists') return failure(action, head, versionConflict(String(head._id)))
   const created = outcome === 'created'
-  return { [action]: { ...head, _version: 1, result: created ? 'created' : 'updated', status: created ? 201 : 200, _shards: SHARD } }
+  return { [action]: { ...head, _version: 1, result: created ? 'created' : 'updated', status: created ? 201 : 200, _shards: WRITE_SHARDS } }
 }
 
 /** Elasticsearch's answer to a create of an id that exists. */

@@ -207,7 +207,7 @@ async function folderKind(dir: string): Promise<'index' | 'incomplete' | 'other'
 }
 
 /** What one index looks like to a request: open, broken (with the reason), or gone. */
-export type IndexState = { index: SparseIndex; broken?: undefined } | { index?: undefined; broken: string } | undefined
+export type IndexStatus = { index: SparseIndex; broken?: undefined } | { index?: undefined; broken: string } | undefined
 
 /**
  * The indexes one request uses, each acquired once (a bulk naming an index a thousand times holds
@@ -245,7 +245,7 @@ export class IndexSession {
   }
 
   /** One index's state, for listings that show broken indexes instead of failing on them. */
-  async inspect(name: string): Promise<IndexState> {
+  async inspect(name: string): Promise<IndexStatus> {
     try {
       return { index: await this.get(name) }
     } catch (error) {
