@@ -7,10 +7,16 @@ import { doc, tempDir } from '../helpers.js'
 const gen = (g: number, ids: string[]) => ids.map((id) => ({ ...doc(id, `alpha beta gen${g} ${'alpha '.repeat(g % 3)}`), source: { _id: id, text: `alpha gen${g}`, gen: g } }))
 const IDS = ['a', 'b', 'c', 'd']
 
+/** A new index holding generation 1 of the documents. */
+async function firstGeneration(): Promise<SparseIndex> {
+  const index = await SparseIndex.open(await tempDir(), { create: true })
+  await index.add(gen(1, IDS))
+  return index
+}
+
 describe('IndexReader: one committed state per read', () => {
   it('reads the sources of the state it ranked, although writes commit before the sources are read', async () => {
-    const index = await SparseIndex.open(await tempDir(), { create: true })
-    await index.add(gen(1, IDS))
+    const index = await firstGeneration()
     const reader = index.reader()
     const hits = reader.topK('alpha', { k: 10 })
     // Every ranked document is then replaced or deleted before its source is read.
@@ -26,8 +32,7 @@ describe('IndexReader: one committed state per read', () => {
   })
 
   it('refuses in-memory reads once a write has been applied since it was taken', async () => {
-    const index = await SparseIndex.open(await tempDir(), { create: true })
-    await index.add(gen(1, IDS))
+    const index = await firstGeneration()
     const reader = index.reader()
     expect(reader.current).toBe(true)
     await index.delete(['a'])
@@ -39,8 +44,7 @@ describe('IndexReader: one committed state per read', () => {
   })
 
   it('get answers the state of one moment', async () => {
-    const index = await SparseIndex.open(await tempDir(), { create: true })
-    await index.add(gen(1, IDS))
+    const index = await firstGeneration()
     const reader = index.reader()
     const pending = reader.source('a')
     await index.add(gen(5, ['a']))
@@ -51,8 +55,7 @@ describe('IndexReader: one committed state per read', () => {
   })
 
   it('close waits for the readers in use', async () => {
-    const index = await SparseIndex.open(await tempDir(), { create: true })
-    await index.add(gen(1, IDS))
+    const index = await firstGeneration()
     const reader = index.reader()
     const hits = reader.topK('alpha')
     let closed = false
@@ -66,8 +69,7 @@ describe('IndexReader: one committed state per read', () => {
   })
 
   it('explains from the in-memory postings: the explanation equals the score, after replaces and compaction', async () => {
-    const index = await SparseIndex.open(await tempDir(), { create: true })
-    await index.add(gen(1, IDS))
+    const index = await firstGeneration()
     await index.add(gen(2, ['b', 'c']))
     await index.compact()
     for (const hit of index.searchIds('alpha gen2', { k: 10 })) {
