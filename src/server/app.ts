@@ -181,6 +181,9 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   const states = async (c: Ctx) => (await Promise.all((await registry.names()).map(async (name) => ({ name, state: await c.var.indexes.inspect(name) }))))
     .flatMap(({ name, state }) => (state ? [{ name, ...state }] : []))
   app.get('/_cluster/health', acceptsParams('level', 'local', ...NO_EFFECT_ON_ONE_NODE), async (c) => {
+    // level=indices|shards adds per-index detail lsr does not give: refused, not ignored.
+    const level = c.req.query('level')
+    if (level !== undefined && level !== 'cluster') throw badRequest(`[level] ${level} is not supported (only cluster)`)
     const all = await states(c)
     const broken = all.filter((s) => s.broken !== undefined).length
     return c.json({

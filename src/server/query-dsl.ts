@@ -148,7 +148,12 @@ class Compiler {
     const [field, spec] = single(body, '[neural_sparse]')
     this.textField(field, 'neural_sparse')
     if (!isObject(spec)) throw parsingError('[neural_sparse] field must hold an object with query_text or query_tokens')
-    allowOnly(spec, 'neural_sparse', ['query_text', 'query_tokens', 'model_id', 'analyzer', 'boost', 'two_phase'])
+    // model_id and analyzer pick how OpenSearch encodes query_text; lsr always encodes it with the
+    // index's own encoder, so either would be accepted and not honoured: a 400 names them.
+    for (const key of ['model_id', 'analyzer']) {
+      if (Object.hasOwn(spec, key)) throw badRequest(`[neural_sparse] option [${key}] is not supported: lsr encodes query_text with the index's own encoder (omit ${key})`)
+    }
+    allowOnly(spec, 'neural_sparse', ['query_text', 'query_tokens', 'boost', 'two_phase'])
     const boost = boostOf(spec, 'neural_sparse')
     const twoPhase = spec.two_phase === undefined ? undefined : twoPhaseOf(spec.two_phase)
     if (typeof spec.query_text === 'string') return { ...this.text(scaled(this.index.encoder.encodeQuery(spec.query_text), boost), undefined), twoPhase }

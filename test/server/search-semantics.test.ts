@@ -51,12 +51,16 @@ describe('_search answers as Elasticsearch does', () => {
       [{ sort: [{ _score: { order: 'asc' } }] }, /_score, descending/],
       [{ sort: [{ _score: 'asc' }] }, /_score, descending/],
       [{ explain: 'yes' }, /\[explain\] must be a boolean/],
+      [{ query: { neural_sparse: { text: { query_text: 'posting', model_id: 'm1' } } } }, /option \[model_id\] is not supported: lsr encodes query_text with the index's own encoder/],
+      [{ query: { neural_sparse: { text: { query_text: 'posting', analyzer: 'bert-uncased' } } } }, /option \[analyzer\] is not supported/],
     ]
     for (const [body, reason] of bad) {
       const response = await call('POST', '/sample/_search', { query: { match: { text: 'posting' } }, ...(body as object) })
       expect(response.status, JSON.stringify(body)).toBe(400)
       expect(response.body.error.reason, JSON.stringify(body)).toMatch(reason)
     }
+    expect((await call('GET', '/_cluster/health?level=indices')).body.error.reason).toMatch(/\[level\] indices is not supported/)
+    expect((await call('GET', '/_cluster/health?level=cluster')).status).toBe(200)
     const ok = await call('POST', '/sample/_search', {
       query: { match: { text: 'posting' } },
       sort: [{ _score: { order: 'desc' } }],
