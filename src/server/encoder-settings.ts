@@ -31,6 +31,12 @@ const SETTINGS_KEYS = ['encoder', 'similarity', 'number_of_shards', 'number_of_r
  * @throws HttpError 400 naming the setting that is unknown, malformed or not supported
  */
 export async function encoderFromSettings(body: Json, modelsDir?: string): Promise<EncoderConfig> {
+  // mappings are taken as documented (lsr's fixed document shape; issue 11 makes them real);
+  // aliases would be a promise lsr cannot keep, anything else is unknown.
+  for (const key of Object.keys(body)) {
+    if (!['settings', 'mappings', 'aliases'].includes(key)) throw badRequest(`[${key}] is not a supported key of an index creation (settings, mappings)`)
+  }
+  if (body.aliases !== undefined && !(isObject(body.aliases) && Object.keys(body.aliases).length === 0)) throw badRequest('[aliases] are not supported')
   const settings = flatSettings(body.settings)
   shardCount(settings.get('number_of_shards'), '1')
   shardCount(settings.get('number_of_replicas'), '0')
