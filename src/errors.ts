@@ -8,6 +8,10 @@
 export type LsrErrorCode =
   | 'invalid_argument'
   | 'invalid_input'
+  /** A mapping definition, or a document value that cannot be indexed as its field's type. */
+  | 'mapper_parsing'
+  /** A document has a field that a `dynamic: strict` mapping does not declare. */
+  | 'strict_dynamic_mapping'
   | 'not_found'
   | 'not_an_index'
   | 'incompatible_format'

@@ -32,6 +32,8 @@ export const indexUnavailable = (name: string, why: string) =>
 const BY_CODE: Record<LsrErrorCode, [number, string]> = {
   invalid_argument: [400, 'illegal_argument_exception'],
   invalid_input: [400, 'illegal_argument_exception'],
+  mapper_parsing: [400, 'mapper_parsing_exception'],
+  strict_dynamic_mapping: [400, 'strict_dynamic_mapping_exception'],
   encoder_mismatch: [400, 'illegal_argument_exception'],
   not_found: [404, 'resource_not_found_exception'],
   not_an_index: [500, 'lsr_not_an_index_exception'],
