@@ -8,8 +8,8 @@
 // (2 + ceil(log2(N / df)) bits per posting), and the empirical entropy of the stored values.
 // Run: node scripts/bench/posting-bytes.js <index dir>
 import { Level } from 'level'
-import { RoaringBitmap32 } from '../../dist/index/roaring.js'
-import { KEY_STATS, prefixRange, PREFIX_POSTINGS, termIdFromPostingsKey } from '../../dist/index/format.js'
+import { RoaringBitmap32 } from '../../dist/storage/roaring.js'
+import { KEY_STATS, prefixRange, PREFIX_POSTINGS, termIdFromPostingsKey } from '../../dist/storage/format.js'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { missing } from './datasets.js'

@@ -4,7 +4,7 @@
  * @module
  */
 import cliProgress from 'cli-progress'
-import type { IngestProgress } from '../index/ingest.js'
+import type { IngestProgress } from '../engine/ingest.js'
 
 /** Returns an `onProgress` callback and a `stop` function. */
 export function ingestProgressBar(enabled = process.stderr.isTTY): { onProgress?: (p: IngestProgress) => void; stop(): void } {

@@ -11,8 +11,8 @@ import { readJsonl } from '../corpus/jsonl.js'
 import type { EncoderConfig } from '../encode/encoder.js'
 import type { EncoderRuntime } from '../encode/registry.js'
 import { LsrError } from '../errors.js'
-import { ingestCorpus, type IngestProgress } from '../index/ingest.js'
-import { SparseIndex } from '../index/sparse-index.js'
+import { ingestCorpus, type IngestProgress } from '../engine/ingest.js'
+import { SparseIndex } from '../engine/sparse-index.js'
 import { evaluateRun, type MetricValues, type Run } from './metrics.js'
 
 export interface EvaluateOptions {

@@ -7,7 +7,7 @@
  * The query DSL (src/server/query-dsl.ts) compiles into this.
  * @module
  */
-import { RoaringBitmap32 } from '../index/roaring.js'
+import { RoaringBitmap32 } from '../storage/roaring.js'
 import { withAccumulator } from './algorithms/exhaustive.js'
 import type { ScoredQuery } from './scorers/scored-query.js'
 import { TopK, type ScoredDoc } from './top-k.js'

@@ -7,7 +7,7 @@
  */
 import { documentWithId } from '../corpus/documents.js'
 import type { SourceDocument } from '../encode/encoder.js'
-import type { AddOutcome, SparseIndex } from '../index/sparse-index.js'
+import type { AddOutcome, SparseIndex } from '../engine/sparse-index.js'
 import { HttpError, toHttpError } from './http-error.js'
 import { isObject, parseJson, type Json } from './json.js'
 

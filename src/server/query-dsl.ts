@@ -11,8 +11,8 @@
  */
 import type { QueryTerm } from '../encode/encoder.js'
 import { keywordValue } from '../corpus/keywords.js'
-import type { RoaringBitmap32 } from '../index/roaring.js'
-import type { SearchRequest, SparseIndex } from '../index/sparse-index.js'
+import type { RoaringBitmap32 } from '../storage/roaring.js'
+import type { SearchRequest, SparseIndex } from '../engine/sparse-index.js'
 import type { TwoPhase } from '../search/searcher.js'
 import { badRequest, HttpError, parsingError } from './http-error.js'
 import { isObject, type Json } from './json.js'

@@ -4,7 +4,7 @@
  * Elasticsearch response shape.
  * @module
  */
-import type { Hit, IndexReader, SearchRequest, SparseIndex } from '../index/sparse-index.js'
+import type { Hit, IndexReader, SearchRequest, SparseIndex } from '../engine/sparse-index.js'
 import { highlight } from '../search/highlight.js'
 import type { Explanation } from '../search/scorers/scored-query.js'
 import { badRequest, parsingError } from './http-error.js'

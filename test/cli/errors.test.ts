@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { SparseIndex } from '../../src/index/sparse-index.js'
+import { SparseIndex } from '../../src/engine/sparse-index.js'
 import { tempDir } from '../helpers.js'
 import { LSR, lsr, SAMPLE } from './lsr.js'
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { bm25Config, createBm25Encoder } from '../../src/encode/bm25.js'
-import { SparseIndex } from '../../src/index/sparse-index.js'
+import { SparseIndex } from '../../src/engine/sparse-index.js'
 import { doc, tempDir } from '../helpers.js'
 
 // d1: apple x2, banana (length 3); d2: banana, cherry (2); d3: cherry x3, date (4). N = 3, avgdl = 3.

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { checkModelFolder } from '../../src/encode/neural/model-folder.js'
 import { createNeuralEncoder, neuralConfig } from '../../src/encode/neural/neural-encoder.js'
 import { parsePruning, prune } from '../../src/encode/neural/pooling.js'
-import { decodeWeight, encodeWeight, WEIGHT_RELATIVE_ERROR } from '../../src/index/weight-codec.js'
+import { decodeWeight, encodeWeight, WEIGHT_RELATIVE_ERROR } from '../../src/storage/weight-codec.js'
 import { ROOT, tempDir } from '../helpers.js'
 
 const MODELS = join(ROOT, 'test/fixtures/models')

@@ -3,8 +3,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { readQrels, readQueries } from '../../src/corpus/beir.js'
 import { evaluateDataset } from '../../src/eval/evaluate.js'
-import { ingestCorpus } from '../../src/index/ingest.js'
-import { SparseIndex } from '../../src/index/sparse-index.js'
+import { ingestCorpus } from '../../src/engine/ingest.js'
+import { SparseIndex } from '../../src/engine/sparse-index.js'
 import { ROOT, tempDir } from '../helpers.js'
 
 // The development data beside the repository; absent on a fresh machine, where these tests skip.

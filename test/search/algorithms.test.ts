@@ -1,8 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { bm25Config, createBm25Encoder } from '../../src/encode/bm25.js'
-import { SparseIndex, type SearchAlgorithm } from '../../src/index/sparse-index.js'
-import { decodeWeight, encodeWeight } from '../../src/index/weight-codec.js'
+import { SparseIndex, type SearchAlgorithm } from '../../src/engine/sparse-index.js'
+import { decodeWeight, encodeWeight } from '../../src/storage/weight-codec.js'
 import { doc, tempDir } from '../helpers.js'
 
 /** Every algorithm, with block-max and MaxScore also at tiny block and window sizes so that blocks and windows really matter. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { SparseIndex } from '../../src/index/sparse-index.js'
+import { SparseIndex } from '../../src/engine/sparse-index.js'
 import { doc, tempDir } from '../helpers.js'
 import { mulberry32 } from '../../scripts/bench/sampling.js'
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Client } from '@opensearch-project/opensearch'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { SparseIndex } from '../../src/index/sparse-index.js'
+import { SparseIndex } from '../../src/engine/sparse-index.js'
 import { startServer, type RunningServer } from '../../src/server/serve.js'
 import { sampleApp, testApp } from './helpers.js'
 

@@ -4,8 +4,8 @@
  */
 import type { Command } from 'commander'
 import { resolveCorpusFile } from '../../corpus/beir.js'
-import { ingestCorpus } from '../../index/ingest.js'
-import { SparseIndex } from '../../index/sparse-index.js'
+import { ingestCorpus } from '../../engine/ingest.js'
+import { SparseIndex } from '../../engine/sparse-index.js'
 import { addEncoderOptions, encoderRuntime, requestedEncoder, type EncoderFlags } from '../encoder-options.js'
 import { formatBytes, parsePositiveInt } from '../format.js'
 import { ingestProgressBar } from '../progress.js'

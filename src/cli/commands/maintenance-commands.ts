@@ -3,7 +3,7 @@
  * @module
  */
 import type { Command } from 'commander'
-import { SparseIndex } from '../../index/sparse-index.js'
+import { SparseIndex } from '../../engine/sparse-index.js'
 import { formatBytes } from '../format.js'
 
 async function withIndex<T>(dir: string, use: (index: SparseIndex) => Promise<T>): Promise<T> {

@@ -9,7 +9,7 @@ import { InvalidArgumentError, type Command } from 'commander'
 import { readQrels, readQueries } from '../../corpus/beir.js'
 import { formatRunLines } from '../../eval/run-file.js'
 import { LsrError } from '../../errors.js'
-import { SparseIndex, type SearchAlgorithm } from '../../index/sparse-index.js'
+import { SparseIndex, type SearchAlgorithm } from '../../engine/sparse-index.js'
 import { SEARCH_ALGORITHMS } from '../../search/searcher.js'
 import { parsePositiveInt } from '../format.js'
 

@@ -15,7 +15,7 @@
 import type { ScoredQuery } from '../scorers/scored-query.js'
 import { TopK, type ScoredDoc } from '../top-k.js'
 import { cutoffOf, type AlgorithmOptions } from './maxscore.js'
-import { BLOCK_SIZE } from '../../index/block-maxima.js'
+import { BLOCK_SIZE } from '../../storage/block-maxima.js'
 import { lowerBound } from './sorted-arrays.js'
 
 /** Index of `value` in ascending `array`, or -1. */

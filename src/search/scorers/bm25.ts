@@ -3,9 +3,9 @@
  * @module
  */
 import type { Bm25Config } from '../../encode/bm25.js'
-import type { PostingsView } from '../../index/posting-list.js'
-import type { IndexState } from '../../index/index-state.js'
-import type { BlockMaxima } from '../../index/block-maxima.js'
+import type { PostingsView } from '../../storage/posting-list.js'
+import type { IndexState } from '../../storage/index-state.js'
+import type { BlockMaxima } from '../../storage/block-maxima.js'
 import { blockMaximaOf, bm25Idf, leaf, type Explanation, type ScoredQuery, type Scorer } from './scored-query.js'
 
 /**

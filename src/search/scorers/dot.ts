@@ -5,11 +5,11 @@
  * indexed documents, computed from the live statistics at query time.
  * @module
  */
-import type { IndexState } from '../../index/index-state.js'
-import type { PostingsView } from '../../index/posting-list.js'
-import { WEIGHT_OF_CODE } from '../../index/weight-codec.js'
-import type { BlockMaxima } from '../../index/block-maxima.js'
-import type { PostingList } from '../../index/posting-list.js'
+import type { IndexState } from '../../storage/index-state.js'
+import type { PostingsView } from '../../storage/posting-list.js'
+import { WEIGHT_OF_CODE } from '../../storage/weight-codec.js'
+import type { BlockMaxima } from '../../storage/block-maxima.js'
+import type { PostingList } from '../../storage/posting-list.js'
 import { blockMaximaOf, bm25Idf, leaf, type Explanation, type ScoredQuery, type Scorer } from './scored-query.js'
 
 class DotQuery implements ScoredQuery {

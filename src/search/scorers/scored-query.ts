@@ -3,9 +3,9 @@
  * per-posting contributions and per-term upper bounds. Algorithms never see how a score is made.
  * @module
  */
-import type { IndexState } from '../../index/index-state.js'
-import type { BlockMaxima } from '../../index/block-maxima.js'
-import type { PostingList, PostingsView } from '../../index/posting-list.js'
+import type { IndexState } from '../../storage/index-state.js'
+import type { BlockMaxima } from '../../storage/block-maxima.js'
+import type { PostingList, PostingsView } from '../../storage/posting-list.js'
 
 /** A query resolved against an index: one entry per distinct matched term, in query order. */
 export interface ScoredQuery {

@@ -1,7 +1,7 @@
 import { Level } from 'level'
 import { describe, expect, it } from 'vitest'
-import { SparseIndex } from '../../src/index/sparse-index.js'
-import { sourceKey } from '../../src/index/format.js'
+import { SparseIndex } from '../../src/engine/sparse-index.js'
+import { sourceKey } from '../../src/storage/format.js'
 import { doc, tempDir } from '../helpers.js'
 
 const gen = (g: number, ids: string[]) => ids.map((id) => ({ ...doc(id, `alpha beta gen${g} ${'alpha '.repeat(g % 3)}`), source: { _id: id, text: `alpha gen${g}`, gen: g } }))

@@ -10,7 +10,7 @@ import { BEIR_FIELDS, toSourceDocument, type DocumentFields } from '../corpus/do
 import { readJsonl } from '../corpus/jsonl.js'
 import type { SourceDocument } from '../encode/encoder.js'
 import type { SparseIndex } from './sparse-index.js'
-import { failPoint } from './fail-points.js'
+import { failPoint } from '../storage/fail-points.js'
 
 export interface IngestProgress {
   /** Documents committed so far. */

@@ -4,9 +4,9 @@ import { cp, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Level } from 'level'
 import { describe, expect, it } from 'vitest'
-import { decodeJson, decodeTermEntry, encodeJson, FORMAT_VERSION, KEY_META, postingsKey, termKey, type IndexMeta } from '../../src/index/format.js'
-import { SparseIndex, type IndexStats } from '../../src/index/sparse-index.js'
-import { segmentsToMerge } from '../../src/index/compaction.js'
+import { decodeJson, decodeTermEntry, encodeJson, FORMAT_VERSION, KEY_META, postingsKey, termKey, type IndexMeta } from '../../src/storage/format.js'
+import { SparseIndex, type IndexStats } from '../../src/engine/sparse-index.js'
+import { segmentsToMerge } from '../../src/storage/compaction.js'
 import { doc, ROOT, tempDir } from '../helpers.js'
 
 const DOCS = [

@@ -14,9 +14,9 @@ import { LsrError } from '../errors.js'
 import type { Explanation } from '../search/scorers/scored-query.js'
 import type { SearchOptions, SearchRequest, Searcher } from '../search/searcher.js'
 import type { ScoredDoc } from '../search/top-k.js'
-import { decodeJson, sourceKey } from './format.js'
-import type { IndexState } from './index-state.js'
-import type { IndexDb, PinnedSnapshot, SegmentStore } from './load.js'
+import { decodeJson, sourceKey } from '../storage/format.js'
+import type { IndexState } from '../storage/index-state.js'
+import type { IndexDb, PinnedSnapshot, SegmentStore } from '../storage/load.js'
 
 /** One ranked hit; ties are ordered by insertion order (internal doc id ascending). */
 export interface Hit {

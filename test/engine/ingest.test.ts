@@ -2,8 +2,8 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { ingestCorpus } from '../../src/index/ingest.js'
-import { SparseIndex } from '../../src/index/sparse-index.js'
+import { ingestCorpus } from '../../src/engine/ingest.js'
+import { SparseIndex } from '../../src/engine/sparse-index.js'
 import { tempDir } from '../helpers.js'
 
 const line = (id: string, text: string) => JSON.stringify({ _id: id, title: `T ${id}`, text })

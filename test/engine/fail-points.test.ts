@@ -1,6 +1,6 @@
 /**
  * Crash tests: `lsr index` / `lsr compact` killed (SIGKILL) at each named fail point of the write
- * path (src/index/fail-points.ts), then reopened: check() is clean, every committed batch is whole,
+ * path (src/storage/fail-points.ts), then reopened: check() is clean, every committed batch is whole,
  * and a re-run ends in exactly the index a run without a crash builds.
  */
 import { spawn } from 'node:child_process'
@@ -8,7 +8,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { SparseIndex } from '../../src/index/sparse-index.js'
+import { SparseIndex } from '../../src/engine/sparse-index.js'
 import { LSR, lsr } from '../cli/lsr.js'
 
 const DOCS = 300

@@ -6,10 +6,10 @@ import { Level } from 'level'
 import { describe, expect, it } from 'vitest'
 import type { SourceDocument } from '../../src/encode/encoder.js'
 import { keywordsOf } from '../../src/corpus/keywords.js'
-import { planCompaction } from '../../src/index/compaction.js'
-import { decodeJson, encodeJson, KEY_META, postingsKey, type IndexMeta } from '../../src/index/format.js'
-import { loadState, SegmentStore, type IndexDb } from '../../src/index/load.js'
-import { SparseIndex } from '../../src/index/sparse-index.js'
+import { planCompaction } from '../../src/storage/compaction.js'
+import { decodeJson, encodeJson, KEY_META, postingsKey, type IndexMeta } from '../../src/storage/format.js'
+import { loadState, SegmentStore, type IndexDb } from '../../src/storage/load.js'
+import { SparseIndex } from '../../src/engine/sparse-index.js'
 import type { SearchAlgorithm } from '../../src/search/searcher.js'
 import { doc, ROOT, tempDir } from '../helpers.js'
 import { ensureBuilt } from '../cli/build.js'
@@ -121,7 +121,7 @@ describe('write invariants the engine enforces', () => {
     await ensureBuilt()
     const parent = await tempDir()
     const script = `
-      import { SparseIndex } from ${JSON.stringify(join(ROOT, 'dist/index/sparse-index.js'))}
+      import { SparseIndex } from ${JSON.stringify(join(ROOT, 'dist/engine/sparse-index.js'))}
       const open = []
       for (let i = 0; i < 100; i++) {
         try { open.push(await SparseIndex.open(${JSON.stringify(parent)} + '/i' + i, { create: i < 8, label: 'index [i' + i + ']' })) }
