@@ -8,6 +8,10 @@
 export type LsrErrorCode =
   | 'invalid_argument'
   | 'invalid_input'
+  /** A malformed query (Elasticsearch's parsing_exception). */
+  | 'query_parsing'
+  /** A query with more scored clauses than allowed. */
+  | 'too_many_clauses'
   /** A mapping definition, or a document value that cannot be indexed as its field's type. */
   | 'mapper_parsing'
   /** A document has a field that a `dynamic: strict` mapping does not declare. */

@@ -35,12 +35,15 @@ export function toSourceDocument(value: unknown, fields: DocumentFields, where: 
 }
 
 /**
- * Validates a record whose id is given separately (as in the HTTP API's `_doc/{id}` and bulk).
- * @throws InvalidInputError naming the place and the field
+ * A record whose id is given separately (as in the HTTP API's `_doc/{id}` and bulk). Its fields
+ * are checked by the index it goes to (an index with an encoder reads title and text as strings;
+ * mapped fields are checked against the mapping), so `title` and `text` are taken only as strings.
+ * @throws InvalidInputError when the record is not an object
  */
 export function documentWithId(id: string, value: unknown, where: string): SourceDocument {
-  const fail = (reason: string) => new InvalidInputError(`${where}: ${reason}`)
-  return withText(id, asObject(value, fail), BEIR_FIELDS, fail)
+  const source = asObject(value, (reason) => new InvalidInputError(`${where}: ${reason}`))
+  const text = (field: string) => (typeof source[field] === 'string' ? (source[field] as string) : '')
+  return { id, title: text(BEIR_FIELDS.title), text: text(BEIR_FIELDS.text), source }
 }
 
 function asObject(value: unknown, fail: (reason: string) => Error): Record<string, unknown> {

@@ -9,11 +9,17 @@
  * `release()` it (a pinned snapshot holds back LevelDB's cleanup of what later writes replace).
  * @module
  */
-import type { QueryTerm } from '../encode/encoder.js'
+import type { Encoder, QueryTerm } from '../encode/encoder.js'
 import { LsrError } from '../errors.js'
 import type { Explanation } from '../search/scorers/scored-query.js'
 import type { SearchOptions, SearchRequest, Searcher } from '../search/searcher.js'
+import type { SortValue } from '../search/sorted-search.js'
 import type { ScoredDoc } from '../search/top-k.js'
+import { compileQuery } from './query/compile.js'
+import { ENCODER_FIELD_NAMES, QueryContext, type QueryStringParser } from './query/context.js'
+import { textTerm } from '../storage/index-state.js'
+import { parseSearchAfter, parseSort, type ParsedSort } from './query/sort.js'
+import type { Schema } from './schema.js'
 import { decodeJson, sourceKey } from '../storage/format.js'
 import type { IndexState } from '../storage/index-state.js'
 import type { IndexDb, PinnedSnapshot, SegmentStore } from '../storage/load.js'
@@ -25,6 +31,45 @@ export interface Hit {
   score: number
   /** Internal doc id (stable until the document is replaced or deleted). */
   docId: number
+}
+
+/** A hit of a sorted search: its sort values (one per sort key) when a sort was given. */
+export interface SortedHit extends Hit {
+  sort?: SortValue[]
+}
+
+/** A search in the query DSL, as `_search` takes it (see {@link IndexReader.search}). */
+export interface SearchBody {
+  /** Elasticsearch query DSL; absent: match_all. */
+  query?: unknown
+  /** A filter (query DSL) that restricts the matches without scoring, as a bool query's `filter`. */
+  filter?: unknown
+  /** Elasticsearch `sort`: field names, `_score`, `_doc`, with order/missing/mode. */
+  sort?: unknown
+  /** @default 10 */
+  size?: number
+  /** @default 0 */
+  from?: number
+  /** Sort values of the last hit of the previous page (needs `sort`). */
+  searchAfter?: readonly unknown[]
+  /** Compute scores when sorting by fields. */
+  trackScores?: boolean
+}
+
+/** The answer of {@link IndexReader.search}. */
+export interface SearchResult {
+  hits: SortedHit[]
+  /** Exact number of matches. */
+  total: number
+  /** The best score of all matches; null when the sort does not compute scores. */
+  maxScore: number | null
+}
+
+/** Options of query compilation: the `query_string` parser (a server layer supplies it) and the clock of date math. */
+export interface CompileOptions {
+  queryString?: QueryStringParser
+  /** What `now` means in date math, epoch milliseconds. @default Date.now() */
+  now?: number
 }
 
 /** A hit with the document's stored source. */
@@ -43,6 +88,9 @@ export class IndexReader {
     private readonly store: SegmentStore,
     private readonly state: IndexState,
     private readonly searcher: Searcher,
+    /** The schema and encoder as of the reader's moment. */
+    readonly schema: Schema | undefined,
+    readonly encoder: Encoder | undefined,
     private readonly queryTerms: (query: string | readonly QueryTerm[]) => readonly QueryTerm[],
     private readonly onRelease: () => void,
   ) {
@@ -62,10 +110,52 @@ export class IndexReader {
   }
 
   /** Top-k of a filtered request and the exact number of matches (see `SparseIndex.execute`). */
-  execute(request: SearchRequest, options: SearchOptions = {}): { hits: Hit[]; total: number } {
+  execute(request: SearchRequest, options: SearchOptions = {}): { hits: SortedHit[]; total: number } {
     this.#assertCurrent()
     const { hits, total } = this.searcher.execute(request, options)
-    return { hits: hits.map((hit) => this.#hit(hit)), total }
+    return { hits: hits.map((hit) => (hit.sort && options.sort ? { ...this.#hit(hit), sort: hit.sort } : this.#hit(hit))), total }
+  }
+
+  /** Compiles a query (Elasticsearch query DSL) against the index as of this reader. */
+  compile(query: unknown, options: CompileOptions = {}): SearchRequest {
+    this.#assertCurrent()
+    return compileQuery(query, new QueryContext(this.state, this.searcher, this.schema, this.encoder, options.queryString, options.now ?? Date.now()))
+  }
+
+  /** Parses an Elasticsearch `sort` against the index's fields. */
+  sort(spec: unknown): ParsedSort {
+    this.#assertCurrent()
+    return parseSort(spec, this.schema, this.state)
+  }
+
+  /**
+   * Runs a search in the query DSL, with sort, pagination and `search_after`: what `_search` does
+   * for one index. Synchronous; read the hits' sources with {@link withSources}.
+   * @throws LsrError `query_parsing` / `invalid_argument` / `too_many_clauses` naming what is wrong
+   */
+  search(body: SearchBody, options: SearchOptions & CompileOptions = {}): SearchResult {
+    const size = body.size ?? 10
+    const from = body.from ?? 0
+    for (const [name, n] of [['size', size], ['from', from]] as const) {
+      if (!Number.isInteger(n) || n < 0) throw new LsrError('invalid_argument', `${name} must be a non-negative integer, got ${n}`)
+    }
+    const query = body.filter === undefined ? body.query : { bool: { must: body.query ?? { match_all: {} }, filter: body.filter } }
+    const request = this.compile(query, options)
+    const sort = body.sort === undefined ? undefined : this.sort(body.sort)
+    if (body.searchAfter !== undefined && !sort) throw new LsrError('invalid_argument', 'search_after needs a sort')
+    const searchAfter = body.searchAfter === undefined ? undefined : parseSearchAfter(body.searchAfter, sort!)
+    const general = sort !== undefined && (!sort.byScore || searchAfter !== undefined)
+    const { hits, total } = this.execute(request, {
+      ...options,
+      k: from + size,
+      sort: general ? sort.keys : undefined,
+      searchAfter,
+      trackScores: body.trackScores,
+    })
+    const scored = !general || body.trackScores === true || sort.keys.some((key) => key.by === 'score')
+    const maxScore = !scored || hits.length === 0 ? null : Math.max(...hits.map((hit) => hit.score))
+    const page = hits.slice(from).map((hit) => (sort && !general ? { ...hit, sort: [hit.score] } : hit))
+    return { hits: page, total, maxScore }
   }
 
   /** The internal doc id of a live document, or undefined. */
@@ -78,6 +168,22 @@ export class IndexReader {
   explain(query: string | readonly QueryTerm[], docId: number): Explanation {
     this.#assertCurrent()
     return this.searcher.explain(this.queryTerms(query), docId)
+  }
+
+  /** The source fields a highlight field name stands for (`*`: every text field). */
+  highlightFields(name: string): string[] {
+    const encoderFields = this.encoder ? ['title', 'text'] : []
+    const textFields = this.schema?.leaves().filter((leaf) => leaf.type === 'text').map((leaf) => leaf.path) ?? []
+    if (name === '*') return [...encoderFields, ...textFields]
+    return [name]
+  }
+
+  /** The index terms one word of a field's text maps to (for highlighting). */
+  wordTerms(field: string, word: string): string[] {
+    if (this.encoder && ENCODER_FIELD_NAMES.includes(field)) return this.encoder.wordTerms(word)
+    const leaf = this.schema?.field(field)
+    if (leaf?.type !== 'text') return []
+    return this.schema!.indexAnalyzer(field)(word).map((token) => textTerm(field, token))
   }
 
   /** The hits with their stored sources, as of the reader's moment (one LevelDB read for all). */

@@ -54,7 +54,7 @@ export async function ingestCorpus(index: SparseIndex, input: string, options: I
   const file = await resolveCorpusFile(input)
   const totalBytes = (await stat(file)).size
   const fields = options.fields ?? BEIR_FIELDS
-  const batchSize = options.batchSize ?? index.encoder.commitSize ?? 1000
+  const batchSize = options.batchSize ?? index.encoder?.commitSize ?? 1000
   const result: IngestResult = { file, read: 0, added: 0, replaced: 0, unchanged: 0, skipped: 0, seconds: 0 }
   let bytesRead = 0
   let batch: SourceDocument[] = []

@@ -11,14 +11,16 @@ import { InvalidInputError, LsrError } from '../errors.js'
 import type { Explanation } from '../search/scorers/scored-query.js'
 import { createScorer } from '../search/scorers/registry.js'
 import { Searcher, type SearchOptions, type SearchRequest } from '../search/searcher.js'
-import { keywordTerm } from '../corpus/keywords.js'
+import { keywordsOf, keywordTerm } from '../corpus/keywords.js'
+import { mergeMapping, parseMapping } from '../mapping/index.js'
+import { Schema, type SchemaDocument } from './schema.js'
 import type { RoaringBitmap32 } from '../storage/roaring.js'
 import { encodeWeight } from '../storage/weight-codec.js'
 import { directorySize, hasEntries, isLevelDb, openError } from '../storage/index-folder.js'
 import {
-  checkMeta, decodeForward, decodeJson, encodeJson, forwardKey, KEY_META, KEY_STATS, sourceKey, type IndexMeta,
+  checkMeta, decodeForward, decodeJson, encodeJson, forwardKey, KEY_META, KEY_STATS, sourceKey, type IndexMeta, type StoredSchema,
 } from '../storage/format.js'
-import { IndexReader, type Hit, type HitWithSource } from './index-reader.js'
+import { IndexReader, type Hit, type HitWithSource, type SearchBody, type SearchResult, type SortedHit } from './index-reader.js'
 import type { IndexState } from '../storage/index-state.js'
 import { loadState, SegmentStore, type IndexDb } from '../storage/load.js'
 import { planWrite, type DocToAdd, type DocToDelete } from '../storage/write-plan.js'
@@ -29,7 +31,7 @@ import { newIndexOps, writeNewIndex } from '../storage/create-index.js'
 import { planCompaction, planLogMerges } from '../storage/compaction.js'
 
 export type { SearchAlgorithm, SearchOptions, SearchRequest } from '../search/searcher.js'
-export type { Hit, HitWithSource } from './index-reader.js'
+export type { Hit, HitWithSource, SearchBody, SearchResult, SortedHit } from './index-reader.js'
 export { IndexReader } from './index-reader.js'
 
 /**
@@ -37,7 +39,7 @@ export { IndexReader } from './index-reader.js'
  * had its id), `updated` (it replaced one), `unchanged` (the stored source was identical: left as
  * it was), `exists` (refused: `createOnly` and a live document has the id).
  */
-export type AddOutcome = 'created' | 'updated' | 'unchanged' | 'exists'
+export type AddOutcome = 'created' | 'updated' | 'unchanged' | 'exists' | 'failed'
 
 /** What one {@link SparseIndex.add} call did. */
 export interface AddResult {
@@ -47,6 +49,8 @@ export interface AddResult {
   unchanged: number
   /** One per input document, in order. */
   outcomes: AddOutcome[]
+  /** Per input document: why it failed (outcome `failed`, only with `perDocumentErrors`). */
+  errors: Array<LsrError | undefined>
 }
 
 /** Options of {@link SparseIndex.add}. */
@@ -57,6 +61,12 @@ export interface AddOptions {
    * get the outcome `exists`.
    */
   createOnly?: readonly boolean[]
+  /**
+   * A document that cannot be indexed (a value its field's type cannot hold, a field a strict
+   * mapping lacks) gets the outcome `failed` and its error, and the others are written, as in a
+   * `_bulk`. Without it, such a document fails the whole call and nothing is written.
+   */
+  perDocumentErrors?: boolean
 }
 
 /** Summary counts of an index. */
@@ -83,10 +93,17 @@ export interface OpenOptions {
   /** Create the index if the directory holds none. @default false */
   create?: boolean
   /**
-   * Encoder for a new index. For an existing index, when given, it must equal the stored one
-   * (an index never mixes term spaces); when omitted, the stored encoder is used.
+   * Encoder of `title` + `text` for a new index (`null`: none, the index has mapped fields only).
+   * For an existing index, when given, it must equal the stored one (an index never mixes term
+   * spaces); when omitted, the stored encoder is used.
+   * @default the bm25 encoder
    */
-  encoder?: EncoderConfig
+  encoder?: EncoderConfig | null
+  /**
+   * Fields of a new index (Elasticsearch's `mappings`, `settings.analysis`, `settings.index.similarity`).
+   * @default dynamic mapping: `{mappings: {dynamic: true}}`
+   */
+  schema?: StoredSchema
   /** Speed settings of the encoder (threads, batch size); never stored. */
   runtime?: EncoderRuntime
   /** How error messages name the index (a server names it, never its path). @default the directory */
@@ -94,6 +111,8 @@ export interface OpenOptions {
 }
 
 export class SparseIndex {
+  /** The field schema; undefined for indexes made before lsr had fields (metadata as exact strings). */
+  #schema: Schema | undefined
   readonly #db: IndexDb
   readonly #store: SegmentStore
   readonly #state: IndexState
@@ -108,17 +127,25 @@ export class SparseIndex {
   private constructor(
     readonly dir: string,
     readonly meta: IndexMeta,
-    readonly encoder: Encoder,
+    /** The encoder of `title` + `text`; undefined in an index of mapped fields only. */
+    readonly encoder: Encoder | undefined,
     db: IndexDb,
     store: SegmentStore,
     state: IndexState,
     label: string,
+    schema: Schema | undefined,
   ) {
     this.#db = db
     this.#store = store
     this.#state = state
-    this.#searcher = new Searcher(state, createScorer(encoder))
+    this.#schema = schema
+    this.#searcher = new Searcher(state, createScorer(encoder, (field) => this.#schema!.bm25(field)))
     this.#label = label
+  }
+
+  /** The field schema (mapping, analyzers, similarities); undefined for indexes made before lsr had fields. */
+  get schema(): Schema | undefined {
+    return this.#schema
   }
 
   /**
@@ -135,11 +162,13 @@ export class SparseIndex {
     if (await hasEntries(dir)) throw new LsrError('not_an_index', `${label} is not an lsr index (and is not empty)`)
     // Everything that can fail on the user's settings happens before anything is written.
     const { config, encoder } = await newEncoder(options)
-    await writeNewIndex(dir, config, label)
-    return SparseIndex.#openExisting(dir, label, options, encoder)
+    const schema = newSchema(options)
+    await writeNewIndex(dir, { encoder: config, schema }, label)
+    return SparseIndex.#openExisting(dir, label, options, { encoder })
   }
 
-  static async #openExisting(dir: string, label: string, options: OpenOptions, created?: Encoder): Promise<SparseIndex> {
+  /** @param created - set when this call just created the index: its encoder, already loaded */
+  static async #openExisting(dir: string, label: string, options: OpenOptions, created?: { encoder: Encoder | undefined }): Promise<SparseIndex> {
     const db: IndexDb = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
     try {
       await db.open()
@@ -151,24 +180,25 @@ export class SparseIndex {
       if (stored === undefined && options.create && (await db.keys({ limit: 1 }).all()).length === 0) {
         // A database without a single entry: an in-place create that died before its one batch.
         const fresh = await newEncoder(options)
-        created = fresh.encoder
-        await db.batch(newIndexOps(fresh.config))
+        created = { encoder: fresh.encoder }
+        await db.batch(newIndexOps({ encoder: fresh.config, schema: newSchema(options) }))
         stored = await db.get(KEY_META)
       }
       const meta = checkMeta(stored && decodeJson<IndexMeta>(stored, 'index metadata'), label)
-      const encoder = created ?? (await createEncoder(meta.encoder, options.runtime))
+      const encoder = created ? created.encoder : meta.encoder && (await createEncoder(meta.encoder, options.runtime))
       // An index just created was made with these very settings.
-      if (options.encoder && !created) {
-        const wanted = await resolveEncoderConfig(options.encoder)
-        if (JSON.stringify(wanted) !== JSON.stringify(encoder.config)) {
+      if (options.encoder !== undefined && !created) {
+        const wanted = options.encoder && (await resolveEncoderConfig(options.encoder))
+        if (JSON.stringify(wanted ?? null) !== JSON.stringify(encoder?.config ?? null)) {
           throw new LsrError(
             'encoder_mismatch',
-            `${label} was built with encoder ${JSON.stringify(encoder.config)}; refusing to mix it with ${JSON.stringify(wanted)}`,
+            `${label} was built with encoder ${JSON.stringify(encoder?.config ?? null)}; refusing to mix it with ${JSON.stringify(wanted ?? null)}`,
           )
         }
       }
+      const schema = meta.schema && Schema.parse(meta.schema)
       const store = new SegmentStore(db)
-      return new SparseIndex(dir, meta, encoder, db, store, await loadState(db, meta, store), label)
+      return new SparseIndex(dir, meta, encoder, db, store, await loadState(db, meta, store), label, schema)
     } catch (error) {
       await db.close()
       throw error
@@ -182,7 +212,7 @@ export class SparseIndex {
    * an earlier one of the same call has its id.
    */
   add(docs: readonly SourceDocument[], options: AddOptions = {}): Promise<AddResult> {
-    return this.#serialized(() => this.#add(docs, options.createOnly))
+    return this.#serialized(() => this.#add(docs, options))
   }
 
   /**
@@ -195,13 +225,27 @@ export class SparseIndex {
     return this.#serialized(async () => {
       const current = await this.get(id)
       const next = change(current)
-      return { existed: current !== undefined, result: next && (await this.#add([next])) }
+      return { existed: current !== undefined, result: next && (await this.#add([next], {})) }
     })
   }
 
-  async #add(docs: readonly SourceDocument[], createOnly?: readonly boolean[]): Promise<AddResult> {
+  /**
+   * Adds fields to the mapping (Elasticsearch's `PUT /{index}/_mapping`): new fields and
+   * multi-fields, and `dynamic`; changing a field's type or analyzer is refused.
+   * @throws LsrError `mapper_parsing` / `invalid_argument` naming the conflict; the mapping is then unchanged
+   */
+  putMapping(mappings: unknown): Promise<void> {
+    return this.#serialized(async () => {
+      const schema = this.#requireSchema('PUT _mapping')
+      const merged = mergeMapping(schema.mapping, parseMapping(mappings, schema.analyzers, { has: (name: string) => schema.hasSimilarity(name) }))
+      await this.#write([], [], schema.withMapping(merged))
+    })
+  }
+
+  async #add(docs: readonly SourceDocument[], { createOnly, perDocumentErrors }: AddOptions): Promise<AddResult> {
     const live = this.#state.docByExternalId
     const outcomes: AddOutcome[] = []
+    const errors: Array<LsrError | undefined> = docs.map(() => undefined)
     // id -> position of the document of that id to write (the last one wins)
     const latest = new Map<string, number>()
     docs.forEach((doc, i) => {
@@ -216,8 +260,8 @@ export class SparseIndex {
     const positions = [...latest.values()]
     const existing = positions.map((i) => live.get(docs[i].id))
     const stored = await this.#db.getMany(existing.filter((d) => d !== undefined).map((d) => sourceKey(d)))
-    const toEncode: SourceDocument[] = []
-    const replacedDocIds: number[] = []
+    const toEncode: number[] = []
+    const replaced = new Map<number, number>()
     let unchanged = 0
     let at = 0
     positions.forEach((i, n) => {
@@ -228,14 +272,41 @@ export class SparseIndex {
           outcomes[i] = 'unchanged'
           return
         }
-        replacedDocIds.push(old)
+        replaced.set(i, old)
       }
-      toEncode.push(docs[i])
+      toEncode.push(i)
     })
-    const vectors = await this.encoder.encodeDocuments(toEncode)
-    const adds: DocToAdd[] = toEncode.map((doc, i) => ({ doc, vector: this.#storable(withKeywords(checkTerms(doc, vectors[i]), this.#keywords(doc))) }))
-    await this.#write(adds, await this.#forwardVectors(replacedDocIds))
-    return { added: toEncode.length - replacedDocIds.length, replaced: replacedDocIds.length, unchanged, outcomes }
+    // Fields first (they can refuse a document), in input order: a document's dynamic fields are
+    // seen by the documents after it, as in one Elasticsearch bulk.
+    let schema = this.#schema
+    const mapped = new Map<number, SchemaDocument>()
+    for (const i of toEncode) {
+      try {
+        if (this.encoder) checkEncoderFields(docs[i])
+        if (!schema) continue
+        const { doc, mapping } = schema.document(this.#withoutEncoderFields(docs[i].source), docs[i].id)
+        schema = schema.withMapping(mapping)
+        mapped.set(i, doc)
+      } catch (error) {
+        if (!perDocumentErrors || !(error instanceof LsrError)) throw error
+        outcomes[i] = 'failed'
+        errors[i] = error
+      }
+    }
+    const accepted = toEncode.filter((i) => outcomes[i] !== 'failed')
+    const vectors = this.encoder ? await this.encoder.encodeDocuments(accepted.map((i) => docs[i])) : undefined
+    const adds: DocToAdd[] = accepted.map((i, n) => {
+      const doc = docs[i]
+      const fields = mapped.get(i)
+      const encoded = vectors ? this.#storable(checkTerms(doc, vectors[n])) : { terms: [], values: [], length: 0 }
+      const vector = fields
+        ? { terms: [...encoded.terms, ...fields.terms], values: [...encoded.values, ...fields.values], length: encoded.length }
+        : withKeywords(encoded, this.#keywords(doc))
+      return { doc, vector, fieldLengths: fields?.fieldLengths, columns: fields?.columns }
+    })
+    const replacedDocIds = accepted.flatMap((i) => (replaced.has(i) ? [replaced.get(i)!] : []))
+    await this.#write(adds, await this.#forwardVectors(replacedDocIds), schema)
+    return { added: adds.length - replacedDocIds.length, replaced: replacedDocIds.length, unchanged, outcomes, errors }
   }
 
   /** Deletes documents by external id in one atomic batch; returns how many existed. */
@@ -262,9 +333,21 @@ export class SparseIndex {
     return this.#readNow((reader) => reader.topK(query, options))
   }
 
-  /** Like {@link searchIds}, with each hit's stored source, all as of one moment (see {@link reader}). */
-  async search(query: string | readonly QueryTerm[], options: SearchOptions = {}): Promise<HitWithSource[]> {
-    return this.#read((reader) => reader.withSources(reader.topK(query, options)))
+  /**
+   * A search in the query DSL with sort and pagination, as `_search` runs it, with each hit's
+   * stored source; or (query text / weighted terms) the top k of the encoder field. All as of one
+   * moment (see {@link reader}).
+   * @example await index.search({ query: { multi_match: { query: 'red shoes', fields: ['name^3', 'description'] } }, filter: { range: { price: { lte: 50 } } }, sort: [{ price: 'asc' }], size: 20 })
+   */
+  search(body: SearchBody, options?: SearchOptions): Promise<SearchResult & { hits: Array<SortedHit & { source: Record<string, unknown> }> }>
+  search(query: string | readonly QueryTerm[], options?: SearchOptions): Promise<HitWithSource[]>
+  async search(query: string | readonly QueryTerm[] | SearchBody, options: SearchOptions = {}): Promise<unknown> {
+    if (typeof query === 'string' || Array.isArray(query)) return this.#read((reader) => reader.withSources(reader.topK(query as string | readonly QueryTerm[], options)))
+    return this.#read(async (reader) => {
+      const result = reader.search(query as SearchBody, options)
+      const sources = await reader.withSources(result.hits)
+      return { ...result, hits: result.hits.map((hit, i) => ({ ...hit, source: sources[i].source })) }
+    })
   }
 
   /**
@@ -274,7 +357,7 @@ export class SparseIndex {
   reader(): IndexReader {
     this.#assertOpen()
     this.#readers++
-    return new IndexReader(this.#db, this.#store, this.#state, this.#searcher, (query) => this.#queryTerms(query), () => {
+    return new IndexReader(this.#db, this.#store, this.#state, this.#searcher, this.#schema, this.encoder, (query) => this.#queryTerms(query), () => {
       if (--this.#readers === 0) this.#readersDone?.()
     })
   }
@@ -398,9 +481,10 @@ export class SparseIndex {
 
   /** A document's keyword metadata, minus the fields the encoder reads (e.g. a stored vector). */
   #keywords(doc: SourceDocument): SourceDocument['keywords'] {
-    const consumed = this.encoder.sourceFields
-    if (!consumed || !doc.keywords) return doc.keywords
-    return doc.keywords.filter(([field]) => !consumed.some((f) => field === f || field.startsWith(`${f}.`)))
+    const consumed = this.encoder?.sourceFields
+    const keywords = doc.keywords ?? keywordsOf(doc.source, ['_id', 'title', 'text'])
+    if (!consumed) return keywords
+    return keywords.filter(([field]) => !consumed.some((f) => field === f || field.startsWith(`${f}.`)))
   }
 
   /**
@@ -409,7 +493,7 @@ export class SparseIndex {
    * dropped, so every stored posting has a positive value.
    */
   #storable(vector: EncodedDocument): EncodedDocument {
-    if (this.encoder.scoring !== 'dot') return vector
+    if (this.encoder?.scoring !== 'dot') return vector
     const terms: string[] = []
     const values: number[] = []
     vector.values.forEach((weight, i) => {
@@ -422,7 +506,21 @@ export class SparseIndex {
   }
 
   #queryTerms(query: string | readonly QueryTerm[]): readonly QueryTerm[] {
-    return typeof query === 'string' ? this.encoder.encodeQuery(query) : query
+    if (typeof query !== 'string') return query
+    if (!this.encoder) throw new LsrError('invalid_argument', `index ${this.#label} has no encoder field to search text in: search its fields with a query (search({query}))`)
+    return this.encoder.encodeQuery(query)
+  }
+
+  /** The source without the fields the encoder reads (they are not mapped fields). */
+  #withoutEncoderFields(source: Record<string, unknown>): Record<string, unknown> {
+    if (!this.encoder) return source
+    const consumed = new Set(['title', 'text', ...(this.encoder.sourceFields ?? [])])
+    return Object.fromEntries(Object.entries(source).filter(([key]) => !consumed.has(key)))
+  }
+
+  #requireSchema(what: string): Schema {
+    if (!this.#schema) throw new LsrError('invalid_argument', `${what}: index ${this.#label} was made before lsr had mapped fields; reindex it into a new index to add a mapping`)
+    return this.#schema
   }
 
 
@@ -435,13 +533,20 @@ export class SparseIndex {
     })
   }
 
-  async #write(adds: DocToAdd[], deletes: DocToDelete[]): Promise<void> {
-    if (adds.length === 0 && deletes.length === 0) return
-    const plan = await planWrite(this.#state, adds, deletes)
+  /** Writes adds, deletes and a changed schema (grown mapping) as one atomic batch. */
+  async #write(adds: DocToAdd[], deletes: DocToDelete[], schema = this.#schema): Promise<void> {
+    const schemaChanged = schema !== this.#schema
+    if (adds.length === 0 && deletes.length === 0 && !schemaChanged) return
+    const meta: IndexMeta | undefined = schemaChanged ? { ...this.meta, schema: schema!.toStored() } : undefined
+    const plan = await planWrite(this.#state, adds, deletes, meta ? [{ type: 'put', key: KEY_META, value: encodeJson(meta) }] : [])
     failPoint('write:before-batch')
     await writeBatch(this.#db, plan.ops)
     failPoint('write:after-batch')
     plan.apply()
+    if (meta) {
+      this.meta.schema = meta.schema
+      this.#schema = schema
+    }
     this.#store.advance()
     const merges = await planLogMerges(this.#state, plan.appendedTermIds, this.#db)
     if (merges.terms > 0) {
@@ -466,10 +571,27 @@ export class SparseIndex {
   }
 }
 
-/** The encoder a new index gets from the open options (bm25 by default), checked and loaded. */
-async function newEncoder(options: OpenOptions): Promise<{ config: EncoderConfig; encoder: Encoder }> {
+/** The encoder a new index gets from the open options (bm25 by default; none with `null`), checked and loaded. */
+async function newEncoder(options: OpenOptions): Promise<{ config: EncoderConfig | undefined; encoder: Encoder | undefined }> {
+  if (options.encoder === null) return { config: undefined, encoder: undefined }
   const config = await resolveEncoderConfig(options.encoder ?? { name: 'bm25' })
   return { config, encoder: await createEncoder(config, options.runtime) }
+}
+
+/** The schema a new index gets (dynamic mapping by default), checked by parsing it. */
+function newSchema(options: OpenOptions): StoredSchema {
+  const stored = options.schema ?? { mappings: {} }
+  return Schema.parse(stored).toStored()
+}
+
+/** An encoder index reads `title` and `text` as strings. */
+function checkEncoderFields(doc: SourceDocument): void {
+  for (const field of ['title', 'text'] as const) {
+    const value = doc.source[field]
+    if (value !== undefined && value !== null && typeof value !== 'string') {
+      throw new LsrError('mapper_parsing', `document ${doc.id}: field [${field}] must be a string (it feeds the index's encoder), got ${Array.isArray(value) ? 'array' : typeof value}`)
+    }
+  }
 }
 
 /**
@@ -478,7 +600,7 @@ async function newEncoder(options: OpenOptions): Promise<{ config: EncoderConfig
  */
 function checkTerms(doc: SourceDocument, vector: EncodedDocument): EncodedDocument {
   for (const term of vector.terms) {
-    if (term.charCodeAt(0) === 0) throw new InvalidInputError(`document ${doc.id}: term ${JSON.stringify(term)} starts with U+0000, which lsr reserves for keyword fields`)
+    if (term.charCodeAt(0) <= 1) throw new InvalidInputError(`document ${doc.id}: term ${JSON.stringify(term)} starts with ${term.charCodeAt(0) === 0 ? 'U+0000' : 'U+0001'}, which lsr reserves for mapped fields`)
   }
   return vector
 }

@@ -79,7 +79,7 @@ export async function evaluateDataset(name: string, dir: string, options: Evalua
       const report: DatasetReport = {
         dataset: name,
         split,
-        settings: { encoder: index.meta.encoder, depth, keepIdenticalIds: options.keepIdenticalIds ?? false, indexReused: reused },
+        settings: { encoder: index.meta.encoder!, depth, keepIdenticalIds: options.keepIdenticalIds ?? false, indexReused: reused },
         counts: { documents: (await index.stats()).documents, queries: evaluation.queries },
         timing: {
           indexBuildSeconds: buildSeconds,
@@ -110,6 +110,10 @@ async function openOrBuild(dataset: string, indexDir: string, options: EvaluateO
       await existing.close()
       throw error
     })
+    if (!existing.meta.encoder) {
+      await existing.close()
+      throw new LsrError('invalid_argument', `${indexDir} has no encoder of title + text to evaluate (it holds mapped fields only)`)
+    }
     return { index: existing, buildSeconds: 0, reused: true }
   }
   const index = await SparseIndex.open(indexDir, { create: true, encoder: options.encoder, runtime: options.runtime })

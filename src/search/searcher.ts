@@ -15,9 +15,10 @@ import { chooseAlgorithm } from './algorithms/choose.js'
 import { exhaustiveTopK } from './algorithms/exhaustive.js'
 import { maxScoreTopK, type AlgorithmOptions, type QueryCounters } from './algorithms/maxscore.js'
 import { lowerBound } from './algorithms/sorted-arrays.js'
-import { executePlan, type PlanResult, type TopKAlgorithm } from './plan.js'
+import { executePlan, type TopKAlgorithm } from './plan.js'
 import type { Explanation, ScoredQuery, Scorer } from './scorers/scored-query.js'
 import { TopK, type ScoredDoc } from './top-k.js'
+import { scoreCandidates, sortCandidates, type SortKey, type SortValue } from './sorted-search.js'
 
 /**
  * Top-k algorithms; all return identical results. `auto` picks by query size and, for filtered
@@ -51,6 +52,12 @@ export interface SearchOptions {
    * `k * expansionRate` documents (at most `maxWindowSize`), rescored with all terms. Approximate.
    */
   twoPhase?: TwoPhase
+  /** Sort keys (default: score descending); any other order takes the general path (sorted-search.ts). */
+  sort?: readonly SortKey[]
+  /** Only hits after these sort values (one per sort key). */
+  searchAfter?: readonly SortValue[]
+  /** Compute scores even when the sort does not use them (Elasticsearch's `track_scores`). */
+  trackScores?: boolean
 }
 
 /** Two-phase search parameters (OpenSearch's `two_phase_parameter`). */
@@ -77,6 +84,23 @@ export interface SearchRequest {
   constantScore?: number
   /** Two-phase search (only for a plain scored query: no filters, no constant score). */
   twoPhase?: TwoPhase
+  /**
+   * Disjunction-max blocks, each adding its best group's summed score plus `tieBreaker` x the
+   * other groups' (multi_match `best_fields`, `dis_max`); their terms count for `matchAnyTerm`.
+   */
+  disMax?: ReadonlyArray<{ groups: ReadonlyArray<DisMaxGroup>; tieBreaker: number }>
+}
+
+/** One group of a dis_max block: summed terms; with `docs`, it counts only for those documents (a field's `operator: and`). */
+export interface DisMaxGroup {
+  terms: readonly QueryTerm[]
+  docs?: RoaringBitmap32
+}
+
+/** The result of {@link Searcher.execute}: hits (with sort values on the general path) and the exact total. */
+export interface ExecuteResult {
+  hits: Array<ScoredDoc & { sort?: SortValue[] }>
+  total: number
 }
 
 type Algorithm = (query: ScoredQuery, k: number, live: Uint8Array, options?: AlgorithmOptions) => ScoredDoc[]
@@ -106,7 +130,8 @@ export class Searcher {
   }
 
   /** Top-k of a filtered request, with the exact number of matches. */
-  execute(request: SearchRequest, options: SearchOptions = {}): PlanResult {
+  execute(request: SearchRequest, options: SearchOptions = {}): ExecuteResult {
+    if (request.disMax?.length || options.sort || options.searchAfter) return this.#general(request, options)
     const twoPhase = request.twoPhase ?? options.twoPhase
     if (twoPhase && (request.allowed || request.excluded || !request.matchAnyTerm || request.constantScore)) {
       throw new LsrError('invalid_argument', 'two-phase search applies to a plain weighted-term query, not to filtered or constant-score requests')
@@ -126,6 +151,57 @@ export class Searcher {
     if (!twoPhase) return executePlan(plan, this.#k(options), { live, deleted, maxDoc }, algorithm)
     const { total } = executePlan(plan, 0, { live, deleted, maxDoc }, algorithm)
     return { hits: this.#twoPhase(request.terms, this.#k(options), { ...options, twoPhase }, algorithm), total }
+  }
+
+  /** The general path (sorted-search.ts): every match scored document-at-a-time, then sorted. */
+  #general(request: SearchRequest, options: SearchOptions): ExecuteResult {
+    if (request.twoPhase ?? options.twoPhase) throw new LsrError('invalid_argument', 'two-phase search does not combine with sort, search_after or dis_max queries')
+    const entries: Array<QueryTerm & { group: number }> = request.terms.map((t) => ({ ...t, group: -1 }))
+    const blocks: number[] = []
+    const tieBreakers: number[] = []
+    const groupDocs: Array<RoaringBitmap32 | undefined> = []
+    for (const { groups, tieBreaker } of request.disMax ?? []) {
+      for (const { terms, docs } of groups) {
+        for (const t of terms) entries.push({ ...t, group: blocks.length })
+        blocks.push(tieBreakers.length)
+        groupDocs.push(docs)
+      }
+      tieBreakers.push(tieBreaker)
+    }
+    const termIds: number[] = []
+    const weights: number[] = []
+    const group: number[] = []
+    for (const entry of entries) {
+      const id = this.#termId(entry)
+      if (id === undefined) continue
+      termIds.push(id)
+      weights.push(entry.weight)
+      group.push(entry.group)
+    }
+    const query = termIds.length > 0 ? this.scorer.prepare(this.state, termIds, weights) : undefined
+    if (query && !Number.isFinite(query.upperBounds.reduce((sum, bound) => sum + bound, 0))) {
+      throw new LsrError('invalid_argument', 'query weights too large: scores would overflow')
+    }
+    const matches = request.matchAnyTerm
+      ? RoaringBitmap32.orMany(termIds.map((id) => this.state.postings[id].bitmap()))
+      : (request.allowed?.clone() ?? RoaringBitmap32.fromRange(0, this.state.maxDoc))
+    if (request.allowed && request.matchAnyTerm) matches.andInPlace(request.allowed)
+    if (request.excluded) matches.andNotInPlace(request.excluded)
+    matches.andNotInPlace(this.state.deleted)
+    const candidates = matches.toUint32Array()
+    const keys = options.sort ?? [{ by: 'score', descending: true }]
+    const scored = options.trackScores || keys.some((key) => key.by === 'score')
+    const shape = { group: Int32Array.from(group), block: Int32Array.from(blocks), tieBreakers: Float64Array.from(tieBreakers), groupDocs }
+    const scores = scored ? scoreCandidates(query, shape, candidates, request.constantScore ?? 0) : undefined
+    const hits = sortCandidates(keys, candidates, scores, this.#k(options), options.searchAfter)
+    return { hits, total: candidates.length }
+  }
+
+  /** The term id of a query term with live documents, validating its weight; undefined when absent. */
+  #termId({ term, weight }: QueryTerm): number | undefined {
+    if (!(weight >= 0 && weight < Infinity)) throw new LsrError('invalid_argument', `the weight of query term ${JSON.stringify(term)} must be a finite number >= 0, got ${weight}`)
+    const id = this.state.termIds.get(term)
+    return id === undefined || this.state.df[id] === 0 ? undefined : id
   }
 
   /** Live documents containing at least one of the index terms given. */
@@ -180,14 +256,11 @@ export class Searcher {
     if (!(beta > 0 && beta <= 1)) throw new LsrError('invalid_argument', `beta must be in (0, 1], got ${beta}`)
     const termIds: number[] = []
     const weights: number[] = []
-    for (const { term, weight } of terms) {
-      if (!(weight >= 0 && weight < Infinity)) throw new LsrError('invalid_argument', `the weight of query term ${JSON.stringify(term)} must be a finite number >= 0, got ${weight}`)
-      // Keyword terms (U+0000 field U+0000 value) are filters, never scored.
-      if (term.charCodeAt(0) === 0) throw new LsrError('invalid_argument', `query term ${JSON.stringify(term)} starts with U+0000, which lsr reserves for keyword fields`)
-      const id = this.state.termIds.get(term)
-      if (id === undefined || this.state.df[id] === 0) continue
+    for (const term of terms) {
+      const id = this.#termId(term)
+      if (id === undefined) continue
       termIds.push(id)
-      weights.push(weight)
+      weights.push(term.weight)
     }
     if (termIds.length === 0) return undefined
     const query = this.scorer.prepare(this.state, termIds, weights)

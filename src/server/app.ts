@@ -16,7 +16,8 @@ import { timeout } from 'hono/timeout'
 import { LsrError } from '../errors.js'
 import { VERSION } from '../version.js'
 import { documentId, generateId, runBulk, sourceDocument, versionConflict, WRITE_SHARDS } from './bulk.js'
-import { encoderFromSettings, publicEncoder } from './encoder-settings.js'
+import { indexSettingsFrom, publicEncoder } from './index-settings.js'
+import type { SparseIndex } from '../engine/sparse-index.js'
 import { badRequest, errorBody, HttpError, parsingError, toHttpError, type HiddenPath } from './http-error.js'
 import { namesIndexesByPattern, validateIndexName } from './index-names.js'
 import type { IndexRegistry, IndexSession } from './registry.js'
@@ -235,7 +236,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   // Index management
   app.put('/:index', acceptsParams(...NO_EFFECT_ON_ONE_NODE), async (c) => {
     const name = validateIndexName(c.req.param('index'))
-    await registry.create(name, await encoderFromSettings(await jsonBody(c), options.modelsDir)).catch((error) => {
+    await registry.create(name, await indexSettingsFrom(await jsonBody(c), options.modelsDir)).catch((error) => {
       // Creating, "not found" can only be something the settings name (a model's file): bad settings.
       throw error instanceof LsrError && error.code === 'not_found' ? badRequest(error.message) : error
     })
@@ -244,8 +245,33 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   app.get('/:index', acceptsParams(), async (c) => {
     const found = await indexes(c, c.req.param('index'))
     return c.json(Object.fromEntries(found.map(([name, index]) => [name, {
-      aliases: {}, mappings: {}, settings: { index: { number_of_shards: '1', number_of_replicas: '0', encoder: publicEncoder(index.meta.encoder, options.modelsDir), created: index.meta.createdAt } },
+      aliases: {}, mappings: index.schema?.toStored().mappings ?? {}, settings: { index: indexSettingsOf(name, index) },
     }])))
+  })
+  /** An index's settings as `GET /{index}` and `GET /{index}/_settings` show them. */
+  const indexSettingsOf = (name: string, index: SparseIndex): Json => {
+    const stored = index.schema?.toStored()
+    return {
+      number_of_shards: '1',
+      number_of_replicas: '0',
+      ...(index.meta.encoder ? { encoder: publicEncoder(index.meta.encoder, options.modelsDir) } : {}),
+      ...(stored?.similarity ? { similarity: stored.similarity } : {}),
+      ...(stored?.analysis ? { analysis: stored.analysis } : {}),
+      creation_date: String(Date.parse(index.meta.createdAt)),
+      provided_name: name,
+    }
+  }
+  app.get('/:index/_mapping', acceptsParams(), async (c) => {
+    const found = await indexes(c, c.req.param('index'))
+    return c.json(Object.fromEntries(found.map(([name, index]) => [name, { mappings: index.schema?.toStored().mappings ?? {} }])))
+  })
+  app.on(['PUT', 'POST'], '/:index/_mapping', acceptsParams(), async (c) => {
+    for (const [, index] of await indexes(c, c.req.param('index'))) await index.putMapping(await jsonBody(c))
+    return c.json({ acknowledged: true })
+  })
+  app.get('/:index/_settings', acceptsParams(), async (c) => {
+    const found = await indexes(c, c.req.param('index'))
+    return c.json(Object.fromEntries(found.map(([name, index]) => [name, { settings: { index: indexSettingsOf(name, index) } }])))
   })
   app.on('HEAD', '/:index', acceptsParams(), async (c) => c.body(null, (await registry.exists(validateIndexName(c.req.param('index')))) ? 200 : 404))
   app.delete('/:index', acceptsParams(...NO_EFFECT_ON_ONE_NODE), async (c) => {
@@ -281,7 +307,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     const entries = await Promise.all((await indexes(c, c.req.param('index'))).map(async ([name, index]) => {
       const s = await index.stats()
       const totals = { docs: { count: s.documents, deleted: s.deletedDocuments }, store: { size_in_bytes: s.sizeOnDiskBytes } }
-      return [name, { primaries: totals, total: totals, lsr: { terms: s.terms, postings: s.postings, encoder: publicEncoder(index.meta.encoder, options.modelsDir) } }] as const
+      return [name, { primaries: totals, total: totals, lsr: { terms: s.terms, postings: s.postings, encoder: index.meta.encoder ? publicEncoder(index.meta.encoder, options.modelsDir) : null } }] as const
     }))
     return c.json({ _shards: SHARDS, indices: Object.fromEntries(entries) })
   })

@@ -117,8 +117,11 @@ export async function runBulk(body: string, defaultIndex: string | undefined, lo
       if (name !== undefined && key !== name) continue
       pending.delete(key)
       try {
-        const { outcomes } = await group.index.add(group.docs, { createOnly: group.createOnly })
-        group.items.forEach(({ slot, action, head }, i) => (items[slot] = written(action, head, outcomes[i])))
+        const { outcomes, errors } = await group.index.add(group.docs, { createOnly: group.createOnly, perDocumentErrors: true })
+        group.items.forEach(({ slot, action, head }, i) => {
+          const error = errors[i]
+          items[slot] = error ? failure(action, head, errorOf(error)) : written(action, head, outcomes[i])
+        })
       } catch (error) {
         const http = errorOf(error)
         for (const { slot, action, head } of group.items) items[slot] = failure(action, head, http)

@@ -33,6 +33,8 @@ const BY_CODE: Record<LsrErrorCode, [number, string]> = {
   invalid_argument: [400, 'illegal_argument_exception'],
   invalid_input: [400, 'illegal_argument_exception'],
   mapper_parsing: [400, 'mapper_parsing_exception'],
+  query_parsing: [400, 'parsing_exception'],
+  too_many_clauses: [400, 'too_many_clauses'],
   strict_dynamic_mapping: [400, 'strict_dynamic_mapping_exception'],
   encoder_mismatch: [400, 'illegal_argument_exception'],
   not_found: [404, 'resource_not_found_exception'],

@@ -3,13 +3,8 @@
  * Elasticsearch's `*` wildcard patterns matched in linear time.
  * @module
  */
+export { isObject, type Json } from '../engine/json-shapes.js'
 import { badRequest, parsingError } from './http-error.js'
-
-/** A JSON object. */
-export type Json = Record<string, unknown>
-
-/** True for a JSON object (not null, not an array). */
-export const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /**
  * Deepest accepted nesting of objects and arrays in a request body or bulk line: Jackson's

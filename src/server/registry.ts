@@ -17,7 +17,7 @@
  */
 import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { EncoderConfig } from '../encode/encoder.js'
+import type { IndexSettings } from './index-settings.js'
 import { LsrError, type LsrErrorCode } from '../errors.js'
 import { SparseIndex } from '../engine/sparse-index.js'
 import { badRequest, HttpError, indexExists, indexNotFound, indexUnavailable } from './http-error.js'
@@ -102,7 +102,7 @@ export class IndexRegistry {
    * Creates an index: 400 `resource_already_exists_exception` when it exists (broken or not). The
    * engine builds it in a temporary folder, so a failed create leaves nothing behind.
    */
-  async create(name: string, encoder: EncoderConfig): Promise<void> {
+  async create(name: string, { encoder, schema }: IndexSettings): Promise<void> {
     validateIndexName(name)
     await this.#lifecycle.run(name, async () => {
       const folders = await this.#scan()
@@ -113,7 +113,7 @@ export class IndexRegistry {
       if (entries === undefined || entries.length > 0) {
         throw badRequest(`index [${name}] cannot be created: the data directory holds something else of that name`)
       }
-      this.#open.set(name, await SparseIndex.open(dir, { create: true, encoder, label: labelOf(name) }))
+      this.#open.set(name, await SparseIndex.open(dir, { create: true, encoder, schema, label: labelOf(name) }))
       folders.set(name, {})
     })
   }

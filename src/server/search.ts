@@ -4,11 +4,14 @@
  * Elasticsearch response shape.
  * @module
  */
-import type { Hit, IndexReader, SearchRequest, SparseIndex } from '../engine/sparse-index.js'
+import type { IndexReader, SearchRequest, SortedHit, SparseIndex } from '../engine/sparse-index.js'
+import type { ParsedSort } from '../engine/query/sort.js'
+import { parseSearchAfter } from '../engine/query/sort.js'
 import { highlight } from '../search/highlight.js'
 import type { Explanation } from '../search/scorers/scored-query.js'
+import { compareSortValues, type SortValue } from '../search/sorted-search.js'
 import { badRequest, parsingError } from './http-error.js'
-import { compileQuery } from './query-dsl.js'
+import { queryStringToDsl } from './query-string-query.js'
 import { sourceFilter } from './source-filter.js'
 import { isObject, type Json } from './json.js'
 
@@ -16,7 +19,7 @@ import { isObject, type Json } from './json.js'
 const MAX_RESULT_WINDOW = 10_000
 /** Default `track_total_hits`: exact up to 10,000. */
 const DEFAULT_TOTAL_HITS_CAP = 10_000
-const SEARCH_KEYS = ['query', 'size', 'from', '_source', 'track_total_hits', 'explain', 'highlight', 'sort', 'timeout']
+const SEARCH_KEYS = ['query', 'size', 'from', '_source', 'track_total_hits', 'explain', 'highlight', 'sort', 'timeout', 'search_after', 'track_scores']
 
 export const SHARDS = { total: 1, successful: 1, skipped: 0, failed: 0 }
 
@@ -31,18 +34,6 @@ function nonNegativeInt(value: unknown, name: string, fallback: number): number 
   const n = numeric(value)
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw parsingError(`[${name}] must be a non-negative integer`)
   return n
-}
-
-/** `sort` on `_score` descending, the one order lsr ranks by; anything else is a 400 naming it. */
-function checkSort(sort: unknown): void {
-  if (sort === undefined) return
-  const byScore = (s: unknown): boolean => {
-    if (s === '_score') return true
-    if (!isObject(s) || Object.keys(s).length !== 1 || !Object.hasOwn(s, '_score')) return false
-    const order = isObject(s._score) && Object.keys(s._score).every((key) => key === 'order') ? s._score.order : s._score
-    return order === 'desc' || (isObject(s._score) && order === undefined)
-  }
-  if (!(Array.isArray(sort) ? sort : [sort]).every(byScore)) throw badRequest('[sort] is only supported on _score, descending')
 }
 
 function totalHitsCap(value: unknown): number | undefined {
@@ -72,7 +63,7 @@ async function withReaders<T>(indexes: ReadonlyArray<[string, SparseIndex]>, que
     const compiled = indexes.map(([name, index]) => {
       const reader = index.reader()
       readers.push(reader)
-      return { name, index, reader, request: compileQuery(query, index) }
+      return { name, index, reader, request: reader.compile(query, { queryString: queryStringToDsl }) }
     })
     return await use(compiled)
   } finally {
@@ -84,26 +75,39 @@ async function withReaders<T>(indexes: ReadonlyArray<[string, SparseIndex]>, que
 export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body: Json): Promise<Json> {
   const started = performance.now()
   for (const key of Object.keys(body)) if (!SEARCH_KEYS.includes(key)) throw badRequest(`search option [${key}] is not supported`)
-  checkSort(body.sort)
   const size = nonNegativeInt(body.size, 'size', 10)
   const from = nonNegativeInt(body.from, 'from', 0)
   if (from + size > MAX_RESULT_WINDOW) throw badRequest(`Result window is too large, from + size must be less than or equal to: [${MAX_RESULT_WINDOW}] but was [${from + size}]`)
   const cap = totalHitsCap(body.track_total_hits)
   const filterSource = sourceFilter(body._source)
   if (body.explain !== undefined && typeof body.explain !== 'boolean') throw parsingError('[explain] must be a boolean')
+  if (body.track_scores !== undefined && typeof body.track_scores !== 'boolean') throw parsingError('[track_scores] must be a boolean')
+  if (body.search_after !== undefined && body.sort === undefined) throw badRequest('[search_after] needs a [sort]')
+  if (body.search_after !== undefined && from > 0) throw badRequest('[from] parameter must be set to 0 when [search_after] is used')
   const highlighter = body.highlight === undefined ? undefined : highlightOf(body.highlight)
 
   return withReaders(indexes, body.query, async (compiled) => {
     let total = 0
-    const ranked: Array<{ at: number; hit: Hit }> = []
+    let sort: ParsedSort | undefined
+    const ranked: Array<{ at: number; hit: SortedHit }> = []
     compiled.forEach(({ reader, request }, at) => {
-      const result = reader.execute(request, { k: from + size })
+      const parsed = body.sort === undefined ? undefined : reader.sort(body.sort)
+      sort ??= parsed
+      const searchAfter = body.search_after === undefined ? undefined : parseSearchAfter(body.search_after, parsed!)
+      const general = parsed !== undefined && (!parsed.byScore || searchAfter !== undefined)
+      const result = reader.execute(request, { k: from + size, sort: general ? parsed.keys : undefined, searchAfter, trackScores: body.track_scores === true })
       total += result.total
-      for (const hit of result.hits) ranked.push({ at, hit })
+      for (const hit of result.hits) ranked.push({ at, hit: parsed && !general ? { ...hit, sort: [hit.score] } : hit })
     })
-    // Stable: equal scores keep index order, then each index's own order.
-    ranked.sort((a, b) => b.hit.score - a.hit.score)
+    // Stable: equal keys keep index order, then each index's own order.
+    const keys = sort?.keys
+    if (keys && ranked.some((r) => r.hit.sort && r.hit.sort.length === keys.length && keys.some((k) => k.by !== 'score'))) {
+      ranked.sort((a, b) => compareSortValues(keys, a.hit.sort as SortValue[], b.hit.sort as SortValue[]))
+    } else {
+      ranked.sort((a, b) => b.hit.score - a.hit.score)
+    }
     const page = ranked.slice(from, from + size)
+    const scored = !keys || keys.some((k) => k.by === 'score') || body.track_scores === true
     const explanations = body.explain === true ? page.map(({ at, hit }) => explanationOf(compiled[at].reader, compiled[at].request, hit.docId)) : undefined
 
     // Stored sources last, through each reader's snapshot (the only asynchronous reads).
@@ -114,14 +118,15 @@ export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body
       slots.forEach((slot, j) => (sources[slot] = read[j].source))
     }))
     const hits = page.map(({ at, hit }, i) => {
-      const { name, index, request } = compiled[at]
+      const { name, reader, request } = compiled[at]
       const source = sources[i]
-      const out: Json = { _index: name, _id: hit.id, _score: hit.score }
+      const out: Json = { _index: name, _id: hit.id, _score: scored ? hit.score : null }
       const filtered = filterSource(source)
       if (filtered !== undefined) out._source = filtered
+      if (hit.sort) out.sort = hit.sort
       if (explanations) out._explanation = explanations[i]
       if (highlighter) {
-        const fragments = highlighter(source, index, request)
+        const fragments = highlighter(source, reader, request)
         if (Object.keys(fragments).length > 0) out.highlight = fragments
       }
       return out
@@ -133,24 +138,29 @@ export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body
       _shards: SHARDS,
       hits: {
         ...(cap === undefined ? {} : { total: total > cap ? { value: cap, relation: 'gte' } : { value: total, relation: 'eq' } }),
-        // The best score of the whole result, not of this page (Elasticsearch's max_score).
-        max_score: size > 0 && ranked.length > 0 ? ranked[0].hit.score : null,
+        // The best score of the whole result, not of this page (Elasticsearch's max_score); null
+        // when hits are sorted by fields without track_scores.
+        max_score: size > 0 && ranked.length > 0 && scored ? Math.max(...ranked.map((r) => r.hit.score)) : null,
         hits,
       },
     }
   })
 }
 
-/** A matching document's explanation: its terms' contributions plus the constant-score clauses'. */
+/** A matching document's explanation: summed terms, dis_max blocks and the constant-score clauses. */
 function explanationOf(reader: IndexReader, request: SearchRequest, docId: number): Explanation {
-  const terms = reader.explain(request.terms, docId)
-  const constant = request.constantScore ?? 0
-  if (constant === 0) return terms
-  return {
-    value: terms.value + constant,
-    description: 'sum of:',
-    details: [terms, { value: constant, description: 'constant score of the match_all, term, terms and ids clauses (x boost)', details: [] }],
+  const parts: Explanation[] = []
+  if (request.terms.length > 0) parts.push(reader.explain(request.terms, docId))
+  for (const { groups, tieBreaker } of request.disMax ?? []) {
+    const scores = groups.map(({ terms, docs }) => (docs && !docs.has(docId) ? undefined : reader.explain(terms, docId))).filter((e) => e !== undefined && e.value > 0) as Explanation[]
+    const best = scores.reduce((max, e) => Math.max(max, e.value), 0)
+    const sum = scores.reduce((total, e) => total + e.value, 0)
+    parts.push({ value: best + tieBreaker * (sum - best), description: `max plus ${tieBreaker} times others of:`, details: scores })
   }
+  const constant = request.constantScore ?? 0
+  if (constant !== 0) parts.push({ value: constant, description: 'constant score of the match_all, range, exists, prefix, ids and constant_score clauses (x boost)', details: [] })
+  if (parts.length === 1) return parts[0]
+  return { value: parts.reduce((sum, e) => sum + e.value, 0), description: 'sum of:', details: parts }
 }
 
 /**
@@ -178,7 +188,7 @@ export function count(indexes: ReadonlyArray<[string, SparseIndex]>, body: Json)
   })
 }
 
-type Highlighter = (source: Json, index: SparseIndex, request: SearchRequest) => Record<string, string[]>
+type Highlighter = (source: Json, reader: IndexReader, request: SearchRequest) => Record<string, string[]>
 
 const HIGHLIGHT_KEYS = ['fields', 'pre_tags', 'post_tags', 'fragment_size', 'number_of_fragments', 'encoder']
 const FIELD_HIGHLIGHT_KEYS = ['pre_tags', 'post_tags', 'fragment_size', 'number_of_fragments']
@@ -228,18 +238,28 @@ function highlightOf(spec: unknown): Highlighter {
     if (!isObject(options)) throw parsingError(`[highlight.fields.${name}] must be an object`)
     return [name, highlightSettings(options, `highlight.fields.${name}`, FIELD_HIGHLIGHT_KEYS, global)]
   })
-  return (source, index, request) => {
-    const terms = new Set(request.terms.map((t) => t.term))
-    const matches = (word: string) => index.encoder.wordTerms(word).some((term) => terms.has(term))
+  return (source, reader, request) => {
+    const terms = new Set([...request.terms, ...(request.disMax ?? []).flatMap((b) => b.groups.flatMap((g) => g.terms))].map((t) => t.term))
     const out: Record<string, string[]> = {}
     for (const [name, options] of perField) {
-      for (const field of name === '*' ? ['title', 'text'] : [name]) {
-        const value = Object.hasOwn(source, field) ? source[field] : undefined
+      for (const field of reader.highlightFields(name)) {
+        const value = valueAt(source, field)
         if (typeof value !== 'string') continue
-        const fragments = highlight(value, matches, options)
+        const fragments = highlight(value, (word) => reader.wordTerms(field, word).some((term) => terms.has(term)), options)
         if (fragments.length > 0) out[field] = fragments
       }
     }
     return out
   }
+}
+
+/** The value at a dotted path of a source (own properties only). */
+function valueAt(source: Json, path: string): unknown {
+  if (Object.hasOwn(source, path)) return source[path]
+  let value: unknown = source
+  for (const part of path.split('.')) {
+    if (!isObject(value) || !Object.hasOwn(value, part)) return undefined
+    value = value[part]
+  }
+  return value
 }

@@ -10,8 +10,8 @@ import type { Json } from './json.js'
 import { NO_EFFECT_ON_ONE_NODE } from './url-params.js'
 
 /** Search parameters taken from the URL (they override the body's, as in Elasticsearch). */
-export const SEARCH_PARAMS = ['q', 'size', 'from', 'sort', '_source', '_source_includes', '_source_excludes', 'track_total_hits', 'explain', 'rest_total_hits_as_int', ...NO_EFFECT_ON_ONE_NODE]
-export const COUNT_PARAMS = ['q', ...NO_EFFECT_ON_ONE_NODE]
+export const SEARCH_PARAMS = ['q', 'df', 'default_operator', 'size', 'from', 'sort', '_source', '_source_includes', '_source_excludes', 'track_total_hits', 'explain', 'rest_total_hits_as_int', ...NO_EFFECT_ON_ONE_NODE]
+export const COUNT_PARAMS = ['q', 'df', 'default_operator', ...NO_EFFECT_ON_ONE_NODE]
 
 /** `_source`, `_source_includes` and `_source_excludes` of the URL as a `_source` spec, or undefined. */
 export function uriSource(c: Context): unknown {
@@ -26,12 +26,20 @@ export function uriSource(c: Context): unknown {
   return { includes: includes ?? [], excludes: excludes ?? [] }
 }
 
-/** `?q=`: plain text over the text field (lsr's one full-text field). */
+/** `?q=` (Lucene query syntax, with `df` and `default_operator`) as a `query_string` query. */
 export function uriQuery(c: Context, body: Json): Json {
   const q = c.req.query('q')
-  if (q === undefined) return body
+  const df = c.req.query('df')
+  const operator = c.req.query('default_operator')
+  if (q === undefined) {
+    if (df !== undefined || operator !== undefined) throw badRequest(`[${df !== undefined ? 'df' : 'default_operator'}] applies to [q], which the request lacks`)
+    return body
+  }
   if (body.query !== undefined) throw badRequest('[q] cannot be combined with a query in the body')
-  return { ...body, query: { match: { text: q } } }
+  const query: Json = { query: q }
+  if (df !== undefined) query.default_field = df
+  if (operator !== undefined) query.default_operator = operator
+  return { ...body, query: { query_string: query } }
 }
 
 /** URI search parameters over the body: `q`, `size`, `from`, `sort`, `_source*`, `track_total_hits`, `explain`. */

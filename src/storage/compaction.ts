@@ -68,13 +68,14 @@ export async function* planCompaction(state: IndexState, db: IndexDb): AsyncGene
       let kept = 0
       let maxValue = 0
       let minLength = 0xffffffff
+      const docLength = state.lengthsOf(id)
       for (let p = 0; p < length; p++) {
         const doc = docs[p]
         if (state.live[doc] !== 1) continue
         keptDocs[kept] = doc
         keptValues[kept++] = values[p]
         if (values[p] > maxValue) maxValue = values[p]
-        if (state.docLength[doc] < minLength) minLength = state.docLength[doc]
+        if (docLength[doc] < minLength) minLength = docLength[doc]
       }
       const [first, ...rest] = list.segments.map((s) => s.segment)
       for (const segment of rest) ops.push({ type: 'del', key: postingsKey(id, segment) })

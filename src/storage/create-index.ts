@@ -7,10 +7,12 @@ import { randomUUID } from 'node:crypto'
 import { mkdir, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { Level } from 'level'
-import type { EncoderConfig } from '../encode/encoder.js'
 import { LsrError } from '../errors.js'
 import { failPoint } from './fail-points.js'
 import { encodeJson, FORMAT_NAME, FORMAT_VERSION, KEY_META, KEY_STATS, type IndexMeta } from './format.js'
+
+/** What a new index is made with: its encoder and field schema (format.ts `IndexMeta`). */
+export type NewIndex = Pick<IndexMeta, 'encoder' | 'schema'>
 import type { IndexDb } from './load.js'
 import type { BatchOp } from './write-plan.js'
 
@@ -21,7 +23,7 @@ import type { BatchOp } from './write-plan.js'
  * written in it: metadata and statistics in one batch, and a database still without any entry (a
  * crash before that batch) is finished by the next `open` with `create`.
  */
-export async function writeNewIndex(dir: string, encoder: EncoderConfig, label: string): Promise<void> {
+export async function writeNewIndex(dir: string, encoder: NewIndex, label: string): Promise<void> {
   if (await stat(dir).then(() => true, () => false)) return initializeIndex(dir, encoder)
   // Beside the target, under a short name of its own (a name near 255 bytes plus a suffix would not fit).
   const temporary = join(dirname(resolve(dir)), `#creating-${randomUUID().slice(0, 8)}`)
@@ -39,7 +41,7 @@ export async function writeNewIndex(dir: string, encoder: EncoderConfig, label: 
 }
 
 /** Writes the metadata and empty statistics of a new index into the database in `dir`. */
-async function initializeIndex(dir: string, encoder: EncoderConfig): Promise<void> {
+async function initializeIndex(dir: string, encoder: NewIndex): Promise<void> {
   const db: IndexDb = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
   await db.open()
   try {
@@ -50,8 +52,8 @@ async function initializeIndex(dir: string, encoder: EncoderConfig): Promise<voi
 }
 
 /** The one batch that makes an empty database an index: metadata and empty statistics. */
-export function newIndexOps(encoder: EncoderConfig): BatchOp[] {
-  const meta: IndexMeta = { format: FORMAT_NAME, version: FORMAT_VERSION, encoder, createdAt: new Date().toISOString() }
+export function newIndexOps({ encoder, schema }: NewIndex): BatchOp[] {
+  const meta: IndexMeta = { format: FORMAT_NAME, version: FORMAT_VERSION, encoder, createdAt: new Date().toISOString(), schema }
   return [
     { type: 'put', key: KEY_META, value: encodeJson(meta) },
     { type: 'put', key: KEY_STATS, value: encodeJson({ numDocs: 0, sumLength: 0, nextDocId: 0, nextSegment: 0 }) },

@@ -11,9 +11,23 @@
  * | `X`                              | RoaringBitmap32 (portable format) of deleted internal doc ids |
  * | `t` + term (UTF-8)               | term entry, LE: termId u32, df u32 (live docs), maxValue u32, minLength u32, then per posting segment of the term (ascending): segment u32, postings u32, encoded bytes u32 |
  * | `p` + termId u32 + segment u32   | posting segment (below) for the docs added by one write batch |
- * | `g` + segment u32                | segment doc table JSON: `{firstDoc, ids, lengths}`; docs `firstDoc + i` |
+ * | `g` + segment u32                | segment doc table JSON: `{firstDoc, ids, lengths, fieldLengths?, columns?}`; docs `firstDoc + i` (below) |
  * | `d` + docId u32                  | the document's original source JSON (UTF-8)                   |
  * | `f` + docId u32                  | forward vector: n termIds u32 LE, then n values u32 LE       |
+ *
+ * Fields (version 3). An index has an optional encoder, which turns each document's `title` + `text`
+ * into the terms of the encoder field (terms as the encoder makes them, e.g. `fever`), and a
+ * schema: the Elasticsearch mapping (`mappings` JSON), analysis and similarity settings of its
+ * other fields. Terms of the other fields live in the same dictionary under reserved prefixes:
+ * - mapped text field `path`: `U+0001 path U+0001 token`, value = term frequency;
+ * - exact terms (keyword, numeric, date, boolean values, canonical strings; see src/mapping): `U+0000 path U+0000 value`, value 1;
+ * - presence (the `exists` query): `U+0000 path`, value 1, for every field with a value.
+ * `lengths` in a segment doc table are the encoder field's lengths; `fieldLengths[path]` those of a
+ * mapped text field (0 where a document has none). `columns[path]` holds the doc values of a
+ * keyword/numeric/date/boolean field per document: null (none), a value, or an array of values.
+ * Indexes of version 2 and older have an encoder and no schema: their metadata fields are exact
+ * terms as above (every scalar leaf a string), and they read as they are; opening one writes the
+ * new version into `M`.
  *
  * Posting segment: `[width u8][roaringLength u32 LE][RoaringBitmap32 portable bytes][values]`, the
  * values in doc-id order, each `width` (1, 2 or 4) bytes LE. A value is the term frequency (bm25) or
@@ -37,7 +51,7 @@ import type { EncoderConfig } from '../encode/encoder.js'
 import { LsrError } from '../errors.js'
 
 /** Current on-disk format version. */
-export const FORMAT_VERSION = 2
+export const FORMAT_VERSION = 3
 /** Oldest format version this build can read. */
 export const OLDEST_READABLE_FORMAT = 1
 /** Value of `format` in the metadata; anything else is not an lsr index. */
@@ -47,9 +61,32 @@ export const FORMAT_NAME = 'lsr-index'
 export interface IndexMeta {
   format: typeof FORMAT_NAME
   version: number
-  encoder: EncoderConfig
+  /** The encoder of `title` + `text`; absent in an index of mapped fields only. */
+  encoder?: EncoderConfig
   createdAt: string
+  /** Mapped fields (version 3); absent in indexes made before fields (their metadata are exact strings). */
+  schema?: StoredSchema
 }
+
+/** The field schema as stored: Elasticsearch's JSON shapes, parsed on open (src/mapping, src/analysis). */
+export interface StoredSchema {
+  /** `mappings`: `{dynamic, properties, ...}`. */
+  mappings: Record<string, unknown>
+  /** `settings.analysis`, when the index declares analyzers. */
+  analysis?: Record<string, unknown>
+  /** `settings.index.similarity`: named similarities, `default` included. */
+  similarity?: Record<string, unknown>
+}
+
+/** Statistics of one mapped text field over live documents (Lucene's docCount and sumTotalTermFreq). */
+export interface FieldStats {
+  /** Live documents with at least one token in the field. */
+  docCount: number
+  sumLength: number
+}
+
+/** One document's doc values of a field: none, one, or several. */
+export type ColumnValue = null | number | string | Array<number | string>
 
 /** Corpus statistics over live documents (`S`). */
 export interface CorpusStats {
@@ -65,6 +102,8 @@ export interface CorpusStats {
    * ones still taking space, Elasticsearch's `docs.deleted`.
    */
   compactedDeletions?: number
+  /** Per mapped text field path (absent: no mapped text field has been written). */
+  fields?: Record<string, FieldStats>
 }
 
 /** Term dictionary entry (`t` + term). */
@@ -87,7 +126,12 @@ export interface SegmentRef {
 export interface SegmentDocs {
   firstDoc: number
   ids: string[]
+  /** Encoder-field lengths. */
   lengths: number[]
+  /** Per mapped text field path: each document's length in it (0 where absent). */
+  fieldLengths?: Record<string, number[]>
+  /** Per keyword/numeric/date/boolean field path: each document's doc values. */
+  columns?: Record<string, ColumnValue[]>
 }
 
 export const KEY_META = Buffer.from('M')

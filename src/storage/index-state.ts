@@ -4,10 +4,28 @@
  * change it only after their LevelDB batch has been written.
  * @module
  */
-import type { CorpusStats, TermEntry } from './format.js'
+import type { ColumnValue, CorpusStats, TermEntry } from './format.js'
+import { Columns } from './columns.js'
 import { ensureCapacity } from './growable.js'
 import { PostingList, type SegmentReader } from './posting-list.js'
 import { RoaringBitmap32 } from './roaring.js'
+
+const EMPTY_LENGTHS = new Uint32Array(0)
+
+/** Prefix of the terms of mapped text fields: U+0001 path U+0001 token (format.ts). */
+export const TEXT_TERM_MARK = '\u0001'
+
+/** The term of `token` in mapped text field `path`. */
+export function textTerm(path: string, token: string): string {
+  return `${TEXT_TERM_MARK}${path}${TEXT_TERM_MARK}${token}`
+}
+
+/** The mapped text field of a term, or undefined for encoder-field and exact terms. */
+export function textFieldOf(term: string): string | undefined {
+  if (term.charCodeAt(0) !== 1) return undefined
+  const end = term.indexOf(TEXT_TERM_MARK, 1)
+  return end < 0 ? undefined : term.slice(1, end)
+}
 
 export class IndexState {
   /** @param readSegment reads a stored posting segment (lists load on first use) */
@@ -17,6 +35,8 @@ export class IndexState {
   readonly termIds = new Map<string, number>()
   /** term id -> term */
   readonly terms: string[] = []
+  /** Per term id: the mapped text field holding it (its path), undefined for encoder-field and exact terms. */
+  readonly termField: Array<string | undefined> = []
   /** Per term id: live document frequency, max value and min document length (see format.ts). */
   df = new Uint32Array(16)
   maxValue = new Uint32Array(16)
@@ -25,6 +45,12 @@ export class IndexState {
 
   /** Per internal doc id: length, external id, and 1 when live. */
   docLength = new Uint32Array(16)
+  /** Per mapped text field path: each document's length in it (every array spans all doc ids). */
+  readonly fieldLengths = new Map<string, Uint32Array>()
+  /** Per mapped text field path: the longest length ever added. */
+  readonly fieldMaxLength = new Map<string, number>()
+  /** Doc values of keyword/numeric/date/boolean fields. */
+  readonly columns = new Columns()
   /** The longest document length ever added (an upper bound over live documents). */
   maxLength = 0
   docIdOf: string[] = []
@@ -47,6 +73,7 @@ export class IndexState {
     if (!this.termIds.has(term)) {
       this.termIds.set(term, id)
       this.terms[id] = term
+      this.termField[id] = textFieldOf(term)
       this.postings[id] = new PostingList(id, this.readSegment)
     }
     this.df = ensureCapacity(this.df, id + 1)
@@ -57,17 +84,46 @@ export class IndexState {
     this.minLength[id] = entry.minLength
   }
 
+  /** Each document's length in the field of term `id` (the encoder field's or a mapped text field's). */
+  lengthsOf(id: number): Uint32Array {
+    const field = this.termField[id]
+    return field === undefined ? this.docLength : (this.fieldLengths.get(field) ?? EMPTY_LENGTHS)
+  }
+
   termEntry(id: number): TermEntry {
     return { id, df: this.df[id], maxValue: this.maxValue[id], minLength: this.minLength[id] }
   }
 
-  /** Records documents `firstDoc ..` with their ids and lengths, live unless in `deleted`. */
-  addDocs(firstDoc: number, ids: readonly string[], lengths: readonly number[]): void {
+  /**
+   * Records documents `firstDoc ..` with their ids, lengths and doc values, live unless in
+   * `deleted`. `lengths` may be shorter than `ids` (older segments of indexes without an encoder).
+   */
+  addDocs(
+    firstDoc: number,
+    ids: readonly string[],
+    lengths: readonly number[],
+    fieldLengths: Readonly<Record<string, readonly number[]>> = {},
+    columns?: Record<string, ColumnValue[]>,
+  ): void {
     const end = firstDoc + ids.length
     this.docLength = ensureCapacity(this.docLength, end)
     this.live = ensureCapacity(this.live, end)
     this.docLength.set(lengths, firstDoc)
     for (const length of lengths) if (length > this.maxLength) this.maxLength = length
+    for (const [path, values] of Object.entries(fieldLengths)) {
+      if (!this.fieldLengths.has(path)) this.fieldLengths.set(path, new Uint32Array(end))
+      let max = this.fieldMaxLength.get(path) ?? 0
+      for (const length of values) if (length > max) max = length
+      this.fieldMaxLength.set(path, max)
+    }
+    // Every field's array spans every doc id, so that a length read is never out of bounds.
+    for (const [path, array] of this.fieldLengths) {
+      const grown = ensureCapacity(array, end)
+      const values = fieldLengths[path]
+      if (values) grown.set(values, firstDoc)
+      this.fieldLengths.set(path, grown)
+    }
+    this.columns.addSegment(firstDoc, columns)
     this.live.fill(1, firstDoc, end)
     for (let i = 0; i < ids.length; i++) this.docIdOf[firstDoc + i] = ids[i]
     if (this.deleted.rangeCardinality(firstDoc, end) > 0) {
@@ -110,7 +166,8 @@ export class IndexState {
    * the term dictionary and the external-id map (JS strings and maps) are not counted.
    */
   memoryBytes(): number {
-    let bytes = this.docLength.byteLength + this.live.byteLength + this.df.byteLength + this.maxValue.byteLength + this.minLength.byteLength
+    let bytes = this.docLength.byteLength + this.live.byteLength
+    for (const lengths of this.fieldLengths.values()) bytes += lengths.byteLength + this.df.byteLength + this.maxValue.byteLength + this.minLength.byteLength
     for (const list of this.postings) bytes += list.memoryBytes()
     return bytes
   }

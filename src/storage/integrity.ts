@@ -65,6 +65,7 @@ export async function checkIntegrity(db: IndexDb, state: IndexState): Promise<st
   }
   if (live !== state.stats.numDocs) problems.push(`statistics count ${state.stats.numDocs} documents, ${live} are live`)
   if (sumLength !== state.stats.sumLength) problems.push(`statistics sum of lengths ${state.stats.sumLength}, live documents sum to ${sumLength}`)
+  checkFieldStats(problems, state)
 
   // Every stored posting segment is listed by its term entry, and the other way round.
   const stored = new Set<string>()
@@ -101,4 +102,23 @@ export async function checkIntegrity(db: IndexDb, state: IndexState): Promise<st
     }
   })
   return problems
+}
+
+/** Each mapped text field's statistics equal what its live documents' lengths add up to. */
+function checkFieldStats(problems: string[], state: IndexState): void {
+  const stored = state.stats.fields ?? {}
+  for (const path of new Set([...Object.keys(stored), ...state.fieldLengths.keys()])) {
+    const lengths = state.fieldLengths.get(path)
+    let docCount = 0
+    let sumLength = 0
+    for (let doc = 0; lengths && doc < state.maxDoc; doc++) {
+      if (state.live[doc] !== 1 || lengths[doc] === 0) continue
+      docCount++
+      sumLength += lengths[doc]
+    }
+    const stats = stored[path] ?? { docCount: 0, sumLength: 0 }
+    if (stats.docCount !== docCount || stats.sumLength !== sumLength) {
+      problems.push(`field ${path}: statistics say ${stats.docCount} documents and ${stats.sumLength} tokens, live documents have ${docCount} and ${sumLength}`)
+    }
+  }
 }

@@ -108,7 +108,7 @@ export async function loadState(db: IndexDb, meta: IndexMeta, store: SegmentStor
 
   await scanPrefix(db, PREFIX_SEGMENT, (_key, value) => {
     const segment = decodeJson<SegmentDocs>(value, 'segment doc table')
-    state.addDocs(segment.firstDoc, segment.ids, segment.lengths)
+    state.addDocs(segment.firstDoc, segment.ids, segment.lengths, segment.fieldLengths, segment.columns)
   })
   await scanPrefix(db, PREFIX_TERM, (key, value) => {
     const { entry, segments } = decodeTermEntry(value, key, meta.version)
@@ -116,6 +116,7 @@ export async function loadState(db: IndexDb, meta: IndexMeta, store: SegmentStor
     state.postings[entry.id].addStored(segments)
   })
   if (meta.version === 1) await upgradeFromVersion1(db, state, meta)
+  else if (meta.version < FORMAT_VERSION) await upgradeMeta(db, meta)
   return state
 }
 
@@ -138,4 +139,13 @@ async function upgradeFromVersion1(db: IndexDb, state: IndexState, meta: IndexMe
   meta.version = FORMAT_VERSION
   await db.batch([...ops, { type: 'put', key: KEY_META, value: encodeJson(meta) }])
   // (Posting keys are unchanged, so the store's snapshot needs no advance.)
+}
+
+/**
+ * Version 2 data reads as version 3 (an encoder and no schema; format.ts): only the version in
+ * the metadata changes, so that an older lsr refuses the index once it may hold version 3 data.
+ */
+async function upgradeMeta(db: IndexDb, meta: IndexMeta): Promise<void> {
+  meta.version = FORMAT_VERSION
+  await db.put(KEY_META, encodeJson(meta))
 }

@@ -7,9 +7,10 @@
 import type { EncodedDocument, SourceDocument } from '../encode/encoder.js'
 import {
   encodeDeleted, encodeForward, encodeJson, encodePostings, encodeTermEntry, forwardKey, KEY_DELETED,
-  KEY_STATS, postingsKey, segmentKey, sourceKey, termKey, type CorpusStats, type SegmentDocs, type SegmentRef, type TermEntry,
+  KEY_STATS, postingsKey, segmentKey, sourceKey, termKey, type ColumnValue, type CorpusStats, type FieldStats, type SegmentDocs,
+  type SegmentRef, type TermEntry,
 } from './format.js'
-import type { IndexState } from './index-state.js'
+import { textFieldOf, type IndexState } from './index-state.js'
 import { InvalidInputError } from '../errors.js'
 import { TimeSlices } from './time-slices.js'
 
@@ -19,7 +20,12 @@ export type BatchOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del
 /** A document to add, with its integer-valued sparse vector. */
 export interface DocToAdd {
   doc: SourceDocument
+  /** Every term of the document: encoder field, mapped text fields, exact and presence terms. */
   vector: EncodedDocument
+  /** Length of each mapped text field the document has (`vector.length` is the encoder field's). */
+  fieldLengths?: Readonly<Record<string, number>>
+  /** Doc values per keyword/numeric/date/boolean field path. */
+  columns?: Readonly<Record<string, ColumnValue>>
 }
 
 /** A document to delete, with its stored forward vector (needed to decrement document frequencies). */
@@ -53,9 +59,17 @@ const LONE_SURROGATE = /[\ud800-\udfff]/u
  * the segments yields to the event loop every few milliseconds (a bulk of documents with tens of
  * thousands of distinct terms would otherwise hold every other request back).
  */
-export async function planWrite(state: IndexState, adds: readonly DocToAdd[], deletes: readonly DocToDelete[]): Promise<WritePlan> {
-  const ops: BatchOp[] = []
-  const stats: CorpusStats = { ...state.stats }
+export async function planWrite(
+  state: IndexState,
+  adds: readonly DocToAdd[],
+  deletes: readonly DocToDelete[],
+  extraOps: readonly BatchOp[] = [],
+): Promise<WritePlan> {
+  const ops: BatchOp[] = [...extraOps]
+  const fields: Record<string, FieldStats> = {}
+  for (const [path, field] of Object.entries(state.stats.fields ?? {})) fields[path] = { ...field }
+  const stats: CorpusStats = { ...state.stats, fields }
+  const fieldStats = (path: string) => (fields[path] ??= { docCount: 0, sumLength: 0 })
   const updates = new Map<string, TermUpdate>()
   let nextTermId = state.terms.length
 
@@ -80,13 +94,31 @@ export async function planWrite(state: IndexState, adds: readonly DocToAdd[], de
     for (const termId of termIds) update(state.terms[termId]).entry.df--
     stats.numDocs--
     stats.sumLength -= state.docLength[docId]
+    for (const [path, lengths] of state.fieldLengths) {
+      const length = lengths[docId]
+      if (length === 0) continue
+      const field = fieldStats(path)
+      field.docCount--
+      field.sumLength -= length
+    }
     deleted.add(docId)
     ops.push({ type: 'del', key: sourceKey(docId) }, { type: 'del', key: forwardKey(docId) })
   }
 
   const segment: SegmentDocs = { firstDoc: stats.nextDocId, ids: [], lengths: [] }
-  for (const { doc, vector } of adds) {
+  const fieldLengths: Record<string, number[]> = {}
+  const columns: Record<string, ColumnValue[]> = {}
+  for (const [n, { doc, vector, fieldLengths: lengths = {}, columns: values = {} }] of adds.entries()) {
     const docId = stats.nextDocId++
+    for (const [path, length] of Object.entries(lengths)) {
+      if (!(Number.isInteger(length) && length >= 0 && length <= 0xffffffff)) throw new InvalidInputError(`document ${doc.id}: length ${length} of field ${path} is not a 32-bit integer`)
+      if (length === 0) continue
+      ;(fieldLengths[path] ??= new Array<number>(adds.length).fill(0))[n] = length
+      const field = fieldStats(path)
+      field.docCount++
+      field.sumLength += length
+    }
+    for (const [path, value] of Object.entries(values)) (columns[path] ??= new Array<ColumnValue>(adds.length).fill(null))[n] = value
     const termIds: number[] = []
     for (let i = 0; i < vector.terms.length; i++) {
       const value = vector.values[i]
@@ -98,7 +130,9 @@ export async function planWrite(state: IndexState, adds: readonly DocToAdd[], de
       if (term.docs[term.docs.length - 1] === docId) throw new InvalidInputError(`document ${doc.id}: term ${JSON.stringify(vector.terms[i])} occurs twice in its vector`)
       term.entry.df++
       if (value > term.entry.maxValue) term.entry.maxValue = value
-      if (vector.length < term.entry.minLength) term.entry.minLength = vector.length
+      const field = textFieldOf(vector.terms[i])
+      const length = field === undefined ? vector.length : (lengths[field] ?? 0)
+      if (length < term.entry.minLength) term.entry.minLength = length
       term.docs.push(docId)
       term.values.push(value)
       termIds.push(term.id)
@@ -111,6 +145,9 @@ export async function planWrite(state: IndexState, adds: readonly DocToAdd[], de
     ops.push({ type: 'put', key: forwardKey(docId), value: encodeForward(termIds, vector.values) })
   }
 
+  if (Object.keys(fieldLengths).length > 0) segment.fieldLengths = fieldLengths
+  if (Object.keys(columns).length > 0) segment.columns = columns
+  if (Object.keys(fields).length === 0) delete stats.fields
   const seg = adds.length > 0 ? stats.nextSegment++ : -1
   const slices = new TimeSlices()
   for (const [term, update] of updates) {
@@ -138,7 +175,7 @@ export async function planWrite(state: IndexState, adds: readonly DocToAdd[], de
         if (segment) state.postings[entry.id].append(segment, docs, values)
       }
       state.stats = stats
-      state.addDocs(segment.firstDoc, segment.ids, segment.lengths)
+      state.addDocs(segment.firstDoc, segment.ids, segment.lengths, segment.fieldLengths, segment.columns)
       state.version++
     },
   }

@@ -2,33 +2,58 @@
  * BM25 scoring of term-frequency postings from the live corpus statistics.
  * @module
  */
-import type { Bm25Config } from '../../encode/bm25.js'
 import type { PostingsView } from '../../storage/posting-list.js'
 import type { IndexState } from '../../storage/index-state.js'
 import type { BlockMaxima } from '../../storage/block-maxima.js'
-import { blockMaximaOf, bm25Idf, leaf, type Explanation, type ScoredQuery, type Scorer } from './scored-query.js'
+import { bm25Idf, leaf, type Explanation, type ScoredQuery, type Scorer } from './scored-query.js'
+
+/** BM25 parameters of one field. */
+export interface Bm25Params {
+  k1: number
+  b: number
+}
+
+/** What BM25 reads about one field: its parameters, statistics and per-document lengths. */
+interface FieldModel {
+  /** Exact-value terms (keyword, numeric, ... filters scored where a query scores them): weight x 1. */
+  constant: boolean
+  params: Bm25Params
+  /** Documents with the field (Lucene's docCount; the encoder field counts every document). */
+  docCount: number
+  avgdl: number
+  lengths: Uint32Array
+  /** Norm per document length (see FieldNorms). */
+  norms: Float64Array
+}
 
 /**
  * BM25 length norms k1 * (1 - b + b * dl / avgdl) per document length (not per document), as
  * Lucene's BM25Scorer caches one per encoded norm byte: lengths are few, so a write (which moves
  * avgdl) costs a table of the lengths seen rather than a pass over every document. Lengths past
- * the table are computed on the fly with the same expression.
+ * the table are computed on the fly with the same expression. One table per field.
  */
-class Bm25Norms {
+class FieldNorms {
   private version = -1
-  private table = new Float64Array(0)
+  private readonly tables = new Map<string | undefined, Float64Array>()
 
-  get(state: IndexState, k1: number, b: number): Float64Array {
+  get(state: IndexState, field: string | undefined, params: Bm25Params, avgdl: number): Float64Array {
     if (state.version !== this.version) {
-      const avgdl = state.stats.numDocs > 0 ? state.stats.sumLength / state.stats.numDocs : 0
-      const table = new Float64Array(Math.min(state.maxLength, MAX_TABLED_LENGTH) + 1)
-      for (let length = 0; length < table.length; length++) table[length] = bm25Norm(k1, b, length, avgdl)
-      this.table = table
+      this.tables.clear()
       this.version = state.version
     }
-    return this.table
+    let table = this.tables.get(field)
+    if (!table) {
+      const maxLength = field === undefined ? state.maxLength : (state.fieldMaxLength.get(field) ?? 0)
+      table = new Float64Array(Math.min(maxLength, MAX_TABLED_LENGTH) + 1)
+      for (let length = 0; length < table.length; length++) table[length] = bm25Norm(params.k1, params.b, length, avgdl)
+      this.tables.set(field, table)
+    }
+    return table
   }
 }
+
+/** Norms of exact-value terms: 0 whatever the length (lengths past the table compute 0 too, as k1 = 0). */
+const CONSTANT_NORMS = new Float64Array(1)
 
 /** Longest document length with a tabled norm (64k doubles: 512 KiB). */
 const MAX_TABLED_LENGTH = 0xffff
@@ -38,84 +63,107 @@ function bm25Norm(k1: number, b: number, length: number, avgdl: number): number 
 }
 
 /**
- * BM25 as Lucene's BM25Similarity (Lucene >= 8, without the constant (k1 + 1) factor):
- * weight * idf * tf / (tf + k1 * (1 - b + b * dl / avgdl)), with exact (not byte-quantized) lengths.
+ * BM25 as Lucene's BM25Similarity (Lucene >= 8, without the constant (k1 + 1) factor), per field:
+ * weight * idf * tf / (tf + k1 * (1 - b + b * dl / avgdl)) with the field's own k1, b, document
+ * count, average length and exact (not byte-quantized) lengths.
  */
 class Bm25Query implements ScoredQuery {
   readonly upperBounds: Float64Array
   readonly weights: Float64Array
   private readonly idfs: Float64Array
-  private readonly avgdl: number
-  /** The state's lengths array as of this query (queries run synchronously). */
-  private readonly docLength: Uint32Array
+  /** Per term: its field's norms and lengths (the same arrays for terms of one field). */
+  private readonly norms: Float64Array[]
+  private readonly lengths: Uint32Array[]
 
   constructor(
     readonly postings: readonly PostingsView[],
     private readonly termIds: readonly number[],
     queryWeights: readonly number[],
     private readonly state: IndexState,
-    private readonly config: Bm25Config,
-    /** Norm per document length (Bm25Norms). */
-    private readonly norms: Float64Array,
+    private readonly models: readonly FieldModel[],
   ) {
-    const { numDocs, sumLength } = state.stats
-    const avgdl = numDocs > 0 ? sumLength / numDocs : 0
-    this.avgdl = avgdl
-    this.docLength = state.docLength
     this.weights = new Float64Array(termIds.length)
     this.idfs = new Float64Array(termIds.length)
     this.upperBounds = new Float64Array(termIds.length)
+    this.norms = models.map((m) => m.norms)
+    this.lengths = models.map((m) => m.lengths)
     termIds.forEach((id, i) => {
-      this.idfs[i] = bm25Idf(numDocs, state.df[id])
+      this.idfs[i] = models[i].constant ? 1 : bm25Idf(models[i].docCount, state.df[id])
       this.weights[i] = queryWeights[i] * this.idfs[i]
-      const maxTf = state.maxValue[id]
-      this.upperBounds[i] = this.weights[i] * (maxTf / (maxTf + bm25Norm(config.k1, config.b, state.minLength[id], avgdl)))
+      this.upperBounds[i] = this.blockBound(i, state.maxValue[id], state.minLength[id])
     })
   }
 
   contribution(i: number, tf: number, doc: number): number {
-    return this.weights[i] * (tf / (tf + this.#norm(doc)))
+    return this.weights[i] * (tf / (tf + this.#norm(i, doc)))
   }
 
-  #norm(doc: number): number {
-    const length = this.docLength[doc]
-    return length < this.norms.length ? this.norms[length] : bm25Norm(this.config.k1, this.config.b, length, this.avgdl)
+  #norm(i: number, doc: number): number {
+    const length = this.lengths[i][doc]
+    const norms = this.norms[i]
+    if (length < norms.length) return norms[length]
+    const { params, avgdl } = this.models[i]
+    return bm25Norm(params.k1, params.b, length, avgdl)
   }
 
   blockMaxima(blockSize?: number): readonly BlockMaxima[] {
-    return blockMaximaOf(this.termIds.map((id) => this.state.postings[id]), this.state.docLength, blockSize)
+    return this.termIds.map((id, i) => this.state.postings[id].blockMaxima(this.lengths[i], blockSize))
   }
 
   blockBound(i: number, maxTf: number, minLength: number): number {
-    return this.weights[i] * (maxTf / (maxTf + bm25Norm(this.config.k1, this.config.b, minLength, this.avgdl)))
+    const { params, avgdl } = this.models[i]
+    return this.weights[i] * (maxTf / (maxTf + bm25Norm(params.k1, params.b, minLength, avgdl)))
   }
 
   explain(i: number, tf: number, doc: number): Explanation {
-    const { k1, b } = this.config
-    const { numDocs } = this.state.stats
+    const { params: { k1, b }, docCount, avgdl } = this.models[i]
     const df = this.state.df[this.termIds[i]]
-    const dl = this.state.docLength[doc]
+    const dl = this.lengths[i][doc]
     return {
       value: this.contribution(i, tf, doc),
-      description: `weight(${this.state.terms[this.termIds[i]]}) = query weight * idf * tf / (tf + k1 * (1 - b + b * dl / avgdl))`,
+      description: `weight(${displayTerm(this.state.terms[this.termIds[i]])}) = query weight * idf * tf / (tf + k1 * (1 - b + b * dl / avgdl))`,
       details: [
-        leaf(this.weights[i] / this.idfs[i], 'query weight (occurrences of the term in the query)'),
-        leaf(this.idfs[i], `idf = ln(1 + (N - df + 0.5) / (df + 0.5)), N = ${numDocs}, df = ${df}`),
-        leaf(tf / (tf + this.#norm(doc)), `tf / (tf + k1 * (1 - b + b * dl / avgdl)), tf = ${tf}, k1 = ${k1}, b = ${b}, dl = ${dl}, avgdl = ${this.avgdl}`),
+        leaf(this.weights[i] / this.idfs[i], 'query weight (occurrences of the term in the query, times boosts)'),
+        leaf(this.idfs[i], `idf = ln(1 + (N - df + 0.5) / (df + 0.5)), N = ${docCount}, df = ${df}`),
+        leaf(tf / (tf + this.#norm(i, doc)), `tf / (tf + k1 * (1 - b + b * dl / avgdl)), tf = ${tf}, k1 = ${k1}, b = ${b}, dl = ${dl}, avgdl = ${avgdl}`),
       ],
     }
   }
 }
 
-/** Builds the scored queries of one index; holds the caches that depend on its statistics. */
-export class Bm25Scorer implements Scorer {
-  private readonly norms = new Bm25Norms()
+/** A term as users write it: `field:token` for mapped text fields. */
+function displayTerm(term: string): string {
+  if (term.charCodeAt(0) !== 1) return term
+  const end = term.indexOf('\u0001', 1)
+  return `${term.slice(1, end)}:${term.slice(end + 1)}`
+}
 
-  constructor(private readonly config: Bm25Config) {}
+/**
+ * Builds the BM25 scored queries of one index; holds the norm tables that depend on its
+ * statistics. `params` gives each field's k1 and b (undefined: the encoder field).
+ */
+export class Bm25Scorer implements Scorer {
+  private readonly norms = new FieldNorms()
+
+  constructor(private readonly params: (field: string | undefined) => Bm25Params) {}
 
   /** Scores the given distinct term ids with their query weights (terms with df 0 must be left out). */
   prepare(state: IndexState, termIds: readonly number[], queryWeights: readonly number[]): ScoredQuery {
-    const norms = this.norms.get(state, this.config.k1, this.config.b)
-    return new Bm25Query(termIds.map((id) => state.postings[id].view()), termIds, queryWeights, state, this.config, norms)
+    const byField = new Map<string | undefined, FieldModel>()
+    const models = termIds.map((id) => {
+      // An exact-value term contributes its weight: k1 = 0 makes tf / (tf + norm) = 1, idf is 1.
+      if (state.terms[id].charCodeAt(0) === 0) return { constant: true, params: { k1: 0, b: 0 }, docCount: 0, avgdl: 0, lengths: state.docLength, norms: CONSTANT_NORMS }
+      const field = state.termField[id]
+      let model = byField.get(field)
+      if (!model) {
+        const params = this.params(field)
+        const stats = field === undefined ? { docCount: state.stats.numDocs, sumLength: state.stats.sumLength } : (state.stats.fields?.[field] ?? { docCount: 0, sumLength: 0 })
+        const avgdl = stats.docCount > 0 ? stats.sumLength / stats.docCount : 0
+        model = { constant: false, params, docCount: stats.docCount, avgdl, lengths: state.lengthsOf(id), norms: this.norms.get(state, field, params, avgdl) }
+        byField.set(field, model)
+      }
+      return model
+    })
+    return new Bm25Query(termIds.map((id) => state.postings[id].view()), termIds, queryWeights, state, models)
   }
 }

@@ -1,13 +1,17 @@
 /**
- * The settings of `PUT /{index}`: lsr's `settings.encoder` (checked key by key for each encoder)
- * or Elasticsearch's BM25 `similarity`. Clients never name server paths: a neural model is a name
- * inside the server's models folder (`lsr serve --models <dir>`), and is shown by that name.
+ * The body of `PUT /{index}`: Elasticsearch's `mappings`, `settings.analysis` and
+ * `settings.index.similarity` (the index's fields, checked when the schema is parsed), and lsr's
+ * `settings.encoder` (an encoder of title + text, checked key by key for each encoder).
+ * Without an encoder an index has mapped fields only, with Elasticsearch's defaults (dynamic
+ * mapping, the standard analyzer, BM25 k1 = 1.2, b = 0.75). Clients never name server paths: a
+ * neural model is a name inside the server's models folder (`lsr serve --models <dir>`), and is
+ * shown by that name.
  * @module
  */
 import { stat } from 'node:fs/promises'
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path'
-import { bm25Config } from '../encode/bm25.js'
 import type { EncoderConfig } from '../encode/encoder.js'
+import type { StoredSchema } from '../storage/format.js'
 import { badRequest } from './http-error.js'
 import { isObject, type Json } from './json.js'
 
@@ -20,32 +24,41 @@ const ENCODER_KEYS = new Map<string, readonly string[]>([
 const CAMEL_CASE = new Map([['max_length', 'maxLength'], ['window_stride', 'windowStride']])
 /** `name` or `org/name`, each part starting with a letter or digit: never absolute, never `..`. */
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/
-const SIMILARITY_KEYS = ['type', 'k1', 'b']
-
 /** `settings` keys, also accepted inside `settings.index` or as `index.<key>`, as Elasticsearch does. */
-const SETTINGS_KEYS = ['encoder', 'similarity', 'number_of_shards', 'number_of_replicas']
+const SETTINGS_KEYS = ['encoder', 'similarity', 'analysis', 'number_of_shards', 'number_of_replicas']
+
+/** What an index is created with. */
+export interface IndexSettings {
+  /** The encoder of title + text; null: mapped fields only. */
+  encoder: EncoderConfig | null
+  schema: StoredSchema
+}
 
 /**
- * The encoder an index is created with.
+ * The encoder and field schema an index is created with (the schema is checked when the index
+ * opens it: an unknown type, analyzer or similarity is a 400 from there).
  * @param modelsDir - the server's models folder, where neural model names are looked up
  * @throws HttpError 400 naming the setting that is unknown, malformed or not supported
  */
-export async function encoderFromSettings(body: Json, modelsDir?: string): Promise<EncoderConfig> {
-  // mappings are taken as documented (lsr's fixed document shape; issue 11 makes them real);
+export async function indexSettingsFrom(body: Json, modelsDir?: string): Promise<IndexSettings> {
   // aliases would be a promise lsr cannot keep, anything else is unknown.
   for (const key of Object.keys(body)) {
     if (!['settings', 'mappings', 'aliases'].includes(key)) throw badRequest(`[${key}] is not a supported key of an index creation (settings, mappings)`)
   }
   if (body.aliases !== undefined && !(isObject(body.aliases) && Object.keys(body.aliases).length === 0)) throw badRequest('[aliases] are not supported')
+  if (body.mappings !== undefined && !isObject(body.mappings)) throw badRequest('[mappings] must be an object')
   const settings = flatSettings(body.settings)
   shardCount(settings.get('number_of_shards'), '1')
   shardCount(settings.get('number_of_replicas'), '0')
   const explicit = settings.get('encoder')
-  const similarity = settings.get('similarity')
-  if (explicit && similarity) throw badRequest(`give [${explicit.path}] or [${similarity.path}], not both`)
-  if (explicit) return encoderSettings(explicit.value, explicit.path, modelsDir)
-  if (similarity) return bm25Similarity(similarity.value, similarity.path)
-  return bm25Config()
+  const similarity = settings.get('similarity')?.value
+  const analysis = settings.get('analysis')?.value
+  if (similarity !== undefined && !isObject(similarity)) throw badRequest(`[${settings.get('similarity')!.path}] must be an object`)
+  if (analysis !== undefined && !isObject(analysis)) throw badRequest(`[${settings.get('analysis')!.path}] must be an object`)
+  const schema: StoredSchema = { mappings: (body.mappings as Json | undefined) ?? {} }
+  if (similarity) schema.similarity = similarity
+  if (analysis) schema.analysis = analysis
+  return { encoder: explicit ? await encoderSettings(explicit.value, explicit.path, modelsDir) : null, schema }
 }
 
 interface Setting {
@@ -100,22 +113,6 @@ async function modelFolder(model: unknown, path: string, modelsDir: string | und
   const dir = resolve(modelsDir, model)
   if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) throw badRequest(`[${path}]: model [${model}] is not in the server's models folder`)
   return dir
-}
-
-/** Elasticsearch's `similarity.default` (only BM25). */
-function bm25Similarity(value: unknown, path: string): EncoderConfig {
-  if (!isObject(value)) throw badRequest(`[${path}] must be an object`)
-  for (const name of Object.keys(value)) {
-    if (name !== 'default') throw badRequest(`[${path}.${name}]: only the default similarity is supported`)
-  }
-  const similarity = value.default
-  if (!isObject(similarity)) throw badRequest(`[${path}.default] must be an object`)
-  for (const key of Object.keys(similarity)) {
-    if (!SIMILARITY_KEYS.includes(key)) throw badRequest(`[${path}.default.${key}] is not supported (supported: ${SIMILARITY_KEYS.join(', ')})`)
-  }
-  if (String(similarity.type).toUpperCase() !== 'BM25') throw badRequest(`similarity [${String(similarity.type)}] is not supported (only BM25)`)
-  const number = (key: 'k1' | 'b') => (similarity[key] === undefined ? undefined : Number(similarity[key]))
-  return bm25Config({ k1: number('k1'), b: number('b') })
 }
 
 /** An encoder config as clients see it: a model by its name in the models folder, never its path. */

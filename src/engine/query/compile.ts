@@ -1,0 +1,519 @@
+/**
+ * Compiles the Elasticsearch/OpenSearch query DSL into a {@link SearchRequest} against one
+ * consistent view of an index: scored terms (summed, as a bool query adds its clauses), dis_max
+ * blocks (multi_match `best_fields`/`most_fields`, `dis_max`), a constant score, and exact filters
+ * as roaring bitmaps. Anything outside the supported subset is an error naming it: never ignored.
+ *
+ * Scoring as Elasticsearch: text fields with BM25 per field; `term`/`terms`/`range`/`exists`/
+ * `prefix`/`ids`/`match_all` and `constant_score` give a constant (their boost) where they are
+ * scored. (Elasticsearch scores a `term` query on a keyword field with BM25 idf; lsr gives it its
+ * boost, as Elasticsearch does for numeric, date and `terms` queries.)
+ * @module
+ */
+import type { QueryTerm } from '../../encode/encoder.js'
+import { LsrError } from '../../errors.js'
+import type { TwoPhase, SearchRequest } from '../../search/searcher.js'
+import { RoaringBitmap32 } from '../../storage/roaring.js'
+import { isObject, type Json } from '../json-shapes.js'
+import type { QueryContext } from './context.js'
+import { exactValue, rangeBitmap } from './values.js'
+
+/**
+ * Deepest nesting of queries (a bool inside a bool, ...): Elasticsearch's
+ * `indices.query.bool.max_nested_depth`, 30 since 8.7 (20 before), against stack overflows.
+ */
+export const MAX_QUERY_DEPTH = 30
+/** Scored terms of one query: OpenSearch's `indices.query.bool.max_clause_count` default. */
+export const MAX_CLAUSE_COUNT = 1024
+/** Values of one `terms` query: Elasticsearch's `index.max_terms_count` default. */
+const MAX_TERMS_COUNT = 65_536
+/** Keyword terms a `prefix` query may expand to (Lucene rewrites to a bitmap of any size; this bounds the work). */
+const MAX_PREFIX_TERMS = 65_536
+
+/** One dis_max block: the best group's score plus the tie breaker times the others'. */
+interface DisMaxBlock {
+  groups: Array<{ terms: QueryTerm[]; docs?: RoaringBitmap32 }>
+  tieBreaker: number
+}
+
+/** One compiled clause. */
+interface Clause {
+  /** Scored terms, summed. */
+  terms: QueryTerm[]
+  disMax: DisMaxBlock[]
+  /** Documents matching the clause (what it means as a filter). */
+  docs: () => RoaringBitmap32
+  /** Score every match gets (constant-score clauses), added to the terms' scores. */
+  constant: number
+  /** Every match contains one of the scored terms (so the matches are found from their postings). */
+  covered: boolean
+  /** The matches are exactly the documents containing a scored term (no filter needed). */
+  exact: boolean
+  twoPhase?: TwoPhase
+}
+
+export const parsing = (message: string) => new LsrError('query_parsing', message)
+export const unsupported = (message: string) => new LsrError('invalid_argument', message)
+
+/** Splits `{"<type>": body}` into type and body. */
+function single(clause: unknown, where: string): [string, unknown] {
+  if (!isObject(clause)) throw parsing(`${where} must be an object with one query type`)
+  const keys = Object.keys(clause)
+  if (keys.length !== 1) throw parsing(`${where} must have exactly one query type, got [${keys.join(', ')}]`)
+  return [keys[0], clause[keys[0]]]
+}
+
+export function boostOf(body: Json, type: string): number {
+  const boost = body.boost ?? 1
+  if (typeof boost !== 'number' || !(boost >= 0) || !Number.isFinite(boost)) throw parsing(`[${type}] boost must be a non-negative number`)
+  return boost
+}
+
+export function allowOnly(body: Json, type: string, keys: readonly string[]): void {
+  for (const key of Object.keys(body)) if (!keys.includes(key)) throw parsing(`[${type}] query does not support [${key}]`)
+}
+
+function scaled(terms: readonly QueryTerm[], boost: number): QueryTerm[] {
+  return boost === 1 ? [...terms] : terms.map(({ term, weight }) => ({ term, weight: weight * boost }))
+}
+
+function scaledBlocks(blocks: readonly DisMaxBlock[], boost: number): DisMaxBlock[] {
+  return boost === 1 ? [...blocks] : blocks.map((b) => ({ ...b, groups: b.groups.map((g) => ({ ...g, terms: scaled(g.terms, boost) })) }))
+}
+
+/** Adds weights of repeated terms: scores are linear in query weights, so summed clauses stay exact. */
+function mergeTerms(lists: QueryTerm[][]): QueryTerm[] {
+  const merged = new Map<string, number>()
+  for (const list of lists) for (const { term, weight } of list) merged.set(term, (merged.get(term) ?? 0) + weight)
+  return [...merged].map(([term, weight]) => ({ term, weight }))
+}
+
+/** Terms with their frequencies: a term n times in the query weighs n, as in Lucene's BooleanQuery of term clauses. */
+function counted(terms: readonly string[]): QueryTerm[] {
+  return mergeTerms([terms.map((term) => ({ term, weight: 1 }))])
+}
+
+function orAll(bitmaps: RoaringBitmap32[]): RoaringBitmap32 {
+  return bitmaps.length === 0 ? new RoaringBitmap32() : RoaringBitmap32.orMany(bitmaps)
+}
+
+/**
+ * Elasticsearch's `minimum_should_match` for `optional` clauses: an integer (negative: all but),
+ * a percentage (rounded down, negative: all but), capped to [0, optional].
+ */
+export function minimumShouldMatch(spec: unknown, optional: number, where: string): number {
+  if (spec === undefined || spec === null) return 0
+  let required: number
+  const text = String(spec).trim()
+  if (typeof spec === 'number' || /^-?\d+$/.test(text)) {
+    const n = Number(text)
+    required = n < 0 ? optional + n : n
+  } else if (/^-?\d+(\.\d+)?%$/.test(text)) {
+    const percent = Number(text.slice(0, -1))
+    const n = Math.floor((optional * Math.abs(percent)) / 100)
+    required = percent < 0 ? optional - n : n
+  } else {
+    throw unsupported(`${where}: minimum_should_match [${text}] is not supported (use an integer or a percentage)`)
+  }
+  return Math.max(0, Math.min(optional, required))
+}
+
+/** Documents in at least `m` of the bitmaps. */
+function atLeast(bitmaps: RoaringBitmap32[], m: number): RoaringBitmap32 {
+  if (m <= 1) return orAll(bitmaps)
+  if (m >= bitmaps.length) return bitmaps.length === 0 ? new RoaringBitmap32() : bitmaps.slice(1).reduce((acc, b) => acc.andInPlace(b), bitmaps[0].clone())
+  const counts = new Map<number, number>()
+  const result: number[] = []
+  for (const bitmap of bitmaps) {
+    for (const doc of bitmap) {
+      const n = (counts.get(doc) ?? 0) + 1
+      counts.set(doc, n)
+      if (n === m) result.push(doc)
+    }
+  }
+  return new RoaringBitmap32(result)
+}
+
+class Compiler {
+  constructor(private readonly ctx: QueryContext) {}
+
+  /** @param depth - 1 for the top-level query, one more inside each compound query */
+  clause(clause: unknown, where: string, depth: number): Clause {
+    if (depth > MAX_QUERY_DEPTH) {
+      throw unsupported(`${where}: the nested depth of the query exceeds the maximum nested depth for queries set in [indices.query.bool.max_nested_depth] ([${MAX_QUERY_DEPTH}])`)
+    }
+    const [type, body] = single(clause, where)
+    switch (type) {
+      case 'match':
+        return this.match(body)
+      case 'multi_match':
+        return this.multiMatch(body)
+      case 'neural_sparse':
+        return this.neuralSparse(body)
+      case 'match_all':
+        return this.constant(this.object(body, type), type, [], () => this.ctx.allDocs())
+      case 'match_none':
+        return this.constant(this.object(body, type), type, [], () => new RoaringBitmap32())
+      case 'ids':
+        return this.ids(body)
+      case 'term':
+        return this.term(body)
+      case 'terms':
+        return this.terms(body)
+      case 'range':
+        return this.range(body)
+      case 'exists':
+        return this.exists(body)
+      case 'prefix':
+        return this.prefix(body)
+      case 'bool':
+        return this.bool(body, depth)
+      case 'constant_score':
+        return this.constantScore(body, depth)
+      case 'dis_max':
+        return this.disMax(body, depth)
+      case 'query_string':
+      case 'simple_query_string':
+        return this.queryString(type, body, depth)
+      case 'match_phrase':
+      case 'match_phrase_prefix':
+      case 'match_bool_prefix':
+      case 'span_near':
+      case 'intervals':
+        throw unsupported(`query type [${type}] needs term positions, which lsr does not index yet`)
+      default:
+        throw new LsrError('query_parsing', `unknown query [${type}] (supported: match, multi_match, term, terms, range, exists, prefix, ids, match_all, match_none, bool, constant_score, dis_max, query_string, simple_query_string, neural_sparse)`)
+    }
+  }
+
+  private object(body: unknown, type: string): Json {
+    if (body === undefined || body === null) return {}
+    if (!isObject(body)) throw parsing(`[${type}] must be an object`)
+    return body
+  }
+
+  private constant(body: Json, type: string, keys: readonly string[], docs: () => RoaringBitmap32): Clause {
+    allowOnly(body, type, ['boost', '_name', ...keys])
+    if (body._name !== undefined) throw unsupported(`[${type}] option [_name] (named queries) is not supported`)
+    return { terms: [], disMax: [], docs, constant: boostOf(body, type), covered: false, exact: false }
+  }
+
+  /** A clause scoring `boost` for every document holding one of the exact terms. */
+  private exactTerms(terms: readonly string[], boost: number): Clause {
+    const docs = () => this.ctx.docsWithAnyTerm(terms)
+    // One term: scored as a constant-weight term; several: the best of them (a document with two
+    // values of a `terms` query scores its boost once).
+    const entries = terms.map((term) => ({ term, weight: boost }))
+    if (entries.length <= 1) return { terms: entries, disMax: [], docs, constant: 0, covered: true, exact: true }
+    return { terms: [], disMax: [{ groups: entries.map((e) => ({ terms: [e] })), tieBreaker: 0 }], docs, constant: 0, covered: true, exact: true }
+  }
+
+  private none(): Clause {
+    return { terms: [], disMax: [], docs: () => new RoaringBitmap32(), constant: 0, covered: false, exact: false }
+  }
+
+  /** The scored terms of query text against one field, per Elasticsearch's match query on that field type. */
+  private fieldTerms(field: string, text: unknown, analyzer: unknown, type: string): { terms: QueryTerm[]; exact: boolean } {
+    if (analyzer !== undefined && typeof analyzer !== 'string') throw parsing(`[${type}] analyzer must be a string`)
+    if (this.ctx.isEncoderField(field)) {
+      if (analyzer !== undefined) throw unsupported(`[${type}] analyzer on [${field}] is not supported: it is searched through the index's encoder`)
+      if (typeof text !== 'string') throw parsing(`[${type}] query must be a string`)
+      return { terms: this.ctx.encoder!.encodeQuery(text), exact: false }
+    }
+    const leaf = this.ctx.schema?.field(field)
+    if (!leaf) {
+      if (!this.ctx.schema && this.ctx.encoder) {
+        // An index made before fields: metadata are exact strings.
+        if (text === null || typeof text === 'object') throw parsing(`[${type}] query must be a string, number or boolean`)
+        return { terms: [{ term: `\u0000${field}\u0000${String(text)}`, weight: 1 }], exact: true }
+      }
+      return { terms: [], exact: false } // unmapped: matches nothing, as Elasticsearch
+    }
+    if (!leaf.index) throw unsupported(`Cannot search on field [${field}] since it is not indexed.`)
+    if (leaf.type === 'text') {
+      if (typeof text !== 'string' && typeof text !== 'number' && typeof text !== 'boolean') throw parsing(`[${type}] query must be a string`)
+      const tokens = this.ctx.schema!.searchAnalyzer(field, analyzer as string | undefined)(String(text))
+      return { terms: counted(tokens.map((token) => this.ctx.textTerm(field, token))), exact: false }
+    }
+    if (analyzer !== undefined) throw unsupported(`[${type}] analyzer applies to text fields; [${field}] is a [${leaf.type}] field`)
+    return { terms: [{ term: this.ctx.exactTerm(field, exactValue(leaf, text, field)), weight: 1 }], exact: true }
+  }
+
+  /** A match of terms on one field: any term (or `operator: and`, or minimum_should_match of them). */
+  private matchTerms(terms: QueryTerm[], exact: boolean, operator: unknown, msm: unknown, zeroTerms: unknown, type: string): Clause {
+    if (operator !== undefined && (typeof operator !== 'string' || !['or', 'and'].includes(operator.toLowerCase()))) {
+      throw parsing(`[${type}] operator must be "or" or "and", got ${JSON.stringify(operator)}`)
+    }
+    if (zeroTerms !== undefined && zeroTerms !== 'none' && zeroTerms !== 'all') throw parsing(`[${type}] zero_terms_query must be "none" or "all"`)
+    if (terms.length === 0) return zeroTerms === 'all' ? this.constant({}, type, [], () => this.ctx.allDocs()) : this.none()
+    if (exact) return this.exactTerms(terms.map((t) => t.term), 1)
+    const and = typeof operator === 'string' && operator.toLowerCase() === 'and'
+    const required = and ? terms.length : minimumShouldMatch(msm, terms.length, `[${type}]`)
+    const docs = () => atLeast(terms.map((t) => this.ctx.docsWithAnyTerm([t.term])), Math.max(required, 1))
+    return { terms, disMax: [], docs, constant: 0, covered: true, exact: required <= 1 }
+  }
+
+  private match(body: unknown): Clause {
+    const [field, spec] = single(body, '[match]')
+    const options = isObject(spec) ? spec : { query: spec }
+    allowOnly(options, 'match', ['query', 'operator', 'minimum_should_match', 'analyzer', 'boost', 'zero_terms_query'])
+    if (options.query === undefined) throw parsing('[match] requires query')
+    const { terms, exact } = this.fieldTerms(field, options.query, options.analyzer, 'match')
+    const clause = this.matchTerms(terms, exact, options.operator, options.minimum_should_match, options.zero_terms_query, 'match')
+    return this.boosted(clause, boostOf(options, 'match'))
+  }
+
+  private boosted(clause: Clause, boost: number): Clause {
+    return boost === 1 ? clause : { ...clause, terms: scaled(clause.terms, boost), disMax: scaledBlocks(clause.disMax, boost), constant: clause.constant * boost }
+  }
+
+  private multiMatch(body: unknown): Clause {
+    if (!isObject(body)) throw parsing('[multi_match] must be an object')
+    allowOnly(body, 'multi_match', ['query', 'fields', 'type', 'operator', 'minimum_should_match', 'analyzer', 'boost', 'tie_breaker', 'zero_terms_query'])
+    if (body.query === undefined) throw parsing('[multi_match] requires query')
+    const type = body.type ?? 'best_fields'
+    if (type === 'phrase' || type === 'phrase_prefix' || type === 'bool_prefix') throw unsupported(`[multi_match] type [${String(type)}] needs term positions, which lsr does not index yet`)
+    if (type === 'cross_fields') throw unsupported('[multi_match] type [cross_fields] is not supported (use best_fields or most_fields)')
+    if (type !== 'best_fields' && type !== 'most_fields') throw parsing(`[multi_match] unknown type [${String(type)}]`)
+    const tie = body.tie_breaker ?? (type === 'most_fields' ? 1 : 0)
+    if (type === 'most_fields' && body.tie_breaker !== undefined) throw unsupported('[multi_match] tie_breaker applies to type best_fields')
+    if (typeof tie !== 'number' || !(tie >= 0 && tie <= 1)) throw parsing('[multi_match] tie_breaker must be a number in [0, 1]')
+    const fields = this.ctx.expandFields(body.fields === undefined ? ['*'] : body.fields, 'multi_match')
+    const groups: DisMaxBlock['groups'] = []
+    const docs: RoaringBitmap32[] = []
+    const filters = body.operator !== undefined || body.minimum_should_match !== undefined
+    let exactAll = true
+    for (const { field, boost } of fields) {
+      const { terms, exact } = this.fieldTerms(field, body.query, body.analyzer, 'multi_match')
+      const clause = this.matchTerms(terms, exact, body.operator, body.minimum_should_match, undefined, 'multi_match')
+      if (clause.terms.length === 0 && clause.disMax.length === 0) continue
+      const matched = clause.docs()
+      docs.push(matched)
+      exactAll &&= clause.exact
+      groups.push({ terms: scaled(clause.terms.length > 0 ? clause.terms : clause.disMax[0].groups.flatMap((g) => g.terms), boost), docs: filters ? matched : undefined })
+    }
+    const boost = boostOf(body, 'multi_match')
+    if (groups.length === 0) return body.zero_terms_query === 'all' ? this.constant({}, 'multi_match', [], () => this.ctx.allDocs()) : this.none()
+    const clause: Clause = groups.length === 1 && !groups[0].docs
+      ? { terms: groups[0].terms, disMax: [], docs: () => docs[0], constant: 0, covered: true, exact: exactAll }
+      : { terms: [], disMax: [{ groups, tieBreaker: tie }], docs: () => orAll(docs), constant: 0, covered: true, exact: exactAll && !filters }
+    return this.boosted(clause, boost)
+  }
+
+  private neuralSparse(body: unknown): Clause {
+    const [field, spec] = single(body, '[neural_sparse]')
+    if (!this.ctx.isEncoderField(field)) throw unsupported(`[neural_sparse] on field [${field}] is not supported: this index searches neural_sparse through its encoder field (title/text)`)
+    if (!isObject(spec)) throw parsing('[neural_sparse] field must hold an object with query_text or query_tokens')
+    // model_id and analyzer pick how OpenSearch encodes query_text; lsr always encodes it with the
+    // index's own encoder, so either would be accepted and not honoured: an error names them.
+    for (const key of ['model_id', 'analyzer']) {
+      if (Object.hasOwn(spec, key)) throw unsupported(`[neural_sparse] option [${key}] is not supported: lsr encodes query_text with the index's own encoder (omit ${key})`)
+    }
+    allowOnly(spec, 'neural_sparse', ['query_text', 'query_tokens', 'boost', 'two_phase'])
+    const boost = boostOf(spec, 'neural_sparse')
+    const twoPhase = spec.two_phase === undefined ? undefined : twoPhaseOf(spec.two_phase)
+    let terms: QueryTerm[]
+    if (typeof spec.query_text === 'string') {
+      terms = this.ctx.encoder!.encodeQuery(spec.query_text)
+    } else {
+      if (!isObject(spec.query_tokens)) throw parsing('[neural_sparse] needs query_text (string) or query_tokens (object of token: weight)')
+      terms = Object.entries(spec.query_tokens).map(([term, weight]) => {
+        if (typeof weight !== 'number' || !Number.isFinite(weight)) throw parsing(`[neural_sparse] weight of token [${term}] must be a number`)
+        // Tokens name encoder-field terms only: the reserved prefixes hold other fields' terms.
+        if (term.charCodeAt(0) <= 1) throw unsupported(`[neural_sparse] token ${JSON.stringify(term)} starts with a character lsr reserves (U+0000, U+0001)`)
+        return { term, weight }
+      })
+    }
+    const clause = this.matchTerms(scaled(terms, boost), false, undefined, undefined, undefined, 'neural_sparse')
+    return { ...clause, twoPhase }
+  }
+
+  private ids(body: unknown): Clause {
+    if (!isObject(body) || !Array.isArray(body.values)) throw parsing('[ids] needs "values": an array of ids')
+    const ids = body.values.map(String)
+    return this.constant(body, 'ids', ['values'], () => this.ctx.docsWithIds(ids))
+  }
+
+  /** `{field: value}` or `{field: {value, boost}}`: the field, the value and the options object. */
+  private fieldAndOptions(body: unknown, type: string, valueKey: string, keys: readonly string[]): { field: string; value: unknown; options: Json } {
+    if (!isObject(body)) throw parsing(`[${type}] must be an object`)
+    const fields = Object.keys(body).filter((key) => key !== 'boost')
+    if (fields.length !== 1) throw parsing(`[${type}] query doesn't support multiple fields, found [${fields.join('] and [')}]`)
+    const field = fields[0]
+    const raw = body[field]
+    if (!isObject(raw)) return { field, value: raw, options: { boost: body.boost } }
+    allowOnly(raw, type, [valueKey, 'boost', ...keys])
+    return { field, value: raw[valueKey], options: { ...raw, boost: raw.boost ?? body.boost } }
+  }
+
+  private term(body: unknown): Clause {
+    const { field, value, options } = this.fieldAndOptions(body, 'term', 'value', ['case_insensitive'])
+    if (options.case_insensitive !== undefined && options.case_insensitive !== false) throw unsupported('[term] case_insensitive is not supported')
+    if (value === undefined || value === null || typeof value === 'object') throw parsing(`[term] value of [${field}] must be a string, number or boolean`)
+    return this.exactTerms(this.valueTerms(field, [value], 'term'), boostOf(options, 'term'))
+  }
+
+  private terms(body: unknown): Clause {
+    if (!isObject(body)) throw parsing('[terms] must be an object')
+    const fields = Object.keys(body).filter((key) => key !== 'boost')
+    if (fields.length !== 1) throw parsing(`[terms] query does not support multiple fields, found [${fields.join('] and [')}]`)
+    const raw = body[fields[0]]
+    if (!Array.isArray(raw)) throw parsing(`[terms] field [${fields[0]}] must hold an array of values (terms lookup is not supported)`)
+    if (raw.length > MAX_TERMS_COUNT) throw unsupported(`The number of terms [${raw.length}] used in the Terms Query request has exceeded the allowed maximum of [${MAX_TERMS_COUNT}] (index.max_terms_count)`)
+    const terms = [...new Set(this.valueTerms(fields[0], raw, 'terms'))]
+    const boost = boostOf(body, 'terms')
+    return { ...this.exactTerms(terms, boost), ...(terms.length === 0 ? { docs: () => new RoaringBitmap32() } : {}) }
+  }
+
+  /** The index terms that exact values of a field are stored as (text fields: the token unanalyzed). */
+  private valueTerms(field: string, values: readonly unknown[], type: string): string[] {
+    for (const value of values) if (value === null || typeof value === 'object') throw parsing(`[${type}] values of [${field}] must be strings, numbers or booleans`)
+    if (this.ctx.isEncoderField(field)) throw unsupported(`[${type}] on [${field}] is not supported: it is searched through the index's encoder (use match)`)
+    const leaf = this.ctx.schema?.field(field)
+    if (!leaf) return this.ctx.schema ? [] : values.map((v) => `\u0000${field}\u0000${String(v)}`)
+    if (!leaf.index) throw unsupported(`Cannot search on field [${field}] since it is not indexed.`)
+    if (leaf.type === 'text') return values.map((v) => this.ctx.textTerm(field, String(v)))
+    return values.map((v) => this.ctx.exactTerm(field, exactValue(leaf, v, field)))
+  }
+
+  private range(body: unknown): Clause {
+    if (!isObject(body)) throw parsing('[range] must be an object')
+    const fields = Object.keys(body)
+    if (fields.length !== 1) throw parsing(`[range] query doesn't support multiple fields, found [${fields.join('] and [')}]`)
+    const field = fields[0]
+    const spec = body[field]
+    if (!isObject(spec)) throw parsing(`[range] field [${field}] must hold an object`)
+    allowOnly(spec, 'range', ['gt', 'gte', 'lt', 'lte', 'format', 'time_zone', 'boost', 'relation'])
+    if (spec.relation !== undefined && spec.relation !== 'intersects' && spec.relation !== 'INTERSECTS') throw unsupported('[range] relation applies to range fields, which lsr does not have')
+    const leaf = this.ctx.schema?.field(field)
+    if (this.ctx.isEncoderField(field) || (!leaf && !this.ctx.schema)) throw unsupported(`[range] on [${field}] is not supported (map it as a numeric or date field)`)
+    if (!leaf) return this.none()
+    const bitmap = () => rangeBitmap(this.ctx, field, leaf, spec, this.ctx.now)
+    const docs = bitmap()
+    return this.constant({ boost: spec.boost }, 'range', [], () => docs)
+  }
+
+  private exists(body: unknown): Clause {
+    if (!isObject(body) || typeof body.field !== 'string') throw parsing('[exists] needs "field": a field name')
+    const field = body.field
+    if (this.ctx.isEncoderField(field)) throw unsupported(`[exists] on [${field}] is not supported: it feeds the index's encoder`)
+    if (!this.ctx.schema) throw unsupported('[exists] needs an index with a mapping (this index was made before lsr had fields)')
+    const paths = this.ctx.expandFields([field], 'exists', true).map((f) => f.field)
+    return this.constant(body, 'exists', ['field'], () => this.ctx.docsWithAnyTerm(paths.map((p) => this.ctx.presenceTerm(p))))
+  }
+
+  private prefix(body: unknown): Clause {
+    const { field, value, options } = this.fieldAndOptions(body, 'prefix', 'value', ['case_insensitive', 'rewrite'])
+    if (options.case_insensitive !== undefined && options.case_insensitive !== false) throw unsupported('[prefix] case_insensitive is not supported')
+    if (options.rewrite !== undefined) throw unsupported('[prefix] rewrite is not supported')
+    if (typeof value !== 'string') throw parsing(`[prefix] value of [${field}] must be a string`)
+    const leaf = this.ctx.schema?.field(field)
+    if (!leaf) return this.none()
+    if (leaf.type !== 'keyword' && leaf.type !== 'text') throw unsupported(`[prefix] on [${field}] of type [${leaf.type}] is not supported (keyword and text fields)`)
+    const stem = leaf.type === 'text' ? this.ctx.textTerm(field, value) : this.ctx.exactTerm(field, value)
+    const terms = this.ctx.termsStartingWith(stem, MAX_PREFIX_TERMS)
+    return this.constant({ boost: options.boost }, 'prefix', [], () => this.ctx.docsWithAnyTerm(terms))
+  }
+
+  private constantScore(body: unknown, depth: number): Clause {
+    if (!isObject(body) || body.filter === undefined) throw parsing('[constant_score] requires a filter')
+    const inner = this.clause(body.filter, '[constant_score.filter]', depth + 1)
+    return this.constant(body, 'constant_score', ['filter'], () => inner.docs())
+  }
+
+  private disMax(body: unknown, depth: number): Clause {
+    if (!isObject(body) || !Array.isArray(body.queries)) throw parsing('[dis_max] requires queries: an array')
+    allowOnly(body, 'dis_max', ['queries', 'tie_breaker', 'boost'])
+    const tie = body.tie_breaker ?? 0
+    if (typeof tie !== 'number' || !(tie >= 0 && tie <= 1)) throw parsing('[dis_max] tie_breaker must be a number in [0, 1]')
+    const clauses = body.queries.map((q, i) => this.clause(q, `[dis_max.queries][${i}]`, depth + 1))
+    if (clauses.some((c) => c.disMax.length > 0 || c.constant !== 0)) {
+      throw unsupported('[dis_max] queries must be term-scored queries (match, term, neural_sparse); constant-score or nested dis_max queries are not supported inside it')
+    }
+    const groups = clauses.map((c) => ({ terms: c.terms, docs: c.exact ? undefined : c.docs() }))
+    const clause: Clause = {
+      terms: [],
+      disMax: [{ groups, tieBreaker: tie }],
+      docs: () => orAll(clauses.map((c) => c.docs())),
+      constant: 0,
+      covered: clauses.every((c) => c.covered),
+      exact: false,
+    }
+    return this.boosted(clause, boostOf(body, 'dis_max'))
+  }
+
+  private queryString(type: string, body: unknown, depth: number): Clause {
+    if (!isObject(body) || typeof body.query !== 'string') throw parsing(`[${type}] requires query: a string`)
+    return this.clause(this.ctx.parseQueryString(type, body), `[${type}]`, depth + 1)
+  }
+
+  private bool(body: unknown, depth: number): Clause {
+    if (!isObject(body)) throw parsing('[bool] must be an object')
+    allowOnly(body, 'bool', ['must', 'should', 'filter', 'must_not', 'boost', 'minimum_should_match'])
+    const list = (key: string) => {
+      const value = body[key]
+      const clauses = value === undefined ? [] : Array.isArray(value) ? value : [value]
+      return clauses.map((clause, i) => this.clause(clause, `[bool.${key}][${i}]`, depth + 1))
+    }
+    const [must, should, filter, mustNot] = [list('must'), list('should'), list('filter'), list('must_not')]
+    if ([...must, ...should, ...filter, ...mustNot].some((c) => c.twoPhase)) {
+      throw unsupported('[neural_sparse] two_phase applies to a top-level neural_sparse query, not inside bool')
+    }
+    if (should.some((c) => c.constant > 0)) {
+      throw unsupported('[bool] should clauses that score a constant (match_all, ids, range, exists, prefix, constant_score) are not supported: use them in must or filter, or use term/terms')
+    }
+    // Without must or filter, at least one should clause has to match (Elasticsearch's default).
+    const defaultMsm = must.length === 0 && filter.length === 0 && should.length > 0 ? 1 : 0
+    const msm = body.minimum_should_match === undefined ? defaultMsm : minimumShouldMatch(body.minimum_should_match, should.length, '[bool]')
+    const docs = () => {
+      const bitmaps = [...must, ...filter].map((c) => c.docs())
+      if (msm > 0) bitmaps.push(atLeast(should.map((c) => c.docs()), msm))
+      let result = bitmaps.length > 0 ? bitmaps.reduce((acc, b) => acc.andInPlace(b)) : this.ctx.allDocs()
+      for (const c of mustNot) result = result.andNotInPlace(c.docs())
+      return result
+    }
+    const scored = [...must, ...should]
+    const clause: Clause = {
+      terms: mergeTerms(scored.map((c) => c.terms)),
+      disMax: scored.flatMap((c) => c.disMax),
+      docs,
+      constant: must.reduce((sum, c) => sum + c.constant, 0),
+      covered: must.some((c) => c.covered) || (msm > 0 && should.every((c) => c.covered)),
+      exact: false,
+    }
+    return this.boosted(clause, boostOf(body, 'bool'))
+  }
+}
+
+/** OpenSearch's `two_phase_parameter`: prune_ratio, expansion_rate, max_window_size. */
+function twoPhaseOf(spec: unknown): TwoPhase {
+  if (!isObject(spec)) throw parsing('[neural_sparse] two_phase must be an object')
+  allowOnly(spec, 'neural_sparse.two_phase', ['prune_ratio', 'expansion_rate', 'max_window_size'])
+  const number = (key: string) => {
+    const value = spec[key]
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) throw parsing(`[neural_sparse] two_phase.${key} must be a number`)
+    return value as number | undefined
+  }
+  return { pruneRatio: number('prune_ratio'), expansionRate: number('expansion_rate'), maxWindowSize: number('max_window_size') }
+}
+
+/**
+ * Compiles a query (the `query` of a search body) against one view of an index. No query means
+ * match_all.
+ * @throws LsrError `query_parsing`, `invalid_argument` or `too_many_clauses` naming what is wrong
+ */
+export function compileQuery(query: unknown, ctx: QueryContext): SearchRequest {
+  const clause = new Compiler(ctx).clause(query ?? { match_all: {} }, '[query]', 1)
+  const scored = clause.terms.length + clause.disMax.reduce((n, b) => n + b.groups.reduce((m, g) => m + g.terms.length, 0), 0)
+  if (scored > MAX_CLAUSE_COUNT) {
+    throw new LsrError('too_many_clauses', `Query contains too many scored terms: ${scored}; maxClauseCount is set to ${MAX_CLAUSE_COUNT}`)
+  }
+  return {
+    terms: clause.terms,
+    disMax: clause.disMax.length > 0 ? clause.disMax : undefined,
+    matchAnyTerm: clause.covered,
+    constantScore: clause.constant,
+    allowed: clause.exact ? undefined : clause.docs(),
+    twoPhase: clause.twoPhase,
+  }
+}

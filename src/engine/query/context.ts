@@ -1,0 +1,132 @@
+/**
+ * What the query compiler reads of an index, as of one consistent moment: the schema and encoder,
+ * the term spaces of fields, and document sets as roaring bitmaps.
+ * @module
+ */
+import type { Encoder } from '../../encode/encoder.js'
+import { LsrError } from '../../errors.js'
+import type { Searcher } from '../../search/searcher.js'
+import type { IndexState } from '../../storage/index-state.js'
+import { textTerm } from '../../storage/index-state.js'
+import { RoaringBitmap32 } from '../../storage/roaring.js'
+import type { Json } from '../json-shapes.js'
+import { exactTerm, presenceTerm, type Schema } from '../schema.js'
+
+/** Fields that name the encoder field (title + text as one field) in an index with an encoder. */
+export const ENCODER_FIELD_NAMES: readonly string[] = ['title', 'text', 'contents', 'body', '_all']
+
+/** Parses `query_string`/`simple_query_string` bodies into query DSL (supplied by the caller's layer). */
+export type QueryStringParser = (type: string, body: Json, defaultFields: string[]) => unknown
+
+/** A field of a multi-field query with its boost. */
+export interface BoostedField {
+  field: string
+  boost: number
+}
+
+export class QueryContext {
+  constructor(
+    private readonly state: IndexState,
+    private readonly searcher: Searcher,
+    readonly schema: Schema | undefined,
+    readonly encoder: Encoder | undefined,
+    private readonly queryString: QueryStringParser | undefined,
+    /** The time `now` means in date math, epoch milliseconds. */
+    readonly now: number,
+  ) {}
+
+  isEncoderField(field: string): boolean {
+    return this.encoder !== undefined && ENCODER_FIELD_NAMES.includes(field)
+  }
+
+  textTerm = textTerm
+  exactTerm = exactTerm
+  presenceTerm = presenceTerm
+
+  docsWithAnyTerm(terms: readonly string[]): RoaringBitmap32 {
+    return this.searcher.docsWithAnyTerm(terms)
+  }
+
+  docsWithIds(ids: readonly string[]): RoaringBitmap32 {
+    return this.searcher.docsWithIds(ids)
+  }
+
+  allDocs(): RoaringBitmap32 {
+    return this.searcher.allDocs()
+  }
+
+  /** Live documents with a numeric value of `path` in the range. */
+  numericRange(path: string, from: number, fromInclusive: boolean, to: number, toInclusive: boolean): RoaringBitmap32 {
+    const column = this.state.columns.get(path)
+    if (!column || column.kind !== 'number') return new RoaringBitmap32()
+    return column.range(from, fromInclusive, to, toInclusive).andNotInPlace(this.state.deleted)
+  }
+
+  /**
+   * Index terms starting with `prefix` that have live documents, at most `limit` (a larger
+   * expansion is an error, as Lucene's `indices.query.bool.max_clause_count` for rewrites).
+   */
+  termsStartingWith(prefix: string, limit: number): string[] {
+    const terms: string[] = []
+    for (const [term, id] of this.state.termIds) {
+      if (!term.startsWith(prefix) || this.state.df[id] === 0) continue
+      // The prefix of a field's terms must not reach into the presence term or another field.
+      if (terms.length === limit) throw new LsrError('too_many_clauses', `prefix query [${prefix.replace(/[\u0000\u0001]/g, '')}] expands to more than ${limit} terms`)
+      terms.push(term)
+    }
+    return terms
+  }
+
+  /**
+   * The fields a multi-field query names, with boosts: `name^3`, wildcards (`desc*`, `*`) over
+   * the mapped text and keyword fields (and the encoder field). The encoder's field names count
+   * once. `allTypes`: wildcards match every mapped leaf (for `exists`).
+   */
+  expandFields(spec: unknown, type: string, allTypes = false): BoostedField[] {
+    const list = typeof spec === 'string' ? [spec] : spec
+    if (!Array.isArray(list) || list.some((f) => typeof f !== 'string')) throw new LsrError('query_parsing', `[${type}] fields must be an array of strings`)
+    const fields = new Map<string, number>()
+    const add = (field: string, boost: number) => {
+      const key = this.isEncoderField(field) ? 'text' : field
+      if (!fields.has(key)) fields.set(key, boost)
+      else if (fields.get(key) !== boost && key === 'text') throw new LsrError('invalid_argument', `[${type}] title and text are indexed as one field here: they cannot take different boosts`)
+    }
+    for (const entry of list as string[]) {
+      const caret = entry.lastIndexOf('^')
+      const name = caret < 0 ? entry : entry.slice(0, caret)
+      const boost = caret < 0 ? 1 : Number(entry.slice(caret + 1))
+      if (!(boost >= 0) || !Number.isFinite(boost) || name === '') throw new LsrError('query_parsing', `[${type}] field [${entry}]: a boost must follow ^ as a non-negative number`)
+      if (!name.includes('*')) {
+        add(name, boost)
+        continue
+      }
+      const matches = wildcard(name)
+      if (this.encoder && ENCODER_FIELD_NAMES.some((f) => matches(f))) add('text', boost)
+      for (const { path, type: fieldType } of this.schema?.leaves() ?? []) {
+        if (matches(path) && (allTypes || fieldType === 'text' || fieldType === 'keyword')) add(path, boost)
+      }
+    }
+    return [...fields].map(([field, boost]) => ({ field, boost }))
+  }
+
+  parseQueryString(type: string, body: Json): unknown {
+    if (!this.queryString) throw new LsrError('invalid_argument', `[${type}] is not available here`)
+    return this.queryString(type, body, this.expandFields(['*'], type).map((f) => (f.boost === 1 ? f.field : `${f.field}^${f.boost}`)))
+  }
+}
+
+/** A matcher of Elasticsearch field patterns: `*` matches any run of characters (linear time). */
+function wildcard(pattern: string): (text: string) => boolean {
+  const parts = pattern.split('*')
+  return (text) => {
+    if (!text.startsWith(parts[0])) return false
+    let at = parts[0].length
+    for (let i = 1; i < parts.length - 1; i++) {
+      const found = text.indexOf(parts[i], at)
+      if (found < 0) return false
+      at = found + parts[i].length
+    }
+    const last = parts[parts.length - 1]
+    return text.length - at >= last.length && text.endsWith(last)
+  }
+}

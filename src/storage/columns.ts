@@ -1,0 +1,164 @@
+/**
+ * Doc values in memory: per keyword/numeric/date/boolean field, each document's smallest and
+ * largest value (what a sort reads: ascending sorts use the minimum, descending the maximum, as
+ * Elasticsearch's default sort mode), and for numbers every (value, doc) pair in value order, so
+ * that a range is a slice of doc ids (a multi-valued document matches when any value does).
+ *
+ * Why sorted columns for ranges (and not a bit-sliced index or numeric terms): a range is two
+ * binary searches plus one bitmap built from the slice, whatever its width; the index is one
+ * Float64Array + one Uint32Array per field (12 bytes per value), sorted on the first range query
+ * and kept sorted by merging the values written since in (O(n) per write, not a re-sort). Lucene's
+ * points (BKD trees) do the same job on disk; this engine keeps columns in memory.
+ * @module
+ */
+import type { ColumnValue } from './format.js'
+import { ensureCapacity } from './growable.js'
+import { RoaringBitmap32 } from './roaring.js'
+
+/** The values of one document, flattened (missing: none). */
+function valuesOf(value: ColumnValue | undefined): Array<number | string> {
+  if (value === null || value === undefined) return []
+  return Array.isArray(value) ? value : [value]
+}
+
+/** Growable Float64Array holding NaN where a document has no value. */
+function grownFloat(array: Float64Array, needed: number): Float64Array {
+  if (needed <= array.length) return array
+  const grown = new Float64Array(Math.max(needed, array.length * 2, 16)).fill(NaN)
+  grown.set(array)
+  return grown
+}
+
+/** A numeric column: numbers, date millis, booleans as 0/1. */
+export class NumberColumn {
+  readonly kind = 'number'
+  min: Float64Array = new Float64Array(0)
+  max: Float64Array = new Float64Array(0)
+  /** Every (value, doc) pair, value-sorted up to `#sortedCount`; later pairs are merged in on the next range. */
+  #values: Float64Array = new Float64Array(16)
+  #docs: Uint32Array = new Uint32Array(16)
+  #count = 0
+  #sortedCount = 0
+
+  add(doc: number, value: ColumnValue | undefined): void {
+    const values = valuesOf(value) as number[]
+    if (values.length === 0) return
+    this.min = grownFloat(this.min, doc + 1)
+    this.max = grownFloat(this.max, doc + 1)
+    this.min[doc] = Math.min(...values)
+    this.max[doc] = Math.max(...values)
+    for (const v of values) {
+      if (this.#count === this.#values.length) {
+        this.#values = grownFloat(this.#values, this.#count + 1)
+        this.#docs = ensureCapacity(this.#docs, this.#count + 1)
+      }
+      this.#values[this.#count] = v
+      this.#docs[this.#count++] = doc
+    }
+  }
+
+  /** Documents with a value in the range (deleted ones included: callers remove them). */
+  range(from: number, fromInclusive: boolean, to: number, toInclusive: boolean): RoaringBitmap32 {
+    this.#sort()
+    const values = this.#values.subarray(0, this.#count)
+    const start = fromInclusive ? lowerBound(values, from) : upperBound(values, from)
+    const end = toInclusive ? upperBound(values, to) : lowerBound(values, to)
+    return end > start ? new RoaringBitmap32(this.#docs.subarray(start, end)) : new RoaringBitmap32()
+  }
+
+  /** Sorts the pairs added since the last range and merges them into the sorted prefix: O(n + m log m). */
+  #sort(): void {
+    if (this.#sortedCount === this.#count) return
+    const from = this.#sortedCount
+    const order = Uint32Array.from({ length: this.#count - from }, (_, i) => from + i)
+    order.sort((a, b) => this.#values[a] - this.#values[b] || this.#docs[a] - this.#docs[b])
+    const newValues = Float64Array.from(order, (i) => this.#values[i])
+    const newDocs = Uint32Array.from(order, (i) => this.#docs[i])
+    const values = new Float64Array(this.#values.length)
+    const docs = new Uint32Array(this.#docs.length)
+    let i = 0
+    let j = 0
+    for (let k = 0; k < this.#count; k++) {
+      if (j >= newValues.length || (i < from && this.#values[i] <= newValues[j])) {
+        values[k] = this.#values[i]
+        docs[k] = this.#docs[i++]
+      } else {
+        values[k] = newValues[j]
+        docs[k] = newDocs[j++]
+      }
+    }
+    this.#values = values
+    this.#docs = docs
+    this.#sortedCount = this.#count
+  }
+}
+
+/** A keyword column: each document's smallest and largest string (UTF-16 order, as JS compares). */
+export class StringColumn {
+  readonly kind = 'string'
+  min: Array<string | undefined> = []
+  max: Array<string | undefined> = []
+
+  add(doc: number, value: ColumnValue | undefined): void {
+    const values = valuesOf(value).map(String)
+    if (values.length === 0) return
+    let lo = values[0]
+    let hi = values[0]
+    for (const v of values) {
+      if (v < lo) lo = v
+      if (v > hi) hi = v
+    }
+    this.min[doc] = lo
+    this.max[doc] = hi
+  }
+}
+
+export type Column = NumberColumn | StringColumn
+
+/** Columns by field path. */
+export class Columns {
+  readonly #byPath = new Map<string, Column>()
+
+  get(path: string): Column | undefined {
+    return this.#byPath.get(path)
+  }
+
+  /** Records one write batch's doc values: `columns[path][i]` belongs to doc `firstDoc + i`. */
+  addSegment(firstDoc: number, columns: Record<string, ColumnValue[]> | undefined): void {
+    if (!columns) return
+    for (const [path, values] of Object.entries(columns)) {
+      let column = this.#byPath.get(path)
+      values.forEach((value, i) => {
+        const sample = valuesOf(value)[0]
+        if (sample === undefined) return
+        column ??= typeof sample === 'number' ? new NumberColumn() : new StringColumn()
+        column.add(firstDoc + i, value)
+      })
+      if (column) this.#byPath.set(path, column)
+    }
+  }
+}
+
+/** First position whose value is >= x. */
+function lowerBound(values: Float64Array, x: number): number {
+  let lo = 0
+  let hi = values.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (values[mid] < x) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** First position whose value is > x. */
+function upperBound(values: Float64Array, x: number): number {
+  let lo = 0
+  let hi = values.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (values[mid] <= x) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
