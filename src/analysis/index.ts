@@ -1,0 +1,17 @@
+/**
+ * Elasticsearch-compatible text analysis: the analyzers a `text` field's mapping can name, as pure
+ * functions from text to tokens.
+ *
+ * Built in: `standard` (the default), `simple`, `whitespace`, `keyword`, `stop`, `english`.
+ * Declared in `settings.analysis`: analyzers of those types with parameters, and `custom` ones
+ * built from the tokenizers `standard`, `letter`, `lowercase`, `whitespace`, `keyword` and the
+ * filters `lowercase`, `stop`, `porter_stem`, `stemmer`, `asciifolding`, `trim`, `unique`, `length`.
+ *
+ * @example
+ * import { buildAnalyzers } from './analysis/index.js'
+ * const analyzers = buildAnalyzers(undefined)
+ * analyzers.get('standard')?.('Hello, World!') // ['hello', 'world']
+ * @module
+ */
+export { BUILT_IN_ANALYZERS, buildAnalyzers } from './registry.js'
+export type { Analyzer, AnalyzerRegistry } from './types.js'
