@@ -22,7 +22,9 @@
  * (`Europe/Paris`) are refused: lsr does not implement daylight-saving rules.
  * @module
  */
-import { civil, civilFromDays, compileDateFormat, daysFromCivil, daysInMonth, readOffset, splitFormats } from './date-format.js'
+import { civil, civilFromDays, daysFromCivil, daysInMonth } from './calendar.js'
+import { compileDateFormat, splitFormats } from './date-format.js'
+import { readOffset } from './date-pattern.js'
 import { invalidArgument } from './fail.js'
 import type { Parsed } from './numbers.js'
 
