@@ -56,7 +56,10 @@ export interface MappedValues {
    * strings), every value of the document in order (arrays keep all, repeats included).
    */
   columns: Array<{ path: string; values: Array<number | string> }>
-  /** Every leaf and multi-field path that got at least one value (for `exists`); keywords past `ignore_above` do not count. */
+  /**
+   * Every leaf and multi-field path with at least one indexed or doc value, for `exists` (ES: not
+   * for `null`/`[]`, keywords past `ignore_above`, or fields with `index: false` and no doc values).
+   */
   present: string[]
 }
 
@@ -190,7 +193,8 @@ class DocumentRun {
     if (value === undefined) return
     const parsed = parseLeafValue(field, path, value, this.id)
     if (parsed === undefined || parsed.kind === 'ignored') return
-    this.present.add(path)
+    // ES "exists": a field with neither an index nor doc values holds no value to find.
+    if (field.index || (field.type !== 'text' && field.docValues)) this.present.add(path)
     if (parsed.kind === 'text') {
       if (!field.index || field.type !== 'text') return
       let entry = this.text.get(path)

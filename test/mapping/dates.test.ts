@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { compileDateFormat, formatDate, parseDate, parseDateMath, parseTimeZone } from '../../src/mapping/index.js'
 import { failure } from './helpers.js'
@@ -102,6 +103,20 @@ describe('formatDate', () => {
     expect(formatDate(t, "yyyy-MM-dd'T'HH:mm:ss.SSSXXX", '+05:30')).toBe('2024-01-02T08:34:05.006+05:30')
     expect(formatDate(t, 'strict_date_optional_time', '-01:00')).toBe('2024-01-02T02:04:05.006-01:00')
     expect(formatDate(Date.UTC(1969, 11, 31, 23, 59, 59, 999), 'strict_date_optional_time')).toBe('1969-12-31T23:59:59.999Z')
+  })
+
+  it('agrees with Date.prototype.toISOString for years 0000 to 9999, and parses back', () => {
+    const lo = Date.parse('0000-01-01T00:00:00.000Z')
+    const hi = Date.parse('9999-12-31T23:59:59.999Z')
+    fc.assert(
+      fc.property(fc.integer({ min: lo, max: hi }), (t) => {
+        const text = formatDate(t, 'strict_date_optional_time')
+        expect(text).toBe(new Date(t).toISOString())
+        expect(millis(text)).toBe(t)
+        expect(millis(formatDate(t, 'basic_date_time'), ['basic_date_time'])).toBe(t)
+      }),
+      { numRuns: 2000 },
+    )
   })
 
   it('round-trips through parsing', () => {

@@ -220,13 +220,17 @@ describe('field parameters', () => {
         hidden: { type: 'keyword', index: false },
         nocol: { type: 'long', doc_values: false },
         quiet: { type: 'text', index: false },
+        inert: { type: 'long', index: false, doc_values: false },
       },
     })
-    const { values } = map(m, { hidden: 'x', nocol: 5, quiet: 'words' })
+    const { values } = map(m, { hidden: 'x', nocol: 5, quiet: 'words', inert: 7 })
     expect(values.terms).toEqual([{ path: 'nocol', value: '5' }])
     expect(values.columns).toEqual([{ path: 'hidden', values: ['x'] }])
     expect(values.text).toEqual([])
-    expect(values.present).toEqual(['hidden', 'nocol', 'quiet'])
+    // ES "exists" finds a field through its index or its doc values; these two have neither.
+    expect(values.present).toEqual(['hidden', 'nocol'])
+    // Values are still validated: a field that indexes nothing still refuses a bad value.
+    expect(failure(() => map(m, { inert: 'x' }), 'mapper_parsing').message).toMatch(/\[inert\] of type \[long\]/)
   })
 
   it('passes the mapped analyzer along and indexes multi-fields from the same value', () => {

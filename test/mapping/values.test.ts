@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { LsrError } from '../../src/errors.js'
 import {
@@ -102,6 +103,21 @@ describe('numeric values', () => {
     expect(toHalfFloat(2049)).toBe(2048)
     expect(toHalfFloat(2051)).toBe(2052)
     expect(toHalfFloat(-2049)).toBe(-2048)
+  })
+
+  it('rounds every float to the nearest half (a multiple of its spacing, within half a spacing)', () => {
+    fc.assert(
+      fc.property(fc.double({ min: -65504, max: 65504, noNaN: true }), (x) => {
+        const f = Math.fround(x)
+        const h = toHalfFloat(f)
+        const a = Math.abs(f)
+        const exponent = a === 0 ? -14 : Math.max(Math.floor(Math.log2(a)), -14)
+        const ulp = 2 ** (exponent - 10)
+        expect(Number.isInteger(h / ulp) || Number.isInteger(h / (2 * ulp))).toBe(true)
+        expect(Math.abs(h - f)).toBeLessThanOrEqual(ulp / 2)
+      }),
+      { numRuns: 5000 },
+    )
   })
 
   it('refuses booleans, objects, non-numeric and non-finite values', () => {
