@@ -15,7 +15,8 @@ import type { Explanation } from '../search/scorers/scored-query.js'
 import type { SearchOptions, SearchRequest, Searcher } from '../search/searcher.js'
 import type { SortValue } from '../search/sorted-search.js'
 import type { ScoredDoc } from '../search/top-k.js'
-import { compileQuery } from './query/compile.js'
+import { compileQuery, matchingDocs } from './query/compile.js'
+import type { RoaringBitmap32 } from '../storage/roaring.js'
 import { ENCODER_FIELD_NAMES, QueryContext, type QueryStringParser } from './query/context.js'
 import { textTerm } from '../storage/index-state.js'
 import { parseSearchAfter, parseSort, type ParsedSort } from './query/sort.js'
@@ -119,7 +120,17 @@ export class IndexReader {
   /** Compiles a query (Elasticsearch query DSL) against the index as of this reader. */
   compile(query: unknown, options: CompileOptions = {}): SearchRequest {
     this.#assertCurrent()
-    return compileQuery(query, new QueryContext(this.state, this.searcher, this.schema, this.encoder, options.queryString, options.now ?? Date.now()))
+    return compileQuery(query, this.#context(options))
+  }
+
+  /** The live documents a query matches, as a filter. */
+  matching(query: unknown, options: CompileOptions = {}): RoaringBitmap32 {
+    this.#assertCurrent()
+    return matchingDocs(query, this.#context(options)).andNotInPlace(this.state.deleted)
+  }
+
+  #context(options: CompileOptions): QueryContext {
+    return new QueryContext(this.state, this.searcher, this.schema, this.encoder, options.queryString, options.now ?? Date.now())
   }
 
   /** Parses an Elasticsearch `sort` against the index's fields. */

@@ -284,7 +284,7 @@ export class SparseIndex {
       try {
         if (this.encoder) checkEncoderFields(docs[i])
         if (!schema) continue
-        const { doc, mapping } = schema.document(this.#withoutEncoderFields(docs[i].source), docs[i].id)
+        const { doc, mapping } = schema.document(this.#mappedSource(docs[i].source), docs[i].id)
         schema = schema.withMapping(mapping)
         mapped.set(i, doc)
       } catch (error) {
@@ -381,9 +381,12 @@ export class SparseIndex {
     return this.#searcher.docsWithIds(ids)
   }
 
-  /** Live documents whose source has `field` (a dotted path) equal to one of `values` (exact match). */
+  /**
+   * Live documents whose field (a dotted path) holds one of `values`: a `terms` query (exact
+   * values of keyword, numeric, date and boolean fields; unanalyzed tokens of text fields).
+   */
   docsWithKeyword(field: string, values: readonly string[]): RoaringBitmap32 {
-    return this.#searcher.docsWithKeyword(field, values)
+    return this.#readNow((reader) => reader.matching({ terms: { [field]: values } }))
   }
 
   /** Every live document. */
@@ -511,10 +514,13 @@ export class SparseIndex {
     return this.encoder.encodeQuery(query)
   }
 
-  /** The source without the fields the encoder reads (they are not mapped fields). */
-  #withoutEncoderFields(source: Record<string, unknown>): Record<string, unknown> {
-    if (!this.encoder) return source
-    const consumed = new Set(['title', 'text', ...(this.encoder.sourceFields ?? [])])
+  /**
+   * The source fields the mapping indexes: all but the id a corpus record carries (BEIR's `_id`,
+   * the document's id) and the fields the encoder reads.
+   */
+  #mappedSource(source: Record<string, unknown>): Record<string, unknown> {
+    const consumed = new Set(['_id', ...(this.encoder ? ['title', 'text', ...(this.encoder.sourceFields ?? [])] : [])])
+    if (!Object.keys(source).some((key) => consumed.has(key))) return source
     return Object.fromEntries(Object.entries(source).filter(([key]) => !consumed.has(key)))
   }
 

@@ -4,7 +4,6 @@
  * `SparseIndex` owns the state and delegates its read side here.
  * @module
  */
-import { keywordTerm } from '../corpus/keywords.js'
 import type { QueryTerm } from '../encode/encoder.js'
 import { LsrError } from '../errors.js'
 import type { IndexState } from '../storage/index-state.js'
@@ -216,11 +215,6 @@ export class Searcher {
   /** Live documents with these external ids. */
   docsWithIds(ids: readonly string[]): RoaringBitmap32 {
     return new RoaringBitmap32(ids.map((id) => this.state.docByExternalId.get(id)).filter((d) => d !== undefined))
-  }
-
-  /** Live documents whose source has `field` (a dotted path) equal to one of `values` (exact match). */
-  docsWithKeyword(field: string, values: readonly string[]): RoaringBitmap32 {
-    return this.docsWithAnyTerm(values.map((value) => keywordTerm(field, value)))
   }
 
   /** Every live document. */

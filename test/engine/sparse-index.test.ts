@@ -57,7 +57,7 @@ describe('SparseIndex persistence', () => {
     await raw.close()
     await expect(SparseIndex.open(future)).rejects.toMatchObject({
       code: 'incompatible_format',
-      message: expect.stringMatching(/format version 99; this lsr reads versions 1\.\.2/),
+      message: expect.stringMatching(/format version 99; this lsr reads versions 1\.\.3/),
     })
   })
 
@@ -90,8 +90,8 @@ describe('SparseIndex persistence', () => {
 describe('SparseIndex updates', () => {
   it('replaces a document whose id exists and leaves identical ones untouched', async () => {
     const index = await SparseIndex.open(await tempDir(), { create: true })
-    expect(await index.add(DOCS)).toEqual({ added: 4, replaced: 0, unchanged: 0, outcomes: ['created', 'created', 'created', 'created'] })
-    expect(await index.add([DOCS[0], doc('b', 'a completely different text about zebras')])).toEqual({ added: 0, replaced: 1, unchanged: 1, outcomes: ['unchanged', 'updated'] })
+    expect(await index.add(DOCS)).toEqual({ added: 4, replaced: 0, unchanged: 0, outcomes: ['created', 'created', 'created', 'created'], errors: [undefined, undefined, undefined, undefined] })
+    expect(await index.add([DOCS[0], doc('b', 'a completely different text about zebras')])).toEqual({ added: 0, replaced: 1, unchanged: 1, outcomes: ['unchanged', 'updated'], errors: [undefined, undefined] })
     expect(index.searchIds('LevelDB')).toEqual([])
     expect(index.searchIds('zebras').map((h) => h.id)).toEqual(['b'])
     expect((await index.stats()).documents).toBe(4)

@@ -517,3 +517,8 @@ export function compileQuery(query: unknown, ctx: QueryContext): SearchRequest {
     twoPhase: clause.twoPhase,
   }
 }
+
+/** The documents a query matches, as a filter (no scoring): what `filter` clauses use. */
+export function matchingDocs(query: unknown, ctx: QueryContext): RoaringBitmap32 {
+  return new Compiler(ctx).clause(query, '[query]', 1).docs()
+}
