@@ -32,7 +32,7 @@ describe('an index built with the neural encoder', () => {
     const index = await neuralIndex()
     const vectors = await floatVectors()
     for (const text of QUERIES) {
-      const query = index.encoder.encodeQuery(text)
+      const query = index.encoder!.encodeQuery(text)
       const hits = index.searchIds(text, { k: 30 })
       expect(hits.length).toBeGreaterThan(0)
       for (const hit of hits) {
@@ -49,7 +49,7 @@ describe('an index built with the neural encoder', () => {
     const index = await neuralIndex()
     const vectors = await floatVectors()
     for (const text of QUERIES) {
-      const query = index.encoder.encodeQuery(text)
+      const query = index.encoder!.encodeQuery(text)
       const hits = index.searchIds(text, { k: 30 })
       const float = (id: string) => query.reduce((s, { term, weight }) => s + weight * (vectors.get(id)!.get(term) ?? 0), 0)
       for (const hit of hits) expect(Math.abs(hit.score - float(hit.id))).toBeLessThanOrEqual(WEIGHT_RELATIVE_ERROR * float(hit.id) + 1e-12)
@@ -78,10 +78,10 @@ describe('an index built with the neural encoder', () => {
     await cp(MODEL, model, { recursive: true })
     await rm(join(model, 'idf.json'))
     const index = await neuralIndex(model)
-    expect(index.meta.encoder.idf).toBe('corpus')
+    expect(index.meta.encoder!.idf).toBe('corpus')
     const vectors = await floatVectors(model)
     const [hit] = index.searchIds('roaring bitmaps', { k: 1 })
-    const tokens = index.encoder.encodeQuery('roaring bitmaps')
+    const tokens = index.encoder!.encodeQuery('roaring bitmaps')
     expect(tokens.every((t) => t.weight === 1)).toBe(true)
     const df = (term: string) => [...vectors.values()].filter((v) => v.has(term)).length
     const expected = tokens.reduce((s, { term }) => s + (vectors.get(hit.id)!.has(term) ? bm25Idf(30, df(term)) * decodeWeight(encodeWeight(vectors.get(hit.id)!.get(term)!)) : 0), 0)

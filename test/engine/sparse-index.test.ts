@@ -267,7 +267,7 @@ describe('posting lists load on first use', () => {
     const answers = async (index: SparseIndex) => {
       const { documents, deletedDocuments, terms, postings, segments } = await index.stats()
       const { query, filter } = expected.filtered
-      const { hits, total } = index.execute({ terms: index.encoder.encodeQuery(query), allowed: index.docsWithKeyword('tag', filter.tag), matchAnyTerm: true }, { k: 10 })
+      const { hits, total } = index.execute({ terms: index.encoder!.encodeQuery(query), allowed: index.docsWithKeyword('tag', filter.tag), matchAnyTerm: true }, { k: 10 })
       return {
         stats: { documents, deletedDocuments, terms, postings, segments },
         searches: expected.searches.map(({ query: text, k }) => ({ query: text, k, hits: index.searchIds(text, { k }).map(({ id, score }) => ({ id, score })) })),

@@ -34,7 +34,7 @@ async function zipfIndex() {
 /** Each query term's effective BM25 weight (occurrences x idf), computed here from document frequencies. */
 async function effectiveWeights(index: SparseIndex): Promise<Array<{ term: string; weight: number }>> {
   const n = (await index.stats()).documents
-  return index.encoder.encodeQuery(QUERY).map(({ term, weight }) => {
+  return index.encoder!.encodeQuery(QUERY).map(({ term, weight }) => {
     const df = index.docsWithAnyTerm([term]).size
     return { term, weight: weight * Math.log(1 + (n - df + 0.5) / (df + 0.5)) }
   })
@@ -84,7 +84,7 @@ describe('approximate search knobs', () => {
     const weights = await effectiveWeights(index)
     // beta 0.4 of 5 distinct terms keeps the 2 heaviest, in query order
     const heaviest = new Set([...weights].sort((a, b) => b.weight - a.weight).slice(0, 2).map((t) => t.term))
-    const kept = index.encoder.encodeQuery(QUERY).filter((t) => heaviest.has(t.term))
+    const kept = index.encoder!.encodeQuery(QUERY).filter((t) => heaviest.has(t.term))
     expect(index.searchIds(QUERY, { k: 20, beta: 0.4 })).toEqual(index.searchIds(kept, { k: 20 }))
     expect(index.searchIds(QUERY, { k: 20, beta: 1 })).toEqual(index.searchIds(QUERY, { k: 20 }))
     expect(() => index.searchIds(QUERY, { beta: 1.5 })).toThrow('beta must be in (0, 1], got 1.5')
