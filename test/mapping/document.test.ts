@@ -263,6 +263,24 @@ describe('refusals', () => {
     expect(map(parse({ dynamic: false }), { a: { _b: 1 } }).values.present).toEqual([]) // never mapped, never checked
   })
 
+  it('treats names of Object.prototype members as ordinary names', () => {
+    const source = JSON.parse('{"constructor": "c", "toString": {"valueOf": 1}, "hasOwnProperty": true}') as Record<string, unknown>
+    const { mapping, values } = map(emptyMapping(), source)
+    expect(mappingToJson(mapping)).toEqual({
+      properties: {
+        constructor: TEXT_WITH_KEYWORD,
+        hasOwnProperty: { type: 'boolean' },
+        toString: { properties: { valueOf: { type: 'long' } } },
+      },
+    })
+    expect(values.present).toEqual(['constructor', 'constructor.keyword', 'toString.valueOf', 'hasOwnProperty'])
+    expect(map(mapping, source).mapping).toBe(mapping)
+    // An own "__proto__" key (as JSON.parse makes it) is refused like every name starting with _.
+    const proto = JSON.parse('{"a": {"__proto__": {"polluted": 1}}}') as Record<string, unknown>
+    expect(failure(() => map(emptyMapping(), proto), 'mapper_parsing').message).toMatch(/\[a\.__proto__\] cannot start with \[_\]/)
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+  })
+
   it('refuses bad keys', () => {
     expect(failure(() => map(emptyMapping(), { '': 1 }), 'mapper_parsing').message).toBe('field name cannot be an empty string')
     expect(failure(() => map(emptyMapping(), { 'a.': 1 }), 'mapper_parsing').message).toMatch(/makes object resolution ambiguous: \[a\.\]/)

@@ -149,6 +149,14 @@ describe('parseMapping', () => {
     expect(Object.keys(m.properties)).toEqual(['t', 'k'])
   })
 
+  it('treats names of Object.prototype members as ordinary names', () => {
+    const m = parse(JSON.parse('{"properties": {"constructor": {"type": "keyword"}, "toString": {"properties": {"valueOf": {"type": "long"}}}}}'))
+    expect(fieldAt(m, 'constructor')?.type).toBe('keyword')
+    expect(fieldAt(m, 'toString.valueOf')?.type).toBe('long')
+    expect(fieldAt(m, 'hasOwnProperty')).toBeUndefined()
+    expect(failure(() => parse(JSON.parse('{"properties": {"__proto__": {"type": "keyword"}}}')), 'mapper_parsing').message).toMatch(/__proto__/)
+  })
+
   it('refuses bad field names and multi-field shapes', () => {
     expect(failure(() => parse({ properties: { '': { type: 'long' } } }), 'mapper_parsing').message).toBe('field name cannot be an empty string')
     expect(failure(() => parse({ properties: { _id: { type: 'keyword' } } }), 'mapper_parsing').message).toMatch(/Field \[_id\] is a metadata field/)
