@@ -17,7 +17,7 @@ import { lowerBound } from './algorithms/sorted-arrays.js'
 import { executePlan, type TopKAlgorithm } from './plan.js'
 import type { Explanation, ScoredQuery, Scorer } from './scorers/scored-query.js'
 import { TopK, type ScoredDoc } from './top-k.js'
-import { scoreCandidates, sortCandidates, type SortKey, type SortValue } from './sorted-search.js'
+import { ScoreWorkspace, scoreCandidates, sortCandidates, type SortKey, type SortValue } from './sorted-search.js'
 
 /**
  * Top-k algorithms; all return identical results. `auto` picks by query size and, for filtered
@@ -113,6 +113,9 @@ const ALGORITHMS = new Map<string, Algorithm | undefined>([
 export const SEARCH_ALGORITHMS = [...ALGORITHMS.keys()] as readonly SearchAlgorithm[]
 
 export class Searcher {
+  /** Accumulators of the general path, reused by each query. */
+  readonly #workspace = new ScoreWorkspace()
+
   constructor(
     private readonly state: IndexState,
     private readonly scorer: Scorer,
@@ -191,7 +194,7 @@ export class Searcher {
     const keys = options.sort ?? [{ by: 'score', descending: true }]
     const scored = options.trackScores || keys.some((key) => key.by === 'score')
     const shape = { group: Int32Array.from(group), block: Int32Array.from(blocks), tieBreakers: Float64Array.from(tieBreakers), groupDocs }
-    const scores = scored ? scoreCandidates(query, shape, candidates, request.constantScore ?? 0) : undefined
+    const scores = scored ? scoreCandidates(query, shape, candidates, request.constantScore ?? 0, this.#workspace, this.state.maxDoc) : undefined
     const hits = sortCandidates(keys, candidates, scores, this.#k(options), options.searchAfter)
     return { hits, total: candidates.length }
   }

@@ -9,7 +9,6 @@
  */
 import type { Column } from '../storage/columns.js'
 import type { RoaringBitmap32 } from '../storage/roaring.js'
-import { gallop } from './algorithms/sorted-arrays.js'
 import type { ScoredQuery } from './scorers/scored-query.js'
 
 /** One key of a sort. */
@@ -51,73 +50,97 @@ export interface SortedHit {
 }
 
 /**
- * Scores of the candidates (ascending doc ids): `constant` plus summed entries plus, per dis_max
- * block, the best group's sum plus tie breaker x the other groups' sums (Lucene's DisjunctionMaxQuery).
+ * Per-document accumulators reused across queries (queries run one at a time): one sum array per
+ * score slot and a candidate mask, sized to the documents; a query clears what it touched.
  */
-export function scoreCandidates(query: ScoredQuery | undefined, shape: ScoreShape, candidates: Uint32Array, constant: number): Float64Array {
+export class ScoreWorkspace {
+  #sums: Float64Array[] = []
+  #mask = new Uint8Array(0)
+
+  /** `slots` zeroed arrays and a zeroed mask of at least `size` entries. */
+  take(slots: number, size: number): { sums: Float64Array[]; mask: Uint8Array } {
+    if (this.#mask.length < size) {
+      const grown = Math.max(size, 2 * this.#mask.length)
+      this.#mask = new Uint8Array(grown)
+      this.#sums = this.#sums.map(() => new Float64Array(grown))
+    }
+    while (this.#sums.length < slots) this.#sums.push(new Float64Array(this.#mask.length))
+    return { sums: this.#sums.slice(0, slots), mask: this.#mask }
+  }
+}
+
+/**
+ * Scores of the candidates (ascending doc ids): `constant` plus summed entries plus, per dis_max
+ * block, the best group's sum plus tie breaker x the other groups' sums (Lucene's
+ * DisjunctionMaxQuery). Term-at-a-time: each entry's postings add into its slot's accumulator
+ * (in entry order, so a document's sums add up in the order the other paths use), then each
+ * candidate combines its slots: O(postings + candidates x slots), no per-candidate cursor walk.
+ */
+export function scoreCandidates(query: ScoredQuery | undefined, shape: ScoreShape, candidates: Uint32Array, constant: number, workspace: ScoreWorkspace, maxDoc: number): Float64Array {
   const scores = new Float64Array(candidates.length).fill(constant)
   if (!query) return scores
-  const n = query.postings.length
-  const positions = new Int32Array(n)
-  const groupSums = new Float64Array(shape.block.length)
+  const groups = shape.block.length
+  const { sums, mask } = workspace.take(groups + 1, maxDoc)
+  for (let c = 0; c < candidates.length; c++) mask[candidates[c]] = 1
+  for (let i = 0; i < query.postings.length; i++) {
+    const { docs, values, length } = query.postings[i]
+    const sum = sums[shape.group[i] + 1]
+    for (let p = 0; p < length; p++) {
+      const doc = docs[p]
+      if (mask[doc] === 1) sum[doc] += query.contribution(i, values[p], doc)
+    }
+  }
   const blocks = shape.tieBreakers.length
   const best = new Float64Array(blocks)
   const total = new Float64Array(blocks)
   for (let c = 0; c < candidates.length; c++) {
     const doc = candidates[c]
-    let sum = 0
-    groupSums.fill(0)
-    for (let i = 0; i < n; i++) {
-      const { docs, values, length } = query.postings[i]
-      const p = gallop(docs, positions[i], length, doc)
-      positions[i] = p
-      if (p === length || docs[p] !== doc) continue
-      const contribution = query.contribution(i, values[p], doc)
-      const g = shape.group[i]
-      if (g < 0) sum += contribution
-      else groupSums[g] += contribution
-    }
+    let score = sums[0][doc]
     if (blocks > 0) {
       best.fill(0)
       total.fill(0)
-      for (let g = 0; g < groupSums.length; g++) {
-        if (groupSums[g] === 0 || shape.groupDocs[g]?.has(doc) === false) continue
+      for (let g = 0; g < groups; g++) {
+        const value = sums[g + 1][doc]
+        if (value === 0 || shape.groupDocs[g]?.has(doc) === false) continue
         const b = shape.block[g]
-        if (groupSums[g] > best[b]) best[b] = groupSums[g]
-        total[b] += groupSums[g]
+        if (value > best[b]) best[b] = value
+        total[b] += value
       }
-      for (let b = 0; b < blocks; b++) sum += best[b] + shape.tieBreakers[b] * (total[b] - best[b])
+      for (let b = 0; b < blocks; b++) score += best[b] + shape.tieBreakers[b] * (total[b] - best[b])
     }
-    scores[c] += sum
+    scores[c] += score
+    for (const sum of sums) sum[doc] = 0
+    mask[doc] = 0
   }
   return scores
 }
 
-/** The sort values of one candidate. */
-function sortValues(keys: readonly SortKey[], doc: number, score: number): SortValue[] {
-  return keys.map((key) => {
-    if (key.by === 'score') return score
-    if (key.by === 'doc') return doc
-    const column = key.column
-    if (!column) return null
-    const value = key.read === 'max' ? column.max[doc] : column.min[doc]
-    return value === undefined || (typeof value === 'number' && Number.isNaN(value)) ? null : value
-  })
+/** A key's value for one document: a number, a string, or null when missing. */
+function keyValue(key: SortKey, doc: number, score: number): SortValue {
+  if (key.by === 'score') return score
+  if (key.by === 'doc') return doc
+  const column = key.column
+  if (!column) return null
+  const value = key.read === 'max' ? column.max[doc] : column.min[doc]
+  return value === undefined || (typeof value === 'number' && Number.isNaN(value)) ? null : value
+}
+
+/** Compares two values of one key in sort order (negative: `x` first). */
+function compareValues(key: SortKey, x: SortValue, y: SortValue): number {
+  if (x === y) return 0
+  if (x === null || y === null) {
+    const missingFirst = key.by === 'field' && key.missing === 'first'
+    return (x === null) === missingFirst ? -1 : 1
+  }
+  const order = x < y ? -1 : x > y ? 1 : 0
+  return key.descending ? -order : order
 }
 
 /** Compares two sort-value tuples in sort order (negative: `a` first). */
 export function compareSortValues(keys: readonly SortKey[], a: readonly SortValue[], b: readonly SortValue[]): number {
   for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]
-    const x = a[i]
-    const y = b[i]
-    if (x === y) continue
-    if (x === null || y === null) {
-      const missingFirst = key.by === 'field' && key.missing === 'first'
-      return (x === null) === missingFirst ? -1 : 1
-    }
-    const order = x < y ? -1 : x > y ? 1 : 0
-    if (order !== 0) return key.descending ? -order : order
+    const order = compareValues(keys[i], a[i], b[i])
+    if (order !== 0) return order
   }
   return 0
 }
@@ -125,6 +148,7 @@ export function compareSortValues(keys: readonly SortKey[], a: readonly SortValu
 /**
  * The first `k` candidates in sort order (ties by ascending doc id), only those after
  * `searchAfter` when given (strictly: equal sort values are skipped, as Elasticsearch does).
+ * Keys are read from the columns as candidates are compared; only the kept hits get arrays.
  */
 export function sortCandidates(
   keys: readonly SortKey[],
@@ -133,24 +157,36 @@ export function sortCandidates(
   k: number,
   searchAfter?: readonly SortValue[],
 ): SortedHit[] {
-  const hits: SortedHit[] = []
-  const compare = (a: SortedHit, b: SortedHit) => compareSortValues(keys, a.sort, b.sort) || a.doc - b.doc
-  // A bounded max-heap on `compare`: the root is the worst kept hit.
-  const worseFirst = (a: SortedHit, b: SortedHit) => compare(b, a)
+  const scoreOf = (c: number) => (scores ? scores[c] : NaN)
+  // Candidate positions compared by their keys, then doc id (candidates ascend: position order is doc order).
+  const compare = (a: number, b: number) => {
+    for (const key of keys) {
+      const order = compareValues(key, keyValue(key, candidates[a], scoreOf(a)), keyValue(key, candidates[b], scoreOf(b)))
+      if (order !== 0) return order
+    }
+    return a - b
+  }
+  const afterCutoff = (c: number) => {
+    for (let i = 0; i < keys.length; i++) {
+      const order = compareValues(keys[i], keyValue(keys[i], candidates[c], scoreOf(c)), searchAfter![i])
+      if (order !== 0) return order > 0
+    }
+    return false
+  }
+  // A bounded heap of positions whose root is the worst kept one.
+  const heap: number[] = []
+  const worseFirst = (a: number, b: number) => compare(b, a)
   for (let c = 0; c < candidates.length && k > 0; c++) {
-    const doc = candidates[c]
-    const score = scores ? scores[c] : NaN
-    const hit = { doc, score, sort: sortValues(keys, doc, score) }
-    if (searchAfter && compareSortValues(keys, hit.sort, searchAfter) <= 0) continue
-    if (hits.length < k) {
-      hits.push(hit)
-      siftUp(hits, hits.length - 1, worseFirst)
-    } else if (compare(hit, hits[0]) < 0) {
-      hits[0] = hit
-      siftDown(hits, 0, worseFirst)
+    if (searchAfter && !afterCutoff(c)) continue
+    if (heap.length < k) {
+      heap.push(c)
+      siftUp(heap, heap.length - 1, worseFirst)
+    } else if (compare(c, heap[0]) < 0) {
+      heap[0] = c
+      siftDown(heap, 0, worseFirst)
     }
   }
-  return hits.sort(compare)
+  return heap.sort(compare).map((c) => ({ doc: candidates[c], score: scoreOf(c), sort: keys.map((key) => keyValue(key, candidates[c], scoreOf(c))) }))
 }
 
 function siftUp<T>(heap: T[], i: number, before: (a: T, b: T) => number): void {
