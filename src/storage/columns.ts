@@ -29,6 +29,9 @@ function grownFloat(array: Float64Array, needed: number): Float64Array {
   return grown
 }
 
+/** Sorted pairs per chunk bitmap: a wide range ORs ~n / 4096 bitmaps instead of adding n doc ids. */
+const CHUNK = 4096
+
 /** A numeric column: numbers, date millis, booleans as 0/1. */
 export class NumberColumn {
   readonly kind = 'number'
@@ -39,6 +42,8 @@ export class NumberColumn {
   #docs: Uint32Array = new Uint32Array(16)
   #count = 0
   #sortedCount = 0
+  /** See #chunkBitmaps; dropped when pairs are merged in. */
+  #chunks: RoaringBitmap32[] | undefined
 
   add(doc: number, value: ColumnValue | undefined): void {
     const values = valuesOf(value) as number[]
@@ -57,13 +62,34 @@ export class NumberColumn {
     }
   }
 
-  /** Documents with a value in the range (deleted ones included: callers remove them). */
+  /**
+   * Documents with a value in the range (deleted ones included: callers remove them): the
+   * chunks of the sorted pairs wholly inside the range are ORed as bitmaps, the pairs of the two
+   * partial chunks at its ends are added one by one.
+   */
   range(from: number, fromInclusive: boolean, to: number, toInclusive: boolean): RoaringBitmap32 {
     this.#sort()
     const values = this.#values.subarray(0, this.#count)
     const start = fromInclusive ? lowerBound(values, from) : upperBound(values, from)
     const end = toInclusive ? upperBound(values, to) : lowerBound(values, to)
-    return end > start ? new RoaringBitmap32(this.#docs.subarray(start, end)) : new RoaringBitmap32()
+    if (end <= start) return new RoaringBitmap32()
+    const firstChunk = Math.ceil(start / CHUNK)
+    const lastChunk = Math.floor(end / CHUNK)
+    if (firstChunk >= lastChunk) return new RoaringBitmap32(this.#docs.subarray(start, end))
+    const chunks = this.#chunkBitmaps()
+    const docs = RoaringBitmap32.orMany(chunks.slice(firstChunk, lastChunk))
+    docs.addMany(this.#docs.subarray(start, firstChunk * CHUNK))
+    docs.addMany(this.#docs.subarray(lastChunk * CHUNK, end))
+    return docs
+  }
+
+  /** Bitmaps of the docs of each full chunk of CHUNK sorted pairs, built on first use after a sort. */
+  #chunkBitmaps(): RoaringBitmap32[] {
+    if (!this.#chunks) {
+      this.#chunks = []
+      for (let at = 0; at + CHUNK <= this.#count; at += CHUNK) this.#chunks.push(new RoaringBitmap32(this.#docs.subarray(at, at + CHUNK)))
+    }
+    return this.#chunks
   }
 
   /** Sorts the pairs added since the last range and merges them into the sorted prefix: O(n + m log m). */
@@ -90,6 +116,7 @@ export class NumberColumn {
     this.#values = values
     this.#docs = docs
     this.#sortedCount = this.#count
+    this.#chunks = undefined
   }
 }
 
