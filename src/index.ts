@@ -3,15 +3,32 @@
  * layers over it.
  *
  * @example
- * import { SparseIndex, ingestCorpus } from 'lsr'
+ * import { SparseIndex, ingestCorpus, type SearchBody } from 'lsr'
  * const index = await SparseIndex.open('index-data/scifact', { create: true })
  * await ingestCorpus(index, 'datasets/scifact')
  * console.log(await index.search('statins and heart disease', { k: 5 }))
+ * // Documents with fields of their own: the Elasticsearch query DSL, filters and sort.
+ * const body: SearchBody = { query: { match: { text: 'statins' } }, filter: { range: { year: { gte: 2010 } } }, sort: [{ year: 'desc' }], size: 5 }
+ * const { hits, total } = await index.search(body)
  * await index.close()
  * @module
  */
 export { IndexReader, SparseIndex } from './engine/sparse-index.js'
-export type { AddOptions, AddOutcome, AddResult, Hit, HitWithSource, IndexStats, OpenOptions, SearchAlgorithm, SearchOptions } from './engine/sparse-index.js'
+export type {
+  AddOptions, AddOutcome, AddResult, Hit, HitWithSource, IndexStats, OpenOptions, SearchAlgorithm, SearchBody, SearchOptions, SearchRequest, SearchResult, SortedHit,
+} from './engine/sparse-index.js'
+export type { CompileOptions } from './engine/index-reader.js'
+export type { SortValue } from './search/sorted-search.js'
+export type { Explanation } from './search/scorers/scored-query.js'
+export type { Bm25Params } from './search/scorers/bm25.js'
+export { Schema, ES_BM25 } from './engine/schema.js'
+export type { StoredSchema } from './storage/format.js'
+export { MAPPING_DEFAULTS } from './mapping/index.js'
+export type {
+  BooleanField, DateField, Dynamic, FieldMapping, FieldType, KeywordField, LeafField, Mapping, NumberField, NumberType, ObjectField, TextField,
+} from './mapping/index.js'
+export { BUILT_IN_ANALYZERS } from './analysis/index.js'
+export type { Analyzer, AnalyzerRegistry } from './analysis/index.js'
 export { SEARCH_ALGORITHMS } from './search/searcher.js'
 export { ingestCorpus } from './engine/ingest.js'
 export type { IngestOptions, IngestProgress, IngestResult } from './engine/ingest.js'
@@ -22,7 +39,7 @@ export { createEncoder, ENCODER_NAMES, resolveEncoderConfig, type EncoderRuntime
 export { neuralConfig, type NeuralConfig, type NeuralRuntime, type NeuralSettings } from './encode/neural/neural-encoder.js'
 export { WEIGHT_RELATIVE_ERROR } from './storage/weight-codec.js'
 export { readQrels, readQueries, resolveCorpusFile, type BeirQuery, type Qrels } from './corpus/beir.js'
-export { BEIR_FIELDS, type DocumentFields } from './corpus/documents.js'
+export { BEIR_FIELDS, documentWithId, toSourceDocument, type DocumentFields } from './corpus/documents.js'
 export { DEFAULT_CUTOFFS, evaluateQuery, evaluateRun, trecOrder } from './eval/metrics.js'
 export type { Evaluation, MetricValues, Run, RunHit } from './eval/metrics.js'
 export { formatRunLines, readRunFile } from './eval/run-file.js'

@@ -25,10 +25,14 @@ export interface EncoderFlags {
   batchSize?: number
 }
 
-/** Adds the encoder flags (bm25 and neural) and the encoding speed flags. */
-export function addEncoderOptions(command: Command): Command {
+/**
+ * Adds the encoder flags (bm25 and neural) and the encoding speed flags.
+ * @param allowNone - `--encoder none` is a choice (an index of mapped fields only)
+ */
+export function addEncoderOptions(command: Command, { allowNone = false } = {}): Command {
+  const none = allowNone ? ' | none (mapped fields only; the default with --mapping)' : ''
   return command
-    .option('--encoder <name>', 'document encoder for a new index: bm25 | neural')
+    .option('--encoder <name>', `document encoder of title + text for a new index: bm25 | neural${none}`)
     .option('--k1 <k1>', 'bm25: k1 (default 0.9)', parseNumber('--k1'))
     .option('--b <b>', 'bm25: b (default 0.4)', parseNumber('--b'))
     .option('--model <dir>', 'neural: model folder (Hugging Face layout with onnx/)')
@@ -42,12 +46,19 @@ export function addEncoderOptions(command: Command): Command {
     .option('--batch-size <n>', 'neural: documents per forward pass (default 8)', parsePositiveInt('--batch-size'))
 }
 
-/** The encoder settings the user asked for, or undefined to use an existing index's stored ones. */
-export function requestedEncoder(flags: EncoderFlags): EncoderConfig | undefined {
+/**
+ * The encoder settings the user asked for: null for `--encoder none` (only where the command
+ * allows it), undefined when no flag names one (a new index gets the default, an existing one keeps its own).
+ */
+export function requestedEncoder(flags: EncoderFlags): EncoderConfig | null | undefined {
   const neural = [flags.model, flags.hub, flags.dtype, flags.maxLength, flags.activation, flags.prune, flags.windowStride].some((flag) => flag !== undefined)
   const bm25 = flags.k1 !== undefined || flags.b !== undefined
   if (flags.encoder === undefined && !neural && !bm25) return undefined
   const name = flags.encoder ?? (neural ? 'neural' : 'bm25')
+  if (name === 'none') {
+    if (neural || bm25) throw new LsrError('invalid_argument', '--encoder none takes no encoder settings (--k1, --b, --model, ...)')
+    return null
+  }
   if (name === 'bm25') {
     if (neural) throw new LsrError('invalid_argument', '--model, --hub, --dtype, --max-length, --activation, --prune and --window-stride apply to --encoder neural')
     return { name, k1: flags.k1, b: flags.b }

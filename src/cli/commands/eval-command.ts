@@ -45,6 +45,8 @@ export function registerEvalCommand(program: Command): void {
     .action(async (datasets: string[], flags: EvalFlags) => {
       if (flags.compare) return compare(datasets)
       if (flags.index && datasets.length > 1) throw new LsrError('invalid_argument', '--index works with one dataset at a time')
+      const encoder = requestedEncoder(flags)
+      if (encoder === null) throw new LsrError('invalid_argument', 'lsr eval ranks by the encoder of title + text: --encoder bm25 | neural')
       const reports: DatasetReport[] = []
       for (const spec of datasets) {
         const dataset = await resolveDataset(spec, { cacheDir: flags.cache, baseUrl: flags.baseUrl, onDownload: downloadBar(spec) })
@@ -52,7 +54,7 @@ export function registerEvalCommand(program: Command): void {
         const { report, run } = await evaluateDataset(dataset.name, dataset.dir, {
           split: flags.split,
           depth: flags.depth,
-          encoder: requestedEncoder(flags),
+          encoder,
           runtime: encoderRuntime(flags),
           indexDir: flags.index,
           keepIdenticalIds: flags.keepIdenticalIds,

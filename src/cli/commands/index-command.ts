@@ -1,13 +1,21 @@
 /**
- * `lsr index <input> --index <dir>`: streams a corpus into a new or existing index.
+ * `lsr index <input> --index <dir>`: streams a corpus into a new or existing index. A new index
+ * gets the bm25 encoder of title + text (Anserini's settings) and dynamic mapping for every other
+ * field; with `--mapping FILE`, the fields the file declares and, unless `--encoder` says
+ * otherwise, no encoder (title and text are then mapped fields too, as over HTTP).
  * @module
  */
 import type { Command } from 'commander'
 import { resolveCorpusFile } from '../../corpus/beir.js'
+import type { EncoderConfig } from '../../encode/encoder.js'
+import type { EncoderRuntime } from '../../encode/registry.js'
 import { ingestCorpus } from '../../engine/ingest.js'
 import { SparseIndex } from '../../engine/sparse-index.js'
+import { LsrError } from '../../errors.js'
+import type { StoredSchema } from '../../storage/format.js'
 import { addEncoderOptions, encoderRuntime, requestedEncoder, type EncoderFlags } from '../encoder-options.js'
 import { formatBytes, parsePositiveInt } from '../format.js'
+import { applyToExisting, checkNewSchema, readMappingFile } from '../mapping-file.js'
 import { ingestProgressBar } from '../progress.js'
 
 interface IndexFlags extends EncoderFlags {
@@ -17,6 +25,7 @@ interface IndexFlags extends EncoderFlags {
   textField: string
   commitEvery?: number
   skipInvalid?: boolean
+  mapping?: string
 }
 
 export function registerIndexCommand(program: Command): void {
@@ -25,7 +34,8 @@ export function registerIndexCommand(program: Command): void {
     .description('index a BEIR corpus.jsonl(.gz), a BEIR dataset folder, or any JSONL; adds to/replaces in an existing index')
     .argument('<input>', 'corpus file or BEIR dataset folder')
     .requiredOption('--index <dir>', 'index directory (created if missing)')
-  addEncoderOptions(command)
+  addEncoderOptions(command, { allowNone: true })
+    .option('--mapping <file>', 'JSON file: Elasticsearch mappings, or {"mappings", "settings": {"analysis", "index": {"similarity"}}}; on an existing index, adds its new fields')
     .option('--id-field <name>', 'record field holding the document id', '_id')
     .option('--title-field <name>', 'record field holding the title', 'title')
     .option('--text-field <name>', 'record field holding the text', 'text')
@@ -34,8 +44,9 @@ export function registerIndexCommand(program: Command): void {
     .action(async (input: string, flags: IndexFlags) => {
       // Check the flags and the input before the index is opened (or created): a typo must not leave an empty index behind.
       const encoder = requestedEncoder(flags)
+      const schema = flags.mapping === undefined ? undefined : await readMappingFile(flags.mapping)
       const file = await resolveCorpusFile(input)
-      const index = await SparseIndex.open(flags.index, { create: true, encoder, runtime: encoderRuntime(flags) })
+      const index = await openIndex(flags.index, { encoder, runtime: encoderRuntime(flags), schema, mappingFile: flags.mapping })
       const progress = ingestProgressBar()
       try {
         const result = await ingestCorpus(index, file, {
@@ -57,4 +68,37 @@ export function registerIndexCommand(program: Command): void {
         await index.close()
       }
     })
+}
+
+interface IndexSettings {
+  encoder: EncoderConfig | null | undefined
+  runtime: EncoderRuntime
+  schema: StoredSchema | undefined
+  mappingFile: string | undefined
+}
+
+/**
+ * Opens the index, or creates it (after checking the mapping file: a bad one leaves nothing behind).
+ * An existing index keeps its encoder unless one is asked for (which must then be its own), and
+ * takes the mapping file's new fields.
+ */
+async function openIndex(dir: string, { encoder, runtime, schema, mappingFile }: IndexSettings): Promise<SparseIndex> {
+  const existing = await SparseIndex.open(dir, { encoder, runtime }).catch((error: unknown) => {
+    if (error instanceof LsrError && error.code === 'not_found') return undefined
+    throw error
+  })
+  if (existing) {
+    if (!schema) return existing
+    try {
+      await applyToExisting(mappingFile!, schema, existing)
+    } catch (error) {
+      await existing.close()
+      throw error
+    }
+    return existing
+  }
+  // A mapping describes the documents' fields as over HTTP: no encoder unless one is asked for.
+  const newEncoder = encoder === undefined && schema ? null : encoder
+  if (schema) checkNewSchema(mappingFile!, schema, newEncoder === null ? undefined : (newEncoder?.name ?? 'bm25'))
+  return SparseIndex.open(dir, { create: true, encoder: newEncoder, runtime, schema })
 }

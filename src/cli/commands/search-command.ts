@@ -1,6 +1,9 @@
 /**
  * `lsr search`: one query printed as a ranked list, or a whole BEIR queries file written as a
- * TREC run.
+ * TREC run. A query searches the encoder field (title + text), or with `--fields` (and by default
+ * in an index without an encoder) the index's mapped fields as a `multi_match`; `--filter` and
+ * `--sort` take Elasticsearch's query DSL and URL sort syntax. The search itself is the library's
+ * `SparseIndex.search`.
  * @module
  */
 import { createWriteStream } from 'node:fs'
@@ -9,7 +12,7 @@ import { InvalidArgumentError, type Command } from 'commander'
 import { readQrels, readQueries } from '../../corpus/beir.js'
 import { formatRunLines } from '../../eval/run-file.js'
 import { LsrError } from '../../errors.js'
-import { SparseIndex, type SearchAlgorithm } from '../../engine/sparse-index.js'
+import { SparseIndex, type SearchAlgorithm, type SearchBody } from '../../engine/sparse-index.js'
 import { SEARCH_ALGORITHMS } from '../../search/searcher.js'
 import { parsePositiveInt } from '../format.js'
 
@@ -22,6 +25,9 @@ interface SearchFlags {
   run?: string
   tag: string
   algorithm: SearchAlgorithm
+  fields?: string[]
+  sort?: Array<string | Record<string, string>>
+  filter?: unknown
 }
 
 /** What --help adds after an algorithm's name (the list itself is the engine's SEARCH_ALGORITHMS). */
@@ -31,6 +37,34 @@ function parseAlgorithm(value: string): SearchAlgorithm {
   const algorithm = SEARCH_ALGORITHMS.find((name) => name === value)
   if (algorithm === undefined) throw new InvalidArgumentError(`Allowed choices are ${SEARCH_ALGORITHMS.join(', ')}.`)
   return algorithm
+}
+
+/** `name^3,description` as multi_match fields. */
+function parseFields(value: string): string[] {
+  const fields = value.split(',').map((field) => field.trim())
+  if (fields.some((field) => field === '')) throw new InvalidArgumentError(`--fields takes field names separated by commas (name^3,description), got "${value}"`)
+  return fields
+}
+
+/** Elasticsearch's URL sort: `price:desc,_score` as `[{price: 'desc'}, '_score']`. */
+function parseSortList(value: string): Array<string | Record<string, string>> {
+  return value.split(',').map((entry) => {
+    const key = entry.trim()
+    const colon = key.lastIndexOf(':')
+    if (key === '' || colon === 0) throw new InvalidArgumentError(`--sort takes field[:asc|:desc] separated by commas (price:desc,_score), got "${value}"`)
+    if (colon < 0) return key
+    const order = key.slice(colon + 1)
+    if (order !== 'asc' && order !== 'desc') throw new InvalidArgumentError(`--sort order of [${key.slice(0, colon)}] must be asc or desc, got "${order}"`)
+    return { [key.slice(0, colon)]: order }
+  })
+}
+
+function parseFilter(value: string): unknown {
+  try {
+    return JSON.parse(value)
+  } catch (error) {
+    throw new InvalidArgumentError(`--filter takes a query DSL object as JSON: ${(error as Error).message}`)
+  }
 }
 
 export function registerSearchCommand(program: Command): void {
@@ -46,10 +80,14 @@ export function registerSearchCommand(program: Command): void {
     .option('--run <file>', 'with --queries: write the TREC run here (default: stdout)')
     .option('--tag <tag>', 'run tag (last column of the run file)', 'lsr')
     .option('--algorithm <name>', `top-k algorithm, all exact: ${SEARCH_ALGORITHMS.map((name) => name + (ALGORITHM_NOTES.get(name) ?? '')).join(' | ')}`, parseAlgorithm, 'auto')
+    .option('--fields <list>', 'search these mapped fields, multi_match best_fields: name^3,description (default: title + text with an encoder, else every text field)', parseFields)
+    .option('--filter <json>', 'only documents matching this query DSL, unscored: \'{"range": {"price": {"lte": 50}}}\'', parseFilter)
+    .option('--sort <list>', 'sort as Elasticsearch\'s URL parameter: price:desc,_score (default: by score)', parseSortList)
     .action(async (query: string | undefined, flags: SearchFlags) => {
       if ((query === undefined) === (flags.queries === undefined)) {
         throw new LsrError('invalid_argument', 'give either a query or --queries <file>')
       }
+      if (flags.queries !== undefined && flags.sort !== undefined) throw new LsrError('invalid_argument', '--sort does not apply to --queries: a TREC run ranks by score')
       const index = await SparseIndex.open(flags.index)
       try {
         if (query !== undefined) await printHits(index, query, flags)
@@ -60,17 +98,59 @@ export function registerSearchCommand(program: Command): void {
     })
 }
 
+/**
+ * The query DSL search a query stands for, or undefined for a plain top-k of the encoder field:
+ * a `multi_match` over `--fields` (without an encoder, every text field), or a `match` of the
+ * encoder field when only `--filter` or `--sort` asks for the query DSL.
+ */
+function searchBody(index: SparseIndex, text: string, flags: SearchFlags): SearchBody | undefined {
+  if (index.encoder && flags.fields === undefined && flags.filter === undefined && flags.sort === undefined) return undefined
+  const fields = flags.fields ?? (index.encoder ? undefined : textFields(index))
+  const query = fields ? { multi_match: { query: text, fields } } : { match: { text } }
+  return { query, filter: flags.filter, sort: flags.sort, size: flags.k }
+}
+
+/** The text fields of an index's mapping: what a query searches in an index without an encoder. */
+function textFields(index: SparseIndex): string[] {
+  const fields = index.schema?.leaves().filter((leaf) => leaf.type === 'text').map((leaf) => leaf.path) ?? []
+  if (fields.length === 0) throw new LsrError('invalid_argument', `index ${index.dir} has neither an encoder nor a text field to search: name fields with --fields`)
+  return fields
+}
+
 async function printHits(index: SparseIndex, query: string, flags: SearchFlags): Promise<void> {
-  const hits = await index.search(query, { k: flags.k, algorithm: flags.algorithm })
+  const body = searchBody(index, query, flags)
+  const hits: Array<{ id: string; score: number; sort?: unknown[]; source: Record<string, unknown> }> = body
+    ? (await index.search(body, { algorithm: flags.algorithm })).hits
+    : await index.search(query, { k: flags.k, algorithm: flags.algorithm })
   if (flags.json) {
-    console.log(JSON.stringify(hits.map((hit) => ({ _id: hit.id, _score: hit.score, _source: hit.source })), null, 2))
+    // A score not computed (sorted by fields only) is NaN: null, as Elasticsearch's _score.
+    const json = hits.map((hit) => ({ _id: hit.id, _score: Number.isNaN(hit.score) ? null : hit.score, ...(hit.sort ? { sort: hit.sort } : {}), _source: hit.source }))
+    console.log(JSON.stringify(json, null, 2))
     return
   }
   if (hits.length === 0) console.log('no hits')
+  // A document is shown by its title (or name), else the first searched field holding text.
+  const labelFields = ['title', 'name', ...(body ? fieldNames(body) : [])]
   hits.forEach((hit, i) => {
-    const title = typeof hit.source.title === 'string' ? hit.source.title : ''
-    console.log(`${String(i + 1).padStart(3)}  ${hit.score.toFixed(4).padStart(9)}  ${hit.id}  ${title.slice(0, 100)}`)
+    const score = Number.isNaN(hit.score) ? '-' : hit.score.toFixed(4)
+    const sort = hit.sort ? `  ${JSON.stringify(hit.sort)}` : ''
+    console.log(`${String(i + 1).padStart(3)}  ${score.padStart(9)}  ${hit.id}${sort}  ${label(hit.source, labelFields).slice(0, 100)}`)
   })
+}
+
+/** The fields a search body's multi_match names, without boosts. */
+function fieldNames(body: SearchBody): string[] {
+  const fields = (body.query as { multi_match?: { fields: string[] } }).multi_match?.fields ?? []
+  return fields.map((field) => field.replace(/\^[^^]*$/, ''))
+}
+
+/** What a hit line shows of the document: the first of `fields` holding a string. */
+function label(source: Record<string, unknown>, fields: readonly string[]): string {
+  for (const field of fields) {
+    const value = field.split('.').reduce<unknown>((at, key) => (typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[key] : undefined), source)
+    if (typeof value === 'string') return value
+  }
+  return ''
 }
 
 async function writeRun(index: SparseIndex, queriesFile: string, flags: SearchFlags): Promise<void> {
@@ -86,7 +166,7 @@ async function writeRun(index: SparseIndex, queriesFile: string, flags: SearchFl
   out.on('error', (error) => (writeError ??= error))
   const started = performance.now()
   for (const q of queries) {
-    const hits = index.searchIds(q.text, { k: flags.k, algorithm: flags.algorithm })
+    const hits = runHits(index, q.text, flags)
     if (!out.write(formatRunLines(q.id, hits.map((h) => ({ docId: h.id, score: h.score })), flags.tag))) await once(out, 'drain').catch(() => undefined)
     if (writeError) break
   }
@@ -99,4 +179,16 @@ async function writeRun(index: SparseIndex, queriesFile: string, flags: SearchFl
   if ((writeError as NodeJS.ErrnoException | undefined)?.code === 'EPIPE' && !flags.run) return
   if (writeError) throw writeError
   console.error(`ran ${queries.length} queries in ${seconds.toFixed(2)} s (${(queries.length / seconds).toFixed(0)} queries/s)`)
+}
+
+/** The ranked hits of one query of a run (no stored sources read). */
+function runHits(index: SparseIndex, text: string, flags: SearchFlags): Array<{ id: string; score: number }> {
+  const body = searchBody(index, text, flags)
+  if (!body) return index.searchIds(text, { k: flags.k, algorithm: flags.algorithm })
+  const reader = index.reader()
+  try {
+    return reader.search(body, { algorithm: flags.algorithm }).hits
+  } finally {
+    reader.release()
+  }
 }
