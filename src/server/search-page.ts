@@ -1,7 +1,10 @@
 /**
  * The search page served at `GET /` (for browsers) and `/_ui`: pick an index, type a query, see
  * ranked hits with highlighted snippets, and open each hit's score explanation. It uses only the
- * public API (`_cat/indices`, `_search` with `highlight` and `explain`), and escapes all text.
+ * public API (`_cat/indices`, `_settings`, `_search` with `highlight` and `explain`), and escapes
+ * all text. An index with an encoder is searched through its encoder field (`match` on `text`);
+ * an index of mapped fields only through all its text and keyword fields (`multi_match` over `*`,
+ * best field wins, as Elasticsearch's default fields). Every mapped text field is highlighted.
  * @module
  */
 export const SEARCH_PAGE = `<!doctype html>
@@ -45,9 +48,17 @@ async function loadIndexes() {
   if (rows.length === 0) $('status').textContent = 'No index yet: create one with PUT /{index} and _bulk.'
 }
 
+// The explanation's term weights that make up the score: a dis_max (multi_match) counts its best
+// field only (the page's tie_breaker is 0); a constant-score part is a row of its own.
+function termRows(e) {
+  if (/^weight\\(/.test(e.description) || e.details.length === 0) return [e]
+  if (/^max plus/.test(e.description)) return termRows(e.details.reduce((best, d) => (d.value > best.value ? d : best)))
+  return e.details.flatMap(termRows)
+}
+
 // One row per matched term: its factors (hover for what each is) and its contribution.
 function explanationTable(explanation) {
-  const rows = explanation.details.map((d) => {
+  const rows = termRows(explanation).map((d) => {
     const term = d.description.match(/^weight\\((.*?)\\)/)
     const factors = d.details.map((x) => '<span title="' + escapeHtml(x.description) + '">' + Number(x.value.toFixed(4)) + '</span>').join(' × ')
     return '<tr><td>' + escapeHtml(term ? term[1] : d.description) + '</td><td>' + factors + '</td><td>' + d.value.toFixed(4) + '</td></tr>'
@@ -56,18 +67,34 @@ function explanationTable(explanation) {
     '<tr><td colspan="2">sum</td><td>' + explanation.value.toFixed(4) + '</td></tr></table>'
 }
 
+// Whether each index has an encoder (then its title + text are searched as one field).
+const encoders = new Map()
+async function hasEncoder(index) {
+  if (!encoders.has(index)) {
+    const response = await fetch('/' + encodeURIComponent(index) + '/_settings')
+    const body = response.ok ? await response.json() : {}
+    const settings = body[index] ? body[index].settings.index : {}
+    encoders.set(index, settings.encoder !== undefined)
+  }
+  return encoders.get(index)
+}
+
+// The field shown as a hit's heading: the first of these the document has.
+const HEADINGS = ['title', 'name']
+
 $('search').addEventListener('submit', async (event) => {
   event.preventDefault()
   const index = $('index').value
   const query = $('q').value
   if (!index) return
   $('status').textContent = 'Searching…'
+  const dsl = (await hasEncoder(index)) ? { match: { text: query } } : { multi_match: { query: query, fields: ['*'] } }
   const response = await fetch('/' + encodeURIComponent(index) + '/_search', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
-      query: { match: { text: query } }, size: 10, explain: true,
-      highlight: { fields: { text: {}, title: {} }, encoder: 'html', fragment_size: 200, number_of_fragments: 2 },
+      query: dsl, size: 10, explain: true,
+      highlight: { fields: { '*': {} }, encoder: 'html', fragment_size: 200, number_of_fragments: 2 },
     }),
   })
   const body = await response.json()
@@ -79,8 +106,11 @@ $('search').addEventListener('submit', async (event) => {
   $('status').textContent = body.hits.total.value + (body.hits.total.relation === 'gte' ? '+' : '') + ' matches in ' + body.took + ' ms'
   $('results').innerHTML = body.hits.hits.map((hit, i) => {
     const source = hit._source || {}
-    const title = hit.highlight && hit.highlight.title ? hit.highlight.title[0] : escapeHtml(source.title || hit._id)
-    const snippet = hit.highlight && hit.highlight.text ? hit.highlight.text.join(' ') : escapeHtml(String(source.text || '').slice(0, 200))
+    const highlight = hit.highlight || {}
+    const heading = HEADINGS.find((field) => typeof source[field] === 'string')
+    const title = heading && highlight[heading] ? highlight[heading][0] : escapeHtml(heading ? source[heading] : hit._id)
+    const fragments = Object.keys(highlight).filter((field) => field !== heading).map((field) => highlight[field].join(' '))
+    const snippet = fragments.length > 0 ? fragments.join(' · ') : escapeHtml(String(source.text || source.description || '').slice(0, 200))
     return '<div class="hit"><h3>' + title + '</h3><div class="snippet">' + snippet + '</div>' +
       '<div class="meta">' + escapeHtml(hit._id) + ' · score ' + hit._score.toFixed(4) +
       ' · <a href="#" class="toggle" data-i="' + i + '">explain</a></div>' +

@@ -89,6 +89,8 @@ export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body
   return withReaders(indexes, body.query, async (compiled) => {
     let total = 0
     let sort: ParsedSort | undefined
+    /** The best score over every match of every index (not only the hits kept). */
+    let maxScore = -Infinity
     const ranked: Array<{ at: number; hit: SortedHit }> = []
     compiled.forEach(({ reader, request }, at) => {
       const parsed = body.sort === undefined ? undefined : reader.sort(body.sort)
@@ -98,10 +100,16 @@ export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body
       const result = reader.execute(request, { k: from + size, sort: general ? parsed.keys : undefined, searchAfter, trackScores: body.track_scores === true })
       total += result.total
       for (const hit of result.hits) ranked.push({ at, hit: parsed && !general ? { ...hit, sort: [hit.score] } : hit })
+      // Hits in score order start with the best; in another order (fields, _score ascending,
+      // search_after) the best match may be none of them: it is the top hit by score.
+      const withScores = !parsed || parsed.keys.some((k) => k.by === 'score') || body.track_scores === true
+      const best = !general ? result.hits[0]?.score : withScores && result.total > 0 ? reader.execute(request, { k: 1 }).hits[0]?.score : undefined
+      if (best !== undefined) maxScore = Math.max(maxScore, best)
     })
-    // Stable: equal keys keep index order, then each index's own order.
+    // Stable: equal keys keep index order, then each index's own order. Any sort (_score
+    // ascending too) merges by its sort values; without one, by score.
     const keys = sort?.keys
-    if (keys && ranked.some((r) => r.hit.sort && r.hit.sort.length === keys.length && keys.some((k) => k.by !== 'score'))) {
+    if (keys && ranked.every((r) => r.hit.sort?.length === keys.length)) {
       ranked.sort((a, b) => compareSortValues(keys, a.hit.sort as SortValue[], b.hit.sort as SortValue[]))
     } else {
       ranked.sort((a, b) => b.hit.score - a.hit.score)
@@ -140,7 +148,7 @@ export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body
         ...(cap === undefined ? {} : { total: total > cap ? { value: cap, relation: 'gte' } : { value: total, relation: 'eq' } }),
         // The best score of the whole result, not of this page (Elasticsearch's max_score); null
         // when hits are sorted by fields without track_scores.
-        max_score: size > 0 && ranked.length > 0 && scored ? Math.max(...ranked.map((r) => r.hit.score)) : null,
+        max_score: size > 0 && ranked.length > 0 && scored ? maxScore : null,
         hits,
       },
     }

@@ -1,6 +1,7 @@
 /**
- * URI search: the URL parameters of `_search` and `_count` (`q`, `size`, `from`, `sort`,
- * `_source*`, `track_total_hits`, `explain`, `rest_total_hits_as_int`) applied over the body, as
+ * URI search: the URL parameters of `_search` and `_count` (`q`, `df`, `default_operator`, `size`,
+ * `from`, `sort`, `_source*`, `track_total_hits`, `track_scores`, `explain`,
+ * `rest_total_hits_as_int`) applied over the body, as
  * Elasticsearch applies them (the URL's override the body's).
  * @module
  */
@@ -10,7 +11,10 @@ import type { Json } from './json.js'
 import { NO_EFFECT_ON_ONE_NODE } from './url-params.js'
 
 /** Search parameters taken from the URL (they override the body's, as in Elasticsearch). */
-export const SEARCH_PARAMS = ['q', 'df', 'default_operator', 'size', 'from', 'sort', '_source', '_source_includes', '_source_excludes', 'track_total_hits', 'explain', 'rest_total_hits_as_int', ...NO_EFFECT_ON_ONE_NODE]
+export const SEARCH_PARAMS = [
+  'q', 'df', 'default_operator', 'size', 'from', 'sort', '_source', '_source_includes', '_source_excludes', 'track_total_hits', 'track_scores', 'explain',
+  'rest_total_hits_as_int', ...NO_EFFECT_ON_ONE_NODE,
+]
 export const COUNT_PARAMS = ['q', 'df', 'default_operator', ...NO_EFFECT_ON_ONE_NODE]
 
 /** `_source`, `_source_includes` and `_source_excludes` of the URL as a `_source` spec, or undefined. */
@@ -42,7 +46,12 @@ export function uriQuery(c: Context, body: Json): Json {
   return { ...body, query: { query_string: query } }
 }
 
-/** URI search parameters over the body: `q`, `size`, `from`, `sort`, `_source*`, `track_total_hits`, `explain`. */
+/** A boolean URL flag: present without a value or `true` is true, `false` false; anything else is kept for search() to refuse by name. */
+function flag(value: string | undefined): boolean | string | undefined {
+  return value === undefined ? undefined : value === '' || value === 'true' ? true : value === 'false' ? false : value
+}
+
+/** URI search parameters over the body: `q`, `size`, `from`, `sort`, `_source*`, `track_total_hits`, `track_scores`, `explain`. */
 export function uriSearch(c: Context, body: Json): Json {
   const out: Json = uriQuery(c, body)
   for (const key of ['size', 'from']) {
@@ -52,12 +61,14 @@ export function uriSearch(c: Context, body: Json): Json {
   const source = uriSource(c)
   if (source !== undefined) out._source = source
   const sort = c.req.query('sort')
-  // field:order pairs, comma-separated; search() accepts only _score descending and names anything else.
+  // field:order pairs, comma-separated (`price:desc,_score`), as the body's sort entries.
   if (sort !== undefined) out.sort = sort.split(',').map((s) => (s.includes(':') ? { [s.slice(0, s.indexOf(':'))]: s.slice(s.indexOf(':') + 1) } : s))
   const total = c.req.query('track_total_hits') ?? (restTotalHitsAsInt(c) && body.track_total_hits === undefined ? 'true' : undefined)
   if (total !== undefined) out.track_total_hits = total
-  const explain = c.req.query('explain')
-  if (explain !== undefined) out.explain = explain === '' || explain === 'true' ? true : explain === 'false' ? false : explain
+  for (const key of ['explain', 'track_scores']) {
+    const value = flag(c.req.query(key))
+    if (value !== undefined) out[key] = value
+  }
   return out
 }
 

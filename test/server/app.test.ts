@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { sampleApp, testApp } from './helpers.js'
+import { ROOT } from '../helpers.js'
+import { BM25_ENCODER, sampleApp, testApp } from './helpers.js'
 
 describe('cluster endpoints', () => {
   it('GET / answers name, version and tagline, or the search page for browsers', async () => {
@@ -30,11 +33,18 @@ describe('cluster endpoints', () => {
 })
 
 describe('index management', () => {
-  it('creates, reads, checks and deletes an index, with BM25 settings from the similarity', async () => {
+  it('creates, reads, checks and deletes an index; its default similarity sets BM25 k1 and b of its fields', async () => {
     const { call } = await testApp()
-    const created = await call('PUT', '/books', { settings: { index: { similarity: { default: { type: 'BM25', k1: 1.2, b: 0.75 } } } } })
+    const similarity = { default: { type: 'BM25', k1: 1.5, b: 0.5 } }
+    const created = await call('PUT', '/books', { settings: { index: { similarity } } })
     expect(created).toMatchObject({ status: 200, body: { acknowledged: true, index: 'books' } })
-    expect((await call('GET', '/books')).body.books.settings.index.encoder).toMatchObject({ name: 'bm25', k1: 1.2, b: 0.75 })
+    const settings = (await call('GET', '/books')).body.books.settings.index
+    expect(settings.similarity).toEqual(similarity)
+    expect(settings.encoder).toBeUndefined()
+    // One document of two words, one searched: idf ln(1 + (1 - 1 + 0.5) / (1 + 0.5)), tf 1 / (1 + k1) as dl = avgdl.
+    await call('PUT', '/books/_doc/1', { text: 'sparse retrieval' })
+    const hit = (await call('POST', '/books/_search', { query: { match: { text: 'sparse' } } })).body.hits.hits[0]
+    expect(hit._score).toBeCloseTo(Math.log(1 + 0.5 / 1.5) / (1 + 1.5), 12)
     expect((await call('HEAD', '/books')).status).toBe(200)
     expect((await call('PUT', '/books', {})).body.error.type).toBe('resource_already_exists_exception')
     expect((await call('DELETE', '/books')).body).toEqual({ acknowledged: true })
@@ -72,12 +82,27 @@ describe('documents', () => {
     expect(await call('DELETE', '/notes/_doc/n1')).toMatchObject({ status: 404, body: { result: 'not_found' } })
   })
 
-  it('rejects a document whose text is not a string, naming the field', async () => {
+  it('rejects a value its field cannot hold, naming the field, and writes nothing of it', async () => {
     const { call } = await testApp()
     await call('PUT', '/notes', {})
+    expect((await call('PUT', '/notes/_doc/1', { count: 1, text: 'one' })).status).toBe(201)
+    const response = await call('PUT', '/notes/_doc/bad', { count: 'abc', text: 'bad' })
+    expect(response.status).toBe(400)
+    expect(response.body.error).toMatchObject({ type: 'mapper_parsing_exception', reason: expect.stringMatching(/failed to parse field \[count\] of type \[long\]/) })
+    expect((await call('GET', '/notes/_doc/bad')).status).toBe(404)
+    expect((await call('POST', '/notes/_count', { query: { match: { text: 'bad' } } })).body.count).toBe(0)
+    // As in Elasticsearch, a number in a text field is indexed as its text.
+    expect((await call('PUT', '/notes/_doc/n', { text: 42 })).status).toBe(201)
+    expect((await call('POST', '/notes/_count', { query: { match: { text: '42' } } })).body.count).toBe(1)
+  })
+
+  it('rejects a title or text that is not a string in an index with an encoder, naming the field', async () => {
+    const { call } = await testApp()
+    await call('PUT', '/notes', BM25_ENCODER)
     const response = await call('PUT', '/notes/_doc/bad', { text: 42 })
     expect(response.status).toBe(400)
-    expect(response.body.error.reason).toMatch(/text field "text" must be a string/)
+    expect(response.body.error.reason).toMatch(/field \[text\] must be a string/)
+    expect((await call('GET', '/notes/_count')).body.count).toBe(0)
   })
 })
 
@@ -135,8 +160,8 @@ describe('search', () => {
     expect(body.hits.max_score).toBe(body.hits.hits[0]._score)
   })
 
-  it('match, multi_match and neural_sparse query_text score alike; query_tokens take pre-encoded weights', async () => {
-    const { call } = await sampleApp()
+  it('match, multi_match and neural_sparse query_text score alike on the encoder field; query_tokens take pre-encoded weights', async () => {
+    const { call } = await sampleApp({}, BM25_ENCODER)
     const ids = async (query: unknown) => (await call('POST', '/sample/_search', { query })).body.hits.hits.map((h: { _id: string; _score: number }) => [h._id, h._score])
     const match = await ids({ match: { text: 'crash safe atomic writes' } })
     expect(await ids({ multi_match: { query: 'crash safe atomic writes', fields: ['title', 'text'] } })).toEqual(match)
@@ -145,7 +170,7 @@ describe('search', () => {
   })
 
   it('neural_sparse accepts OpenSearch-style two_phase parameters at top level', async () => {
-    const { call } = await sampleApp()
+    const { call } = await sampleApp({}, BM25_ENCODER)
     const tokens = { roar: 3, bitmap: 2, post: 0.5, list: 0.5 }
     const plain = (await call('POST', '/sample/_search', { query: { neural_sparse: { text: { query_tokens: tokens } } } })).body.hits
     const twoPhase = (await call('POST', '/sample/_search', { query: { neural_sparse: { text: { query_tokens: tokens, two_phase: { prune_ratio: 0, expansion_rate: 5, max_window_size: 100 } } } } })).body.hits
@@ -227,10 +252,21 @@ describe('search', () => {
     }
   })
 
-  it('highlights matched words (stemmed) in the returned fields', async () => {
-    const { call } = await sampleApp()
-    const hit = (await call('POST', '/sample/_search', { query: { match: { text: 'stemmers' } }, highlight: { fields: { text: {} } }, size: 1 })).body.hits.hits[0]
-    expect(hit.highlight.text.join(' ')).toMatch(/<em>stemmer<\/em>/i)
+  it('highlights the words that matched: the same word under the standard analyzer, every word of the stem under the bm25 encoder', async () => {
+    const highlighted = async (call: Awaited<ReturnType<typeof sampleApp>>['call'], query: string) => {
+      const { hits } = (await call('POST', '/sample/_search', { query: { match: { text: query } }, highlight: { fields: { text: {} } }, size: 30 })).body.hits
+      return new Map<string, string[]>(hits.map((hit: { _id: string; highlight: { text: string[] } }) => [hit._id, hit.highlight.text.join(' ').match(/<em>[^<]*<\/em>/g)]))
+    }
+    // Only s09 has "running": "... so that running, runs and run share one index term."
+    const standard = await sampleApp()
+    expect(await highlighted(standard.call, 'running')).toEqual(new Map([['s09', ['<em>running</em>']]]))
+    expect(await highlighted(standard.call, 'stemmers')).toEqual(new Map())
+    const stemmed = await sampleApp({}, BM25_ENCODER)
+    const runs = await highlighted(stemmed.call, 'running')
+    const withStem = readFileSync(join(ROOT, 'sample/corpus.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line)).filter((doc) => /\brun(s|ning)?\b/i.test(doc.text))
+    expect([...runs.keys()].sort()).toEqual(withStem.map((doc) => doc._id).sort())
+    expect(runs.get('s09')).toEqual(['<em>running</em>', '<em>runs</em>', '<em>run</em>'])
+    expect(await highlighted(stemmed.call, 'stemmers')).toEqual(new Map([['s09', ['<em>stemmer</em>', '<em>stemmer</em>']]]))
   })
 })
 
@@ -243,13 +279,15 @@ describe('errors', () => {
     const before = await unchanged(call)
     const cases: Array<[string, string, unknown, RegExp]> = [
       ['POST', '/sample/_search', '{"query": {', /not valid JSON/],
-      ['POST', '/sample/_search', { query: { fuzzy: { text: 'x' } } }, /query type \[fuzzy\] is not supported/],
+      ['POST', '/sample/_search', { query: { fuzzy: { text: 'x' } } }, /unknown query \[fuzzy\]/],
+      ['POST', '/sample/_search', { query: { match_phrase: { text: 'posting lists' } } }, /\[match_phrase\] needs term positions/],
       ['POST', '/sample/_search', { query: { match: { text: 'x' } }, aggs: {} }, /search option \[aggs\] is not supported/],
-      ['POST', '/sample/_search', { query: { match: { category: 'x' } } }, /\[match\] on field \[category\] is not supported/],
-      ['POST', '/sample/_search', { query: { match: { text: { query: 'x', minimum_should_match: 2 } } } }, /option \[minimum_should_match\] is not supported/],
+      ['POST', '/sample/_search', { query: { match: { text: { query: 'x', fuzziness: 'AUTO' } } } }, /\[match\] query does not support \[fuzziness\]/],
+      ['POST', '/sample/_search', { query: { match: { text: { query: 'x', minimum_should_match: 'most' } } } }, /minimum_should_match \[most\] is not supported/],
       ['POST', '/sample/_search', { size: -1 }, /\[size\] must be a non-negative integer/],
       ['POST', '/sample/_search', { from: 9995, size: 10 }, /Result window is too large/],
-      ['POST', '/sample/_search', { sort: [{ title: 'asc' }] }, /\[sort\] is only supported on _score/],
+      ['POST', '/sample/_search', { sort: [{ title: 'asc' }] }, /Text fields are not optimised for operations that require per-document field data/],
+      ['POST', '/sample/_search', { sort: [{ nope: 'asc' }] }, /No mapping found for \[nope\] in order to sort on/],
       ['PUT', '/sample/_doc/x', '[1,2]', /must be a JSON object/],
     ]
     for (const [method, path, body, reason] of cases) {

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { LsrError } from '../../src/errors.js'
 import { SparseIndex } from '../../src/engine/sparse-index.js'
+import { deepMerge } from '../../src/server/bulk.js'
 import { toHttpError } from '../../src/server/http-error.js'
 import { wildcardMatcher } from '../../src/server/json.js'
 import { ROOT, tempDir } from '../helpers.js'
@@ -216,7 +217,7 @@ describe('encoder settings never name server paths', () => {
     const { call } = await testApp()
     expect((await call('PUT', '/ok', { settings: { number_of_shards: 1, index: { number_of_replicas: '0' } } })).status).toBe(200)
     for (const [settings, reason] of [
-      [{ analysis: {} }, /\[settings\.analysis\]/],
+      [{ analysis: { filtre: {} } }, /\[filtre\] in settings\.analysis/],
       [{ index: { refresh_interval: '1s' } }, /\[settings\.index\.refresh_interval\]/],
       [{ number_of_shards: 3 }, /number_of_shards/],
     ] as const) {
@@ -299,15 +300,43 @@ describe('client strings never select inherited properties', () => {
     expect(bulk.status).toBe(200)
     expect(bulk.body.items.map((item: Record<string, { status: number }>) => Object.values(item)[0].status)).toEqual([400, 400])
     // A partial update's fields are fields, whatever their names (the merge used to assign __proto__).
-    await call('PUT', '/p/_doc/u', { text: 'u', toString: 'kept' })
-    const update = await call('POST', '/p/_bulk', '{"update":{"_id":"u"}}\n{"doc":{"__proto__":{"polluted":1},"toString":{"a":1}}}\n')
-    expect(update.body.items[0].update.status).toBe(200)
-    const merged = (await call('GET', '/p/_doc/u')).body._source
+    const merged = deepMerge({ text: 'u', toString: 'kept' }, JSON.parse('{"__proto__":{"polluted":1},"toString":{"a":1}}'))
     expect(Object.hasOwn(merged, '__proto__')).toBe(true)
     expect(JSON.stringify(merged)).toBe('{"text":"u","toString":{"a":1},"__proto__":{"polluted":1}}')
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+    // Over HTTP, Object.prototype names are mapped as any field; __proto__ starts with _, which mappings refuse.
+    await call('PUT', '/p/_doc/u', { text: 'u', toString: 'kept' })
+    const proto = await call('POST', '/p/_bulk', '{"update":{"_id":"u"}}\n{"doc":{"__proto__":{"polluted":1}}}\n')
+    expect(proto.body.items[0].update).toMatchObject({ status: 400, error: { type: 'mapper_parsing_exception', reason: expect.stringMatching(/\[__proto__\]/) } })
+    expect(JSON.stringify((await call('GET', '/p/_doc/u')).body._source)).toBe('{"text":"u","toString":"kept"}')
+    const update = await call('POST', '/p/_bulk', '{"update":{"_id":"u"}}\n{"doc":{"toString":"changed","valueOf":{"a":1},"constructor":true}}\n')
+    expect(update.body.items[0].update.status).toBe(200)
+    expect(JSON.stringify((await call('GET', '/p/_doc/u')).body._source)).toBe('{"text":"u","toString":"changed","valueOf":{"a":1},"constructor":true}')
+    expect((await call('POST', '/p/_count', { query: { term: { 'valueOf.a': 1 } } })).body.count).toBe(1)
+    expect((await call('POST', '/p/_count', { query: { term: { 'toString.keyword': 'changed' } } })).body.count).toBe(1)
     const search = await call('POST', '/p/_search', { query: { constructor: {} } })
     expect(search.status).toBe(400)
-    const term = await call('POST', '/p/_count', { query: { term: { constructor: 'x' } } })
-    expect(term.body.count).toBe(0)
+    expect((await call('POST', '/p/_count', { query: { term: { constructor: true } } })).body.count).toBe(1)
+    expect((await call('POST', '/p/_count', { query: { term: { constructor: false } } })).body.count).toBe(0)
+    // Unmapped names, inherited or not, match nothing.
+    for (const field of ['hasOwnProperty', 'isPrototypeOf', '__defineGetter__']) {
+      expect((await call('POST', '/p/_count', { query: { term: { [field]: 'x' } } })).body.count, field).toBe(0)
+    }
+  })
+})
+
+describe('text fields named after Object.prototype members', () => {
+  // Engine bug (src/storage/write-plan.ts keeps per-field statistics in a plain object, and
+  // src/search/scorers/bm25.ts reads them with `fields?.[field]`): writing a text field named
+  // toString adds docCount/sumLength to the process's Object.prototype.toString, and scoring the
+  // field fails as an overflow. Expected to fail until the engine is fixed; then make it `it`.
+  it.fails('a text field named toString is indexed and scored like any other, and no built-in is touched', async () => {
+    const { call } = await testApp()
+    await call('PUT', '/p', {})
+    await call('PUT', '/p/_doc/u', { toString: 'kept' })
+    expect(Object.getOwnPropertyNames(Object.prototype.toString).sort()).toEqual(['length', 'name'])
+    const search = await call('POST', '/p/_search', { query: { match: { toString: 'kept' } } })
+    expect(search.status).toBe(200)
+    expect(search.body.hits.hits.map((h: { _id: string }) => h._id)).toEqual(['u'])
   })
 })

@@ -35,11 +35,19 @@ export function sampleBulk(): string {
   }).join('\n') + '\n'
 }
 
-/** An app with the sample corpus loaded into index `sample`. */
-export async function sampleApp(options: AppOptions = {}) {
+/** `PUT /{index}` settings of an index whose title + text are one field of the English-stemming bm25 encoder. */
+export const BM25_ENCODER = { settings: { encoder: { name: 'bm25' } } }
+
+/**
+ * An app with the sample corpus loaded into index `sample`, created with `create` (the `PUT
+ * /sample` body: by default Elasticsearch's, mapped fields with the standard analyzer; pass
+ * {@link BM25_ENCODER} for lsr's encoder of title + text).
+ */
+export async function sampleApp(options: AppOptions = {}, create: unknown = {}) {
   const app = await testApp(options)
   const auth: Record<string, string> = options.apiKey ? { authorization: `ApiKey ${options.apiKey}` } : {}
-  await app.call('PUT', '/sample', {}, auth)
+  const created = await app.call('PUT', '/sample', create, auth)
+  if (created.status !== 200) throw new Error(`creating the sample index failed: ${JSON.stringify(created.body)}`)
   const bulk = await app.call('POST', '/sample/_bulk', sampleBulk(), { 'content-type': 'application/x-ndjson', ...auth })
   if (bulk.body.errors) throw new Error('sample bulk failed')
   return app

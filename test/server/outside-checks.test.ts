@@ -6,7 +6,7 @@ import { Client } from '@opensearch-project/opensearch'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SparseIndex } from '../../src/engine/sparse-index.js'
 import { startServer, type RunningServer } from '../../src/server/serve.js'
-import { sampleApp, testApp } from './helpers.js'
+import { BM25_ENCODER, sampleApp, testApp } from './helpers.js'
 
 describe('hostile documents and queries', () => {
   it('a lone surrogate in a keyword value or token is a 400, and the index reopens intact', async () => {
@@ -35,7 +35,7 @@ describe('hostile documents and queries', () => {
   })
 
   it('scores that would overflow, weights past float32 and too many scored terms are 400s', async () => {
-    const { call } = await sampleApp()
+    const { call } = await sampleApp({}, BM25_ENCODER)
     const overflow = await call('POST', '/sample/_search', { query: { neural_sparse: { text: { query_tokens: { roar: 1e308, bitmap: 1e308 } } } } })
     expect(overflow.status).toBe(400)
     expect(overflow.body.error.reason).toMatch(/overflow/)
@@ -46,6 +46,20 @@ describe('hostile documents and queries', () => {
     expect(values.body.error.reason).toMatch(/index\.max_terms_count/)
     await call('PUT', '/vec', { settings: { encoder: { name: 'vectors' } } })
     expect((await call('PUT', '/vec/_doc/1', { vector: { a: 1e39 } })).status).toBe(400)
+  })
+
+  it('on mapped text fields too: boosts that would overflow and more than 1024 scored terms are 400s', async () => {
+    const { call } = await sampleApp()
+    const boosted = (field: string) => ({ match: { [field]: { query: 'roaring bitmaps', boost: 1e308 } } })
+    for (const query of [boosted('text'), { bool: { should: [boosted('text'), boosted('title')] } }]) {
+      const overflow = await call('POST', '/sample/_search', { query })
+      expect(overflow.status).toBe(400)
+      expect(overflow.body.error.reason).toMatch(/overflow/)
+    }
+    const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`).join(' ')
+    expect((await call('POST', '/sample/_search', { query: { match: { text: words(1024) } } })).status).toBe(200)
+    const clauses = await call('POST', '/sample/_search', { query: { match: { text: words(1025) } } })
+    expect(clauses.body.error.type).toBe('too_many_clauses')
   })
 
   it('a document with an _id field, a size of 0x10 or empty, and C1 controls in index names are 400s', async () => {

@@ -1,21 +1,49 @@
-import { existsSync } from 'node:fs'
-import { chromium, type Browser } from 'playwright-core'
+import { existsSync, readFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServer, type RunningServer } from '../../src/server/serve.js'
-import { tempDir } from '../helpers.js'
+import { ROOT } from '../helpers.js'
 import { sampleBulk } from './helpers.js'
 
 // Debian's chromium; .ci/run installs it when missing.
 const CHROMIUM = '/usr/bin/chromium'
 
+/** Loads the sample corpus into a new index created with `body`. */
+async function load(url: string, index: string, body: unknown): Promise<void> {
+  await fetch(`${url}/${index}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const bulk = await fetch(`${url}/${index}/_bulk`, { method: 'POST', body: sampleBulk(), headers: { 'content-type': 'application/x-ndjson' } })
+  if ((await bulk.json() as { errors: boolean }).errors) throw new Error(`bulk into ${index} failed`)
+}
+
+/** Searches `query` in `index` on the page; returns the explanation rows of the first hit (opened). */
+async function searchFor(page: Page, index: string, query: string): Promise<string[]> {
+  await page.selectOption('#index', index)
+  await page.fill('#q', query)
+  await page.click('button[type=submit]')
+  await page.waitForSelector('.hit')
+  expect(await page.locator('#status').textContent()).toMatch(/^\d+ matches in \d+ ms$/)
+  const panel = page.locator('#explain-0')
+  expect(await panel.isHidden()).toBe(true)
+  await page.click('.hit .toggle >> nth=0')
+  expect(await panel.isVisible()).toBe(true)
+  return panel.locator('tr').allTextContents()
+}
+
 describe.skipIf(!existsSync(CHROMIUM))('search page in headless Chromium', () => {
   let server: RunningServer
   let browser: Browser
+  let dataDir: string
 
   beforeAll(async () => {
-    server = await startServer({ dataDir: await tempDir(), port: 0 })
-    await fetch(`${server.url}/sample`, { method: 'PUT' })
-    await fetch(`${server.url}/sample/_bulk`, { method: 'POST', body: sampleBulk(), headers: { 'content-type': 'application/x-ndjson' } })
+    // Its own folder: tempDir() folders are removed after each test, this one serves them all.
+    dataDir = await mkdtemp(join(tmpdir(), 'lsr-search-page-'))
+    server = await startServer({ dataDir, port: 0 })
+    // Elasticsearch's defaults (mapped fields, standard analyzer), and lsr's encoder of title + text.
+    await load(server.url, 'sample', {})
+    await load(server.url, 'stemmed', { settings: { encoder: { name: 'bm25' } } })
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -24,28 +52,57 @@ describe.skipIf(!existsSync(CHROMIUM))('search page in headless Chromium', () =>
   afterAll(async () => {
     await browser?.close()
     await server?.close()
+    await rm(dataDir, { recursive: true, force: true })
   })
 
-  it('types a query, shows highlighted results, and opens an explanation', async () => {
+  it('searches every field of an index of mapped fields, highlights each text field, and explains the best field', async () => {
     const page = await browser.newPage()
     await page.goto(`${server.url}/`)
-    await expect.poll(() => page.locator('#index option').allTextContents()).toEqual(['sample'])
-    await page.fill('#q', 'roaring bitmaps')
-    await page.click('button[type=submit]')
-    await page.waitForSelector('.hit')
-    expect(await page.locator('#status').textContent()).toMatch(/^\d+ matches in \d+ ms$/)
+    await expect.poll(() => page.locator('#index option').allTextContents()).toEqual(['sample', 'stemmed'])
+    const rows = await searchFor(page, 'sample', 'roaring bitmaps')
+    // Title and text both match: the heading is the highlighted title, the snippet the text.
     expect(await page.locator('.hit h3').first().innerHTML()).toBe('<em>Roaring</em> <em>bitmaps</em>')
     expect(await page.locator('.hit .snippet em').first().textContent()).toBe('Roaring')
+    expect(await page.locator('.hit').count()).toBe(1)
 
-    const panel = page.locator('#explain-0')
-    expect(await panel.isHidden()).toBe(true)
-    await page.click('.hit .toggle >> nth=0')
-    expect(await panel.isVisible()).toBe(true)
-    const rows = await panel.locator('tr').allTextContents()
+    // The short title outscores the long text (best_fields): its two terms are the rows. BM25 of
+    // Elasticsearch's defaults, computed here from the corpus: k1 1.2, b 0.75, standard tokens.
+    const titles = readFileSync(join(ROOT, 'sample/corpus.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line).title as string)
+    const avgdl = titles.reduce((sum, title) => sum + (title.match(/[\p{L}\p{N}_]+/gu)?.length ?? 0), 0) / titles.length
+    const idf = Math.log(1 + (30 - 1 + 0.5) / (1 + 0.5))
+    const tf = 1 / (1 + 1.2 * (1 - 0.75 + (0.75 * 2) / avgdl))
+    const row = (term: string) => `title:${term}1 × ${Number(idf.toFixed(4))} × ${Number(tf.toFixed(4))}${(idf * tf).toFixed(4)}`
+    expect(rows).toEqual(['termfactorsscore', row('roaring'), row('bitmaps'), `sum${(2 * idf * tf).toFixed(4)}`])
+    await page.close()
+  })
+
+  it('searches an index with an encoder through its encoder field, with stemmed terms', async () => {
+    const page = await browser.newPage()
+    await page.goto(`${server.url}/`)
+    await expect.poll(() => page.locator('#index option').allTextContents()).toEqual(['sample', 'stemmed'])
+    const rows = await searchFor(page, 'stemmed', 'roaring bitmaps')
+    expect(await page.locator('.hit h3').first().innerHTML()).toBe('<em>Roaring</em> <em>bitmaps</em>')
+    expect(await page.locator('.hit .snippet em').first().textContent()).toBe('Roaring')
     expect(rows[0]).toBe('termfactorsscore')
     expect(rows.slice(1, -1).map((r) => r.split(/\d/)[0])).toEqual(['roar', 'bitmap'])
     expect(rows[1]).toMatch(/^roar1 × \d+\.\d+ × \d+\.\d+\d+\.\d{4}$/)
     expect(rows.at(-1)).toMatch(/^sum\d+\.\d{4}$/)
+    await page.close()
+  })
+
+  it('shows an index without title or text by its name field and highlighted description', async () => {
+    await fetch(`${server.url}/shop`, { method: 'PUT' })
+    await fetch(`${server.url}/shop/_doc/p1?refresh=true`, {
+      method: 'PUT', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Espresso <machine>', description: 'A compact espresso maker', price: 199 }),
+    })
+    const page = await browser.newPage()
+    await page.goto(`${server.url}/`)
+    await expect.poll(() => page.locator('#index option').allTextContents()).toEqual(['sample', 'shop', 'stemmed'])
+    const rows = await searchFor(page, 'shop', 'espresso')
+    expect(await page.locator('.hit h3').first().innerHTML()).toBe('<em>Espresso</em> &lt;machine&gt;')
+    expect(await page.locator('.hit .snippet').first().innerHTML()).toBe('A compact <em>espresso</em> maker')
+    expect(rows.slice(1, -1).map((r) => r.split(/\d/)[0])).toHaveLength(1)
     await page.close()
   })
 })
