@@ -187,6 +187,35 @@ function queries(model: Model): Array<{ name: string; query: unknown; score: (id
       },
     },
     {
+      name: 'bool should: a match with operator and scores only where all its terms are',
+      query: { bool: { should: [{ match: { title: { query: 'alpha bravo', operator: 'and' } } }, { match: { body: 'charlie' } }] } },
+      score: (id) => {
+        const all = q('alpha bravo').every((t) => model.matches(id, 'title', [t]))
+        const body = model.matches(id, 'body', q('charlie'))
+        if (!all && !body) return undefined
+        return (all ? model.fieldScore(id, 'title', q('alpha bravo')) : 0) + (body ? model.fieldScore(id, 'body', q('charlie')) : 0)
+      },
+    },
+    {
+      name: 'bool should: a nested bool adds its score only where it matches as a whole',
+      query: { bool: { should: [{ bool: { must: [{ match: { title: 'alpha' } }, { match: { body: 'delta' } }] } }, { match: { tags: 'echo' } }] } },
+      score: (id) => {
+        const nested = model.matches(id, 'title', q('alpha')) && model.matches(id, 'body', q('delta'))
+        const tags = model.matches(id, 'tags', q('echo'))
+        if (!nested && !tags) return undefined
+        return (nested ? model.fieldScore(id, 'title', q('alpha')) + model.fieldScore(id, 'body', q('delta')) : 0) + (tags ? model.fieldScore(id, 'tags', q('echo')) : 0)
+      },
+    },
+    {
+      name: 'bool must + should with minimum_should_match on a match',
+      query: { bool: { must: [{ match: { body: 'alpha' } }], should: [{ match: { title: { query: 'bravo charlie delta', minimum_should_match: 2 } } }] } },
+      score: (id) => {
+        if (!model.matches(id, 'body', q('alpha'))) return undefined
+        const hits = q('bravo charlie delta').filter((t) => model.matches(id, 'title', [t])).length
+        return model.fieldScore(id, 'body', q('alpha')) + (hits >= 2 ? model.fieldScore(id, 'title', q('bravo charlie delta')) : 0)
+      },
+    },
+    {
       name: 'bool must with a scored term clause on a number (its boost)',
       query: { bool: { must: [{ match: { title: 'alpha' } }, { range: { n: { gte: 0 } } }] } },
       score: (id) => (model.matches(id, 'title', q('alpha')) ? model.fieldScore(id, 'title', q('alpha')) + 1 : undefined),

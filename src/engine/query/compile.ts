@@ -50,6 +50,11 @@ interface Clause {
   /** The matches are exactly the documents containing a scored term (no filter needed). */
   exact: boolean
   twoPhase?: TwoPhase
+  /**
+   * Why the clause's score cannot be computed (a bool whose should clauses score a constant); it
+   * still works as a filter (`filter`, `must_not`, `constant_score`), and is thrown where its score is needed.
+   */
+  unscorable?: LsrError
 }
 
 export const parsing = (message: string) => new LsrError('query_parsing', message)
@@ -438,6 +443,7 @@ class Compiler {
       constant: 0,
       covered: clauses.every((c) => c.covered),
       exact: false,
+      unscorable: clauses.find((c) => c.unscorable)?.unscorable,
     }
     return this.boosted(clause, boostOf(body, 'dis_max'))
   }
@@ -459,9 +465,6 @@ class Compiler {
     if ([...must, ...should, ...filter, ...mustNot].some((c) => c.twoPhase)) {
       throw unsupported('[neural_sparse] two_phase applies to a top-level neural_sparse query, not inside bool')
     }
-    if (should.some((c) => c.constant > 0)) {
-      throw unsupported('[bool] should clauses that score a constant (match_all, ids, range, exists, prefix, constant_score) are not supported: use them in must or filter, or use term/terms')
-    }
     // Without must or filter, at least one should clause has to match (Elasticsearch's default).
     const defaultMsm = must.length === 0 && filter.length === 0 && should.length > 0 ? 1 : 0
     const msm = body.minimum_should_match === undefined ? defaultMsm : minimumShouldMatch(body.minimum_should_match, should.length, '[bool]')
@@ -472,8 +475,15 @@ class Compiler {
       for (const c of mustNot) result = result.andNotInPlace(c.docs())
       return result
     }
-    const scored = [...must, ...should]
+    // A should clause that is not simply "any of its terms" (a nested bool, a match with operator
+    // and or minimum_should_match) adds its terms' scores only to the documents it matches: a
+    // document the bool matches through another clause must not collect a partial score from it.
+    const scored = [...must, ...should.map((c) => (c.exact ? c : scoredWithin(c)))]
+    const unscorable = should.some((c) => c.constant > 0)
+      ? unsupported('[bool] should clauses that score a constant (match_all, ids, range, exists, prefix, constant_score) are not supported where the bool query is scored: use them in must or filter, use term/terms, or put the bool query in a filter')
+      : scored.find((c) => c.unscorable)?.unscorable
     const clause: Clause = {
+      unscorable,
       terms: mergeTerms(scored.map((c) => c.terms)),
       disMax: scored.flatMap((c) => c.disMax),
       docs,
@@ -483,6 +493,15 @@ class Compiler {
     }
     return this.boosted(clause, boostOf(body, 'bool'))
   }
+}
+
+/** The clause with its scores counted only for the documents it matches (as dis_max groups restricted to them). */
+function scoredWithin(clause: Clause): Clause {
+  if (clause.terms.length === 0 && clause.disMax.length === 0) return clause
+  const docs = clause.docs()
+  const own: DisMaxBlock[] = clause.terms.length > 0 ? [{ groups: [{ terms: clause.terms, docs }], tieBreaker: 0 }] : []
+  const nested = clause.disMax.map((block) => ({ ...block, groups: block.groups.map((g) => ({ ...g, docs: g.docs ? RoaringBitmap32.and(g.docs, docs) : docs })) }))
+  return { ...clause, terms: [], disMax: [...own, ...nested] }
 }
 
 /** OpenSearch's `two_phase_parameter`: prune_ratio, expansion_rate, max_window_size. */
@@ -504,6 +523,7 @@ function twoPhaseOf(spec: unknown): TwoPhase {
  */
 export function compileQuery(query: unknown, ctx: QueryContext): SearchRequest {
   const clause = new Compiler(ctx).clause(query ?? { match_all: {} }, '[query]', 1)
+  if (clause.unscorable) throw clause.unscorable
   const scored = clause.terms.length + clause.disMax.reduce((n, b) => n + b.groups.reduce((m, g) => m + g.terms.length, 0), 0)
   if (scored > MAX_CLAUSE_COUNT) {
     throw new LsrError('too_many_clauses', `Query contains too many scored terms: ${scored}; maxClauseCount is set to ${MAX_CLAUSE_COUNT}`)
