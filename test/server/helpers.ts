@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { request } from 'node:http'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createApp, type AppOptions } from '../../src/server/app.js'
 import { IndexRegistry } from '../../src/server/registry.js'
+import { startServer, type RunningServer } from '../../src/server/serve.js'
 import { ROOT, tempDir } from '../helpers.js'
 
 export type Call = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<{ status: number; body: any; headers: Headers }>
@@ -51,4 +55,47 @@ export async function sampleApp(options: AppOptions = {}, create: unknown = {}) 
   const bulk = await app.call('POST', '/sample/_bulk', sampleBulk(), { 'content-type': 'application/x-ndjson', ...auth })
   if (bulk.body.errors) throw new Error('sample bulk failed')
   return app
+}
+
+/**
+ * A server on a free port over a data directory of its own, for a whole describe block (tempDir()
+ * folders are removed after each test). `close` stops it and removes the folder.
+ */
+export async function portServer(options: AppOptions = {}): Promise<{ server: RunningServer; url: string; close: () => Promise<void> }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'lsr-port-'))
+  const server = await startServer({ ...options, dataDir, port: 0 })
+  return {
+    server,
+    url: server.url,
+    close: async () => {
+      await server.close()
+      await rm(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+/**
+ * A request over the network with a JSON (or, given a string, raw) body on any method: fetch
+ * refuses GET bodies, which Elasticsearch clients send. The answer's body is parsed when it is JSON.
+ */
+export function send(url: string, method: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body)
+    const all = { 'content-type': 'application/json', ...headers, ...(data === undefined ? {} : { 'content-length': String(Buffer.byteLength(data)) }) }
+    const req = request(url, { method, headers: all }, (res) => {
+      let text = ''
+      res.on('data', (chunk) => (text += chunk))
+      res.on('end', () => {
+        let parsed: unknown = text
+        try {
+          parsed = text ? JSON.parse(text) : undefined
+        } catch {
+          // not JSON (HEAD, text tables)
+        }
+        resolve({ status: res.statusCode!, body: parsed })
+      })
+    })
+    req.on('error', reject)
+    req.end(data)
+  })
 }

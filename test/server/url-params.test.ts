@@ -1,25 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises'
-import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Client } from '@opensearch-project/opensearch'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServer, type RunningServer } from '../../src/server/serve.js'
-
-/** A request with a body on any method (fetch refuses GET bodies; Elasticsearch clients send them). */
-function send(url: string, method: string, body?: unknown): Promise<{ status: number; body: any }> {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body)
-    const headers = { 'content-type': 'application/json', ...(data === undefined ? {} : { 'content-length': String(Buffer.byteLength(data)) }) }
-    const req = request(url, { method, headers }, (res) => {
-      let text = ''
-      res.on('data', (chunk) => (text += chunk))
-      res.on('end', () => resolve({ status: res.statusCode!, body: text ? JSON.parse(text) : undefined }))
-    })
-    req.on('error', reject)
-    req.end(data)
-  })
-}
+import { send } from './helpers.js'
 
 describe('URL parameters and GET bodies over a real port', () => {
   let server: RunningServer
