@@ -216,6 +216,33 @@ function queries(model: Model): Array<{ name: string; query: unknown; score: (id
       },
     },
     {
+      name: 'dis_max of a match and a match with operator and, tie_breaker 0.5',
+      query: { dis_max: { queries: [{ match: { title: 'alpha bravo' } }, { match: { body: { query: 'alpha bravo', operator: 'and' } } }], tie_breaker: 0.5 } },
+      score: (id) => {
+        const title = model.matches(id, 'title', q('alpha bravo'))
+        const body = q('alpha bravo').every((t) => model.matches(id, 'body', [t]))
+        if (!title && !body) return undefined
+        return bestFields(0.5)([title ? model.fieldScore(id, 'title', q('alpha bravo')) : 0, body ? model.fieldScore(id, 'body', q('alpha bravo')) : 0])
+      },
+    },
+    {
+      name: 'multi_match best_fields with operator and: each field must hold every term',
+      query: { multi_match: { query: 'alpha bravo', fields: ['title^2', 'body'], operator: 'and', tie_breaker: 0.2 } },
+      score: (id) => {
+        const all = (f: Field) => q('alpha bravo').every((t) => model.matches(id, f, [t]))
+        if (!all('title') && !all('body')) return undefined
+        return bestFields(0.2)([all('title') ? model.fieldScore(id, 'title', q('alpha bravo'), 2) : 0, all('body') ? model.fieldScore(id, 'body', q('alpha bravo')) : 0])
+      },
+    },
+    {
+      name: 'a boosted bool, with a constant_score clause in must',
+      query: { bool: { must: [{ match: { body: 'alpha' } }, { constant_score: { filter: { match: { title: 'bravo' } }, boost: 0.7 } }], should: [{ match: { tags: 'charlie' } }], boost: 2 } },
+      score: (id) => {
+        if (!model.matches(id, 'body', q('alpha')) || !model.matches(id, 'title', q('bravo'))) return undefined
+        return 2 * (model.fieldScore(id, 'body', q('alpha')) + 0.7 + model.fieldScore(id, 'tags', q('charlie')))
+      },
+    },
+    {
       name: 'bool must with a scored term clause on a number (its boost)',
       query: { bool: { must: [{ match: { title: 'alpha' } }, { range: { n: { gte: 0 } } }] } },
       score: (id) => (model.matches(id, 'title', q('alpha')) ? model.fieldScore(id, 'title', q('alpha')) + 1 : undefined),

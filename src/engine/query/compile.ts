@@ -403,7 +403,9 @@ class Compiler {
     const field = body.field
     if (this.ctx.isEncoderField(field)) throw unsupported(`[exists] on [${field}] is not supported: it feeds the index's encoder`)
     if (!this.ctx.schema) throw unsupported('[exists] needs an index with a mapping (this index was made before lsr had fields)')
-    const paths = this.ctx.expandFields([field], 'exists', true).map((f) => f.field)
+    let paths = this.ctx.expandFields([field], 'exists', true).map((f) => f.field)
+    // Not a leaf: an object's name matches its sub-fields, as Elasticsearch tries `field.*` next.
+    if (!field.includes('*') && !this.ctx.schema.field(field)) paths = this.ctx.expandFields([`${field}.*`], 'exists', true).map((f) => f.field)
     return this.constant(body, 'exists', ['field'], () => this.ctx.docsWithAnyTerm(paths.map((p) => this.ctx.presenceTerm(p))))
   }
 
