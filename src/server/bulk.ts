@@ -215,6 +215,9 @@ async function update(index: SparseIndex, id: string, body: Json): Promise<Json>
     if (key !== 'doc' && key !== 'doc_as_upsert') throw new HttpError(400, 'action_request_validation_exception', `update option [${key}] is not supported (only doc and doc_as_upsert)`)
   }
   if (!isObject(body.doc)) throw new HttpError(400, 'action_request_validation_exception', 'update needs a "doc" object')
+  if (body.doc_as_upsert !== undefined && typeof body.doc_as_upsert !== 'boolean') {
+    throw new HttpError(400, 'x_content_parse_exception', `[doc_as_upsert] must be true or false, got ${JSON.stringify(body.doc_as_upsert)}`)
+  }
   const patch = body.doc
   const { existed, result } = await index.update(id, (current) => {
     if (!current && body.doc_as_upsert !== true) return undefined

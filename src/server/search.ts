@@ -13,7 +13,7 @@ import { compareSortValues, type SortValue } from '../search/sorted-search.js'
 import { badRequest, parsingError } from './http-error.js'
 import { queryStringToDsl } from './query-string-query.js'
 import { sourceFilter } from './source-filter.js'
-import { isObject, type Json } from './json.js'
+import { isObject, wildcardMatcher, type Json } from './json.js'
 
 /** Elasticsearch's `index.max_result_window`. */
 const MAX_RESULT_WINDOW = 10_000
@@ -94,6 +94,7 @@ export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body
     const ranked: Array<{ at: number; hit: SortedHit }> = []
     compiled.forEach(({ reader, request }, at) => {
       const parsed = body.sort === undefined ? undefined : reader.sort(body.sort)
+      if (sort && parsed) checkSortTypes(body.sort, sort, parsed)
       sort ??= parsed
       const searchAfter = body.search_after === undefined ? undefined : parseSearchAfter(body.search_after, parsed!)
       const general = parsed !== undefined && (!parsed.byScore || searchAfter !== undefined)
@@ -151,6 +152,25 @@ export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body
         max_score: size > 0 && ranked.length > 0 && scored ? maxScore : null,
         hits,
       },
+    }
+  })
+}
+
+/** Whether a sort key's values are strings (keyword) or numbers (numeric, date, boolean); undefined when the field is not mapped (every value missing). */
+const sortFamily = (field: ParsedSort['fields'][number]) => (field === undefined ? undefined : field.type === 'keyword' ? 'string' : 'number')
+
+/**
+ * Hits of several indexes merge by their sort values: a field sorted as keyword in one index and
+ * as a number in another has no common order (Elasticsearch refuses it too).
+ */
+function checkSortTypes(spec: unknown, first: ParsedSort, other: ParsedSort): void {
+  // Each entry of the (already parsed) sort is a field name or an object of one field.
+  const entries = Array.isArray(spec) ? spec : [spec]
+  first.fields.forEach((field, i) => {
+    const [a, b] = [sortFamily(field), sortFamily(other.fields[i])]
+    if (a !== undefined && b !== undefined && a !== b) {
+      const name = typeof entries[i] === 'string' ? entries[i] : Object.keys(entries[i] as Json)[0]
+      throw badRequest(`Can't sort on field [${name}]; the field has incompatible sort types: [${field!.type}] and [${other.fields[i]!.type}] across indices`)
     }
   })
 }
@@ -242,15 +262,19 @@ function highlightOf(spec: unknown): Highlighter {
   if (!entries || (Array.isArray(fields) && !fields.every((f) => isObject(f) && Object.keys(f).length === 1))) {
     throw parsingError('[highlight.fields] must be an object of field: options, or an array of such objects with one field each')
   }
-  const perField = entries.map(([name, options]): [string, HighlightOptions] => {
+  const perField = entries.map(([name, options]) => {
     if (!isObject(options)) throw parsingError(`[highlight.fields.${name}] must be an object`)
-    return [name, highlightSettings(options, `highlight.fields.${name}`, FIELD_HIGHLIGHT_KEYS, global)]
+    // A pattern (`desc*`) names the text fields it matches; `*` alone is every text field.
+    const matches = name.includes('*') && name !== '*' ? wildcardMatcher(name, `highlight.fields.${name}`) : undefined
+    return { name, matches, options: highlightSettings(options, `highlight.fields.${name}`, FIELD_HIGHLIGHT_KEYS, global) }
   })
   return (source, reader, request) => {
     const terms = new Set([...request.terms, ...(request.disMax ?? []).flatMap((b) => b.groups.flatMap((g) => g.terms))].map((t) => t.term))
     const out: Record<string, string[]> = {}
-    for (const [name, options] of perField) {
-      for (const field of reader.highlightFields(name)) {
+    for (const { name, matches, options } of perField) {
+      const fields = matches ? reader.highlightFields('*').filter(matches) : reader.highlightFields(name)
+      // A field named twice (by two patterns) is highlighted once, with the first one's options.
+      for (const field of fields.filter((f) => !Object.hasOwn(out, f))) {
         const value = valueAt(source, field)
         if (typeof value !== 'string') continue
         const fragments = highlight(value, (word) => reader.wordTerms(field, word).some((term) => terms.has(term)), options)

@@ -141,6 +141,18 @@ describe('bulk', () => {
     expect(Object.keys(_source).sort()).toEqual(['text', ...Array.from({ length: 20 }, (_, i) => `f${i}`)].sort())
   })
 
+  it('update with doc_as_upsert creates a missing document; a doc_as_upsert that is not a boolean is a 400 naming it', async () => {
+    const { call } = await testApp()
+    await call('PUT', '/u', {})
+    const bad = await call('POST', '/u/_bulk', '{"update":{"_id":"x"}}\n{"doc":{"text":"x"},"doc_as_upsert":"yes"}\n')
+    expect(bad.body.items[0].update).toMatchObject({ status: 400, error: { reason: expect.stringMatching(/\[doc_as_upsert\] must be true or false/) } })
+    const missing = await call('POST', '/u/_bulk', '{"update":{"_id":"x"}}\n{"doc":{"text":"x"},"doc_as_upsert":false}\n')
+    expect(missing.body.items[0].update.status).toBe(404)
+    const upserted = await call('POST', '/u/_bulk', '{"update":{"_id":"x"}}\n{"doc":{"text":"x"},"doc_as_upsert":true}\n')
+    expect(upserted.body.items[0].update).toMatchObject({ status: 201, result: 'created' })
+    expect((await call('GET', '/u/_doc/x')).body._source).toEqual({ text: 'x' })
+  })
+
   it('accepts ?refresh and rejects unknown refresh values', async () => {
     const { call } = await testApp()
     await call('PUT', '/b', {})

@@ -164,6 +164,30 @@ describe('search parameters over a real port', () => {
     }
   })
 
+  it('highlights the text fields a pattern names, each field once', async () => {
+    const query = { multi_match: { query: 'espresso', fields: ['name', 'description'] } }
+    const highlighted = async (fields: unknown) => (await search('size=1', { query, highlight: { fields } })).body.hits.hits[0].highlight
+    expect(await highlighted({ 'desc*': {} })).toEqual({ description: ['A compact <em>espresso</em> machine with a steam wand for milk'] })
+    expect(await highlighted({ '*': {} })).toEqual({ name: ['<em>Espresso</em> machine'], description: ['A compact <em>espresso</em> machine with a steam wand for milk'] })
+    expect(await highlighted([{ 'n*e': { pre_tags: ['['], post_tags: [']'] } }, { '*': {} }])).toEqual({ name: ['[Espresso] machine'], description: ['A compact <em>espresso</em> machine with a steam wand for milk'] })
+    expect(await highlighted({ 'nope*': {} })).toBeUndefined()
+  })
+
+  it('sorts across indexes by the merged sort values; a field that is a keyword in one and a number in another is a 400', async () => {
+    await send(`${url}/more`, 'PUT', { mappings: { properties: { price: { type: 'float' }, sku: { type: 'keyword' } } } })
+    await send(`${url}/more/_doc/m1`, 'PUT', { price: 15, sku: 'M-1' })
+    await send(`${url}/words`, 'PUT', { mappings: { properties: { price: { type: 'keyword' } } } })
+    await send(`${url}/words/_doc/w1`, 'PUT', { price: 'cheap' })
+    const merged = (await send(`${url}/catalog,more/_search?size=100&_source=false`, 'POST', { sort: [{ price: 'desc' }, { sku: 'asc' }] })).body.hits.hits
+    const expected = [...PRODUCTS.map((p) => ({ id: p.sku, price: p.price, sku: p.sku })), { id: 'm1', price: 15, sku: 'M-1' }]
+      .sort((a, b) => b.price - a.price || a.sku.localeCompare(b.sku))
+    expect(merged.map((h: Hit) => h._id)).toEqual(expected.map((e) => e.id))
+    const mixed = await send(`${url}/catalog,words/_search`, 'POST', { sort: [{ price: 'asc' }] })
+    expect(mixed.status).toBe(400)
+    expect(mixed.body.error.reason).toBe("Can't sort on field [price]; the field has incompatible sort types: [scaled_float] and [keyword] across indices")
+    for (const name of ['more', 'words']) await send(`${url}/${name}`, 'DELETE')
+  })
+
   it('search body keys, sort options and URL parameters lsr does not honour are 400s naming them', async () => {
     for (const key of ['aggs', 'aggregations', 'post_filter', 'collapse', 'fields', 'docvalue_fields', 'stored_fields', 'script_fields', 'runtime_mappings',
       'min_score', 'rescore', 'suggest', 'pit', 'indices_boost', 'version', 'seq_no_primary_term', 'terminate_after', 'stats', 'profile', 'ext', 'slice']) {
