@@ -1,8 +1,8 @@
 /**
  * URI search: the URL parameters of `_search` and `_count` (`q`, `df`, `default_operator`, `size`,
  * `from`, `sort`, `_source*`, `track_total_hits`, `track_scores`, `explain`,
- * `rest_total_hits_as_int`) applied over the body, as
- * Elasticsearch applies them (the URL's override the body's).
+ * `rest_total_hits_as_int`) applied over the body, as Elasticsearch applies them (the URL's
+ * override the body's).
  * @module
  */
 import type { Context } from 'hono'
