@@ -15,7 +15,7 @@
  */
 export { IndexReader, SparseIndex } from './engine/sparse-index.js'
 export type {
-  AddOptions, AddOutcome, AddResult, Hit, HitWithSource, IndexStats, OpenOptions, SearchAlgorithm, SearchBody, SearchOptions, SearchRequest, SearchResult, SortedHit,
+  AddOptions, AddOutcome, AddResult, Hit, HitWithSource, IndexStats, OpenOptions, SearchAlgorithm, SearchBody, SearchOptions, SearchRequest, SearchResult, SearchResultWithSources, SortedHit,
 } from './engine/sparse-index.js'
 export type { CompileOptions } from './engine/index-reader.js'
 export type { SortValue } from './search/sorted-search.js'

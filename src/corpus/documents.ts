@@ -56,5 +56,6 @@ function withText(id: string, source: Record<string, unknown>, fields: DocumentF
   if (typeof text !== 'string') throw fail(`text field "${fields.text}" must be a string, got ${typeof text}`)
   const title = source[fields.title] ?? ''
   if (typeof title !== 'string') throw fail(`title field "${fields.title}" must be a string, got ${typeof title}`)
-  return { id, title, text, source, keywords: keywordsOf(source, [fields.id, fields.title, fields.text]) }
+  const sourceFields = [fields.id, fields.title, fields.text]
+  return { id, title, text, source, sourceFields, keywords: keywordsOf(source, sourceFields) }
 }

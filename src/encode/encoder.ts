@@ -14,6 +14,11 @@ export interface SourceDocument {
   /** The original record, stored verbatim and returned with hits. */
   source: Record<string, unknown>
   /**
+   * The source fields `id`, `title` and `text` were read from (a corpus may name them otherwise):
+   * in an index with an encoder they are not mapped fields. @default ['_id', 'title', 'text']
+   */
+  sourceFields?: readonly string[]
+  /**
    * Exact-match metadata (`[field path, value]` pairs) for `term`/`terms` filters; see
    * `src/corpus/keywords.ts`. Not scored and not part of the text.
    */

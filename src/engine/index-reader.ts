@@ -29,6 +29,7 @@ import type { IndexDb, PinnedSnapshot, SegmentStore } from '../storage/load.js'
 export interface Hit {
   /** External document id. */
   id: string
+  /** NaN when the search computed no scores (sorted by fields without `trackScores`). */
   score: number
   /** Internal doc id (stable until the document is replaced or deleted). */
   docId: number

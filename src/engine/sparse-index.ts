@@ -88,6 +88,11 @@ export interface IndexStats {
   loadedPostings: number
 }
 
+/** The answer of {@link SparseIndex.search} with a query DSL body: hits with their stored sources. */
+export interface SearchResultWithSources extends Omit<SearchResult, 'hits'> {
+  hits: Array<SortedHit & { source: Record<string, unknown> }>
+}
+
 /** Options of {@link SparseIndex.open}. */
 export interface OpenOptions {
   /** Create the index if the directory holds none. @default false */
@@ -284,7 +289,7 @@ export class SparseIndex {
       try {
         if (this.encoder) checkEncoderFields(docs[i])
         if (!schema) continue
-        const { doc, mapping } = schema.document(this.#mappedSource(docs[i].source), docs[i].id)
+        const { doc, mapping } = schema.document(this.#mappedSource(docs[i]), docs[i].id)
         schema = schema.withMapping(mapping)
         mapped.set(i, doc)
       } catch (error) {
@@ -339,7 +344,7 @@ export class SparseIndex {
    * moment (see {@link reader}).
    * @example await index.search({ query: { multi_match: { query: 'red shoes', fields: ['name^3', 'description'] } }, filter: { range: { price: { lte: 50 } } }, sort: [{ price: 'asc' }], size: 20 })
    */
-  search(body: SearchBody, options?: SearchOptions): Promise<SearchResult & { hits: Array<SortedHit & { source: Record<string, unknown> }> }>
+  search(body: SearchBody, options?: SearchOptions): Promise<SearchResultWithSources>
   search(query: string | readonly QueryTerm[], options?: SearchOptions): Promise<HitWithSource[]>
   async search(query: string | readonly QueryTerm[] | SearchBody, options: SearchOptions = {}): Promise<unknown> {
     if (typeof query === 'string' || Array.isArray(query)) return this.#read((reader) => reader.withSources(reader.topK(query as string | readonly QueryTerm[], options)))
@@ -515,13 +520,15 @@ export class SparseIndex {
   }
 
   /**
-   * The source fields the mapping indexes: all but the id a corpus record carries (BEIR's `_id`,
-   * the document's id) and the fields the encoder reads.
+   * The source fields the mapping indexes: all but the id field of a corpus record (BEIR's `_id`,
+   * the document's id) and, in an index with an encoder, the fields it reads (title and text,
+   * under whatever names the corpus gives them).
    */
-  #mappedSource(source: Record<string, unknown>): Record<string, unknown> {
-    const consumed = new Set(['_id', ...(this.encoder ? ['title', 'text', ...(this.encoder.sourceFields ?? [])] : [])])
-    if (!Object.keys(source).some((key) => consumed.has(key))) return source
-    return Object.fromEntries(Object.entries(source).filter(([key]) => !consumed.has(key)))
+  #mappedSource(doc: SourceDocument): Record<string, unknown> {
+    const [idField = '_id', ...textFields] = doc.sourceFields ?? ['_id', 'title', 'text']
+    const consumed = new Set([idField, ...(this.encoder ? [...textFields, ...(this.encoder.sourceFields ?? [])] : [])])
+    if (!Object.keys(doc.source).some((key) => consumed.has(key))) return doc.source
+    return Object.fromEntries(Object.entries(doc.source).filter(([key]) => !consumed.has(key)))
   }
 
   #requireSchema(what: string): Schema {
@@ -592,7 +599,8 @@ function newSchema(options: OpenOptions): StoredSchema {
 
 /** An encoder index reads `title` and `text` as strings. */
 function checkEncoderFields(doc: SourceDocument): void {
-  for (const field of ['title', 'text'] as const) {
+  const [, ...fields] = doc.sourceFields ?? ['_id', 'title', 'text']
+  for (const field of fields) {
     const value = doc.source[field]
     if (value !== undefined && value !== null && typeof value !== 'string') {
       throw new LsrError('mapper_parsing', `document ${doc.id}: field [${field}] must be a string (it feeds the index's encoder), got ${Array.isArray(value) ? 'array' : typeof value}`)
