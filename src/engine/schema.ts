@@ -8,7 +8,7 @@ import { buildAnalyzers, type Analyzer, type AnalyzerRegistry } from '../analysi
 import { fieldAt, leafFields, mapDocument, mappingToJson, parseMapping, type LeafField, type Mapping } from '../mapping/index.js'
 import { LsrError } from '../errors.js'
 import type { Bm25Params } from '../search/scorers/bm25.js'
-import type { ColumnValue, StoredSchema } from '../storage/format.js'
+import { byPath, type ColumnValue, type StoredSchema } from '../storage/format.js'
 import { textTerm } from '../storage/index-state.js'
 import { isObject } from './json-shapes.js'
 
@@ -119,7 +119,7 @@ export class Schema {
     const schema = this.withMapping(mapping)
     const terms: string[] = []
     const counts: number[] = []
-    const fieldLengths: Record<string, number> = {}
+    const fieldLengths = byPath<number>()
     for (const { path, values: texts } of values.text) {
       const analyze = schema.indexAnalyzer(path)
       const at = new Map<string, number>()
@@ -148,7 +148,7 @@ export class Schema {
       terms.push(presenceTerm(path))
       counts.push(1)
     }
-    const columns: Record<string, ColumnValue> = {}
+    const columns = byPath<ColumnValue>()
     for (const { path, values: list } of values.columns) if (list.length > 0) columns[path] = list.length === 1 ? list[0] : list
     return { doc: { terms, values: counts, fieldLengths, columns }, mapping }
   }

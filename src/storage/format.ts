@@ -143,6 +143,19 @@ export const PREFIX_SEGMENT = 0x67 // 'g'
 export const PREFIX_SOURCE = 0x64 // 'd'
 export const PREFIX_FORWARD = 0x66 // 'f'
 
+/**
+ * The value of `key` in a record keyed by field paths, own properties only: a field may be named
+ * `toString` or `constructor`, which a plain lookup would find on Object.prototype.
+ */
+export function own<T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined
+}
+
+/** A record keyed by field paths: no prototype, so any path is an ordinary key. */
+export function byPath<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>
+}
+
 /** Key range `[gte, lt)` covering every key with a one-byte prefix. */
 export function prefixRange(prefix: number): { gte: Buffer; lt: Buffer } {
   return { gte: Buffer.from([prefix]), lt: Buffer.from([prefix + 1]) }

@@ -4,7 +4,7 @@
  * change it only after their LevelDB batch has been written.
  * @module
  */
-import type { ColumnValue, CorpusStats, TermEntry } from './format.js'
+import { own, type ColumnValue, type CorpusStats, type TermEntry } from './format.js'
 import { Columns } from './columns.js'
 import { ensureCapacity } from './growable.js'
 import { PostingList, type SegmentReader } from './posting-list.js'
@@ -119,7 +119,7 @@ export class IndexState {
     // Every field's array spans every doc id, so that a length read is never out of bounds.
     for (const [path, array] of this.fieldLengths) {
       const grown = ensureCapacity(array, end)
-      const values = fieldLengths[path]
+      const values = own(fieldLengths, path)
       if (values) grown.set(values, firstDoc)
       this.fieldLengths.set(path, grown)
     }

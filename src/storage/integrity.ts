@@ -3,7 +3,7 @@
  * frequencies and corpus statistics must all agree. Used by `lsr check` and by the crash tests.
  * @module
  */
-import { decodeForward, decodeJson, PREFIX_FORWARD, PREFIX_POSTINGS, PREFIX_SOURCE, segmentFromPostingsKey, termIdFromPostingsKey } from './format.js'
+import { own, decodeForward, decodeJson, PREFIX_FORWARD, PREFIX_POSTINGS, PREFIX_SOURCE, segmentFromPostingsKey, termIdFromPostingsKey } from './format.js'
 import type { IndexState } from './index-state.js'
 import { scanPrefix, type IndexDb } from './load.js'
 
@@ -116,7 +116,7 @@ function checkFieldStats(problems: string[], state: IndexState): void {
       docCount++
       sumLength += lengths[doc]
     }
-    const stats = stored[path] ?? { docCount: 0, sumLength: 0 }
+    const stats = own(stored, path) ?? { docCount: 0, sumLength: 0 }
     if (stats.docCount !== docCount || stats.sumLength !== sumLength) {
       problems.push(`field ${path}: statistics say ${stats.docCount} documents and ${stats.sumLength} tokens, live documents have ${docCount} and ${sumLength}`)
     }

@@ -7,7 +7,7 @@
 import type { EncodedDocument, SourceDocument } from '../encode/encoder.js'
 import {
   encodeDeleted, encodeForward, encodeJson, encodePostings, encodeTermEntry, forwardKey, KEY_DELETED,
-  KEY_STATS, postingsKey, segmentKey, sourceKey, termKey, type ColumnValue, type CorpusStats, type FieldStats, type SegmentDocs,
+  KEY_STATS, byPath, postingsKey, segmentKey, sourceKey, termKey, type ColumnValue, type CorpusStats, type FieldStats, type SegmentDocs,
   type SegmentRef, type TermEntry,
 } from './format.js'
 import { textFieldOf, type IndexState } from './index-state.js'
@@ -66,7 +66,7 @@ export async function planWrite(
   extraOps: readonly BatchOp[] = [],
 ): Promise<WritePlan> {
   const ops: BatchOp[] = [...extraOps]
-  const fields: Record<string, FieldStats> = {}
+  const fields = byPath<FieldStats>()
   for (const [path, field] of Object.entries(state.stats.fields ?? {})) fields[path] = { ...field }
   const stats: CorpusStats = { ...state.stats, fields }
   const fieldStats = (path: string) => (fields[path] ??= { docCount: 0, sumLength: 0 })
@@ -106,8 +106,8 @@ export async function planWrite(
   }
 
   const segment: SegmentDocs = { firstDoc: stats.nextDocId, ids: [], lengths: [] }
-  const fieldLengths: Record<string, number[]> = {}
-  const columns: Record<string, ColumnValue[]> = {}
+  const fieldLengths = byPath<number[]>()
+  const columns = byPath<ColumnValue[]>()
   for (const [n, { doc, vector, fieldLengths: lengths = {}, columns: values = {} }] of adds.entries()) {
     const docId = stats.nextDocId++
     for (const [path, length] of Object.entries(lengths)) {

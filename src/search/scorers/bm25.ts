@@ -4,6 +4,7 @@
  */
 import type { PostingsView } from '../../storage/posting-list.js'
 import type { IndexState } from '../../storage/index-state.js'
+import { own } from '../../storage/format.js'
 import type { BlockMaxima } from '../../storage/block-maxima.js'
 import { bm25Idf, leaf, type Explanation, type ScoredQuery, type Scorer } from './scored-query.js'
 
@@ -157,7 +158,7 @@ export class Bm25Scorer implements Scorer {
       let model = byField.get(field)
       if (!model) {
         const params = this.params(field)
-        const stats = field === undefined ? { docCount: state.stats.numDocs, sumLength: state.stats.sumLength } : (state.stats.fields?.[field] ?? { docCount: 0, sumLength: 0 })
+        const stats = field === undefined ? { docCount: state.stats.numDocs, sumLength: state.stats.sumLength } : (own(state.stats.fields, field) ?? { docCount: 0, sumLength: 0 })
         const avgdl = stats.docCount > 0 ? stats.sumLength / stats.docCount : 0
         model = { constant: false, params, docCount: stats.docCount, avgdl, lengths: state.lengthsOf(id), norms: this.norms.get(state, field, params, avgdl) }
         byField.set(field, model)
