@@ -251,7 +251,11 @@ export class SparseIndex {
     const live = this.#state.docByExternalId
     const outcomes: AddOutcome[] = []
     const errors: Array<LsrError | undefined> = docs.map(() => undefined)
-    // id -> position of the document of that id to write (the last one wins)
+    // Each document in turn, as a bulk applies its actions: mapped first (which can refuse it, and
+    // grows the mapping the documents after it see), then it is its id's document to write. Of a
+    // repeated id, the last document accepted is written.
+    let schema = this.#schema
+    const mapped = new Map<number, SchemaDocument>()
     const latest = new Map<string, number>()
     docs.forEach((doc, i) => {
       const exists = latest.has(doc.id) || live.has(doc.id)
@@ -259,48 +263,47 @@ export class SparseIndex {
         outcomes.push('exists')
         return
       }
+      try {
+        if (this.encoder) checkEncoderFields(doc)
+        if (schema) {
+          const { doc: fields, mapping } = schema.document(this.#mappedSource(doc), doc.id)
+          schema = schema.withMapping(mapping)
+          mapped.set(i, fields)
+        }
+      } catch (error) {
+        if (!perDocumentErrors || !(error instanceof LsrError)) throw error
+        outcomes.push('failed')
+        errors[i] = error
+        return
+      }
       outcomes.push(exists ? 'updated' : 'created')
       latest.set(doc.id, i)
     })
     const positions = [...latest.values()]
     const existing = positions.map((i) => live.get(docs[i].id))
-    const stored = await this.#db.getMany(existing.filter((d) => d !== undefined).map((d) => sourceKey(d)))
+    const old = existing.filter((d) => d !== undefined)
+    const [stored, forward] = await Promise.all([this.#db.getMany(old.map(sourceKey)), schema ? this.#db.getMany(old.map(forwardKey)) : []])
     const toEncode: number[] = []
     const replaced = new Map<number, number>()
     let unchanged = 0
     let at = 0
     positions.forEach((i, n) => {
-      const old = existing[n]
-      if (old !== undefined) {
-        if (stored[at++]?.equals(encodeJson(docs[i].source))) {
+      const docId = existing[n]
+      if (docId !== undefined) {
+        const k = at++
+        // Identical source and, under today's mapping, identical field terms (a field mapped since
+        // the document was written makes it a change, as Elasticsearch reindexes every write).
+        if (stored[k]?.equals(encodeJson(docs[i].source)) && this.#sameFieldTerms(mapped.get(i), forward[k])) {
           unchanged++
           outcomes[i] = 'unchanged'
           return
         }
-        replaced.set(i, old)
+        replaced.set(i, docId)
       }
       toEncode.push(i)
     })
-    // Fields first (they can refuse a document), in input order: a document's dynamic fields are
-    // seen by the documents after it, as in one Elasticsearch bulk.
-    let schema = this.#schema
-    const mapped = new Map<number, SchemaDocument>()
-    for (const i of toEncode) {
-      try {
-        if (this.encoder) checkEncoderFields(docs[i])
-        if (!schema) continue
-        const { doc, mapping } = schema.document(this.#mappedSource(docs[i]), docs[i].id)
-        schema = schema.withMapping(mapping)
-        mapped.set(i, doc)
-      } catch (error) {
-        if (!perDocumentErrors || !(error instanceof LsrError)) throw error
-        outcomes[i] = 'failed'
-        errors[i] = error
-      }
-    }
-    const accepted = toEncode.filter((i) => outcomes[i] !== 'failed')
-    const vectors = this.encoder ? await this.encoder.encodeDocuments(accepted.map((i) => docs[i])) : undefined
-    const adds: DocToAdd[] = accepted.map((i, n) => {
+    const vectors = this.encoder ? await this.encoder.encodeDocuments(toEncode.map((i) => docs[i])) : undefined
+    const adds: DocToAdd[] = toEncode.map((i, n) => {
       const doc = docs[i]
       const fields = mapped.get(i)
       const encoded = vectors ? this.#storable(checkTerms(doc, vectors[n])) : { terms: [], values: [], length: 0 }
@@ -309,9 +312,22 @@ export class SparseIndex {
         : withKeywords(encoded, this.#keywords(doc))
       return { doc, vector, fieldLengths: fields?.fieldLengths, columns: fields?.columns }
     })
-    const replacedDocIds = accepted.flatMap((i) => (replaced.has(i) ? [replaced.get(i)!] : []))
+    const replacedDocIds = toEncode.flatMap((i) => (replaced.has(i) ? [replaced.get(i)!] : []))
     await this.#write(adds, await this.#forwardVectors(replacedDocIds), schema)
     return { added: adds.length - replacedDocIds.length, replaced: replacedDocIds.length, unchanged, outcomes, errors }
+  }
+
+  /** True when a stored forward vector holds exactly the mapped-field terms and values given (none without a schema). */
+  #sameFieldTerms(fields: SchemaDocument | undefined, forward: Buffer | undefined): boolean {
+    if (!fields) return true
+    if (!forward) return false
+    const { termIds, values } = decodeForward(forward)
+    const stored = new Map<string, number>()
+    termIds.forEach((id, j) => {
+      const term = this.#state.terms[id]
+      if (term.charCodeAt(0) <= 1) stored.set(term, values[j])
+    })
+    return stored.size === fields.terms.length && fields.terms.every((term, j) => stored.get(term) === fields.values[j])
   }
 
   /** Deletes documents by external id in one atomic batch; returns how many existed. */

@@ -326,12 +326,11 @@ describe('the grown mapping persists', () => {
   })
 })
 
-describe('known gaps (engine, src/engine/sparse-index.ts #add): expected to fail until fixed, then make them `it`', () => {
-  // Re-adding a document whose stored source is identical is answered `unchanged` and not
-  // reindexed, even when the mapping has changed since it was indexed. Elasticsearch reindexes
-  // every PUT of a document, which is how a field added by PUT _mapping (or a dynamic: false field
-  // mapped later) becomes searchable for existing documents.
-  it.fails('re-adding an identical document after PUT _mapping indexes it under the new mapping', async () => {
+describe('re-adds and repeated ids are applied as a bulk applies its actions', () => {
+  // A document whose stored source is identical is left as it is only when its field terms under
+  // today's mapping are identical too: Elasticsearch reindexes every PUT of a document, which is
+  // how a field added by PUT _mapping (or a dynamic: false field mapped later) becomes searchable.
+  it('re-adding an identical document after PUT _mapping indexes it under the new mapping', async () => {
     const { index } = await fieldsIndex({ mappings: { dynamic: false, properties: { name: { type: 'text' } } } })
     await index.add([sourceDoc('1', { name: 'lamp', color: 'red' })])
     await index.putMapping({ properties: { color: { type: 'keyword' } } })
@@ -343,12 +342,9 @@ describe('known gaps (engine, src/engine/sparse-index.ts #add): expected to fail
     }
   })
 
-  // Of a repeated id in one call only the last document is mapped and written (at the first one's
-  // position). With per-document errors, when that last one fails, the earlier one is reported
-  // `created` but nothing is written; when an earlier one would fail, it is reported `created`
-  // without an error. Elasticsearch's _bulk applies each action in turn: the first is indexed and
-  // the second fails (or the reverse).
-  it.fails('with per-document errors, each document of a repeated id succeeds or fails on its own', async () => {
+  // Elasticsearch's _bulk applies each action in turn: of a repeated id, each document succeeds
+  // or fails on its own, and the last one accepted is the one written.
+  it('with per-document errors, each document of a repeated id succeeds or fails on its own', async () => {
     const { index } = await fieldsIndex({ mappings: { properties: { price: { type: 'long' } } } })
     try {
       const result = await index.add([sourceDoc('1', { price: 1 }), sourceDoc('1', { price: 'abc' })], { perDocumentErrors: true })
