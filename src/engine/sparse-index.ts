@@ -12,7 +12,8 @@ import type { Explanation } from '../search/scorers/scored-query.js'
 import { createScorer } from '../search/scorers/registry.js'
 import { Searcher, type SearchOptions, type SearchRequest } from '../search/searcher.js'
 import { keywordsOf, keywordTerm } from '../corpus/keywords.js'
-import { mergeMapping, parseMapping } from '../mapping/index.js'
+import { fieldAt, mergeMapping, parseMapping, type Mapping } from '../mapping/index.js'
+import { ENCODER_FIELD_NAMES } from './query/context.js'
 import { Schema, type SchemaDocument } from './schema.js'
 import type { RoaringBitmap32 } from '../storage/roaring.js'
 import { encodeWeight } from '../storage/weight-codec.js'
@@ -243,6 +244,7 @@ export class SparseIndex {
     return this.#serialized(async () => {
       const schema = this.#requireSchema('PUT _mapping')
       const merged = mergeMapping(schema.mapping, parseMapping(mappings, schema.analyzers, { has: (name: string) => schema.hasSimilarity(name) }))
+      checkEncoderFieldsUnmapped(merged, this.encoder)
       await this.#write([], [], schema.withMapping(merged))
     })
   }
@@ -609,8 +611,17 @@ async function newEncoder(options: OpenOptions): Promise<{ config: EncoderConfig
 
 /** The schema a new index gets (dynamic mapping by default), checked by parsing it. */
 function newSchema(options: OpenOptions): StoredSchema {
-  const stored = options.schema ?? { mappings: {} }
-  return Schema.parse(stored).toStored()
+  const schema = Schema.parse(options.schema ?? { mappings: {} })
+  if (options.encoder !== null) checkEncoderFieldsUnmapped(schema.mapping, true)
+  return schema.toStored()
+}
+
+/** With an encoder, title and text feed it: a mapping of them would be shown and never used. */
+function checkEncoderFieldsUnmapped(mapping: Mapping, encoder: unknown): void {
+  if (!encoder) return
+  for (const field of ENCODER_FIELD_NAMES) {
+    if (fieldAt(mapping, field)) throw new LsrError('mapper_parsing', `field [${field}] feeds the index's encoder (title + text as one field): it cannot be mapped in an index with an encoder`)
+  }
 }
 
 /** An encoder index reads `title` and `text` as strings. */

@@ -291,7 +291,7 @@ describe('errors', () => {
     const before = await unchanged(call)
     const cases: Array<[string, string, unknown, RegExp]> = [
       ['POST', '/sample/_search', '{"query": {', /not valid JSON/],
-      ['POST', '/sample/_search', { query: { fuzzy: { text: 'x' } } }, /unknown query \[fuzzy\]/],
+      ['POST', '/sample/_search', { query: { fuzzy: { text: 'x' } } }, /query type \[fuzzy\] is not supported/],
       ['POST', '/sample/_search', { query: { match_phrase: { text: 'posting lists' } } }, /\[match_phrase\] needs term positions/],
       ['POST', '/sample/_search', { query: { match: { text: 'x' } }, aggs: {} }, /search option \[aggs\] is not supported/],
       ['POST', '/sample/_search', { query: { match: { text: { query: 'x', fuzziness: 'AUTO' } } } }, /\[match\] query does not support \[fuzziness\]/],

@@ -55,7 +55,7 @@ describe('the official OpenSearch JavaScript client against a running server', (
   it('reports query errors to the client as 400s with the reason', async () => {
     await client.indices.create({ index: 'errs' })
     await expect(client.search({ index: 'errs', body: { query: { regexp: { text: 'a.*' } } } })).rejects.toMatchObject({
-      meta: { statusCode: 400, body: { error: { type: 'parsing_exception', reason: expect.stringMatching(/unknown query \[regexp\]/) } } },
+      meta: { statusCode: 400, body: { error: { type: 'illegal_argument_exception', reason: expect.stringMatching(/query type \[regexp\] is not supported/) } } },
     })
   })
 })

@@ -30,6 +30,15 @@ const MAX_TERMS_COUNT = 65_536
 /** Keyword terms a `prefix` query may expand to (Lucene rewrites to a bitmap of any size; this bounds the work). */
 const MAX_PREFIX_TERMS = 65_536
 
+/** Elasticsearch queries lsr does not run: an error that says so, not "unknown query". */
+const UNSUPPORTED_QUERIES = new Set([
+  'fuzzy', 'regexp', 'wildcard', 'terms_set', 'more_like_this', 'script', 'script_score', 'function_score', 'boosting',
+  'nested', 'has_child', 'has_parent', 'parent_id', 'geo_distance', 'geo_bounding_box', 'geo_polygon', 'geo_shape',
+  'shape', 'rank_feature', 'distance_feature', 'percolate', 'combined_fields', 'pinned', 'wrapper', 'knn',
+  'span_term', 'span_or', 'span_not', 'span_first', 'span_containing', 'span_within', 'span_multi', 'field_masking_span',
+  'hybrid', 'neural', 'sparse_vector', 'text_expansion', 'semantic',
+])
+
 /** One dis_max block: the best group's score plus the tie breaker times the others'. */
 interface DisMaxBlock {
   groups: Array<{ terms: QueryTerm[]; docs?: RoaringBitmap32 }>
@@ -187,7 +196,8 @@ class Compiler {
       case 'intervals':
         throw unsupported(`query type [${type}] needs term positions, which lsr does not index yet`)
       default:
-        throw new LsrError('query_parsing', `unknown query [${type}] (supported: match, multi_match, term, terms, range, exists, prefix, ids, match_all, match_none, bool, constant_score, dis_max, query_string, simple_query_string, neural_sparse)`)
+        if (UNSUPPORTED_QUERIES.has(type)) throw unsupported(`query type [${type}] is not supported by lsr`)
+        throw new LsrError('query_parsing', `unknown query [${type}] (supported: match, multi_match, term, terms, range, exists, prefix, ids, match_all, match_none, bool, constant_score, dis_max, query_string, neural_sparse)`)
     }
   }
 
@@ -299,8 +309,10 @@ class Compiler {
     }
     const boost = boostOf(body, 'multi_match')
     if (groups.length === 0) return body.zero_terms_query === 'all' ? this.constant({}, 'multi_match', [], () => this.ctx.allDocs()) : this.none()
-    const clause: Clause = groups.length === 1 && !groups[0].docs
-      ? { terms: groups[0].terms, disMax: [], docs: () => docs[0], constant: 0, covered: true, exact: exactAll }
+    // One field, or most_fields without per-field matching rules: a plain sum (the top-k algorithms' path).
+    const sum = (groups.length === 1 || tie === 1) && !filters
+    const clause: Clause = sum
+      ? { terms: mergeTerms(groups.map((g) => g.terms)), disMax: [], docs: () => orAll(docs), constant: 0, covered: true, exact: exactAll }
       : { terms: [], disMax: [{ groups, tieBreaker: tie }], docs: () => orAll(docs), constant: 0, covered: true, exact: exactAll && !filters }
     return this.boosted(clause, boost)
   }
@@ -367,6 +379,9 @@ class Compiler {
     if (raw.length > MAX_TERMS_COUNT) throw unsupported(`The number of terms [${raw.length}] used in the Terms Query request has exceeded the allowed maximum of [${MAX_TERMS_COUNT}] (index.max_terms_count)`)
     const terms = [...new Set(this.valueTerms(fields[0], raw, 'terms'))]
     const boost = boostOf(body, 'terms')
+    // A constant score (Elasticsearch's TermInSetQuery): on a text field its tokens' postings hold
+    // frequencies, which would score BM25, so it is a filter that adds its boost.
+    if (this.ctx.schema?.field(fields[0])?.type === 'text') return this.constant({ boost }, 'terms', [], () => this.ctx.docsWithAnyTerm(terms))
     return { ...this.exactTerms(terms, boost), ...(terms.length === 0 ? { docs: () => new RoaringBitmap32() } : {}) }
   }
 

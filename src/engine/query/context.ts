@@ -13,7 +13,7 @@ import type { Json } from '../json-shapes.js'
 import { exactTerm, presenceTerm, type Schema } from '../schema.js'
 
 /** Fields that name the encoder field (title + text as one field) in an index with an encoder. */
-export const ENCODER_FIELD_NAMES: readonly string[] = ['title', 'text', 'contents', 'body', '_all']
+export const ENCODER_FIELD_NAMES: readonly string[] = ['title', 'text']
 
 /** Parses `query_string`/`simple_query_string` bodies into query DSL (supplied by the caller's layer). */
 export type QueryStringParser = (type: string, body: Json, defaultFields: string[]) => unknown

@@ -117,7 +117,8 @@ class Bm25Query implements ScoredQuery {
   }
 
   explain(i: number, tf: number, doc: number): Explanation {
-    const { params: { k1, b }, docCount, avgdl } = this.models[i]
+    const { params: { k1, b }, docCount, avgdl, constant } = this.models[i]
+    if (constant) return leaf(this.contribution(i, tf, doc), `${displayTerm(this.state.terms[this.termIds[i]])}: constant score (the boost)`)
     const df = this.state.df[this.termIds[i]]
     const dl = this.lengths[i][doc]
     return {
@@ -132,11 +133,12 @@ class Bm25Query implements ScoredQuery {
   }
 }
 
-/** A term as users write it: `field:token` for mapped text fields. */
+/** A term as users write it: `field:token` for mapped fields (format.ts gives their prefixes), `field` for presence. */
 function displayTerm(term: string): string {
-  if (term.charCodeAt(0) !== 1) return term
-  const end = term.indexOf('\u0001', 1)
-  return `${term.slice(1, end)}:${term.slice(end + 1)}`
+  const mark = term.charCodeAt(0)
+  if (mark > 1) return term
+  const end = term.indexOf(String.fromCharCode(mark), 1)
+  return end < 0 ? `${term.slice(1)} (has a value)` : `${term.slice(1, end)}:${term.slice(end + 1)}`
 }
 
 /**
