@@ -66,28 +66,24 @@ function bm25Norm(k1: number, b: number, length: number, avgdl: number): number 
 /**
  * BM25 as Lucene's BM25Similarity (Lucene >= 8, without the constant (k1 + 1) factor), per field:
  * weight * idf * tf / (tf + k1 * (1 - b + b * dl / avgdl)) with the field's own k1, b, document
- * count, average length and exact (not byte-quantized) lengths.
+ * count, average length and exact (not byte-quantized) lengths. Two shapes of the per-posting
+ * norm lookup (below) share everything else.
  */
-class Bm25Query implements ScoredQuery {
+abstract class Bm25Query implements ScoredQuery {
   readonly upperBounds: Float64Array
   readonly weights: Float64Array
   private readonly idfs: Float64Array
-  /** Per term: its field's norms and lengths (the same arrays for terms of one field). */
-  private readonly norms: Float64Array[]
-  private readonly lengths: Uint32Array[]
 
   constructor(
     readonly postings: readonly PostingsView[],
     private readonly termIds: readonly number[],
     queryWeights: readonly number[],
     private readonly state: IndexState,
-    private readonly models: readonly FieldModel[],
+    protected readonly models: readonly FieldModel[],
   ) {
     this.weights = new Float64Array(termIds.length)
     this.idfs = new Float64Array(termIds.length)
     this.upperBounds = new Float64Array(termIds.length)
-    this.norms = models.map((m) => m.norms)
-    this.lengths = models.map((m) => m.lengths)
     termIds.forEach((id, i) => {
       this.idfs[i] = models[i].constant ? 1 : bm25Idf(models[i].docCount, state.df[id])
       this.weights[i] = queryWeights[i] * this.idfs[i]
@@ -95,20 +91,19 @@ class Bm25Query implements ScoredQuery {
     })
   }
 
-  contribution(i: number, tf: number, doc: number): number {
-    return this.weights[i] * (tf / (tf + this.#norm(i, doc)))
-  }
+  abstract contribution(i: number, tf: number, doc: number): number
 
-  #norm(i: number, doc: number): number {
-    const length = this.lengths[i][doc]
-    const norms = this.norms[i]
-    if (length < norms.length) return norms[length]
+  /** k1 * (1 - b + b * dl / avgdl) of term `i`'s field for `doc`. */
+  protected abstract norm(i: number, doc: number): number
+
+  /** The norm of a length past the field's table, computed with the same expression. */
+  protected farNorm(i: number, length: number): number {
     const { params, avgdl } = this.models[i]
     return bm25Norm(params.k1, params.b, length, avgdl)
   }
 
   blockMaxima(blockSize?: number): readonly BlockMaxima[] {
-    return this.termIds.map((id, i) => this.state.postings[id].blockMaxima(this.lengths[i], blockSize))
+    return this.termIds.map((id, i) => this.state.postings[id].blockMaxima(this.models[i].lengths, blockSize))
   }
 
   blockBound(i: number, maxTf: number, minLength: number): number {
@@ -117,19 +112,64 @@ class Bm25Query implements ScoredQuery {
   }
 
   explain(i: number, tf: number, doc: number): Explanation {
-    const { params: { k1, b }, docCount, avgdl, constant } = this.models[i]
+    const { params: { k1, b }, docCount, avgdl, constant, lengths } = this.models[i]
     if (constant) return leaf(this.contribution(i, tf, doc), `${displayTerm(this.state.terms[this.termIds[i]])}: constant score (the boost)`)
     const df = this.state.df[this.termIds[i]]
-    const dl = this.lengths[i][doc]
     return {
       value: this.contribution(i, tf, doc),
       description: `weight(${displayTerm(this.state.terms[this.termIds[i]])}) = query weight * idf * tf / (tf + k1 * (1 - b + b * dl / avgdl))`,
       details: [
         leaf(this.weights[i] / this.idfs[i], 'query weight (occurrences of the term in the query, times boosts)'),
         leaf(this.idfs[i], `idf = ln(1 + (N - df + 0.5) / (df + 0.5)), N = ${docCount}, df = ${df}`),
-        leaf(tf / (tf + this.#norm(i, doc)), `tf / (tf + k1 * (1 - b + b * dl / avgdl)), tf = ${tf}, k1 = ${k1}, b = ${b}, dl = ${dl}, avgdl = ${avgdl}`),
+        leaf(tf / (tf + this.norm(i, doc)), `tf / (tf + k1 * (1 - b + b * dl / avgdl)), tf = ${tf}, k1 = ${k1}, b = ${b}, dl = ${lengths[doc]}, avgdl = ${avgdl}`),
       ],
     }
+  }
+}
+
+/**
+ * Every term of one field (the common case: a match, the encoder field): the lengths and norms
+ * are fields of the query, as before fields existed, so the per-posting path does no extra loads.
+ */
+class OneFieldBm25Query extends Bm25Query {
+  private readonly lengths: Uint32Array
+  private readonly norms: Float64Array
+
+  constructor(postings: readonly PostingsView[], termIds: readonly number[], queryWeights: readonly number[], state: IndexState, models: readonly FieldModel[]) {
+    super(postings, termIds, queryWeights, state, models)
+    this.lengths = models[0].lengths
+    this.norms = models[0].norms
+  }
+
+  contribution(i: number, tf: number, doc: number): number {
+    return this.weights[i] * (tf / (tf + this.norm(i, doc)))
+  }
+
+  protected norm(i: number, doc: number): number {
+    const length = this.lengths[doc]
+    return length < this.norms.length ? this.norms[length] : this.farNorm(i, length)
+  }
+}
+
+/** Terms of several fields: each term reads its own field's lengths and norms. */
+class FieldsBm25Query extends Bm25Query {
+  private readonly lengths: Uint32Array[]
+  private readonly norms: Float64Array[]
+
+  constructor(postings: readonly PostingsView[], termIds: readonly number[], queryWeights: readonly number[], state: IndexState, models: readonly FieldModel[]) {
+    super(postings, termIds, queryWeights, state, models)
+    this.lengths = models.map((m) => m.lengths)
+    this.norms = models.map((m) => m.norms)
+  }
+
+  contribution(i: number, tf: number, doc: number): number {
+    return this.weights[i] * (tf / (tf + this.norm(i, doc)))
+  }
+
+  protected norm(i: number, doc: number): number {
+    const length = this.lengths[i][doc]
+    const norms = this.norms[i]
+    return length < norms.length ? norms[length] : this.farNorm(i, length)
   }
 }
 
@@ -167,6 +207,8 @@ export class Bm25Scorer implements Scorer {
       }
       return model
     })
-    return new Bm25Query(termIds.map((id) => state.postings[id].view()), termIds, queryWeights, state, models)
+    const postings = termIds.map((id) => state.postings[id].view())
+    const oneField = models.every((model) => model === models[0])
+    return oneField ? new OneFieldBm25Query(postings, termIds, queryWeights, state, models) : new FieldsBm25Query(postings, termIds, queryWeights, state, models)
   }
 }
