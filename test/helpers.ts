@@ -24,3 +24,14 @@ export function doc(id: string, text: string, title = ''): SourceDocument {
 
 /** Path to the repository root. */
 export const ROOT = new URL('..', import.meta.url).pathname
+
+/** A seeded PRNG (mulberry32): the same random data every run. */
+export function seededRandom(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = seed
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}

@@ -32,7 +32,7 @@ export function bm25Config(settings: { k1?: number; b?: number } = {}): Bm25Conf
 }
 
 /** Counts terms: distinct terms in first-seen order with their frequencies. */
-function countTerms(tokens: string[]): { terms: string[]; counts: number[] } {
+export function countTerms(tokens: readonly string[]): { terms: string[]; counts: number[] } {
   const index = new Map<string, number>()
   const terms: string[] = []
   const counts: number[] = []

@@ -6,6 +6,7 @@
  */
 import { buildAnalyzers, type Analyzer, type AnalyzerRegistry } from '../analysis/index.js'
 import { fieldAt, leafFields, mapDocument, mappingToJson, parseMapping, type LeafField, type Mapping } from '../mapping/index.js'
+import { countTerms } from '../encode/bm25.js'
 import { LsrError } from '../errors.js'
 import type { Bm25Params } from '../search/scorers/bm25.js'
 import { byPath, type ColumnValue, type StoredSchema } from '../storage/format.js'
@@ -122,23 +123,11 @@ export class Schema {
     const fieldLengths = byPath<number>()
     for (const { path, values: texts } of values.text) {
       const analyze = schema.indexAnalyzer(path)
-      const at = new Map<string, number>()
-      let length = 0
-      for (const text of texts) {
-        for (const token of analyze(text)) {
-          length++
-          const term = textTerm(path, token)
-          const i = at.get(term)
-          if (i === undefined) {
-            at.set(term, terms.length)
-            terms.push(term)
-            counts.push(1)
-          } else {
-            counts[i]++
-          }
-        }
-      }
-      if (length > 0) fieldLengths[path] = length
+      const tokens = texts.flatMap((text) => analyze(text))
+      const counted = countTerms(tokens.map((token) => textTerm(path, token)))
+      terms.push(...counted.terms)
+      counts.push(...counted.counts)
+      if (tokens.length > 0) fieldLengths[path] = tokens.length
     }
     for (const { path, value } of values.terms) {
       terms.push(exactTerm(path, value))

@@ -170,16 +170,8 @@ export class Searcher {
       }
       tieBreakers.push(tieBreaker)
     }
-    const termIds: number[] = []
-    const weights: number[] = []
-    const group: number[] = []
-    for (const entry of entries) {
-      const id = this.#termId(entry)
-      if (id === undefined) continue
-      termIds.push(id)
-      weights.push(entry.weight)
-      group.push(entry.group)
-    }
+    const { termIds, weights, kept } = this.#lookup(entries)
+    const group = kept.map((at) => entries[at].group)
     const query = termIds.length > 0 ? this.scorer.prepare(this.state, termIds, weights) : undefined
     if (query && !Number.isFinite(query.upperBounds.reduce((sum, bound) => sum + bound, 0))) {
       throw new LsrError('invalid_argument', 'query weights too large: scores would overflow')
@@ -199,11 +191,23 @@ export class Searcher {
     return { hits, total: candidates.length }
   }
 
-  /** The term id of a query term with live documents, validating its weight; undefined when absent. */
-  #termId({ term, weight }: QueryTerm): number | undefined {
-    if (!(weight >= 0 && weight < Infinity)) throw new LsrError('invalid_argument', `the weight of query term ${JSON.stringify(term)} must be a finite number >= 0, got ${weight}`)
-    const id = this.state.termIds.get(term)
-    return id === undefined || this.state.df[id] === 0 ? undefined : id
+  /**
+   * The query terms the index has with live documents: their ids and weights, and each one's
+   * position in `terms`. Weights are validated.
+   */
+  #lookup(terms: readonly QueryTerm[]): { termIds: number[]; weights: number[]; kept: number[] } {
+    const termIds: number[] = []
+    const weights: number[] = []
+    const kept: number[] = []
+    terms.forEach(({ term, weight }, at) => {
+      if (!(weight >= 0 && weight < Infinity)) throw new LsrError('invalid_argument', `the weight of query term ${JSON.stringify(term)} must be a finite number >= 0, got ${weight}`)
+      const id = this.state.termIds.get(term)
+      if (id === undefined || this.state.df[id] === 0) return
+      termIds.push(id)
+      weights.push(weight)
+      kept.push(at)
+    })
+    return { termIds, weights, kept }
   }
 
   /** Live documents containing at least one of the index terms given. */
@@ -251,14 +255,7 @@ export class Searcher {
    */
   #resolve(terms: readonly QueryTerm[], beta = 1) {
     if (!(beta > 0 && beta <= 1)) throw new LsrError('invalid_argument', `beta must be in (0, 1], got ${beta}`)
-    const termIds: number[] = []
-    const weights: number[] = []
-    for (const term of terms) {
-      const id = this.#termId(term)
-      if (id === undefined) continue
-      termIds.push(id)
-      weights.push(term.weight)
-    }
+    const { termIds, weights } = this.#lookup(terms)
     if (termIds.length === 0) return undefined
     const query = this.scorer.prepare(this.state, termIds, weights)
     // Scores must stay finite (JSON has no Infinity): the bounds add up to the largest possible score.

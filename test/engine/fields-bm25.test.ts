@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SparseIndex, type SearchOptions, type SearchResult } from '../../src/engine/sparse-index.js'
 import type { SourceDocument } from '../../src/encode/encoder.js'
+import { seededRandom } from '../helpers.js'
 
 const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima']
 const FIELDS = ['title', 'body', 'tags'] as const
@@ -22,17 +23,6 @@ const SCHEMA = {
     properties: { title: { type: 'text' }, body: { type: 'text' }, tags: { type: 'text', similarity: 'tight' }, n: { type: 'integer' } },
   },
   similarity: { tight: { type: 'BM25', k1: 2, b: 0.3 } },
-}
-
-/** A seeded PRNG (mulberry32): the same corpus every run. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = seed
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 /** Tokens as the standard analyzer makes them from plain lowercase ASCII words. */
@@ -297,7 +287,7 @@ describe('per-field BM25 (mapped text fields, no encoder) against a brute force 
   let dir: string
   let index: SparseIndex
   const model = new Model()
-  const next = random(20240611)
+  const next = seededRandom(20240611)
   let n = 0
   const batch = (count: number, prefix = 'd') =>
     Array.from({ length: count }, () => {

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SparseIndex, type SearchBody, type SearchResult } from '../../src/engine/sparse-index.js'
 import { LsrError } from '../../src/errors.js'
+import { seededRandom } from '../helpers.js'
 
 const DAY = 86_400_000
 /** The clock of date math: 2024-06-15T13:45:00Z. */
@@ -34,16 +35,6 @@ const SCHEMA = {
 type Value = number | string
 /** A product as the test reads its raw source: every field's values, parsed as the field's type reads them. */
 type Parsed = Record<string, Value[]>
-
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = seed
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const PRICES: unknown[] = [0.1, 5, 9.99, 19.5, '19.50', 19.99, '19.99', 20, 100.25, 33.3, 0.001]
 const CATEGORIES = ['books', 'garden', 'toys', 'tools', 'tool']
@@ -275,7 +266,7 @@ describe('typed term, terms, range, exists and prefix queries against brute-forc
   let dir: string
   let index: SparseIndex
   const model = new Model()
-  const next = random(77)
+  const next = seededRandom(77)
   let n = 0
   const write = async (sources: Array<[string, Record<string, unknown>]>) => {
     const result = await index.add(sources.map(([id, source]) => ({ id, title: '', text: '', source })))

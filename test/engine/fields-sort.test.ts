@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SparseIndex, type SearchBody, type SortedHit } from '../../src/engine/sparse-index.js'
 import { LsrError } from '../../src/errors.js'
+import { seededRandom } from '../helpers.js'
 
 const SCHEMA = {
   mappings: {
@@ -23,16 +24,6 @@ const SCHEMA = {
       active: { type: 'boolean' },
     },
   },
-}
-
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = seed
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 type Values = Record<string, Array<number | string>>
@@ -139,7 +130,7 @@ describe('sort, search_after and from/size on fields against a brute-force sort'
   /** Live products by id, with their internal doc id (assigned in write order, as the index does). */
   const model = new Map<string, { docId: number; values: Values }>()
   let nextDocId = 0
-  const next = random(4242)
+  const next = seededRandom(4242)
   let n = 0
 
   const write = async (entries: Array<[string, Record<string, unknown>]>) => {
