@@ -18,6 +18,11 @@ export type {
   AddOptions, AddOutcome, AddResult, Hit, HitWithSource, IndexStats, OpenOptions, SearchAlgorithm, SearchBody, SearchOptions, SearchRequest, SearchResult, SearchResultWithSources, SortedHit,
 } from './engine/sparse-index.js'
 export type { CompileOptions } from './engine/index-reader.js'
+export type {
+  BoolQuery, ConstantScoreQuery, DisMaxQuery, ExistsQuery, FieldValue, FieldsWithBoost, IdsQuery, MatchAllQuery, MatchOperator, MatchOptions, MatchQuery, MinimumShouldMatch,
+  MultiMatchQuery, NeuralSparseOptions, NeuralSparseQuery, NeuralSparseTwoPhase, PrefixOptions, PrefixQuery, Queries, Query, QueryStringQuery, QueryType, QueryTypes, RangeBound,
+  RangeOptions, RangeQuery, SearchAfterValue, Sort, SortEntry, SortOptions, SortOrder, TermOptions, TermQuery, TermsQuery, ZeroTermsQuery,
+} from './engine/query/types.js'
 export type { SortValue } from './search/sorted-search.js'
 export type { Explanation } from './search/scorers/scored-query.js'
 export type { Bm25Params } from './search/scorers/bm25.js'
@@ -32,7 +37,7 @@ export type { Analyzer, AnalyzerRegistry } from './analysis/index.js'
 export { SEARCH_ALGORITHMS } from './search/searcher.js'
 export { ingestCorpus } from './engine/ingest.js'
 export type { IngestOptions, IngestProgress, IngestResult } from './engine/ingest.js'
-export type { Encoder, EncoderConfig, EncodedDocument, QueryTerm, ScoringModel, SourceDocument } from './encode/encoder.js'
+export { encoderInput, type Encoder, type EncoderConfig, type EncodedDocument, type QueryTerm, type ScoringModel, type SourceDocument } from './encode/encoder.js'
 export { BM25_DEFAULTS, bm25Config, createBm25Encoder, type Bm25Config } from './encode/bm25.js'
 export { analyzeEnglish, ENGLISH_STOP_WORDS } from './encode/english-analyzer.js'
 export { createEncoder, ENCODER_NAMES, resolveEncoderConfig, type EncoderRuntime } from './encode/registry.js'

@@ -5,7 +5,7 @@
  * @module
  */
 import { analyzeEnglish } from './english-analyzer.js'
-import type { EncodedDocument, Encoder, EncoderConfig, QueryTerm, SourceDocument } from './encoder.js'
+import { encoderInput, type EncodedDocument, type Encoder, type EncoderConfig, type QueryTerm, type SourceDocument } from './encoder.js'
 import { LsrError } from '../errors.js'
 
 /** Settings of the `bm25` encoder. */
@@ -56,7 +56,7 @@ export function createBm25Encoder(config: Bm25Config): Encoder {
     scoring: 'bm25',
     async encodeDocuments(docs: readonly SourceDocument[]): Promise<EncodedDocument[]> {
       return docs.map((doc) => {
-        const tokens = analyzeEnglish(doc.title ? `${doc.title} ${doc.text}` : doc.text)
+        const tokens = analyzeEnglish(encoderInput(doc))
         const { terms, counts } = countTerms(tokens)
         return { terms, values: counts, length: tokens.length }
       })

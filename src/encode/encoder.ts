@@ -25,6 +25,16 @@ export interface SourceDocument {
   keywords?: Array<[string, string]>
 }
 
+/**
+ * The text an encoder reads of a document: the title and the text, separated by a space (the text
+ * alone when there is no title).
+ * @example encoderInput({ id: '1', title: 'Statins', text: 'lower cholesterol', source: {} }) // 'Statins lower cholesterol'
+ */
+export function encoderInput(doc: SourceDocument): string {
+  const text = doc.text ?? ''
+  return doc.title ? `${doc.title} ${text}` : text
+}
+
 /** A document's sparse vector: parallel term / value arrays with distinct terms. */
 export interface EncodedDocument {
   terms: string[]

@@ -8,7 +8,7 @@
 import { readFile, stat } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
-import type { EncodedDocument, Encoder, EncoderConfig, QueryTerm, SourceDocument } from '../encoder.js'
+import { encoderInput, type EncodedDocument, type Encoder, type EncoderConfig, type QueryTerm, type SourceDocument } from '../encoder.js'
 import { LsrError } from '../../errors.js'
 import { fetchHubModel, isHubId } from './hub.js'
 import { checkModelFolder, fingerprint, ONNX_FILE, QUERY_FILES, readIdfTable, type IdfSource, type ModelDtype } from './model-folder.js'
@@ -195,7 +195,7 @@ export async function createNeuralEncoder(config: NeuralConfig, runtime: NeuralR
     // Encoding is slow: commit (and report progress) every 64 documents.
     commitSize: 64,
     async encodeDocuments(docs: readonly SourceDocument[]) {
-      return encoder.encodeTexts(docs.map((doc) => (doc.title ? `${doc.title} ${doc.text}` : doc.text)))
+      return encoder.encodeTexts(docs.map(encoderInput))
     },
     /** Encodes texts in length-sorted batches of token rows (one per text, or per window); results in input order. */
     async encodeTexts(texts: readonly string[]) {
