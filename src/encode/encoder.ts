@@ -9,8 +9,10 @@
 export interface SourceDocument {
   /** External id (BEIR `_id`). */
   id: string
-  title: string
-  text: string
+  /** What an encoder reads before the text; absent: none (an index without an encoder ignores it). */
+  title?: string
+  /** What an encoder reads; absent: empty (an index without an encoder ignores it). */
+  text?: string
   /** The original record, stored verbatim and returned with hits. */
   source: Record<string, unknown>
   /**

@@ -20,6 +20,7 @@ import type { RoaringBitmap32 } from '../storage/roaring.js'
 import { ENCODER_FIELD_NAMES, QueryContext, type QueryStringParser } from './query/context.js'
 import { textTerm } from '../storage/index-state.js'
 import { parseSearchAfter, parseSort, type ParsedSort } from './query/sort.js'
+import type { Query, SearchAfterValue, Sort } from './query/types.js'
 import type { Schema } from './schema.js'
 import { decodeJson, sourceKey } from '../storage/format.js'
 import type { IndexState } from '../storage/index-state.js'
@@ -43,17 +44,17 @@ export interface SortedHit extends Hit {
 /** A search in the query DSL, as `_search` takes it (see {@link IndexReader.search}). */
 export interface SearchBody {
   /** Elasticsearch query DSL; absent: match_all. */
-  query?: unknown
+  query?: Query
   /** A filter (query DSL) that restricts the matches without scoring, as a bool query's `filter`. */
-  filter?: unknown
+  filter?: Query
   /** Elasticsearch `sort`: field names, `_score`, `_doc`, with order/missing/mode. */
-  sort?: unknown
+  sort?: Sort
   /** @default 10 */
   size?: number
   /** @default 0 */
   from?: number
   /** Sort values of the last hit of the previous page (needs `sort`). */
-  searchAfter?: readonly unknown[]
+  searchAfter?: readonly SearchAfterValue[]
   /** Compute scores when sorting by fields. */
   trackScores?: boolean
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SparseIndex, type SearchOptions, type SearchResult } from '../../src/engine/sparse-index.js'
 import type { SourceDocument } from '../../src/encode/encoder.js'
+import type { Query } from '../../src/engine/query/types.js'
 import { seededRandom } from '../helpers.js'
 
 const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima']
@@ -129,7 +130,7 @@ function randomSource(next: () => number, n: number): Record<string, unknown> {
 }
 
 /** The queries of one check: a name, the query DSL, and the brute-force score of a document (undefined: no match). */
-function queries(model: Model): Array<{ name: string; query: unknown; score: (id: string) => number | undefined }> {
+function queries(model: Model): Array<{ name: string; query: Query; score: (id: string) => number | undefined }> {
   const q = (text: string) => tokenize(text)
   const matchOne = (field: Field, text: string, boost = 1) => (id: string) => (model.matches(id, field, q(text)) ? model.fieldScore(id, field, q(text), boost) : undefined)
   const multi = (text: string, fields: Array<[Field, number]>, combine: (scores: number[]) => number) => (id: string) => {

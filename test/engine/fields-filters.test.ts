@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SparseIndex, type SearchBody, type SearchResult } from '../../src/engine/sparse-index.js'
 import { LsrError } from '../../src/errors.js'
+import type { Query } from '../../src/engine/query/types.js'
 import { seededRandom } from '../helpers.js'
 
 const DAY = 86_400_000
@@ -113,7 +114,7 @@ const num = (field: string, test: (v: number) => boolean) => any(field, (v) => t
 const f32 = Math.fround
 
 /** Each query with its brute-force predicate. */
-function cases(model: Model): Array<{ query: unknown; test: (values: Parsed, id: string) => boolean; bm25?: true; filterOnly?: true; score?: (values: Parsed) => number }> {
+function cases(model: Model): Array<{ query: Query; test: (values: Parsed, id: string) => boolean; bm25?: true; filterOnly?: true; score?: (values: Parsed) => number }> {
   const first = (field: string) => [...model.docs.values()].map((d) => d.values[field][0]).find((v) => v !== undefined)!
   const sku = first('sku')
   const weight = first('weight') as number
@@ -322,7 +323,7 @@ describe('typed term, terms, range, exists and prefix queries against brute-forc
   })
 
   it('scores term, terms, range, exists and prefix with their boost; a terms query counts a document once', () => {
-    const boosts: Array<[unknown, number]> = [
+    const boosts: Array<[Query, number]> = [
       [{ term: { category: { value: 'toys', boost: 2.5 } } }, 2.5],
       [{ terms: { category: ['toys', 'tools', 'tool', 'books', 'garden'], boost: 3 } }, 3],
       [{ range: { price: { gte: 5, boost: 0.5 } } }, 0.5],
@@ -353,7 +354,7 @@ describe('typed term, terms, range, exists and prefix queries against brute-forc
   })
 
   it('refuses query values the field type cannot read, and ranges on keyword and text fields, naming the field', () => {
-    const refused = (query: unknown) => {
+    const refused = (query: Query) => {
       try {
         run(index, { query })
       } catch (error) {

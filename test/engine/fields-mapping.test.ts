@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import { SparseIndex } from '../../src/engine/sparse-index.js'
 import type { SourceDocument } from '../../src/encode/encoder.js'
+import type { Query } from '../../src/engine/query/types.js'
 import { LsrError, type LsrErrorCode } from '../../src/errors.js'
 import type { StoredSchema } from '../../src/storage/format.js'
 import { tempDir } from '../helpers.js'
@@ -20,7 +21,7 @@ async function fieldsIndex(schema: StoredSchema = { mappings: {} }, dir?: string
   return { index: await SparseIndex.open(folder, { create: true, encoder: null, schema }), dir: folder }
 }
 
-const ids = async (index: SparseIndex, query: unknown) => (await index.search({ query, size: 100 })).hits.map((h) => h.id).sort()
+const ids = async (index: SparseIndex, query: Query) => (await index.search({ query, size: 100 })).hits.map((h) => h.id).sort()
 
 /** Runs `fn`, expects an LsrError with `code`, returns it. */
 async function failure(fn: () => Promise<unknown>, code: LsrErrorCode): Promise<LsrError> {
@@ -294,7 +295,7 @@ describe('the grown mapping persists', () => {
     await index.putMapping({ properties: { sku: { type: 'keyword' } } })
     await index.add([sourceDoc('3', { body: 'red-lamp again', sku: 'S-1', price: 9 })])
     const stored = index.schema!.toStored()
-    const queries = [
+    const queries: Query[] = [
       { match: { body: 'red-lamp' } },
       { range: { price: { gt: 5 } } },
       { term: { sku: 'S-1' } },

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SparseIndex, type SearchBody, type SortedHit } from '../../src/engine/sparse-index.js'
 import { LsrError } from '../../src/errors.js'
+import type { Query, SearchAfterValue, SortEntry } from '../../src/engine/query/types.js'
 import { seededRandom } from '../helpers.js'
 
 const SCHEMA = {
@@ -109,7 +110,7 @@ function bruteSort(keys: Key[], rows: Row[]): Array<{ id: string; sort: Array<nu
   return withValues.map(({ row, sort }) => ({ id: row.id, sort }))
 }
 
-const SPECS: Array<{ name: string; query?: unknown; sort: unknown[] }> = [
+const SPECS: Array<{ name: string; query?: Query; sort: SortEntry[] }> = [
   { name: 'price asc (missing last), _doc', sort: [{ price: 'asc' }, '_doc'] },
   { name: 'price desc missing first, _doc desc', sort: [{ price: { order: 'desc', missing: '_first' } }, { _doc: 'desc' }] },
   { name: 'released desc, sku asc, _doc', sort: [{ released: { order: 'desc' } }, { sku: 'asc' }, '_doc'] },
@@ -147,7 +148,7 @@ describe('sort, search_after and from/size on fields against a brute-force sort'
   })
 
   /** Every live row matching the query, with the engine's scores (BM25 is tested in fields-bm25.test.ts). */
-  const rows = async (query: unknown): Promise<Row[]> => {
+  const rows = async (query: Query | undefined): Promise<Row[]> => {
     const { hits, total } = await index.search({ query, size: 10_000 })
     expect(hits).toHaveLength(total)
     return hits.map((hit) => {
@@ -172,7 +173,7 @@ describe('sort, search_after and from/size on fields against a brute-force sort'
 
       // search_after pages concatenate to the full order.
       const pages: SortedHit[] = []
-      let after: unknown[] | undefined
+      let after: SearchAfterValue[] | undefined
       for (let page = 0; page < 100; page++) {
         const { hits } = await run({ query, sort, size: 7, searchAfter: after })
         if (hits.length === 0) break
@@ -250,7 +251,7 @@ describe('sort, search_after and from/size on fields against a brute-force sort'
   })
 
   it('search_after skips hits whose sort values equal the last ones (as Elasticsearch): a unique last key keeps them', async () => {
-    const sort = [{ category: 'asc' }]
+    const sort: SortEntry[] = [{ category: 'asc' }]
     const first = await run({ sort, size: 1 })
     const value = first.hits[0].sort![0]
     const after = await run({ sort, size: 1000, searchAfter: [value] })
@@ -267,9 +268,9 @@ describe('sort, search_after and from/size on fields against a brute-force sort'
   })
 
   it('refuses sorts Elasticsearch refuses, naming the field', async () => {
-    const refused = async (body: SearchBody) => {
+    const refused = async (body: unknown) => {
       try {
-        await run(body)
+        await run(body as SearchBody)
       } catch (error) {
         expect(error).toBeInstanceOf(LsrError)
         return (error as Error).message

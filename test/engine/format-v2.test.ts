@@ -5,6 +5,7 @@ import { Level } from 'level'
 import { afterEach, describe, expect, it } from 'vitest'
 import { decodeJson, FORMAT_VERSION, KEY_META, type IndexMeta } from '../../src/storage/format.js'
 import { SparseIndex, type IndexStats } from '../../src/engine/sparse-index.js'
+import type { Query } from '../../src/engine/query/types.js'
 import { doc, ROOT } from '../helpers.js'
 
 type Scored = Array<{ id: string; score: number }>
@@ -17,7 +18,7 @@ interface Expected {
   searches: Array<{ query: string; k: number; hits: Scored }>
   keywords: Array<{ field: string; values: string[]; total: number; ids: string[] }>
   filtered: Array<{ query: string; field: string; values: string[]; total: number; hits: Scored }>
-  dsl: Array<{ query: unknown; total: number; hits: Scored }>
+  dsl: Array<{ query: Query; total: number; hits: Scored }>
   sources: Record<string, Record<string, unknown> | null>
 }
 

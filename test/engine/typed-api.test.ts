@@ -1,8 +1,8 @@
 /**
  * The typed library API: searches written with the exported `Query` and `Sort` types on an index of
- * mapped fields only, checked against answers computed here from the raw products; and
- * `@ts-expect-error` lines proving that misspelled options and query types the compiler refuses are
- * type errors too (tsconfig.test.json type-checks this file).
+ * mapped fields only, checked against answers computed here from the raw products; documents added
+ * without `title`/`text`; and `@ts-expect-error` lines proving that misspelled options and query
+ * types the compiler refuses are type errors too (tsconfig.test.json type-checks this file).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LsrError, SparseIndex, type Query, type SearchAfterValue, type SearchBody, type Sort, type SourceDocument } from '../../src/index.js'
@@ -54,7 +54,8 @@ describe('typed search API on an index of mapped fields', () => {
 
   beforeAll(async () => {
     index = await SparseIndex.open(await tempDir(), { create: true, encoder: null, schema: SCHEMA })
-    const docs: SourceDocument[] = Object.entries(PRODUCTS).map(([id, p]) => ({ id, title: '', text: '', source: { ...p } }))
+    // No title and no text: an index without an encoder reads only the source.
+    const docs: SourceDocument[] = Object.entries(PRODUCTS).map(([id, p]) => ({ id, source: { ...p } }))
     await index.add(docs)
   })
 
@@ -68,6 +69,20 @@ describe('typed search API on an index of mapped fields', () => {
     expect(hits).toHaveLength(total)
     return hits.map((hit) => hit.id)
   }
+
+  it('adds documents without title or text, and reads them back', async () => {
+    const dir = await tempDir()
+    const small = await SparseIndex.open(dir, { create: true, encoder: null, schema: { mappings: { properties: { name: { type: 'keyword' } } } } })
+    try {
+      await small.add([{ id: 'p1', source: { name: 'x' } }])
+      expect(await small.get('p1')).toEqual({ name: 'x' })
+      const { hits, total } = await small.search({ query: { term: { name: 'x' } } })
+      expect(total).toBe(1)
+      expect(hits.map((hit) => [hit.id, hit.source])).toEqual([['p1', { name: 'x' }]])
+    } finally {
+      await small.close()
+    }
+  })
 
   it('answers typed exact queries as filters written here', async () => {
     const cases: Array<[Query, (p: Product) => boolean]> = [
@@ -180,5 +195,20 @@ describe('typed search API on an index of mapped fields', () => {
     for (const body of bodies) {
       await expect(index.search(body), JSON.stringify(body)).rejects.toBeInstanceOf(LsrError)
     }
+  })
+
+  it('types a search body: JSON read at run time is searched after a cast, and checked by the query compiler', async () => {
+    // @ts-expect-error: a search body's query is a Query
+    const misspelled: SearchBody = { query: { match_al: {} } }
+    // @ts-expect-error: search_after values are sort values
+    const nested: SearchBody = { sort: ['_doc'], searchAfter: [{ doc: 1 }] }
+    for (const body of [misspelled, nested]) await expect(index.search(body)).rejects.toBeInstanceOf(LsrError)
+
+    const json: unknown = JSON.parse('{"bool": {"filter": {"term": {"brand": "glowco"}}}}')
+    // @ts-expect-error: unknown JSON is not a Query until the caller says so
+    const unchecked: SearchBody = { query: json }
+    expect(unchecked.query).toBe(json)
+    const { total } = await index.search({ query: json as Query })
+    expect(total).toBe(where((p) => p.brand === 'glowco').length)
   })
 })

@@ -88,7 +88,7 @@ describe('top-k algorithms', () => {
           // place of its first occurrence); a document whose source is unchanged is left untouched
           // (it keeps its place); a changed one is replaced, which appends it.
           const latest = new Map<string, string>()
-          for (const d of chunk) latest.set(d.id, d.text)
+          for (const d of chunk) latest.set(d.id, d.text ?? '')
           for (const [id, text] of latest) {
             if (texts.get(id) === text) continue
             texts.delete(id)

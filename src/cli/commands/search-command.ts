@@ -13,6 +13,7 @@ import { readQrels, readQueries } from '../../corpus/beir.js'
 import { formatRunLines } from '../../eval/run-file.js'
 import { LsrError } from '../../errors.js'
 import { SparseIndex, type SearchAlgorithm, type SearchBody } from '../../engine/sparse-index.js'
+import type { Query, SortEntry } from '../../engine/query/types.js'
 import { SEARCH_ALGORITHMS } from '../../search/searcher.js'
 import { parsePositiveInt } from '../format.js'
 
@@ -26,8 +27,8 @@ interface SearchFlags {
   tag: string
   algorithm: SearchAlgorithm
   fields?: string[]
-  sort?: Array<string | Record<string, string>>
-  filter?: unknown
+  sort?: SortEntry[]
+  filter?: Query
 }
 
 /** What --help adds after an algorithm's name (the list itself is the engine's SEARCH_ALGORITHMS). */
@@ -47,7 +48,7 @@ function parseFields(value: string): string[] {
 }
 
 /** Elasticsearch's URL sort: `price:desc,_score` as `[{price: 'desc'}, '_score']`. */
-function parseSortList(value: string): Array<string | Record<string, string>> {
+function parseSortList(value: string): SortEntry[] {
   return value.split(',').map((entry) => {
     const key = entry.trim()
     const colon = key.lastIndexOf(':')
@@ -59,8 +60,9 @@ function parseSortList(value: string): Array<string | Record<string, string>> {
   })
 }
 
-function parseFilter(value: string): unknown {
+function parseFilter(value: string): Query {
   try {
+    // Checked by the query compiler when the search runs, which names what it refuses.
     return JSON.parse(value)
   } catch (error) {
     throw new InvalidArgumentError(`--filter takes a query DSL object as JSON: ${(error as Error).message}`)
