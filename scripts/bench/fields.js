@@ -12,6 +12,7 @@
 //  - match_all sorted by price, and by category then rating.
 // Ratios are against the baseline of the same run.
 // Run: npm run build && node scripts/bench/fields.js [--docs 1000000] [--queries 200]
+//   [--keep DIR]: build the index in DIR and keep it; with --reuse, query the one already there
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,7 +20,15 @@ import { parseArgs } from 'node:util'
 import { SparseIndex } from '../../dist/index.js'
 import { mulberry32, sampler } from './sampling.js'
 
-const { values } = parseArgs({ options: { docs: { type: 'string', default: '1000000' }, queries: { type: 'string', default: '200' }, seed: { type: 'string', default: '7' } } })
+const { values } = parseArgs({
+  options: {
+    docs: { type: 'string', default: '1000000' },
+    queries: { type: 'string', default: '200' },
+    seed: { type: 'string', default: '7' },
+    keep: { type: 'string' },
+    reuse: { type: 'boolean', default: false },
+  },
+})
 const N = Number(values.docs)
 const Q = Number(values.queries)
 const random = mulberry32(Number(values.seed))
@@ -54,21 +63,26 @@ const mappings = {
   },
 }
 
-const dir = await mkdtemp(join(tmpdir(), 'lsr-fields-'))
+const dir = values.keep ?? (await mkdtemp(join(tmpdir(), 'lsr-fields-')))
 try {
-  const index = await SparseIndex.open(dir, { create: true, encoder: null, schema: { mappings } })
-  const started = performance.now()
-  for (let at = 0; at < N; at += 10_000) {
-    const batch = Array.from({ length: Math.min(10_000, N - at) }, (_, j) => product(at + j))
-    await index.add(batch)
-  }
-  const ingestSeconds = (performance.now() - started) / 1000
-  const compactStarted = performance.now()
-  await index.compact()
-  const compactSeconds = (performance.now() - compactStarted) / 1000
-  const stats = await index.stats()
+  const index = await SparseIndex.open(dir, { create: !values.reuse, encoder: values.reuse ? undefined : null, schema: values.reuse ? undefined : { mappings } })
   console.log(`corpus       ${N} products: 3 text fields + category keyword, price float, rating integer`)
-  console.log(`ingest       ${ingestSeconds.toFixed(1)} s (${Math.round(N / ingestSeconds)} docs/s, writes of 10,000), compaction ${compactSeconds.toFixed(1)} s`)
+  if (values.reuse) {
+    // The same seed draws the same corpus: the queries below are drawn after it.
+    for (let i = 0; i < N; i++) product(i)
+  } else {
+    const started = performance.now()
+    for (let at = 0; at < N; at += 10_000) {
+      const batch = Array.from({ length: Math.min(10_000, N - at) }, (_, j) => product(at + j))
+      await index.add(batch)
+    }
+    const ingestSeconds = (performance.now() - started) / 1000
+    const compactStarted = performance.now()
+    await index.compact()
+    const compactSeconds = (performance.now() - compactStarted) / 1000
+    console.log(`ingest       ${ingestSeconds.toFixed(1)} s (${Math.round(N / ingestSeconds)} docs/s, writes of 10,000), compaction ${compactSeconds.toFixed(1)} s`)
+  }
+  const stats = await index.stats()
   console.log(`index        ${stats.terms} terms, ${stats.postings} postings, ${(stats.sizeOnDiskBytes / 2 ** 20).toFixed(0)} MiB on disk`)
 
   const queries = Array.from({ length: Q }, () => words(2, 4))
@@ -108,5 +122,5 @@ try {
   }
   await index.close()
 } finally {
-  await rm(dir, { recursive: true, force: true })
+  if (!values.keep) await rm(dir, { recursive: true, force: true })
 }

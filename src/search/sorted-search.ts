@@ -115,16 +115,6 @@ export function scoreCandidates(query: ScoredQuery | undefined, shape: ScoreShap
   return scores
 }
 
-/** A key's value for one document: a number, a string, or null when missing. */
-function keyValue(key: SortKey, doc: number, score: number): SortValue {
-  if (key.by === 'score') return score
-  if (key.by === 'doc') return doc
-  const column = key.column
-  if (!column) return null
-  const value = key.read === 'max' ? column.max[doc] : column.min[doc]
-  return value === undefined || (typeof value === 'number' && Number.isNaN(value)) ? null : value
-}
-
 /** Compares two values of one key in sort order (negative: `x` first). */
 function compareValues(key: SortKey, x: SortValue, y: SortValue): number {
   if (x === y) return 0
@@ -146,9 +136,64 @@ export function compareSortValues(keys: readonly SortKey[], a: readonly SortValu
 }
 
 /**
+ * One sort key as numbers: per candidate position (scores, doc ids) or per document (a numeric
+ * column, a keyword column's ordinals), NaN where a document has no value.
+ */
+interface NumericKey {
+  values: ArrayLike<number>
+  byPosition: boolean
+  descending: boolean
+  missingFirst: boolean
+  /** A keyword key's distinct values, to turn ordinals back into strings. */
+  sorted?: readonly string[]
+}
+
+function numericKey(key: SortKey, candidates: Uint32Array, scores: Float64Array | undefined): NumericKey {
+  const { descending } = key
+  if (key.by === 'score') return { values: scores ?? new Float64Array(candidates.length).fill(NaN), byPosition: true, descending, missingFirst: false }
+  if (key.by === 'doc') return { values: candidates, byPosition: true, descending, missingFirst: false }
+  const missingFirst = key.missing === 'first'
+  const column = key.column
+  if (!column) return { values: EMPTY, byPosition: false, descending, missingFirst }
+  if (column.kind === 'number') return { values: key.read === 'max' ? column.max : column.min, byPosition: false, descending, missingFirst }
+  const ordinals = column.ordinals()
+  return { values: key.read === 'max' ? ordinals.max : ordinals.min, byPosition: false, descending, missingFirst, sorted: ordinals.sorted }
+}
+
+const EMPTY = new Float64Array(0)
+
+/** A search_after value on a key's numeric scale: a keyword as its ordinal, or half-way between two. */
+function afterValue(key: NumericKey, value: SortValue): number {
+  if (value === null) return NaN
+  if (typeof value === 'number') return value
+  const sorted = key.sorted ?? []
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (sorted[mid] < value) lo = mid + 1
+    else hi = mid
+  }
+  return sorted[lo] === value ? lo : lo - 0.5
+}
+
+/** Compares two values of one numeric key in sort order; NaN is missing (negative: `x` first). */
+function compareNumbers(key: NumericKey, x: number, y: number): number {
+  if (x === y) return 0
+  const xMissing = x !== x
+  const yMissing = y !== y
+  if (xMissing || yMissing) {
+    if (xMissing && yMissing) return 0
+    return xMissing === key.missingFirst ? -1 : 1
+  }
+  return (x < y) !== key.descending ? -1 : 1
+}
+
+/**
  * The first `k` candidates in sort order (ties by ascending doc id), only those after
  * `searchAfter` when given (strictly: equal sort values are skipped, as Elasticsearch does).
- * Keys are read from the columns as candidates are compared; only the kept hits get arrays.
+ * Every key is read as numbers (keywords as ordinals), so a comparison allocates nothing; only
+ * the kept hits get their sort values.
  */
 export function sortCandidates(
   keys: readonly SortKey[],
@@ -157,18 +202,23 @@ export function sortCandidates(
   k: number,
   searchAfter?: readonly SortValue[],
 ): SortedHit[] {
-  const scoreOf = (c: number) => (scores ? scores[c] : NaN)
+  const numeric = keys.map((key) => numericKey(key, candidates, scores))
+  const read = (key: NumericKey, c: number) => {
+    const value = key.byPosition ? key.values[c] : key.values[candidates[c]]
+    return value === undefined ? NaN : value
+  }
   // Candidate positions compared by their keys, then doc id (candidates ascend: position order is doc order).
   const compare = (a: number, b: number) => {
-    for (const key of keys) {
-      const order = compareValues(key, keyValue(key, candidates[a], scoreOf(a)), keyValue(key, candidates[b], scoreOf(b)))
+    for (const key of numeric) {
+      const order = compareNumbers(key, read(key, a), read(key, b))
       if (order !== 0) return order
     }
     return a - b
   }
-  const afterCutoff = (c: number) => {
-    for (let i = 0; i < keys.length; i++) {
-      const order = compareValues(keys[i], keyValue(keys[i], candidates[c], scoreOf(c)), searchAfter![i])
+  const after = searchAfter?.map((value, i) => afterValue(numeric[i], value))
+  const isAfter = (c: number) => {
+    for (let i = 0; i < numeric.length; i++) {
+      const order = compareNumbers(numeric[i], read(numeric[i], c), after![i])
       if (order !== 0) return order > 0
     }
     return false
@@ -177,7 +227,7 @@ export function sortCandidates(
   const heap: number[] = []
   const worseFirst = (a: number, b: number) => compare(b, a)
   for (let c = 0; c < candidates.length && k > 0; c++) {
-    if (searchAfter && !afterCutoff(c)) continue
+    if (after && !isAfter(c)) continue
     if (heap.length < k) {
       heap.push(c)
       siftUp(heap, heap.length - 1, worseFirst)
@@ -186,7 +236,12 @@ export function sortCandidates(
       siftDown(heap, 0, worseFirst)
     }
   }
-  return heap.sort(compare).map((c) => ({ doc: candidates[c], score: scoreOf(c), sort: keys.map((key) => keyValue(key, candidates[c], scoreOf(c))) }))
+  const sortValue = (key: NumericKey, c: number): SortValue => {
+    const value = read(key, c)
+    if (value !== value) return null
+    return key.sorted ? key.sorted[value] : value
+  }
+  return heap.sort(compare).map((c) => ({ doc: candidates[c], score: scores ? scores[c] : NaN, sort: numeric.map((key) => sortValue(key, c)) }))
 }
 
 function siftUp<T>(heap: T[], i: number, before: (a: T, b: T) => number): void {

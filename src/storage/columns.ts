@@ -125,6 +125,9 @@ export class StringColumn {
   readonly kind = 'string'
   min: Array<string | undefined> = []
   max: Array<string | undefined> = []
+  /** Bumped by every add: ordinals of another version are stale. */
+  #version = 0
+  #ordinals: (Ordinals & { version: number }) | undefined
 
   add(doc: number, value: ColumnValue | undefined): void {
     const values = valuesOf(value).map(String)
@@ -137,7 +140,34 @@ export class StringColumn {
     }
     this.min[doc] = lo
     this.max[doc] = hi
+    this.#version++
   }
+
+  /**
+   * Each document's smallest and largest value as its rank among the column's distinct values
+   * (NaN: none), so that a sort compares numbers, not strings (Lucene's sorted doc values
+   * ordinals). Built on first use after a write: O(documents + distinct values x log).
+   */
+  ordinals(): Ordinals {
+    if (this.#ordinals?.version !== this.#version) {
+      const distinct = new Set<string>()
+      for (const v of this.min) if (v !== undefined) distinct.add(v)
+      for (const v of this.max) if (v !== undefined) distinct.add(v)
+      // JS string order (UTF-16 code units), as `<` compares them everywhere else.
+      const sorted = [...distinct].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      const rank = new Map(sorted.map((v, i) => [v, i]))
+      const ranks = (values: Array<string | undefined>) => Float64Array.from({ length: values.length }, (_, doc) => (values[doc] === undefined ? NaN : rank.get(values[doc]!)!))
+      this.#ordinals = { version: this.#version, sorted, min: ranks(this.min), max: ranks(this.max) }
+    }
+    return this.#ordinals
+  }
+}
+
+/** A keyword column's distinct values in order, and each document's minimum and maximum as ranks. */
+export interface Ordinals {
+  sorted: readonly string[]
+  min: Float64Array
+  max: Float64Array
 }
 
 export type Column = NumberColumn | StringColumn
