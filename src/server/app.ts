@@ -28,6 +28,7 @@ import { acceptsParams, NO_EFFECT_ON_ONE_NODE } from './url-params.js'
 import { COUNT_PARAMS, restTotalHitsAsInt, SEARCH_PARAMS, totalAsInt, uriQuery, uriSearch, uriSource } from './uri-search.js'
 import { SEARCH_PAGE } from './search-page.js'
 import { isObject, parseJson, type Json } from './json.js'
+import { fieldAt, mergeMapping, parseMapping } from '../mapping/index.js'
 
 /** Server options; every field is optional. */
 export interface AppOptions {
@@ -266,7 +267,11 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     return c.json(Object.fromEntries(found.map(([name, index]) => [name, { mappings: index.schema?.toStored().mappings ?? {} }])))
   })
   app.on(['PUT', 'POST'], '/:index/_mapping', acceptsParams(), async (c) => {
-    for (const [, index] of await indexes(c, c.req.param('index'))) await index.putMapping(await jsonBody(c))
+    const body = await jsonBody(c, true)
+    const found = await indexes(c, c.req.param('index'))
+    // Several indexes change all or none: each is checked before any is changed.
+    if (found.length > 1) for (const [, index] of found) await checkMappingUpdate(index, body)
+    for (const [, index] of found) await index.putMapping(body)
     return c.json({ acknowledged: true })
   })
   app.get('/:index/_settings', acceptsParams(), async (c) => {
@@ -353,6 +358,20 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     return c.json({ _index: name, _id: c.req.param('id'), result: deleted ? 'deleted' : 'not_found', _shards: WRITE_SHARDS }, deleted ? 200 : 404)
   })
   return app
+}
+
+/**
+ * Refuses a `PUT _mapping` body that the index would refuse, changing nothing: the same parse,
+ * merge and encoder-field checks as {@link SparseIndex.putMapping}, without the write. (An index
+ * without a schema is left to putMapping, which refuses it before writing anything.)
+ */
+async function checkMappingUpdate(index: SparseIndex, body: Json): Promise<void> {
+  const schema = index.schema
+  if (!schema) return index.putMapping(body)
+  const merged = mergeMapping(schema.mapping, parseMapping(body, schema.analyzers, { has: (name: string) => schema.hasSimilarity(name) }))
+  for (const field of index.meta.encoder ? ['title', 'text'] : []) {
+    if (fieldAt(merged, field)) throw new LsrError('mapper_parsing', `field [${field}] feeds the index's encoder (title + text as one field): it cannot be mapped in an index with an encoder`)
+  }
 }
 
 /** URL parameters of `_bulk`. */

@@ -32,6 +32,12 @@ export interface QueryStringOptions {
   defaultFields: string[]
   /** `default_operator`: with `AND`, unmarked clauses are required. @default 'OR' */
   defaultOperator: 'OR' | 'AND'
+  /**
+   * The default fields are `*` expanded by the caller to the index's fields: a field-less `*` then
+   * matches every document (Elasticsearch's `*` on the default field `*`), not documents having
+   * one of them. @default false
+   */
+  allFields?: boolean
 }
 
 /** The defaults of {@link QueryStringOptions}, as Elasticsearch's. */
@@ -379,7 +385,7 @@ class Parser {
   /** `*`: every document for the field `*`, else documents with the field (Elasticsearch's `getWildcardQuery`). */
   #star(field: string | undefined): Node {
     const fields = this.#fields(field)
-    const everything = fields.some((entry) => fieldBoost(entry)[0] === '*')
+    const everything = (field === undefined && this.options.allFields === true) || fields.some((entry) => fieldBoost(entry)[0] === '*')
     return this.#leaf(everything ? { kind: 'match_all', boost: 1 } : { kind: 'exists', fields, boost: 1 })
   }
 

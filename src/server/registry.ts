@@ -9,14 +9,15 @@
  *   index before closing it, and requests arriving while a name is being dropped get a 404.
  * - A sub-folder that looks like an index but is not a complete one (LevelDB files without
  *   `CURRENT`, or an open failing as not lsr's / incompatible / corrupt) is *broken*: patterns and
- *   `_all` skip it, naming it answers 503, `DELETE` removes it. Other folders (empty ones, the
+ *   `_all` skip it, naming it answers 503, `DELETE` removes it. So is one whose open throws an
+ *   error that is neither lsr's nor the system's (see isBroken). Other folders (empty ones, the
  *   default models folder `index-data/models`, a download cache) are not indexes: left alone.
  * - Leftovers of interrupted creates (`#creating-<random>`, see SparseIndex.open) are
  *   deleted at startup.
  * @module
  */
 import { mkdir, readdir, rm } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, resolve as resolvePath } from 'node:path'
 import type { IndexSettings } from './index-settings.js'
 import { LsrError, type LsrErrorCode } from '../errors.js'
 import { SparseIndex } from '../engine/sparse-index.js'
@@ -32,6 +33,18 @@ const BROKEN_CODES: ReadonlySet<LsrErrorCode> = new Set(['not_an_index', 'incomp
 const INCOMPLETE = 'the folder holds no complete index (no LevelDB CURRENT file: an interrupted create?)'
 /** LevelDB's own files, which tell an index folder from any other folder. */
 const LEVELDB_FILE = /^(CURRENT|LOCK|LOG|LOG\.old|MANIFEST-\d+|\d+\.(log|ldb|sst))$/
+
+/**
+ * Whether an open failure means the index cannot be opened as it is (so it is answered 503 and
+ * skipped by patterns until deleted): lsr's not-an-index / incompatible / corrupt errors, and any
+ * error that is neither lsr's nor the system's (a RangeError of data the code cannot load would
+ * otherwise fail every request naming the index, and every `_all` search, with a 500). A system
+ * error (EMFILE, EACCES: `code` set) or another lsr error (a lock) may pass: it is not remembered.
+ */
+function isBroken(error: unknown): boolean {
+  if (error instanceof LsrError) return BROKEN_CODES.has(error.code)
+  return !(error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string')
+}
 
 /** A sub-folder known to hold an index; `broken` says why it cannot be opened. */
 interface Folder {
@@ -173,8 +186,10 @@ export class IndexRegistry {
       this.#open.set(name, index)
       return index
     } catch (error) {
-      if (!(error instanceof LsrError && BROKEN_CODES.has(error.code))) throw error
-      folder.broken = error.message
+      if (!isBroken(error)) throw error
+      // A failure other than lsr's own names the index by label already; anything else (a bug
+      // the index's data trips) is shown by its message, without the data directory.
+      folder.broken = error instanceof LsrError ? error.message : `opening it failed: ${String((error as Error)?.message ?? error).replaceAll(resolvePath(this.dataDir), '<data>').replaceAll(this.dataDir, '<data>')}`
       throw indexUnavailable(name, folder.broken)
     }
   }

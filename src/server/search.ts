@@ -19,6 +19,8 @@ import { isObject, wildcardMatcher, type Json } from './json.js'
 const MAX_RESULT_WINDOW = 10_000
 /** Default `track_total_hits`: exact up to 10,000. */
 const DEFAULT_TOTAL_HITS_CAP = 10_000
+/** Elasticsearch's time values (TimeValue.parseTimeValue, trimmed and lowercased): -1, 0, or an integer and a unit. */
+const TIME_VALUE = /^(?:-1|0|\d+(?:nanos|micros|ms|s|m|h|d))$/
 const SEARCH_KEYS = ['query', 'size', 'from', '_source', 'track_total_hits', 'explain', 'highlight', 'sort', 'timeout', 'search_after', 'track_scores']
 
 export const SHARDS = { total: 1, successful: 1, skipped: 0, failed: 0 }
@@ -81,6 +83,10 @@ export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body
   const cap = totalHitsCap(body.track_total_hits)
   const filterSource = sourceFilter(body._source)
   if (body.explain !== undefined && typeof body.explain !== 'boolean') throw parsingError('[explain] must be a boolean')
+  // Taken and not needed (one node answers whole), but a value Elasticsearch would refuse is refused.
+  if (body.timeout !== undefined && !TIME_VALUE.test(typeof body.timeout === 'number' || typeof body.timeout === 'string' ? String(body.timeout).trim().toLowerCase() : '?')) {
+    throw parsingError(`[timeout] must be a time value such as 500ms, 10s or 1m, got ${JSON.stringify(body.timeout)?.slice(0, 100)}`)
+  }
   if (body.track_scores !== undefined && typeof body.track_scores !== 'boolean') throw parsingError('[track_scores] must be a boolean')
   if (body.search_after !== undefined && body.sort === undefined) throw badRequest('[search_after] needs a [sort]')
   if (body.search_after !== undefined && from > 0) throw badRequest('[from] parameter must be set to 0 when [search_after] is used')
@@ -268,18 +274,35 @@ function highlightOf(spec: unknown): Highlighter {
     const matches = name.includes('*') && name !== '*' ? wildcardMatcher(name, `highlight.fields.${name}`) : undefined
     return { name, matches, options: highlightSettings(options, `highlight.fields.${name}`, FIELD_HIGHLIGHT_KEYS, global) }
   })
-  return (source, reader, request) => {
-    const terms = new Set([...request.terms, ...(request.disMax ?? []).flatMap((b) => b.groups.flatMap((g) => g.terms))].map((t) => t.term))
-    const out: Record<string, string[]> = {}
-    for (const { name, matches, options } of perField) {
-      const fields = matches ? reader.highlightFields('*').filter(matches) : reader.highlightFields(name)
-      // A field named twice (by two patterns) is highlighted once, with the first one's options.
-      for (const field of fields.filter((f) => !Object.hasOwn(out, f))) {
-        const value = valueAt(source, field)
-        if (typeof value !== 'string') continue
-        const fragments = highlight(value, (word) => reader.wordTerms(field, word).some((term) => terms.has(term)), options)
-        if (fragments.length > 0) out[field] = fragments
+  // The fields the patterns name, and the query's terms, depend on the index and the request, not
+  // on the hit: resolved once per reader (a thousand patterns over a thousand fields, once per
+  // hit, stalled the server for seconds).
+  const resolved = new WeakMap<IndexReader, Array<{ field: string; options: HighlightOptions }>>()
+  const fieldsOf = (reader: IndexReader) => {
+    let list = resolved.get(reader)
+    if (!list) {
+      let textFields: string[] | undefined
+      const named = new Map<string, HighlightOptions>()
+      for (const { name, matches, options } of perField) {
+        const fields = matches ? (textFields ??= reader.highlightFields('*')).filter(matches) : reader.highlightFields(name)
+        // A field named twice (by two patterns) is highlighted once, with the first one's options.
+        for (const field of fields) if (!named.has(field)) named.set(field, options)
       }
+      list = [...named].map(([field, options]) => ({ field, options }))
+      resolved.set(reader, list)
+    }
+    return list
+  }
+  const termsOf = new WeakMap<SearchRequest, Set<string>>()
+  return (source, reader, request) => {
+    const terms = termsOf.get(request) ?? new Set([...request.terms, ...(request.disMax ?? []).flatMap((b) => b.groups.flatMap((g) => g.terms))].map((t) => t.term))
+    termsOf.set(request, terms)
+    const out: Record<string, string[]> = {}
+    for (const { field, options } of fieldsOf(reader)) {
+      const value = valueAt(source, field)
+      if (typeof value !== 'string') continue
+      const fragments = highlight(value, (word) => reader.wordTerms(field, word).some((term) => terms.has(term)), options)
+      if (fragments.length > 0) out[field] = fragments
     }
     return out
   }

@@ -3,10 +3,13 @@
  * stop accepting, let in-flight requests finish, then close every index.
  * @module
  */
+import { maxHeaderSize } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { serve } from '@hono/node-server'
 import { LsrError } from '../errors.js'
 import { createApp, type AppOptions } from './app.js'
+import { errorBody, HttpError } from './http-error.js'
 import { IndexRegistry } from './registry.js'
 
 export interface ServerOptions extends AppOptions {
@@ -83,6 +86,29 @@ function listenError(error: unknown, host: string, port: number): LsrError {
 }
 
 /**
+ * Answers a request Node's HTTP parser refuses (a URL or headers over its 16 KiB limit, such as
+ * a long `?q=`; malformed HTTP) in Elasticsearch's error shape, then closes the connection.
+ * Node's own answer has no body, and for a request line of 100 KB the client often saw only a reset.
+ */
+function answerMalformed(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || error.code === 'ECONNRESET') {
+    socket.destroy()
+    return
+  }
+  const [status, text, reason] = error.code === 'HPE_HEADER_OVERFLOW'
+    ? [431, 'Request Header Fields Too Large', `the request line and headers are larger than ${maxHeaderSize} bytes (send a long query in the body of a POST)`]
+    : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request Timeout', 'the request was not received in time']
+      : [400, 'Bad Request', `malformed HTTP request (${error.code ?? 'parse error'})`]
+  const body = JSON.stringify(errorBody(new HttpError(status, status === 431 ? 'too_long_http_line_exception' : 'http_exception', reason)))
+  // The answer to a HEAD has no body (a client would read one as garbage after the headers).
+  const raw = (error as { rawPacket?: unknown }).rawPacket
+  const head = Buffer.isBuffer(raw) && raw.subarray(0, 5).toString('latin1') === 'HEAD '
+  const headers = `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`
+  socket.end(head ? headers : headers + body)
+}
+
+/**
  * Starts the server; resolves once it listens.
  * @throws ListenError when it cannot listen (port in use, address not local, ...)
  */
@@ -107,6 +133,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await registry.closeAll()
     throw error
   })
+  server.on('clientError', answerMalformed)
   const { port } = server.address() as AddressInfo
   let closing: Promise<void> | undefined
   return {
