@@ -26,6 +26,9 @@ export function presenceTerm(path: string): string {
   return `\u0000${path}`
 }
 
+/** Longest indexed term in UTF-8 bytes (Lucene's IndexWriter.MAX_TERM_LENGTH). */
+const MAX_TERM_BYTES = 32_766
+
 /** A document's terms and values under the schema (before the encoder field's terms are added). */
 export interface SchemaDocument {
   terms: string[]
@@ -132,6 +135,15 @@ export class Schema {
     for (const { path, value } of values.terms) {
       terms.push(exactTerm(path, value))
       counts.push(1)
+    }
+    for (const term of terms) {
+      // Lucene's limit on one indexed term, which Elasticsearch enforces (ignore_above avoids it).
+      // A term is mark, path, mark, value (format.ts); only long ones are measured.
+      const end = term.length > MAX_TERM_BYTES / 3 ? term.indexOf(term[0], 1) : -1
+      if (end > 0 && Buffer.byteLength(term.slice(end + 1)) > MAX_TERM_BYTES) {
+        const path = term.slice(1, end)
+        throw new LsrError('invalid_argument', `Document contains at least one immense term in field="${path}" (whose UTF8 encoding is longer than the max length ${MAX_TERM_BYTES}): use ignore_above on keyword fields`)
+      }
     }
     for (const path of values.present) {
       terms.push(presenceTerm(path))

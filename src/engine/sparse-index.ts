@@ -126,6 +126,8 @@ export class SparseIndex {
   readonly #label: string
   #writes: Promise<unknown> = Promise.resolve()
   #closed = false
+  /** Set when a committed batch could not be applied in memory: the handle is unusable (see #applyCommitted). */
+  #diverged: LsrError | undefined
   /** Readers not yet released; close() waits for them. */
   #readers = 0
   #readersDone: (() => void) | undefined
@@ -439,7 +441,7 @@ export class SparseIndex {
         failPoint('compact:before-batch')
         await writeBatch(this.#db, batch.ops)
         failPoint('compact:after-batch')
-        batch.apply()
+        this.#applyCommitted(() => batch.apply())
         this.#store.advance()
         terms += batch.terms
       }
@@ -573,7 +575,7 @@ export class SparseIndex {
     failPoint('write:before-batch')
     await writeBatch(this.#db, plan.ops)
     failPoint('write:after-batch')
-    plan.apply()
+    this.#applyCommitted(() => plan.apply())
     if (meta) {
       this.meta.schema = meta.schema
       this.#schema = schema
@@ -584,7 +586,7 @@ export class SparseIndex {
       failPoint('merge:before-batch')
       await writeBatch(this.#db, merges.ops)
       failPoint('merge:after-batch')
-      merges.apply()
+      this.#applyCommitted(() => merges.apply())
       this.#store.advance()
     }
   }
@@ -599,6 +601,21 @@ export class SparseIndex {
 
   #assertOpen(): void {
     if (this.#closed) throw new LsrError('closed', `index ${this.#label} is closed`)
+    if (this.#diverged) throw this.#diverged
+  }
+
+  /**
+   * Applies a committed batch in memory. Should that fail (a bug), memory no longer matches the
+   * database, which holds the whole batch: the handle refuses every further use, and reopening
+   * the index reads the committed state.
+   */
+  #applyCommitted(apply: () => void): void {
+    try {
+      apply()
+    } catch (error) {
+      this.#diverged = new LsrError('data_corruption', `index ${this.#label}: a committed write could not be applied in memory (${(error as Error).message}); reopen the index`, { cause: error })
+      throw this.#diverged
+    }
   }
 }
 

@@ -296,7 +296,7 @@ export class Searcher {
     const full = this.#resolve(terms, options.beta)
     if (!full || k <= 0) return []
     const effective = full.query.weights
-    const maxWeight = Math.max(...effective)
+    const maxWeight = effective.reduce((max, w) => (w > max ? w : max), 0)
     const first = this.#subset(full.termIds, full.weights, effective, (w) => w >= pruneRatio * maxWeight)
     // Never more than the documents: the window sizes the top-k arrays.
     const window = algorithm(first.query, Math.min(Math.ceil(k * expansionRate), maxWindowSize, this.state.maxDoc), this.state.live)

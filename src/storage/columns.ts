@@ -50,8 +50,15 @@ export class NumberColumn {
     if (values.length === 0) return
     this.min = grownFloat(this.min, doc + 1)
     this.max = grownFloat(this.max, doc + 1)
-    this.min[doc] = Math.min(...values)
-    this.max[doc] = Math.max(...values)
+    // A loop, not Math.min(...values): a document may hold more values than a call takes arguments.
+    let lo = Infinity
+    let hi = -Infinity
+    for (const v of values) {
+      if (v < lo) lo = v
+      if (v > hi) hi = v
+    }
+    this.min[doc] = lo
+    this.max[doc] = hi
     for (const v of values) {
       if (this.#count === this.#values.length) {
         this.#values = grownFloat(this.#values, this.#count + 1)

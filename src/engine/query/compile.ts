@@ -67,6 +67,7 @@ interface Clause {
 }
 
 export const parsing = (message: string) => new LsrError('query_parsing', message)
+const tooManyClauses = (count: number) => new LsrError('too_many_clauses', `Query contains too many scored terms: ${count}; maxClauseCount is set to ${MAX_CLAUSE_COUNT}`)
 export const unsupported = (message: string) => new LsrError('invalid_argument', message)
 
 /** Splits `{"<type>": body}` into type and body. */
@@ -119,10 +120,11 @@ export function minimumShouldMatch(spec: unknown, optional: number, where: strin
   if (spec === undefined || spec === null) return 0
   let required: number
   const text = String(spec).trim()
-  if (typeof spec === 'number' || /^-?\d+$/.test(text)) {
+  // Integers and integer percentages, as Elasticsearch parses them (1.5 and "12.5%" are errors).
+  if (/^-?\d{1,9}$/.test(text) && (typeof spec === 'number' || typeof spec === 'string')) {
     const n = Number(text)
     required = n < 0 ? optional + n : n
-  } else if (/^-?\d+(\.\d+)?%$/.test(text)) {
+  } else if (/^-?\d{1,9}%$/.test(text) && typeof spec === 'string') {
     const percent = Number(text.slice(0, -1))
     const n = Math.floor((optional * Math.abs(percent)) / 100)
     required = percent < 0 ? optional - n : n
@@ -149,7 +151,17 @@ function atLeast(bitmaps: RoaringBitmap32[], m: number): RoaringBitmap32 {
 }
 
 class Compiler {
+  /** Scored terms made so far: a query past the limit stops here, before expanding the rest. */
+  #scored = 0
+
   constructor(private readonly ctx: QueryContext) {}
+
+  /** Counts scored terms (exact-value terms are filters that score a constant: not counted, as a terms query is one clause). */
+  #count<T extends { terms: QueryTerm[] }>(made: T): T {
+    for (const { term } of made.terms) if (term.charCodeAt(0) !== 0) this.#scored++
+    if (this.#scored > MAX_CLAUSE_COUNT) throw tooManyClauses(this.#scored)
+    return made
+  }
 
   /** @param depth - 1 for the top-level query, one more inside each compound query */
   clause(clause: unknown, where: string, depth: number): Clause {
@@ -229,6 +241,10 @@ class Compiler {
 
   /** The scored terms of query text against one field, per Elasticsearch's match query on that field type. */
   private fieldTerms(field: string, text: unknown, analyzer: unknown, type: string): { terms: QueryTerm[]; exact: boolean } {
+    return this.#count(this.analyzedTerms(field, text, analyzer, type))
+  }
+
+  private analyzedTerms(field: string, text: unknown, analyzer: unknown, type: string): { terms: QueryTerm[]; exact: boolean } {
     if (analyzer !== undefined && typeof analyzer !== 'string') throw parsing(`[${type}] analyzer must be a string`)
     if (this.ctx.isEncoderField(field)) {
       if (analyzer !== undefined) throw unsupported(`[${type}] analyzer on [${field}] is not supported: it is searched through the index's encoder`)
@@ -341,7 +357,7 @@ class Compiler {
         return { term, weight }
       })
     }
-    const clause = this.matchTerms(scaled(terms, boost), false, undefined, undefined, undefined, 'neural_sparse')
+    const clause = this.matchTerms(scaled(this.#count({ terms }).terms, boost), false, undefined, undefined, undefined, 'neural_sparse')
     return { ...clause, twoPhase }
   }
 
@@ -432,8 +448,8 @@ class Compiler {
     const leaf = this.ctx.schema?.field(field)
     if (!leaf) return this.none()
     if (leaf.type !== 'keyword' && leaf.type !== 'text') throw unsupported(`[prefix] on [${field}] of type [${leaf.type}] is not supported (keyword and text fields)`)
-    const stem = leaf.type === 'text' ? this.ctx.textTerm(field, value) : this.ctx.exactTerm(field, value)
-    const terms = this.ctx.termsStartingWith(stem, MAX_PREFIX_TERMS)
+    const stem = leaf.type === 'text' ? this.ctx.textTerm(field, '') : this.ctx.exactTerm(field, '')
+    const terms = this.ctx.termsStartingWith(stem, value, MAX_PREFIX_TERMS, `prefix query [${value}] on [${field}]`)
     return this.constant({ boost: options.boost }, 'prefix', [], () => this.ctx.docsWithAnyTerm(terms))
   }
 
@@ -483,8 +499,9 @@ class Compiler {
       throw unsupported('[neural_sparse] two_phase applies to a top-level neural_sparse query, not inside bool')
     }
     // Without must or filter, at least one should clause has to match (Elasticsearch's default).
-    const defaultMsm = must.length === 0 && filter.length === 0 && should.length > 0 ? 1 : 0
-    const msm = body.minimum_should_match === undefined ? defaultMsm : minimumShouldMatch(body.minimum_should_match, should.length, '[bool]')
+    // Without must or filter, at least one should clause has to match, whatever minimum_should_match says (Lucene's disjunction).
+    const atLeastOne = must.length === 0 && filter.length === 0 && should.length > 0 ? 1 : 0
+    const msm = Math.max(atLeastOne, minimumShouldMatch(body.minimum_should_match, should.length, '[bool]'))
     const docs = () => {
       const bitmaps = [...must, ...filter].map((c) => c.docs())
       if (msm > 0) bitmaps.push(atLeast(should.map((c) => c.docs()), msm))
@@ -541,10 +558,9 @@ function twoPhaseOf(spec: unknown): TwoPhase {
 export function compileQuery(query: unknown, ctx: QueryContext): SearchRequest {
   const clause = new Compiler(ctx).clause(query ?? { match_all: {} }, '[query]', 1)
   if (clause.unscorable) throw clause.unscorable
-  const scored = clause.terms.length + clause.disMax.reduce((n, b) => n + b.groups.reduce((m, g) => m + g.terms.length, 0), 0)
-  if (scored > MAX_CLAUSE_COUNT) {
-    throw new LsrError('too_many_clauses', `Query contains too many scored terms: ${scored}; maxClauseCount is set to ${MAX_CLAUSE_COUNT}`)
-  }
+  const terms = [...clause.terms, ...clause.disMax.flatMap((b) => b.groups.flatMap((g) => g.terms))]
+  const scored = terms.filter(({ term }) => term.charCodeAt(0) !== 0).length
+  if (scored > MAX_CLAUSE_COUNT) throw tooManyClauses(scored)
   return {
     terms: clause.terms,
     disMax: clause.disMax.length > 0 ? clause.disMax : undefined,

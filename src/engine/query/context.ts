@@ -15,6 +15,9 @@ import { exactTerm, presenceTerm, type Schema } from '../schema.js'
 /** Fields that name the encoder field (title + text as one field) in an index with an encoder. */
 export const ENCODER_FIELD_NAMES: readonly string[] = ['title', 'text']
 
+/** Longest field name or pattern a multi-field query may give (the server's limit on index patterns). */
+const MAX_FIELD_PATTERN = 1000
+
 /** Parses `query_string`/`simple_query_string` bodies into query DSL (supplied by the caller's layer). */
 export type QueryStringParser = (type: string, body: Json, defaultFields: string[]) => unknown
 
@@ -65,14 +68,25 @@ export class QueryContext {
   /**
    * Index terms starting with `prefix` that have live documents, at most `limit` (a larger
    * expansion is an error, as Lucene's `indices.query.bool.max_clause_count` for rewrites).
+   * `stem` is the field's term prefix (format.ts); the field's terms are sorted once per
+   * dictionary size and found by binary search.
+   * @param what - the field and prefix as the query names them, for the error
    */
-  termsStartingWith(prefix: string, limit: number): string[] {
+  termsStartingWith(stem: string, prefix: string, limit: number, what: string): string[] {
+    const sorted = sortedTermsOf(this.state, stem)
+    const start = stem + prefix
+    let lo = 0
+    let hi = sorted.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (sorted[mid] < start) lo = mid + 1
+      else hi = mid
+    }
     const terms: string[] = []
-    for (const [term, id] of this.state.termIds) {
-      if (!term.startsWith(prefix) || this.state.df[id] === 0) continue
-      // The prefix of a field's terms must not reach into the presence term or another field.
-      if (terms.length === limit) throw new LsrError('too_many_clauses', `prefix query [${prefix.replace(/[\u0000\u0001]/g, '')}] expands to more than ${limit} terms`)
-      terms.push(term)
+    for (let i = lo; i < sorted.length && sorted[i].startsWith(start); i++) {
+      if (this.state.df[this.state.termIds.get(sorted[i])!] === 0) continue
+      if (terms.length === limit) throw new LsrError('too_many_clauses', `${what} expands to more than ${limit} terms`)
+      terms.push(sorted[i])
     }
     return terms
   }
@@ -92,6 +106,7 @@ export class QueryContext {
       else if (fields.get(key) !== boost && key === 'text') throw new LsrError('invalid_argument', `[${type}] title and text are indexed as one field here: they cannot take different boosts`)
     }
     for (const entry of list as string[]) {
+      if (entry.length > MAX_FIELD_PATTERN) throw new LsrError('invalid_argument', `[${type}] field pattern of ${entry.length} characters: at most ${MAX_FIELD_PATTERN}`)
       const caret = entry.lastIndexOf('^')
       const name = caret < 0 ? entry : entry.slice(0, caret)
       const boost = caret < 0 ? 1 : Number(entry.slice(caret + 1))
@@ -113,6 +128,20 @@ export class QueryContext {
     if (!this.queryString) throw new LsrError('invalid_argument', `[${type}] is not available here`)
     return this.queryString(type, body, this.expandFields(['*'], type).map((f) => (f.boost === 1 ? f.field : `${f.field}^${f.boost}`)))
   }
+}
+
+/** Per index state: each field's terms (by term prefix), sorted, for the dictionary size they were read at. */
+const sortedTerms = new WeakMap<IndexState, Map<string, { size: number; terms: string[] }>>()
+
+/** The terms of one field (those starting with `stem`), sorted; read again when the dictionary has grown. */
+function sortedTermsOf(state: IndexState, stem: string): string[] {
+  let byStem = sortedTerms.get(state)
+  if (!byStem) sortedTerms.set(state, (byStem = new Map()))
+  const cached = byStem.get(stem)
+  if (cached?.size === state.terms.length) return cached.terms
+  const terms = state.terms.filter((term) => term.startsWith(stem)).sort()
+  byStem.set(stem, { size: state.terms.length, terms })
+  return terms
 }
 
 /** A matcher of Elasticsearch field patterns: `*` matches any run of characters (linear time). */
