@@ -187,23 +187,29 @@ function displayTerm(term: string): string {
  */
 export class Bm25Scorer implements Scorer {
   private readonly norms = new FieldNorms()
+  /** Each field's model as of one state version (documents added or deleted change them all). */
+  #models = new Map<string | undefined, FieldModel>()
+  #version = -1
 
   constructor(private readonly params: (field: string | undefined) => Bm25Params) {}
 
   /** Scores the given distinct term ids with their query weights (terms with df 0 must be left out). */
   prepare(state: IndexState, termIds: readonly number[], queryWeights: readonly number[]): ScoredQuery {
-    const byField = new Map<string | undefined, FieldModel>()
+    if (state.version !== this.#version) {
+      this.#models = new Map()
+      this.#version = state.version
+    }
     const models = termIds.map((id) => {
       // An exact-value term contributes its weight: k1 = 0 makes tf / (tf + norm) = 1, idf is 1.
       if (state.terms[id].charCodeAt(0) === 0) return { constant: true, params: { k1: 0, b: 0 }, docCount: 0, avgdl: 0, lengths: state.docLength, norms: CONSTANT_NORMS }
       const field = state.termField[id]
-      let model = byField.get(field)
+      let model = this.#models.get(field)
       if (!model) {
         const params = this.params(field)
         const stats = field === undefined ? { docCount: state.stats.numDocs, sumLength: state.stats.sumLength } : (own(state.stats.fields, field) ?? { docCount: 0, sumLength: 0 })
         const avgdl = stats.docCount > 0 ? stats.sumLength / stats.docCount : 0
         model = { constant: false, params, docCount: stats.docCount, avgdl, lengths: state.lengthsOf(id), norms: this.norms.get(state, field, params, avgdl) }
-        byField.set(field, model)
+        this.#models.set(field, model)
       }
       return model
     })
