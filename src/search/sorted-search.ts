@@ -7,6 +7,7 @@
  * the query's terms plus one comparison per match, O(matches x log k).
  * @module
  */
+import { searchSorted } from '../storage/binary-search.js'
 import type { Column } from '../storage/columns.js'
 import type { RoaringBitmap32 } from '../storage/roaring.js'
 import type { ScoredQuery } from './scorers/scored-query.js'
@@ -167,14 +168,8 @@ function afterValue(key: NumericKey, value: SortValue): number {
   if (value === null) return NaN
   if (typeof value === 'number') return value
   const sorted = key.sorted ?? []
-  let lo = 0
-  let hi = sorted.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (sorted[mid] < value) lo = mid + 1
-    else hi = mid
-  }
-  return sorted[lo] === value ? lo : lo - 0.5
+  const at = searchSorted(sorted, value)
+  return sorted[at] === value ? at : at - 0.5
 }
 
 /** Compares two values of one numeric key in sort order; NaN is missing (negative: `x` first). */

@@ -12,6 +12,7 @@
  * @module
  */
 import type { ColumnValue } from './format.js'
+import { searchSorted } from './binary-search.js'
 import { ensureCapacity } from './growable.js'
 import { RoaringBitmap32 } from './roaring.js'
 
@@ -77,8 +78,8 @@ export class NumberColumn {
   range(from: number, fromInclusive: boolean, to: number, toInclusive: boolean): RoaringBitmap32 {
     this.#sort()
     const values = this.#values.subarray(0, this.#count)
-    const start = fromInclusive ? lowerBound(values, from) : upperBound(values, from)
-    const end = toInclusive ? upperBound(values, to) : lowerBound(values, to)
+    const start = searchSorted(values, from, !fromInclusive)
+    const end = searchSorted(values, to, toInclusive)
     if (end <= start) return new RoaringBitmap32()
     const firstChunk = Math.ceil(start / CHUNK)
     const lastChunk = Math.floor(end / CHUNK)
@@ -201,28 +202,4 @@ export class Columns {
       if (column) this.#byPath.set(path, column)
     }
   }
-}
-
-/** First position whose value is >= x. */
-function lowerBound(values: Float64Array, x: number): number {
-  let lo = 0
-  let hi = values.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (values[mid] < x) lo = mid + 1
-    else hi = mid
-  }
-  return lo
-}
-
-/** First position whose value is > x. */
-function upperBound(values: Float64Array, x: number): number {
-  let lo = 0
-  let hi = values.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (values[mid] <= x) lo = mid + 1
-    else hi = mid
-  }
-  return lo
 }

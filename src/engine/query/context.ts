@@ -8,6 +8,7 @@ import { LsrError } from '../../errors.js'
 import type { Searcher } from '../../search/searcher.js'
 import type { IndexState } from '../../storage/index-state.js'
 import { textTerm } from '../../storage/index-state.js'
+import { searchSorted } from '../../storage/binary-search.js'
 import { RoaringBitmap32 } from '../../storage/roaring.js'
 import type { Json } from '../json-shapes.js'
 import { exactTerm, presenceTerm, type Schema } from '../schema.js'
@@ -75,15 +76,8 @@ export class QueryContext {
   termsStartingWith(stem: string, prefix: string, limit: number, what: string): string[] {
     const sorted = sortedTermsOf(this.state, stem)
     const start = stem + prefix
-    let lo = 0
-    let hi = sorted.length
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (sorted[mid] < start) lo = mid + 1
-      else hi = mid
-    }
     const terms: string[] = []
-    for (let i = lo; i < sorted.length && sorted[i].startsWith(start); i++) {
+    for (let i = searchSorted(sorted, start); i < sorted.length && sorted[i].startsWith(start); i++) {
       if (this.state.df[this.state.termIds.get(sorted[i])!] === 0) continue
       if (terms.length === limit) throw new LsrError('too_many_clauses', `${what} expands to more than ${limit} terms`)
       terms.push(sorted[i])
