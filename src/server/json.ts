@@ -4,6 +4,7 @@
  * @module
  */
 export { isObject, type Json } from '../engine/json-shapes.js'
+import { globMatcher, MAX_PATTERN_LENGTH } from '../engine/glob.js'
 import { badRequest, parsingError } from './http-error.js'
 
 /**
@@ -44,33 +45,15 @@ export function parseJson(text: string, what: string): unknown {
   }
 }
 
-/** Longest accepted `*` pattern (an index expression part, a `_source` pattern), in characters. */
-export const MAX_PATTERN_LENGTH = 1000
+export { MAX_PATTERN_LENGTH } from '../engine/glob.js'
 
 /**
- * A `*` wildcard pattern (index expressions, `_source` paths) as a matcher. No regular expression:
- * the first and last segments are anchored, the middle ones found left to right with indexOf
- * (taking each at its leftmost place is always right when `*` is the only wildcard), so matching
- * is O(pattern × text) however many stars there are.
+ * A `*` wildcard pattern (index expressions, `_source` paths) as a matcher, in linear time (see
+ * globMatcher).
  * @param what - the parameter the pattern came from, named when it is too long
  * @throws HttpError 400 when the pattern is longer than {@link MAX_PATTERN_LENGTH}
  */
 export function wildcardMatcher(glob: string, what: string): (text: string) => boolean {
   if (glob.length > MAX_PATTERN_LENGTH) throw badRequest(`[${what}] pattern is longer than ${MAX_PATTERN_LENGTH} characters`)
-  const segments = glob.split('*')
-  if (segments.length === 1) return (text) => text === glob
-  const first = segments[0]
-  const last = segments[segments.length - 1]
-  const middle = segments.slice(1, -1).filter((s) => s !== '')
-  return (text) => {
-    if (text.length < first.length + last.length || !text.startsWith(first) || !text.endsWith(last)) return false
-    let at = first.length
-    const end = text.length - last.length
-    for (const segment of middle) {
-      const found = text.indexOf(segment, at)
-      if (found < 0 || found + segment.length > end) return false
-      at = found + segment.length
-    }
-    return true
-  }
+  return globMatcher(glob)
 }

@@ -11,13 +11,11 @@ import { textTerm } from '../../storage/index-state.js'
 import { searchSorted } from '../../storage/binary-search.js'
 import { RoaringBitmap32 } from '../../storage/roaring.js'
 import type { Json } from '../json-shapes.js'
+import { globMatcher, MAX_PATTERN_LENGTH } from '../glob.js'
 import { exactTerm, presenceTerm, type Schema } from '../schema.js'
 
 /** Fields that name the encoder field (title + text as one field) in an index with an encoder. */
 export const ENCODER_FIELD_NAMES: readonly string[] = ['title', 'text']
-
-/** Longest field name or pattern a multi-field query may give (the server's limit on index patterns). */
-const MAX_FIELD_PATTERN = 1000
 
 /** Parses `query_string`/`simple_query_string` bodies into query DSL (supplied by the caller's layer). */
 export type QueryStringParser = (type: string, body: Json, defaultFields: string[]) => unknown
@@ -100,7 +98,7 @@ export class QueryContext {
       else if (fields.get(key) !== boost && key === 'text') throw new LsrError('invalid_argument', `[${type}] title and text are indexed as one field here: they cannot take different boosts`)
     }
     for (const entry of list as string[]) {
-      if (entry.length > MAX_FIELD_PATTERN) throw new LsrError('invalid_argument', `[${type}] field pattern of ${entry.length} characters: at most ${MAX_FIELD_PATTERN}`)
+      if (entry.length > MAX_PATTERN_LENGTH) throw new LsrError('invalid_argument', `[${type}] field pattern of ${entry.length} characters: at most ${MAX_PATTERN_LENGTH}`)
       const caret = entry.lastIndexOf('^')
       const name = caret < 0 ? entry : entry.slice(0, caret)
       const boost = caret < 0 ? 1 : Number(entry.slice(caret + 1))
@@ -109,7 +107,7 @@ export class QueryContext {
         add(name, boost)
         continue
       }
-      const matches = wildcard(name)
+      const matches = globMatcher(name)
       if (this.encoder && ENCODER_FIELD_NAMES.some((f) => matches(f))) add('text', boost)
       for (const { path, type: fieldType } of this.schema?.leaves() ?? []) {
         if (matches(path) && (allTypes || fieldType === 'text' || fieldType === 'keyword')) add(path, boost)
@@ -136,20 +134,4 @@ function sortedTermsOf(state: IndexState, stem: string): string[] {
   const terms = state.terms.filter((term) => term.startsWith(stem)).sort()
   byStem.set(stem, { size: state.terms.length, terms })
   return terms
-}
-
-/** A matcher of Elasticsearch field patterns: `*` matches any run of characters (linear time). */
-function wildcard(pattern: string): (text: string) => boolean {
-  const parts = pattern.split('*')
-  return (text) => {
-    if (!text.startsWith(parts[0])) return false
-    let at = parts[0].length
-    for (let i = 1; i < parts.length - 1; i++) {
-      const found = text.indexOf(parts[i], at)
-      if (found < 0) return false
-      at = found + parts[i].length
-    }
-    const last = parts[parts.length - 1]
-    return text.length - at >= last.length && text.endsWith(last)
-  }
 }
