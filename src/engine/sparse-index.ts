@@ -286,9 +286,11 @@ export class SparseIndex {
     const positions = [...latest.values()]
     const existing = positions.map((i) => live.get(docs[i].id))
     const old = existing.filter((d) => d !== undefined)
-    const [stored, forward] = await Promise.all([this.#db.getMany(old.map(sourceKey)), schema ? this.#db.getMany(old.map(forwardKey)) : []])
+    // Sources to find identical documents; forward vectors to compare field terms and to delete the replaced.
+    const [stored, forward] = await Promise.all([this.#db.getMany(old.map(sourceKey)), this.#db.getMany(old.map(forwardKey))])
     const toEncode: number[] = []
-    const replaced = new Map<number, number>()
+    /** Input position -> the replaced document, to delete. */
+    const replaced = new Map<number, DocToDelete>()
     let unchanged = 0
     let at = 0
     positions.forEach((i, n) => {
@@ -302,7 +304,7 @@ export class SparseIndex {
           outcomes[i] = 'unchanged'
           return
         }
-        replaced.set(i, docId)
+        replaced.set(i, toDelete(docId, forward[k]))
       }
       toEncode.push(i)
     })
@@ -316,9 +318,9 @@ export class SparseIndex {
         : withKeywords(encoded, this.#keywords(doc))
       return { doc, vector, fieldLengths: fields?.fieldLengths, columns: fields?.columns }
     })
-    const replacedDocIds = toEncode.flatMap((i) => (replaced.has(i) ? [replaced.get(i)!] : []))
-    await this.#write(adds, await this.#forwardVectors(replacedDocIds), schema)
-    return { added: adds.length - replacedDocIds.length, replaced: replacedDocIds.length, unchanged, outcomes, errors }
+    const deletes = toEncode.flatMap((i) => (replaced.has(i) ? [replaced.get(i)!] : []))
+    await this.#write(adds, deletes, schema)
+    return { added: adds.length - deletes.length, replaced: deletes.length, unchanged, outcomes, errors }
   }
 
   /** True when a stored forward vector holds exactly the mapped-field terms and values given (none without a schema). */
@@ -559,11 +561,7 @@ export class SparseIndex {
 
   async #forwardVectors(docIds: number[]): Promise<DocToDelete[]> {
     const values = await this.#db.getMany(docIds.map(forwardKey))
-    return docIds.map((docId, i) => {
-      const value = values[i]
-      if (!value) throw new LsrError('data_corruption', `index data corruption: forward vector of doc ${docId} is missing`)
-      return { docId, termIds: decodeForward(value).termIds }
-    })
+    return docIds.map((docId, i) => toDelete(docId, values[i]))
   }
 
   /** Writes adds, deletes and a changed schema (grown mapping) as one atomic batch. */
@@ -617,6 +615,12 @@ export class SparseIndex {
       throw this.#diverged
     }
   }
+}
+
+/** A document to delete, from its stored forward vector (its terms' document frequencies drop). */
+function toDelete(docId: number, forward: Buffer | undefined): DocToDelete {
+  if (!forward) throw new LsrError('data_corruption', `index data corruption: forward vector of doc ${docId} is missing`)
+  return { docId, termIds: decodeForward(forward).termIds }
 }
 
 /** The encoder a new index gets from the open options (bm25 by default; none with `null`), checked and loaded. */
