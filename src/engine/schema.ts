@@ -6,6 +6,7 @@
  */
 import { buildAnalyzers, type Analyzer, type AnalyzerRegistry } from '../analysis/index.js'
 import { fieldAt, leafFields, mapDocument, mappingToJson, parseMapping, type LeafField, type Mapping } from '../mapping/index.js'
+import { keywordTerm } from '../corpus/keywords.js'
 import { countTerms } from '../encode/bm25.js'
 import { LsrError } from '../errors.js'
 import type { Bm25Params } from '../search/scorers/bm25.js'
@@ -16,10 +17,11 @@ import { isObject } from './json-shapes.js'
 /** Elasticsearch's BM25 defaults, for fields of indexes with a schema. */
 export const ES_BM25: Bm25Params = { k1: 1.2, b: 0.75 }
 
-/** The term of an exact value of field `path` (keyword, numeric, date, boolean; format.ts). */
-export function exactTerm(path: string, value: string): string {
-  return `\u0000${path}\u0000${value}`
-}
+/**
+ * The term of an exact value of field `path` (keyword, numeric, date, boolean; format.ts): the
+ * same term as an index made before fields stored its metadata under.
+ */
+export const exactTerm = keywordTerm
 
 /** The term every document with a value in field `path` has (the `exists` query). */
 export function presenceTerm(path: string): string {

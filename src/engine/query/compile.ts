@@ -256,7 +256,7 @@ class Compiler {
       if (!this.ctx.schema && this.ctx.encoder) {
         // An index made before fields: metadata are exact strings.
         if (text === null || typeof text === 'object') throw parsing(`[${type}] query must be a string, number or boolean`)
-        return { terms: [{ term: `\u0000${field}\u0000${String(text)}`, weight: 1 }], exact: true }
+        return { terms: [{ term: this.ctx.exactTerm(field, String(text)), weight: 1 }], exact: true }
       }
       return { terms: [], exact: false } // unmapped: matches nothing, as Elasticsearch
     }
@@ -406,7 +406,7 @@ class Compiler {
     for (const value of values) if (value === null || typeof value === 'object') throw parsing(`[${type}] values of [${field}] must be strings, numbers or booleans`)
     if (this.ctx.isEncoderField(field)) throw unsupported(`[${type}] on [${field}] is not supported: it is searched through the index's encoder (use match)`)
     const leaf = this.ctx.schema?.field(field)
-    if (!leaf) return this.ctx.schema ? [] : values.map((v) => `\u0000${field}\u0000${String(v)}`)
+    if (!leaf) return this.ctx.schema ? [] : values.map((v) => this.ctx.exactTerm(field, String(v)))
     if (!leaf.index) throw unsupported(`Cannot search on field [${field}] since it is not indexed.`)
     if (leaf.type === 'text') return values.map((v) => this.ctx.textTerm(field, String(v)))
     return values.map((v) => this.ctx.exactTerm(field, exactValue(leaf, v, field)))
