@@ -157,18 +157,29 @@ export class IndexReader {
     const sort = body.sort === undefined ? undefined : this.sort(body.sort)
     if (body.searchAfter !== undefined && !sort) throw new LsrError('invalid_argument', 'search_after needs a sort')
     const searchAfter = body.searchAfter === undefined ? undefined : parseSearchAfter(body.searchAfter, sort!)
+    const { hits, total, maxScore } = this.rank(request, from + size, { sort, searchAfter, trackScores: body.trackScores }, options)
+    return { hits: hits.slice(from), total, maxScore }
+  }
+
+  /**
+   * The first `k` hits of a compiled request in a sort's order (each with its sort values when a
+   * sort is given; score descending without one), the exact total, and the best score over every
+   * match, not only the hits kept (null when the sort computes no scores: by fields, without
+   * `trackScores`). What `search` and the server's `_search` over several indexes rank by.
+   */
+  rank(
+    request: SearchRequest,
+    k: number,
+    { sort, searchAfter, trackScores }: { sort?: ParsedSort; searchAfter?: readonly SortValue[]; trackScores?: boolean } = {},
+    options: SearchOptions = {},
+  ): { hits: SortedHit[]; total: number; maxScore: number | null } {
+    // Score descending without search_after is the top-k algorithms' order; any other takes the general path.
     const general = sort !== undefined && (!sort.byScore || searchAfter !== undefined)
-    const { hits, total } = this.execute(request, {
-      ...options,
-      k: from + size,
-      sort: general ? sort.keys : undefined,
-      searchAfter,
-      trackScores: body.trackScores,
-    })
-    const scored = !general || body.trackScores === true || sort.keys.some((key) => key.by === 'score')
-    const maxScore = !scored || hits.length === 0 ? null : Math.max(...hits.map((hit) => hit.score))
-    const page = hits.slice(from).map((hit) => (sort && !general ? { ...hit, sort: [hit.score] } : hit))
-    return { hits: page, total, maxScore }
+    const { hits, total } = this.execute(request, { ...options, k, sort: general ? sort.keys : undefined, searchAfter, trackScores })
+    const scored = !sort || trackScores === true || sort.keys.some((key) => key.by === 'score')
+    // In another order than score descending, the best match may be none of the hits kept.
+    const best = !general ? hits[0]?.score : scored && total > 0 ? this.execute(request, { ...options, k: 1 }).hits[0]?.score : undefined
+    return { hits: sort && !general ? hits.map((hit) => ({ ...hit, sort: [hit.score] })) : hits, total, maxScore: best ?? null }
   }
 
   /** The internal doc id of a live document, or undefined. */

@@ -103,15 +103,10 @@ export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body
       if (sort && parsed) checkSortTypes(body.sort, sort, parsed)
       sort ??= parsed
       const searchAfter = body.search_after === undefined ? undefined : parseSearchAfter(body.search_after, parsed!)
-      const general = parsed !== undefined && (!parsed.byScore || searchAfter !== undefined)
-      const result = reader.execute(request, { k: from + size, sort: general ? parsed.keys : undefined, searchAfter, trackScores: body.track_scores === true })
+      const result = reader.rank(request, from + size, { sort: parsed, searchAfter, trackScores: body.track_scores === true })
       total += result.total
-      for (const hit of result.hits) ranked.push({ at, hit: parsed && !general ? { ...hit, sort: [hit.score] } : hit })
-      // Hits in score order start with the best; in another order (fields, _score ascending,
-      // search_after) the best match may be none of them: it is the top hit by score.
-      const withScores = !parsed || parsed.keys.some((k) => k.by === 'score') || body.track_scores === true
-      const best = !general ? result.hits[0]?.score : withScores && result.total > 0 ? reader.execute(request, { k: 1 }).hits[0]?.score : undefined
-      if (best !== undefined) maxScore = Math.max(maxScore, best)
+      for (const hit of result.hits) ranked.push({ at, hit })
+      if (result.maxScore !== null) maxScore = Math.max(maxScore, result.maxScore)
     })
     // Stable: equal keys keep index order, then each index's own order. Any sort (_score
     // ascending too) merges by its sort values; without one, by score.
