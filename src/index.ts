@@ -27,7 +27,7 @@ export type { SortValue } from './search/sorted-search.js'
 export type { Explanation } from './search/scorers/scored-query.js'
 export type { Bm25Params } from './search/scorers/bm25.js'
 export { Schema, ES_BM25 } from './engine/schema.js'
-export type { StoredSchema } from './storage/format.js'
+export type { IndexPipelines, StoredSchema } from './storage/format.js'
 export { MAPPING_DEFAULTS } from './mapping/index.js'
 export type {
   BooleanField, DateField, Dynamic, FieldMapping, FieldType, KeywordField, LeafField, Mapping, NumberField, NumberType, ObjectField, TextField,

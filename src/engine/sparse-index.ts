@@ -19,7 +19,7 @@ import type { RoaringBitmap32 } from '../storage/roaring.js'
 import { encodeWeight } from '../storage/weight-codec.js'
 import { directorySize, hasEntries, isLevelDb, openError } from '../storage/index-folder.js'
 import {
-  checkMeta, decodeForward, decodeJson, encodeJson, forwardKey, KEY_META, KEY_STATS, sourceKey, type IndexMeta, type StoredSchema,
+  checkMeta, decodeForward, decodeJson, encodeJson, forwardKey, KEY_META, KEY_STATS, sourceKey, type IndexMeta, type IndexPipelines, type StoredSchema,
 } from '../storage/format.js'
 import { IndexReader, type Hit, type HitWithSource, type SearchBody, type SearchResult, type SortedHit } from './index-reader.js'
 import type { IndexState } from '../storage/index-state.js'
@@ -110,6 +110,8 @@ export interface OpenOptions {
    * @default dynamic mapping: `{mappings: {dynamic: true}}`
    */
   schema?: StoredSchema
+  /** Pipelines a new index names (ingest default and final, search default); stored, shown in `meta.pipelines`. */
+  pipelines?: IndexPipelines
   /** Speed settings of the encoder (threads, batch size); never stored. */
   runtime?: EncoderRuntime
   /** How error messages name the index (a server names it, never its path). @default the directory */
@@ -171,7 +173,7 @@ export class SparseIndex {
     // Everything that can fail on the user's settings happens before anything is written.
     const { config, encoder } = await newEncoder(options)
     const schema = newSchema(options)
-    await writeNewIndex(dir, { encoder: config, schema }, label)
+    await writeNewIndex(dir, { encoder: config, schema, pipelines: newPipelines(options) }, label)
     return SparseIndex.#openExisting(dir, label, options, { encoder })
   }
 
@@ -189,7 +191,7 @@ export class SparseIndex {
         // A database without a single entry: an in-place create that died before its one batch.
         const fresh = await newEncoder(options)
         created = { encoder: fresh.encoder }
-        await db.batch(newIndexOps({ encoder: fresh.config, schema: newSchema(options) }))
+        await db.batch(newIndexOps({ encoder: fresh.config, schema: newSchema(options), pipelines: newPipelines(options) }))
         stored = await db.get(KEY_META)
       }
       const meta = checkMeta(stored && decodeJson<IndexMeta>(stored, 'index metadata'), label)
@@ -635,6 +637,15 @@ function newSchema(options: OpenOptions): StoredSchema {
   const schema = Schema.parse(options.schema ?? { mappings: {} })
   if (options.encoder !== null) checkEncoderFieldsUnmapped(schema.mapping, true)
   return schema.toStored()
+}
+
+/** The pipelines a new index names: non-empty names only, absent when none. */
+function newPipelines(options: OpenOptions): IndexPipelines | undefined {
+  const entries = Object.entries(options.pipelines ?? {}).filter(([, name]) => name !== undefined)
+  for (const [kind, name] of entries) {
+    if (typeof name !== 'string' || name === '') throw new LsrError('invalid_argument', `the ${kind} pipeline must be named by a non-empty string`)
+  }
+  return entries.length === 0 ? undefined : (Object.fromEntries(entries) as IndexPipelines)
 }
 
 /** With an encoder, title and text feed it: a mapping of them would be shown and never used. */

@@ -12,7 +12,7 @@ import { failPoint } from './fail-points.js'
 import { encodeJson, FORMAT_NAME, FORMAT_VERSION, KEY_META, KEY_STATS, type IndexMeta } from './format.js'
 
 /** What a new index is made with: its encoder and field schema (format.ts `IndexMeta`). */
-export type NewIndex = Pick<IndexMeta, 'encoder' | 'schema'>
+export type NewIndex = Pick<IndexMeta, 'encoder' | 'schema' | 'pipelines'>
 import type { IndexDb } from './load.js'
 import type { BatchOp } from './write-plan.js'
 
@@ -52,8 +52,8 @@ async function initializeIndex(dir: string, encoder: NewIndex): Promise<void> {
 }
 
 /** The one batch that makes an empty database an index: metadata and empty statistics. */
-export function newIndexOps({ encoder, schema }: NewIndex): BatchOp[] {
-  const meta: IndexMeta = { format: FORMAT_NAME, version: FORMAT_VERSION, encoder, createdAt: new Date().toISOString(), schema }
+export function newIndexOps({ encoder, schema, pipelines }: NewIndex): BatchOp[] {
+  const meta: IndexMeta = { format: FORMAT_NAME, version: FORMAT_VERSION, encoder, createdAt: new Date().toISOString(), schema, ...(pipelines ? { pipelines } : {}) }
   return [
     { type: 'put', key: KEY_META, value: encodeJson(meta) },
     { type: 'put', key: KEY_STATS, value: encodeJson({ numDocs: 0, sumLength: 0, nextDocId: 0, nextSegment: 0 }) },

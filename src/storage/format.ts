@@ -6,7 +6,7 @@
  *
  * | key                              | value                                                        |
  * |----------------------------------|--------------------------------------------------------------|
- * | `M`                              | metadata JSON: `{format: "lsr-index", version, encoder, createdAt}` |
+ * | `M`                              | metadata JSON: `{format: "lsr-index", version, encoder?, createdAt, schema?, pipelines?}` |
  * | `S`                              | corpus statistics JSON: `{numDocs, sumLength, nextDocId, nextSegment, compactedDeletions?}` (live docs only; the last: deleted docs at the last full compaction, 0 when absent) |
  * | `X`                              | RoaringBitmap32 (portable format) of deleted internal doc ids |
  * | `t` + term (UTF-8)               | term entry, LE: termId u32, df u32 (live docs), maxValue u32, minLength u32, then per posting segment of the term (ascending): segment u32, postings u32, encoded bytes u32 |
@@ -66,6 +66,19 @@ export interface IndexMeta {
   createdAt: string
   /** Mapped fields (version 3); absent in indexes made before fields (their metadata are exact strings). */
   schema?: StoredSchema
+  /** Pipelines named by the index's settings (a server's, by name); absent: none. */
+  pipelines?: IndexPipelines
+}
+
+/**
+ * The pipelines an index names: Elasticsearch's `index.default_pipeline` and `index.final_pipeline`
+ * (ingest) and OpenSearch's `index.search.default_pipeline`. Names only: the pipelines themselves
+ * belong to the server that runs them.
+ */
+export interface IndexPipelines {
+  default?: string
+  final?: string
+  search?: string
 }
 
 /** The field schema as stored: Elasticsearch's JSON shapes, parsed on open (src/mapping, src/analysis). */
