@@ -16,8 +16,11 @@ import type { SearchOptions, SearchRequest, Searcher } from '../search/searcher.
 import type { SortValue } from '../search/sorted-search.js'
 import type { ScoredDoc } from '../search/top-k.js'
 import { compileQuery, matchingDocs } from './query/compile.js'
+import { hybridOf, hybridSearch, pipelineTwoPhase } from './hybrid/hybrid-query.js'
+import { parseSearchPipeline } from './hybrid/search-pipeline.js'
+import { withDefaultModels } from './query/models.js'
 import type { RoaringBitmap32 } from '../storage/roaring.js'
-import { ENCODER_FIELD_NAMES, QueryContext, type QueryStringParser } from './query/context.js'
+import { ENCODER_FIELD_NAMES, QueryContext, type QueryModels, type QueryStringParser } from './query/context.js'
 import { textTerm } from '../storage/index-state.js'
 import { parseSearchAfter, parseSort, type ParsedSort } from './query/sort.js'
 import type { Query, SearchAfterValue, Sort } from './query/types.js'
@@ -57,6 +60,12 @@ export interface SearchBody {
   searchAfter?: readonly SearchAfterValue[]
   /** Compute scores when sorting by fields. */
   trackScores?: boolean
+  /**
+   * A search pipeline definition, as OpenSearch's `PUT /_search/pipeline` takes it: its
+   * phase-results processor fuses a `hybrid` query's sub-queries (needed by one), its
+   * `neural_sparse_two_phase_processor` and `neural_query_enricher` act on `neural_sparse` queries.
+   */
+  searchPipeline?: unknown
 }
 
 /** The answer of {@link IndexReader.search}. */
@@ -73,6 +82,8 @@ export interface CompileOptions {
   queryString?: QueryStringParser
   /** What `now` means in date math, epoch milliseconds. @default Date.now() */
   now?: number
+  /** Models `neural_sparse` query_text may name (loaded beforehand: see `loadQueryModels`). */
+  models?: QueryModels
 }
 
 /** A hit with the document's stored source. */
@@ -132,7 +143,7 @@ export class IndexReader {
   }
 
   #context(options: CompileOptions): QueryContext {
-    return new QueryContext(this.state, this.searcher, this.schema, this.encoder, options.queryString, options.now ?? Date.now())
+    return new QueryContext(this.state, this.searcher, this.schema, this.encoder, options.queryString, options.now ?? Date.now(), options.models)
   }
 
   /** Parses an Elasticsearch `sort` against the index's fields. */
@@ -152,8 +163,17 @@ export class IndexReader {
     for (const [name, n] of [['size', size], ['from', from]] as const) {
       if (!Number.isInteger(n) || n < 0) throw new LsrError('invalid_argument', `${name} must be a non-negative integer, got ${n}`)
     }
+    const pipeline = body.searchPipeline === undefined ? undefined : parseSearchPipeline(body.searchPipeline, '[searchPipeline]')
+    const compileOptions = { ...options, models: withDefaultModels(options.models, pipeline) }
+    const hybrid = hybridOf(body.query)
+    if (hybrid) {
+      if (body.sort !== undefined || body.searchAfter !== undefined) throw new LsrError('invalid_argument', 'a hybrid query is ranked by its fused score: sort and search_after are not supported with it')
+      if (!pipeline?.fusion) throw new LsrError('invalid_argument', 'a hybrid query needs a search pipeline with a normalization-processor or score-ranker-processor to combine its sub-queries')
+      const { hits, total, maxScore } = hybridSearch(this, hybrid, pipeline.fusion, { from, size }, { ...compileOptions, filter: body.filter, twoPhase: pipeline.twoPhase })
+      return { hits: hits.map(({ id, docId, score }) => ({ id, docId, score })), total, maxScore }
+    }
     const query = body.filter === undefined ? body.query : { bool: { must: body.query ?? { match_all: {} }, filter: body.filter } }
-    const request = this.compile(query, options)
+    const request = pipelineTwoPhase(body.query, this.compile(query, compileOptions), pipeline?.twoPhase)
     const sort = body.sort === undefined ? undefined : this.sort(body.sort)
     if (body.searchAfter !== undefined && !sort) throw new LsrError('invalid_argument', 'search_after needs a sort')
     const searchAfter = body.searchAfter === undefined ? undefined : parseSearchAfter(body.searchAfter, sort!)
@@ -180,6 +200,11 @@ export class IndexReader {
     // In another order than score descending, the best match may be none of the hits kept.
     const best = !general ? hits[0]?.score : scored && total > 0 ? this.execute(request, { ...options, k: 1 }).hits[0]?.score : undefined
     return { hits: sort && !general ? hits.map((hit) => ({ ...hit, sort: [hit.score] })) : hits, total, maxScore: best ?? null }
+  }
+
+  /** The external id of an internal doc id. */
+  externalId(docId: number): string {
+    return this.state.docIdOf[docId]
   }
 
   /** The internal doc id of a live document, or undefined. */

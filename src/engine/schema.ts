@@ -11,7 +11,8 @@ import { countTerms } from '../encode/bm25.js'
 import { LsrError } from '../errors.js'
 import type { Bm25Params } from '../search/scorers/bm25.js'
 import { byPath, type ColumnValue, type StoredSchema } from '../storage/format.js'
-import { textTerm } from '../storage/index-state.js'
+import { sparseTerm, textTerm } from '../storage/index-state.js'
+import { encodeWeight } from '../storage/weight-codec.js'
 import { isObject } from './json-shapes.js'
 
 /** Elasticsearch's BM25 defaults, for fields of indexes with a schema. */
@@ -137,6 +138,19 @@ export class Schema {
     for (const { path, value } of values.terms) {
       terms.push(exactTerm(path, value))
       counts.push(1)
+    }
+    for (const { path, tokens, weights } of values.features) {
+      // Stored as 16-bit codes (weight-codec.ts); a weight too small for a code carries no score.
+      let stored = 0
+      tokens.forEach((token, i) => {
+        const code = encodeWeight(weights[i])
+        if (code === 0) return
+        terms.push(sparseTerm(path, token))
+        counts.push(code)
+        stored++
+      })
+      // The field's length is its feature count: docCount (and so corpus IDF) counts documents with the field.
+      if (stored > 0) fieldLengths[path] = stored
     }
     for (const term of terms) {
       // Lucene's limit on one indexed term, which Elasticsearch enforces (ignore_above avoids it).

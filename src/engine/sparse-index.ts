@@ -15,6 +15,8 @@ import { keywordsOf, keywordTerm } from '../corpus/keywords.js'
 import { fieldAt, mergeMapping, parseMapping, type Mapping } from '../mapping/index.js'
 import { ENCODER_FIELD_NAMES } from './query/context.js'
 import { Schema, type SchemaDocument } from './schema.js'
+import { loadQueryModels, type ModelSource } from './query/models.js'
+import { parseSearchPipeline } from './hybrid/search-pipeline.js'
 import type { RoaringBitmap32 } from '../storage/roaring.js'
 import { encodeWeight } from '../storage/weight-codec.js'
 import { directorySize, hasEntries, isLevelDb, openError } from '../storage/index-folder.js'
@@ -333,7 +335,7 @@ export class SparseIndex {
     const stored = new Map<string, number>()
     termIds.forEach((id, j) => {
       const term = this.#state.terms[id]
-      if (term.charCodeAt(0) <= 1) stored.set(term, values[j])
+      if (term.charCodeAt(0) <= 2) stored.set(term, values[j])
     })
     return stored.size === fields.terms.length && fields.terms.every((term, j) => stored.get(term) === fields.values[j])
   }
@@ -368,12 +370,16 @@ export class SparseIndex {
    * moment (see {@link reader}).
    * @example await index.search({ query: { multi_match: { query: 'red shoes', fields: ['name^3', 'description'] } }, filter: { range: { price: { lte: 50 } } }, sort: [{ price: 'asc' }], size: 20 })
    */
-  search(body: SearchBody, options?: SearchOptions): Promise<SearchResultWithSources>
+  search(body: SearchBody, options?: SearchOptions & { models?: ModelSource }): Promise<SearchResultWithSources>
   search(query: string | readonly QueryTerm[], options?: SearchOptions): Promise<HitWithSource[]>
-  async search(query: string | readonly QueryTerm[] | SearchBody, options: SearchOptions = {}): Promise<unknown> {
+  async search(query: string | readonly QueryTerm[] | SearchBody, options: SearchOptions & { models?: ModelSource } = {}): Promise<unknown> {
     if (typeof query === 'string' || Array.isArray(query)) return this.#read((reader) => reader.withSources(reader.topK(query as string | readonly QueryTerm[], options)))
+    const body = query as SearchBody
+    // Models load before the reader is taken: the search itself runs at one moment, without awaits.
+    const pipeline = body.searchPipeline === undefined ? undefined : parseSearchPipeline(body.searchPipeline, '[searchPipeline]')
+    const models = options.models && (await loadQueryModels(body.query, options.models, pipeline))
     return this.#read(async (reader) => {
-      const result = reader.search(query as SearchBody, options)
+      const result = reader.search(body, { ...options, models })
       const sources = await reader.withSources(result.hits)
       return { ...result, hits: result.hits.map((hit, i) => ({ ...hit, source: sources[i].source })) }
     })
@@ -668,12 +674,12 @@ function checkEncoderFields(doc: SourceDocument): void {
 }
 
 /**
- * Refuses encoder terms in the keyword namespace (terms starting with U+0000, see keywords.ts): a
- * client's token there could collide with a keyword term of the same document.
+ * Refuses encoder terms in the namespaces of mapped fields (terms starting with U+0000, U+0001 or
+ * U+0002, see format.ts): a client's token there could collide with a field term of the same document.
  */
 function checkTerms(doc: SourceDocument, vector: EncodedDocument): EncodedDocument {
   for (const term of vector.terms) {
-    if (term.charCodeAt(0) <= 1) throw new InvalidInputError(`document ${doc.id}: term ${JSON.stringify(term)} starts with ${term.charCodeAt(0) === 0 ? 'U+0000' : 'U+0001'}, which lsr reserves for mapped fields`)
+    if (term.charCodeAt(0) <= 2) throw new InvalidInputError(`document ${doc.id}: term ${JSON.stringify(term)} starts with U+000${term.charCodeAt(0)}, which lsr reserves for mapped fields`)
   }
   return vector
 }

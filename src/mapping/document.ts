@@ -28,9 +28,10 @@
  * @module
  */
 import { compileDateFormat } from './date-format.js'
-import { invalidArgument, isPlainObject, mapperParsing, strictDynamic } from './fail.js'
+import { invalidArgument, isPlainObject, mapperParsing, preview, strictDynamic } from './fail.js'
 import {
   countFields,
+  isSparse,
   MAPPING_DEFAULTS,
   ownValue,
   sortedKeys,
@@ -41,6 +42,7 @@ import {
   type Mapping,
   type MappingLimits,
   type ObjectField,
+  type SparseField,
 } from './mapping.js'
 import { checkNewName, depthExceeded, objectDepth, splitName } from './names.js'
 import { parseLeafValue } from './values.js'
@@ -56,6 +58,11 @@ export interface MappedValues {
    * strings), every value of the document in order (arrays keep all, repeats included).
    */
   columns: Array<{ path: string; values: Array<number | string> }>
+  /**
+   * Learned-sparse fields (rank_features, sparse_vector): each document's features and their
+   * weights (positive, finite), distinct per path.
+   */
+  features: Array<{ path: string; tokens: string[]; weights: number[] }>
   /**
    * Every leaf and multi-field path with at least one indexed or doc value, for `exists` (ES: not
    * for `null`/`[]`, keywords past `ignore_above`, or fields with `index: false` and no doc values).
@@ -104,6 +111,7 @@ class DocumentRun {
   private readonly terms = new Map<string, Set<string>>()
   private readonly columns = new Map<string, Array<number | string>>()
   private readonly present = new Set<string>()
+  private readonly features = new Map<string, Map<string, number>>()
 
   constructor(
     mapping: Mapping,
@@ -118,6 +126,7 @@ class DocumentRun {
       text: [...this.text].map(([path, t]) => ({ path, analyzer: t.analyzer, values: t.values })),
       terms: [...this.terms].flatMap(([path, set]) => [...set].map((value) => ({ path, value }))),
       columns: [...this.columns].map(([path, values]) => ({ path, values })),
+      features: [...this.features].map(([path, weights]) => ({ path, tokens: [...weights.keys()], weights: [...weights.values()] })),
       present: [...this.present],
     }
   }
@@ -183,12 +192,39 @@ class DocumentRun {
       this.object([...at, name], value, existing.dynamic ?? dynamic)
       return
     }
+    if (isSparse(existing)) return this.sparse(existing, path, value)
     this.leaf(existing, path, value)
-    for (const sub of sortedKeys(existing.fields ?? {})) this.leaf(existing.fields![sub]!, `${path}.${sub}`, value)
+    for (const name of sortedKeys(existing.fields ?? {})) {
+      const sub = existing.fields![name]!
+      if (!isSparse(sub)) this.leaf(sub, `${path}.${name}`, value) // (parseMapping refuses sparse multi-fields)
+    }
+  }
+
+  /**
+   * Indexes one `{feature: weight}` object of a learned-sparse field. Weights must be positive
+   * finite numbers (Lucene's FeatureField refuses others); a feature given twice in one document
+   * is refused, as Elasticsearch's rank_features does.
+   */
+  private sparse(field: SparseField, path: string, value: unknown): void {
+    if (value === null) return
+    const fail = (reason: string): never => {
+      throw mapperParsing(`failed to parse field [${path}] of type [${field.type}] in document with id '${this.id}'. Preview of field's value: '${preview(value)}'`, invalidArgument(reason))
+    }
+    if (!isPlainObject(value)) return fail(`[${field.type}] fields must be json objects, expected a START_OBJECT but got: ${typeof value === 'string' ? 'VALUE_STRING' : typeof value === 'number' ? 'VALUE_NUMBER' : 'VALUE_BOOLEAN'}`)
+    let weights = this.features.get(path)
+    if (weights === undefined) this.features.set(path, (weights = new Map()))
+    for (const [feature, weight] of Object.entries(value)) {
+      if (typeof weight !== 'number' || !Number.isFinite(weight) || !(weight > 0)) {
+        fail(`[${field.type}] field [${path}]: the weight of feature [${feature}] must be a positive finite number, got [${preview(weight)}]`)
+      }
+      if (weights.has(feature)) fail(`[${field.type}] fields do not support indexing multiple values for the same feature [${path}.${feature}] in the same document`)
+      weights.set(feature, weight as number)
+    }
+    this.present.add(path)
   }
 
   /** Indexes one value (or an explicit `null`, through `null_value`) into one leaf field. */
-  private leaf(field: LeafField, path: string, raw: unknown): void {
+  private leaf(field: Exclude<LeafField, SparseField>, path: string, raw: unknown): void {
     const value = raw === null ? (field.type === 'text' ? undefined : field.nullValue) : raw
     if (value === undefined) return
     const parsed = parseLeafValue(field, path, value, this.id)

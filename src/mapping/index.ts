@@ -18,6 +18,7 @@ export {
   fieldAt,
   FIELD_TYPES,
   isLeaf,
+  isSparse,
   isNumberType,
   leafFields,
   MAPPING_DEFAULTS,
@@ -34,6 +35,8 @@ export {
   type NumberField,
   type NumberType,
   type ObjectField,
+  type SparseField,
+  type SparseType,
   type TextField,
 } from './mapping.js'
 export { parseMapping, type NameSet } from './parse-mapping.js'

@@ -15,6 +15,8 @@ import {
   type KeywordField,
   type NumberField,
   type NumberType,
+  type SparseField,
+  type SparseType,
   type TextField,
 } from './mapping.js'
 import { parseNumber } from './numbers.js'
@@ -37,7 +39,7 @@ const COMMON_UNSUPPORTED: Record<string, unknown> = {
   on_script_error: NEVER,
   synthetic_source_keep: NEVER,
 }
-export const UNSUPPORTED: Record<'text' | 'keyword' | 'number' | 'date' | 'boolean', Record<string, unknown>> = {
+export const UNSUPPORTED: Record<'text' | 'keyword' | 'number' | 'date' | 'boolean' | 'sparse', Record<string, unknown>> = {
   text: {
     ...COMMON_UNSUPPORTED,
     norms: true,
@@ -64,6 +66,8 @@ export const UNSUPPORTED: Record<'text' | 'keyword' | 'number' | 'date' | 'boole
   number: { ...COMMON_UNSUPPORTED, ignore_malformed: false, time_series_dimension: false, time_series_metric: NEVER },
   date: { ...COMMON_UNSUPPORTED, ignore_malformed: false, locale: NEVER },
   boolean: { ...COMMON_UNSUPPORTED, ignore_malformed: false, time_series_dimension: false },
+  // rank_features' positive_score_impact: false would score 1/weight (Lucene's FeatureField): not implemented.
+  sparse: { ...COMMON_UNSUPPORTED, positive_score_impact: true, index_options: NEVER },
 }
 
 /** The parameters of one leaf definition: each is taken once; what remains is refused in `finish`. */
@@ -209,3 +213,9 @@ export function parseBooleanField(p: Params): BooleanField {
   return field
 }
 
+
+export function parseSparseField(p: Params, type: SparseType): SparseField {
+  // Elasticsearch's sparse_vector `index: false` keeps vectors unsearchable; lsr has no use for that.
+  if (p.bool('index', true) === false) throw p.bad('index', false, 'a learned-sparse field is always indexed')
+  return { type, index: true }
+}

@@ -53,6 +53,9 @@ export function fieldToJson(field: FieldMapping): Record<string, unknown> {
       break
     case 'boolean':
       break
+    case 'rank_features':
+    case 'sparse_vector':
+      return out
     default:
       if (field.scalingFactor !== undefined) out.scaling_factor = field.scalingFactor
       if (!field.coerce) out.coerce = false

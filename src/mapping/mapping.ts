@@ -17,7 +17,10 @@ export type Dynamic = true | false | 'strict'
 export type NumberType = 'long' | 'integer' | 'short' | 'byte' | 'double' | 'float' | 'half_float' | 'scaled_float'
 
 /** Every field type lsr maps. */
-export type FieldType = 'text' | 'keyword' | NumberType | 'date' | 'boolean' | 'object'
+export type FieldType = 'text' | 'keyword' | NumberType | 'date' | 'boolean' | SparseType | 'object'
+
+/** Learned-sparse field types: OpenSearch's `rank_features`, Elasticsearch 8's (and OpenSearch 3's) `sparse_vector`. */
+export type SparseType = 'rank_features' | 'sparse_vector'
 
 /** Full-text field: analyzed into tokens; no doc values. */
 export interface TextField {
@@ -88,6 +91,18 @@ export interface BooleanField {
   fields?: Record<string, LeafField>
 }
 
+/**
+ * Learned-sparse field: each document holds `{token: weight}` with positive finite weights (a
+ * document's sparse vector, from a model or an ingest pipeline), searched by `neural_sparse` as a
+ * dot product. Its tokens are a term space of their own; no doc values, no multi-fields.
+ */
+export interface SparseField {
+  type: SparseType
+  /** Always searchable. */
+  index: true
+  fields?: undefined
+}
+
 /** Object field: a namespace of sub-fields (ES `object`, flattened; no `nested`). */
 export interface ObjectField {
   type: 'object'
@@ -99,7 +114,7 @@ export interface ObjectField {
 }
 
 /** A field that holds values (everything but objects). */
-export type LeafField = TextField | KeywordField | NumberField | DateField | BooleanField
+export type LeafField = TextField | KeywordField | NumberField | DateField | BooleanField | SparseField
 
 /** Any mapped field. */
 export type FieldMapping = LeafField | ObjectField
@@ -144,7 +159,12 @@ export const MAPPING_DEFAULTS = {
 export const NUMBER_TYPES: readonly NumberType[] = ['long', 'integer', 'short', 'byte', 'double', 'float', 'half_float', 'scaled_float']
 
 /** Every field type lsr maps. */
-export const FIELD_TYPES: readonly FieldType[] = ['text', 'keyword', ...NUMBER_TYPES, 'date', 'boolean', 'object']
+export const FIELD_TYPES: readonly FieldType[] = ['text', 'keyword', ...NUMBER_TYPES, 'date', 'boolean', 'rank_features', 'sparse_vector', 'object']
+
+/** True when `field` is a learned-sparse field. */
+export function isSparse(field: FieldMapping | undefined): field is SparseField {
+  return field?.type === 'rank_features' || field?.type === 'sparse_vector'
+}
 
 /** True when `type` is a numeric type. */
 export function isNumberType(type: string): type is NumberType {

@@ -13,6 +13,7 @@ import {
   parseDateField,
   parseKeyword,
   parseNumberField,
+  parseSparseField,
   Params,
   parseText,
   UNSUPPORTED,
@@ -200,7 +201,13 @@ function parseField(path: string, def: unknown, ctx: Context, multiOf?: string):
   else if (isNumberType(type)) field = parseNumberField(params, type)
   else if (type === 'date') field = parseDateField(params)
   else if (type === 'boolean') field = parseBooleanField(params)
-  else throw mapperParsing(`No handler for type [${type}] declared on field [${path}]`)
+  else if (type === 'rank_features' || type === 'sparse_vector') {
+    if (multiOf !== undefined) throw mapperParsing(`Type [${type}] cannot be used in multi field [${path}]`)
+    if (params.take('fields') !== undefined) throw mapperParsing(`Failed to parse mapping: lsr does not support multi-fields on [${path}] of type [${type}]`)
+    field = parseSparseField(params, type)
+    params.finish(UNSUPPORTED.sparse)
+    return field
+  } else throw mapperParsing(`No handler for type [${type}] declared on field [${path}]`)
   const fields = params.take('fields')
   if (fields !== undefined) {
     if (multiOf !== undefined) {

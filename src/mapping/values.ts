@@ -52,6 +52,9 @@ export function parseLeafValue(field: LeafField, path: string, value: unknown, i
   }
   if (isPlainObject(value) || Array.isArray(value)) fail(`Can't get text on a ${Array.isArray(value) ? 'START_ARRAY' : 'START_OBJECT'}`)
   switch (field.type) {
+    case 'rank_features':
+    case 'sparse_vector':
+      return fail(`[${field.type}] fields take an object of feature: weight`)
     case 'text':
       return { kind: 'text', text: scalarText(value) ?? fail(`cannot index [${typeof value}] as text`) }
     case 'keyword': {
@@ -103,6 +106,9 @@ export function termValue(field: LeafField, value: unknown, path = 'field'): str
     case 'text':
     case 'keyword':
       return scalarText(value) ?? fail(`cannot read [${preview(value)}] as a term`)
+    case 'rank_features':
+    case 'sparse_vector':
+      return fail('search it with a neural_sparse query')
     case 'date': {
       const millis = readDate(field, value)
       return millis.ok ? numberTerm(millis.value) : fail(millis.reason)

@@ -21,7 +21,10 @@
  * other fields. Terms of the other fields live in the same dictionary under reserved prefixes:
  * - mapped text field `path`: `U+0001 path U+0001 token`, value = term frequency;
  * - exact terms (keyword, numeric, date, boolean values, canonical strings; see src/mapping): `U+0000 path U+0000 value`, value 1;
- * - presence (the `exists` query): `U+0000 path`, value 1, for every field with a value.
+ * - presence (the `exists` query): `U+0000 path`, value 1, for every field with a value;
+ * - learned-sparse field `path` (rank_features, sparse_vector): `U+0002 path U+0002 feature`, value =
+ *   the weight's 16-bit code (weight-codec.ts), scored by dot product; the field's length is its
+ *   feature count (so its `docCount` counts the documents that have it, for corpus IDF).
  * `lengths` in a segment doc table are the encoder field's lengths; `fieldLengths[path]` those of a
  * mapped text field (0 where a document has none). `columns[path]` holds the doc values of a
  * keyword/numeric/date/boolean field per document: null (none), a value, or an array of values.
@@ -115,7 +118,7 @@ export interface CorpusStats {
    * ones still taking space, Elasticsearch's `docs.deleted`.
    */
   compactedDeletions?: number
-  /** Per mapped text field path (absent: no mapped text field has been written). */
+  /** Per mapped text or learned-sparse field path (absent: no such field has been written). */
   fields?: Record<string, FieldStats>
 }
 

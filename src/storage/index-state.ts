@@ -20,6 +20,14 @@ export function textTerm(path: string, token: string): string {
   return `${TEXT_TERM_MARK}${path}${TEXT_TERM_MARK}${token}`
 }
 
+/** Prefix of the terms of learned-sparse fields: U+0002 path U+0002 token (format.ts). */
+export const SPARSE_TERM_MARK = '\u0002'
+
+/** The term of feature `token` in learned-sparse field `path`. */
+export function sparseTerm(path: string, token: string): string {
+  return `${SPARSE_TERM_MARK}${path}${SPARSE_TERM_MARK}${token}`
+}
+
 /** The mapped text field of a term, or undefined for encoder-field and exact terms. */
 export function textFieldOf(term: string): string | undefined {
   if (term.charCodeAt(0) !== 1) return undefined

@@ -184,7 +184,7 @@ describe('dynamic: false and strict', () => {
 describe('field parameters', () => {
   it('skips keywords past ignore_above: no term, no doc value, not present', () => {
     const m = parse({ properties: { k: { type: 'keyword', ignore_above: 5 } } })
-    expect(map(m, { k: 'abcdef' }).values).toEqual({ text: [], terms: [], columns: [], present: [] })
+    expect(map(m, { k: 'abcdef' }).values).toEqual({ text: [], terms: [], columns: [], features: [], present: [] })
     const { values } = map(m, { k: ['abc', 'abcdefgh'] })
     expect(values.terms).toEqual([{ path: 'k', value: 'abc' }])
     expect(values.columns).toEqual([{ path: 'k', values: ['abc'] }])

@@ -17,6 +17,7 @@ import { RoaringBitmap32 } from '../../storage/roaring.js'
 import { isObject, type Json } from '../json-shapes.js'
 import type { QueryContext } from './context.js'
 import { exactValue, rangeBitmap } from './values.js'
+import { isSparse } from '../../mapping/index.js'
 
 /**
  * Deepest nesting of queries (a bool inside a bool, ...): Elasticsearch's
@@ -36,7 +37,7 @@ const UNSUPPORTED_QUERIES = new Set([
   'nested', 'has_child', 'has_parent', 'parent_id', 'geo_distance', 'geo_bounding_box', 'geo_polygon', 'geo_shape',
   'shape', 'rank_feature', 'distance_feature', 'percolate', 'combined_fields', 'pinned', 'wrapper', 'knn',
   'span_term', 'span_or', 'span_not', 'span_first', 'span_containing', 'span_within', 'span_multi', 'field_masking_span',
-  'hybrid', 'neural', 'sparse_vector', 'text_expansion', 'semantic',
+  'neural', 'sparse_vector', 'text_expansion', 'semantic',
 ])
 
 /** One dis_max block: the best group's score plus the tie breaker times the others'. */
@@ -201,6 +202,8 @@ class Compiler {
       case 'query_string':
       case 'simple_query_string':
         return this.queryString(type, body, depth)
+      case 'hybrid':
+        throw new LsrError('query_parsing', `${where}: [hybrid] must be the top-level query (a hybrid query cannot be nested in another query)`)
       case 'match_phrase':
       case 'match_phrase_prefix':
       case 'match_bool_prefix':
@@ -335,12 +338,44 @@ class Compiler {
 
   private neuralSparse(body: unknown): Clause {
     const [field, spec] = single(body, '[neural_sparse]')
-    if (!this.ctx.isEncoderField(field)) throw unsupported(`[neural_sparse] on field [${field}] is not supported: this index searches neural_sparse through its encoder field (title/text)`)
     if (!isObject(spec)) throw parsing('[neural_sparse] field must hold an object with query_text or query_tokens')
-    // model_id and analyzer pick how OpenSearch encodes query_text; lsr always encodes it with the
-    // index's own encoder, so either would be accepted and not honoured: an error names them.
+    if (this.ctx.isEncoderField(field)) return this.encoderNeuralSparse(spec)
+    allowOnly(spec, 'neural_sparse', ['query_text', 'query_tokens', 'model_id', 'analyzer', 'boost', 'max_token_score', 'two_phase'])
+    // OpenSearch documents max_token_score as having no effect since 2.12: accepted, and it has none here either.
+    if (spec.max_token_score !== undefined && (typeof spec.max_token_score !== 'number' || !Number.isFinite(spec.max_token_score))) throw parsing('[neural_sparse] max_token_score must be a number')
+    const boost = boostOf(spec, 'neural_sparse')
+    const twoPhase = spec.two_phase === undefined ? undefined : twoPhaseOf(spec.two_phase)
+    const leaf = this.ctx.schema?.field(field)
+    if (leaf && !isSparse(leaf)) throw unsupported(`[neural_sparse] field [${field}] is of type [${leaf.type}]: neural_sparse searches a rank_features or sparse_vector field`)
+    if ((spec.query_text === undefined) === (spec.query_tokens === undefined)) throw parsing('[neural_sparse] needs exactly one of query_text (string) and query_tokens (object of token: weight)')
+    let terms: QueryTerm[]
+    if (spec.query_tokens !== undefined) {
+      for (const key of ['model_id', 'analyzer']) if (spec[key] !== undefined) throw parsing(`[neural_sparse] ${key} applies to query_text, not to query_tokens`)
+      terms = this.queryTokens(spec.query_tokens, (token) => this.ctx.sparseTerm(field, token))
+    } else {
+      if (typeof spec.query_text !== 'string') throw parsing('[neural_sparse] query_text must be a string')
+      terms = this.ctx.encodeSparseQuery(field, spec.query_text, spec.model_id, spec.analyzer)
+    }
+    if (!leaf) return this.none() // unmapped: matches nothing, as Elasticsearch
+    const clause = this.matchTerms(scaled(this.#count({ terms }).terms, boost), false, undefined, undefined, undefined, 'neural_sparse')
+    return { ...clause, twoPhase }
+  }
+
+  /** `query_tokens`: positive finite weights (a feature query needs a positive weight), as index terms. */
+  private queryTokens(tokens: unknown, term: (token: string) => string): QueryTerm[] {
+    if (!isObject(tokens)) throw parsing('[neural_sparse] query_tokens must be an object of token: weight')
+    return Object.entries(tokens).map(([token, weight]) => {
+      if (typeof weight !== 'number' || !Number.isFinite(weight) || !(weight > 0)) throw parsing(`[neural_sparse] weight of token [${token}] must be a positive number`)
+      return { term: term(token), weight }
+    })
+  }
+
+  /** `neural_sparse` on the encoder field (title + text): query_text through the index's own encoder. */
+  private encoderNeuralSparse(spec: Json): Clause {
+    // model_id and analyzer pick how OpenSearch encodes query_text; the encoder field always uses
+    // the index's own encoder, so either would be accepted and not honoured: an error names them.
     for (const key of ['model_id', 'analyzer']) {
-      if (Object.hasOwn(spec, key)) throw unsupported(`[neural_sparse] option [${key}] is not supported: lsr encodes query_text with the index's own encoder (omit ${key})`)
+      if (Object.hasOwn(spec, key)) throw unsupported(`[neural_sparse] option [${key}] is not supported on the encoder field: lsr encodes query_text with the index's own encoder (omit ${key})`)
     }
     allowOnly(spec, 'neural_sparse', ['query_text', 'query_tokens', 'boost', 'two_phase'])
     const boost = boostOf(spec, 'neural_sparse')
@@ -349,12 +384,10 @@ class Compiler {
     if (typeof spec.query_text === 'string') {
       terms = this.ctx.encoder!.encodeQuery(spec.query_text)
     } else {
-      if (!isObject(spec.query_tokens)) throw parsing('[neural_sparse] needs query_text (string) or query_tokens (object of token: weight)')
-      terms = Object.entries(spec.query_tokens).map(([term, weight]) => {
-        if (typeof weight !== 'number' || !Number.isFinite(weight)) throw parsing(`[neural_sparse] weight of token [${term}] must be a number`)
+      terms = this.queryTokens(spec.query_tokens, (token) => {
         // Tokens name encoder-field terms only: the reserved prefixes hold other fields' terms.
-        if (term.charCodeAt(0) <= 1) throw unsupported(`[neural_sparse] token ${JSON.stringify(term)} starts with a character lsr reserves (U+0000, U+0001)`)
-        return { term, weight }
+        if (token.charCodeAt(0) <= 2) throw unsupported(`[neural_sparse] token ${JSON.stringify(token)} starts with a character lsr reserves (U+0000, U+0001, U+0002)`)
+        return token
       })
     }
     const clause = this.matchTerms(scaled(this.#count({ terms }).terms, boost), false, undefined, undefined, undefined, 'neural_sparse')

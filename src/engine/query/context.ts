@@ -3,11 +3,13 @@
  * the term spaces of fields, and document sets as roaring bitmaps.
  * @module
  */
-import type { Encoder } from '../../encode/encoder.js'
+import type { Encoder, QueryTerm } from '../../encode/encoder.js'
 import { LsrError } from '../../errors.js'
 import type { Searcher } from '../../search/searcher.js'
 import type { IndexState } from '../../storage/index-state.js'
-import { textTerm } from '../../storage/index-state.js'
+import { sparseTerm, textTerm } from '../../storage/index-state.js'
+import { own } from '../../storage/format.js'
+import { bm25Idf } from '../../search/scorers/scored-query.js'
 import { searchSorted } from '../../storage/binary-search.js'
 import { RoaringBitmap32 } from '../../storage/roaring.js'
 import type { Json } from '../json-shapes.js'
@@ -19,6 +21,22 @@ export const ENCODER_FIELD_NAMES: readonly string[] = ['title', 'text']
 
 /** Parses `query_string`/`simple_query_string` bodies into query DSL (supplied by the caller's layer). */
 export type QueryStringParser = (type: string, body: Json, defaultFields: string[]) => unknown
+
+/** The query side of a model: inference-free, a tokenizer and an IDF table (or the corpus's). */
+export interface QueryModel {
+  /** `corpus`: the model has no IDF table; each token weighs its IDF in the field. */
+  readonly idf: string
+  /** Each distinct token of the text with its weight (1 where the IDF comes from the corpus). */
+  encodeQuery(text: string): QueryTerm[]
+}
+
+/** The models `neural_sparse` query_text may name (a server's models folder), already loaded. */
+export interface QueryModels {
+  /** The model by id, or undefined when there is none of that id (or it was not loaded). */
+  loaded(id: string): QueryModel | undefined
+  /** The model of a field when a query names none (OpenSearch's `neural_query_enricher`). */
+  defaultFor?(field: string): string | undefined
+}
 
 /** A field of a multi-field query with its boost. */
 export interface BoostedField {
@@ -35,6 +53,7 @@ export class QueryContext {
     private readonly queryString: QueryStringParser | undefined,
     /** The time `now` means in date math, epoch milliseconds. */
     readonly now: number,
+    private readonly models?: QueryModels,
   ) {}
 
   isEncoderField(field: string): boolean {
@@ -43,6 +62,33 @@ export class QueryContext {
 
   textTerm = textTerm
   exactTerm = exactTerm
+  sparseTerm = sparseTerm
+
+  /**
+   * `neural_sparse` query_text on a learned-sparse field, inference-free: the model's tokens
+   * weighted by its IDF table, or, for a model without one, by each token's IDF over the
+   * documents that have the field, ln(1 + (N - df + 0.5) / (df + 0.5)) (tokens no document has
+   * are left out).
+   * @param modelId - the query's `model_id`; absent: the field's default model
+   */
+  encodeSparseQuery(field: string, text: string, modelId: unknown, analyzer: unknown): QueryTerm[] {
+    const id = modelId ?? this.models?.defaultFor?.(field)
+    if (analyzer !== undefined) {
+      throw new LsrError('invalid_argument', `[neural_sparse] analyzer [${String(analyzer)}] is not supported: name the model whose tokenizer and IDF table encode query_text with model_id`)
+    }
+    if (id === undefined) throw new LsrError('invalid_argument', `[neural_sparse] query_text on field [${field}] needs a model_id (a model of the server's models folder), or a search pipeline whose neural_query_enricher names a default model`)
+    if (typeof id !== 'string') throw new LsrError('query_parsing', '[neural_sparse] model_id must be a string')
+    const model = this.models?.loaded(id)
+    if (!model) throw new LsrError('invalid_argument', `[neural_sparse] model [${id}] is not a model of this server${this.models ? '' : ' (no models are available here)'}`)
+    const terms = model.encodeQuery(text).map(({ term, weight }) => ({ term: sparseTerm(field, term), weight }))
+    if (model.idf !== 'corpus') return terms
+    const docCount = own(this.state.stats.fields, field)?.docCount ?? 0
+    return terms.flatMap(({ term, weight }) => {
+      const id = this.state.termIds.get(term)
+      const df = id === undefined ? 0 : this.state.df[id]
+      return df === 0 ? [] : [{ term, weight: weight * bm25Idf(docCount, df) }]
+    })
+  }
   presenceTerm = presenceTerm
 
   docsWithAnyTerm(terms: readonly string[]): RoaringBitmap32 {

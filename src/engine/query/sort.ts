@@ -10,7 +10,7 @@ import type { SortKey, SortValue } from '../../search/sorted-search.js'
 import type { IndexState } from '../../storage/index-state.js'
 import { isObject } from '../json-shapes.js'
 import type { Schema } from '../schema.js'
-import { parseDateMath, type LeafField } from '../../mapping/index.js'
+import { isSparse, parseDateMath, type LeafField } from '../../mapping/index.js'
 
 /** A parsed sort: the keys the searcher ranks by, and each key's field (for search_after values). */
 export interface ParsedSort {
@@ -58,7 +58,7 @@ export function parseSort(spec: unknown, schema: Schema | undefined, state: Inde
       if (options.unmapped_type === undefined) throw new LsrError('invalid_argument', `No mapping found for [${name}] in order to sort on`)
     } else if (field.type === 'text') {
       throw new LsrError('invalid_argument', `Text fields are not optimised for operations that require per-document field data like aggregations and sorting, so these operations are disabled by default. Please use a keyword field instead. Alternatively, set fielddata=true on [${name}] in order to load field data by uninverting the inverted index. Note that this can use significant memory. (lsr does not support fielddata: sort on a keyword sub-field such as [${name}.keyword])`)
-    } else if (!field.docValues) {
+    } else if (isSparse(field) || !field.docValues) {
       throw new LsrError('invalid_argument', `Can't load fielddata on [${name}] because fielddata is unsupported on fields of type [${field.type}]. Use doc values instead.`)
     }
     const missing = options.missing ?? '_last'

@@ -210,16 +210,38 @@ export interface NeuralSparseTwoPhase {
   max_window_size?: number
 }
 
-/** A `neural_sparse` query: text encoded by the index's encoder, or tokens already weighted. */
+/**
+ * A `neural_sparse` query: text encoded inference-free (a model's tokenizer and IDF table: the
+ * index's encoder on the encoder field, `model_id` on a rank_features/sparse_vector field), or
+ * tokens already weighted (positive weights).
+ */
 export type NeuralSparseOptions = {
   /** @default 1 */
   boost?: number
-  /** Top-level queries only. */
+  /** Top-level queries only. Deprecated: use a search pipeline's neural_sparse_two_phase_processor. */
   two_phase?: NeuralSparseTwoPhase
-} & ({ query_text: string; query_tokens?: never } | { query_tokens: Record<string, number>; query_text?: never })
+  /** Accepted and without effect, as OpenSearch documents it. */
+  max_token_score?: number
+} & (
+  | { query_text: string; query_tokens?: never; /** A model of the models given to the search (learned-sparse fields). */ model_id?: string }
+  | { query_tokens: Record<string, number>; query_text?: never; model_id?: never }
+)
 
-/** `neural_sparse`: the encoder field (named `text` or `title`: they are one field) of an index with an encoder. */
-export type NeuralSparseQuery = { text: NeuralSparseOptions; title?: never } | { title: NeuralSparseOptions; text?: never }
+/**
+ * `neural_sparse`: one field, the encoder field (named `text` or `title`: they are one field) of
+ * an index with an encoder, or a learned-sparse field.
+ */
+export type NeuralSparseQuery = Record<string, NeuralSparseOptions>
+
+/** `hybrid` (top level only): sub-queries fused by the search's pipeline (`searchPipeline`). */
+export interface HybridQueryBody {
+  /** 1 to 5 sub-queries. */
+  queries: Query[]
+  /** A filter every sub-query gets. */
+  filter?: Query
+  /** Results kept per sub-query. @default size (needed when from > 0) */
+  pagination_depth?: number
+}
 
 /** Every query type lsr runs, with the body it takes. */
 export interface QueryTypes {
@@ -238,6 +260,7 @@ export interface QueryTypes {
   dis_max: DisMaxQuery
   query_string: QueryStringQuery
   neural_sparse: NeuralSparseQuery
+  hybrid: HybridQueryBody
 }
 
 /** The name of a query type: `'match'`, `'bool'`... */

@@ -176,7 +176,7 @@ class FieldsBm25Query extends Bm25Query {
 /** A term as users write it: `field:token` for mapped fields (format.ts gives their prefixes), `field` for presence. */
 function displayTerm(term: string): string {
   const mark = term.charCodeAt(0)
-  if (mark > 1) return term
+  if (mark > 2) return term
   const end = term.indexOf(String.fromCharCode(mark), 1)
   return end < 0 ? `${term.slice(1)} (has a value)` : `${term.slice(1, end)}:${term.slice(end + 1)}`
 }

@@ -1,30 +1,93 @@
 /**
- * Picks the scorer for an index from its encoder.
+ * Picks the scorer of each term of a query by the term's field: one query may sum terms of BM25
+ * fields and of learned-sparse fields (a `bool` of `match` and `neural_sparse`).
  * @module
  */
 import type { Bm25Config } from '../../encode/bm25.js'
 import type { Encoder } from '../../encode/encoder.js'
+import type { BlockMaxima } from '../../storage/block-maxima.js'
+import type { IndexState } from '../../storage/index-state.js'
+import type { PostingsView } from '../../storage/posting-list.js'
 import { Bm25Scorer, type Bm25Params } from './bm25.js'
 import { DotScorer } from './dot.js'
-import type { Scorer } from './scored-query.js'
-import { LsrError } from '../../errors.js'
+import type { Explanation, ScoredQuery, Scorer } from './scored-query.js'
 
 /**
- * The scorer of an index: BM25 for mapped text fields (with `fieldParams`) and, when the encoder
- * scores with BM25, for the encoder field too; a dot-product encoder field gets the dot scorer.
+ * The scorer of an index: BM25 for mapped text fields (with `fieldParams`), exact terms and a BM25
+ * encoder field; the dot product for learned-sparse fields (query weights already final) and for a
+ * dot-product encoder field (with the corpus IDF when its model has no table).
  */
 export function createScorer(encoder: Encoder | undefined, fieldParams: (field: string) => Bm25Params): Scorer {
   const config = encoder?.scoring === 'bm25' ? (encoder.config as Bm25Config) : undefined
   const bm25 = new Bm25Scorer((field) => (field === undefined ? { k1: config?.k1 ?? 0, b: config?.b ?? 0 } : fieldParams(field)))
-  if (encoder?.scoring !== 'dot') return bm25
-  const dot = new DotScorer(encoder.config.idf === 'corpus')
+  const encoderDot = encoder?.scoring === 'dot' ? new DotScorer(encoder.config.idf === 'corpus') : undefined
+  const fieldDot = new DotScorer(false)
+  // Term prefixes (format.ts): U+0000 exact, U+0001 text field, U+0002 learned-sparse field, else the encoder field.
+  const scorerOf = (term: string): Scorer => {
+    const mark = term.charCodeAt(0)
+    return mark === 2 ? fieldDot : mark > 2 && encoderDot ? encoderDot : bm25
+  }
   return {
     prepare(state, termIds, weights) {
-      // Encoder terms are the ones outside the reserved prefixes of mapped fields (format.ts).
-      const encoderTerms = termIds.filter((id) => state.terms[id].charCodeAt(0) > 1).length
-      if (encoderTerms === termIds.length) return dot.prepare(state, termIds, weights)
-      if (encoderTerms === 0) return bm25.prepare(state, termIds, weights)
-      throw new LsrError('invalid_argument', 'one scored query cannot mix the learned-sparse encoder field with BM25 text fields yet (hybrid queries are not supported)')
+      const scorers = termIds.map((id) => scorerOf(state.terms[id]))
+      if (scorers.every((scorer) => scorer === scorers[0])) return (scorers[0] ?? bm25).prepare(state, termIds, weights)
+      return MixedQuery.of(state, termIds, weights, scorers)
     },
+  }
+}
+
+/**
+ * Terms of several scorers: each part scores its own terms; term `i` of the query is term
+ * `local[i]` of part `part[i]`. Only mixed queries pay the indirection.
+ */
+class MixedQuery implements ScoredQuery {
+  readonly postings: PostingsView[]
+  readonly upperBounds: Float64Array
+  readonly weights: Float64Array
+
+  private constructor(
+    private readonly parts: readonly ScoredQuery[],
+    private readonly part: Uint8Array,
+    private readonly local: Uint32Array,
+  ) {
+    const n = part.length
+    this.postings = Array.from({ length: n }, (_, i) => parts[part[i]].postings[local[i]])
+    this.upperBounds = Float64Array.from({ length: n }, (_, i) => parts[part[i]].upperBounds[local[i]])
+    this.weights = Float64Array.from({ length: n }, (_, i) => parts[part[i]].weights[local[i]])
+  }
+
+  static of(state: IndexState, termIds: readonly number[], weights: readonly number[], scorers: readonly Scorer[]): MixedQuery {
+    const distinct = [...new Set(scorers)]
+    const part = Uint8Array.from(scorers, (scorer) => distinct.indexOf(scorer))
+    const local = new Uint32Array(termIds.length)
+    const parts = distinct.map((scorer, p) => {
+      const ids: number[] = []
+      const partWeights: number[] = []
+      termIds.forEach((id, i) => {
+        if (part[i] !== p) return
+        local[i] = ids.length
+        ids.push(id)
+        partWeights.push(weights[i])
+      })
+      return scorer.prepare(state, ids, partWeights)
+    })
+    return new MixedQuery(parts, part, local)
+  }
+
+  contribution(i: number, value: number, doc: number): number {
+    return this.parts[this.part[i]].contribution(this.local[i], value, doc)
+  }
+
+  explain(i: number, value: number, doc: number): Explanation {
+    return this.parts[this.part[i]].explain(this.local[i], value, doc)
+  }
+
+  blockMaxima(blockSize?: number): readonly BlockMaxima[] {
+    const maxima = this.parts.map((part) => part.blockMaxima(blockSize))
+    return Array.from(this.part, (p, i) => maxima[p][this.local[i]])
+  }
+
+  blockBound(i: number, maxValue: number, minLength: number): number {
+    return this.parts[this.part[i]].blockBound(this.local[i], maxValue, minLength)
   }
 }

@@ -1,0 +1,55 @@
+/**
+ * The models a query's `neural_sparse` clauses name, loaded before the query compiles (compiling
+ * is synchronous: it runs against one moment of the index, with no await in between).
+ * @module
+ */
+import type { SearchPipeline } from '../hybrid/search-pipeline.js'
+import { isObject } from '../json-shapes.js'
+import type { QueryModel, QueryModels } from './context.js'
+
+/** Where models come from: a server's models folder (see encode/neural/model-registry.ts). */
+export interface ModelSource {
+  /** Loads a model by id. @throws LsrError naming the model when there is none of that id */
+  model(id: string): Promise<QueryModel>
+}
+
+/** `models` with the pipeline's `neural_query_enricher` defaults (the query's own model_id still wins). */
+export function withDefaultModels(models: QueryModels | undefined, pipeline: SearchPipeline | undefined): QueryModels | undefined {
+  const defaults = pipeline?.defaultModel
+  if (!defaults) return models
+  return {
+    loaded: (id) => models?.loaded(id),
+    defaultFor: (field) => (Object.hasOwn(defaults.byField, field) ? defaults.byField[field] : defaults.all) ?? models?.defaultFor?.(field),
+  }
+}
+
+/**
+ * Loads every model the query's `neural_sparse` query_text clauses use (their `model_id`, else the
+ * field's default from the pipeline), and gives them to the compiler.
+ * @throws LsrError naming an unknown model
+ */
+export async function loadQueryModels(query: unknown, source: ModelSource, pipeline?: SearchPipeline): Promise<QueryModels> {
+  const defaults = withDefaultModels(undefined, pipeline)
+  const ids = new Set<string>()
+  // Iterative, so that a deeply nested body cannot overflow the stack before the compiler's depth check.
+  const stack: unknown[] = [query]
+  while (stack.length > 0) {
+    const node = stack.pop()
+    if (Array.isArray(node)) stack.push(...node)
+    if (!isObject(node)) continue
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'neural_sparse' && isObject(value)) {
+        for (const [field, spec] of Object.entries(value)) {
+          if (!isObject(spec) || spec.query_text === undefined) continue
+          const id = spec.model_id ?? defaults?.defaultFor?.(field)
+          if (typeof id === 'string') ids.add(id)
+        }
+      } else {
+        stack.push(value)
+      }
+    }
+  }
+  const loaded = new Map<string, QueryModel>()
+  for (const id of ids) loaded.set(id, await source.model(id))
+  return withDefaultModels({ loaded: (id) => loaded.get(id) }, pipeline)!
+}
