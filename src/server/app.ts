@@ -17,6 +17,9 @@ import { LsrError } from '../errors.js'
 import { VERSION } from '../version.js'
 import { documentId, generateId, runBulk, sourceDocument, versionConflict, WRITE_SHARDS } from './bulk.js'
 import { indexSettingsFrom, publicEncoder } from './index-settings.js'
+import { ModelRegistry } from '../encode/neural/model-registry.js'
+import { mlModelRoutes } from './ml-models.js'
+import { ingestPipelineRoutes, IngestPipelines } from './pipelines.js'
 import type { SparseIndex } from '../engine/sparse-index.js'
 import { badRequest, errorBody, HttpError, parsingError, toHttpError, type HiddenPath } from './http-error.js'
 import { namesIndexesByPattern, validateIndexName } from './index-names.js'
@@ -42,8 +45,10 @@ export interface AppOptions {
   maxBodyBytes?: number
   /** Requests taking longer get a 504. @default 60000 */
   requestTimeoutMs?: number
-  /** Folder of neural models that `PUT /{index}` may name (`settings.encoder.model`); none without it. */
+  /** Folder of neural models that `PUT /{index}` (`settings.encoder.model`) and ingest pipelines (`model_id`) may name; none without it. */
   modelsDir?: string
+  /** The models of `modelsDir`, when the caller shares one registry between apps (tests); default: the app's own. */
+  models?: ModelRegistry
   /** Let `DELETE` take wildcards and `_all` (Elasticsearch's `action.destructive_requires_name: false`). @default false */
   allowDestructive?: boolean
 }
@@ -120,6 +125,8 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   const sameKey = options.apiKey === undefined ? undefined : keyChecker(options.apiKey)
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
   const jsonBody = (c: Ctx, required = false) => readJsonBody(c, maxBodyBytes, required)
+  const models = options.models ?? new ModelRegistry(options.modelsDir)
+  const pipelines = new IngestPipelines(registry.dataDir, models)
 
   app.onError((error, c) => {
     // The client hung up mid-body: nobody reads the answer, and it is no server fault to log.
@@ -224,7 +231,10 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   }
   const bulkHandler = (index?: string) => async (c: Ctx) => {
     refreshParam(c)
-    return c.json(await runBulk(await c.req.text(), index, (name) => c.var.indexes.get(name), errorOf))
+    // A pipeline the request names must exist: otherwise nothing is written.
+    const pipeline = c.req.query('pipeline')
+    if (pipeline !== undefined) await pipelines.chain(undefined, pipeline)
+    return c.json(await runBulk(await c.req.text(), index, (name) => c.var.indexes.get(name), errorOf, pipelines.forBulk(pipeline)))
   }
   app.on(['GET', 'POST'], '/_search', acceptsParams(...SEARCH_PARAMS), searchHandler('_all'))
   app.on(['GET', 'POST'], '/_count', acceptsParams(...COUNT_PARAMS), countHandler('_all'))
@@ -233,6 +243,10 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     await indexes(c, '_all')
     return c.json({ _shards: SHARDS })
   })
+
+  // Ingest pipelines and the models they encode with
+  ingestPipelineRoutes(app, pipelines, jsonBody, errorOf)
+  mlModelRoutes(app, models, jsonBody)
 
   // Index management
   app.put('/:index', acceptsParams(...NO_EFFECT_ON_ONE_NODE), async (c) => {
@@ -258,6 +272,8 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
       ...(index.meta.encoder ? { encoder: publicEncoder(index.meta.encoder, options.modelsDir) } : {}),
       ...(stored?.similarity ? { similarity: stored.similarity } : {}),
       ...(stored?.analysis ? { analysis: stored.analysis } : {}),
+      ...(index.meta.pipelines?.default ? { default_pipeline: index.meta.pipelines.default } : {}),
+      ...(index.meta.pipelines?.final ? { final_pipeline: index.meta.pipelines.final } : {}),
       creation_date: String(Date.parse(index.meta.createdAt)),
       provided_name: name,
     }
@@ -332,14 +348,18 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     const index = await c.var.indexes.get(name)
     const given = c.req.param('id')
     const id = given === undefined ? generateId() : documentId(given)
-    const doc = sourceDocument(id, await jsonBody(c, true))
+    const body = await jsonBody(c, true)
+    sourceDocument(id, body) // an _id field is refused before any pipeline sees the document
+    const [ingested] = await pipelines.run(await pipelines.chain(index.meta.pipelines, c.req.query('pipeline')), name, [{ id, source: body }])
+    if (ingested.error) throw ingested.error
+    const doc = sourceDocument(id, ingested.source)
     // The existence check of a create runs inside the serialized write: two concurrent creates cannot both succeed.
     const [outcome] = (await index.add([doc], { createOnly: [create || opType === 'create'] })).outcomes
     if (outcome === 'exists') throw versionConflict(id)
     const created = outcome === 'created'
     return c.json({ _index: name, _id: id, _version: 1, result: created ? 'created' : 'updated', _shards: WRITE_SHARDS }, created ? 201 : 200)
   }
-  const writeParams = acceptsParams('refresh', 'op_type', ...NO_EFFECT_ON_ONE_NODE)
+  const writeParams = acceptsParams('refresh', 'op_type', 'pipeline', ...NO_EFFECT_ON_ONE_NODE)
   app.on(['PUT', 'POST'], '/:index/_doc/:id', writeParams, putDoc(false))
   app.post('/:index/_doc', writeParams, putDoc(false))
   app.on(['PUT', 'POST'], '/:index/_create/:id', writeParams, putDoc(true))
@@ -375,4 +395,4 @@ async function checkMappingUpdate(index: SparseIndex, body: Json): Promise<void>
 }
 
 /** URL parameters of `_bulk`. */
-const BULK_PARAMS = ['refresh', ...NO_EFFECT_ON_ONE_NODE]
+const BULK_PARAMS = ['refresh', 'pipeline', ...NO_EFFECT_ON_ONE_NODE]

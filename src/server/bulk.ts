@@ -2,7 +2,9 @@
  * `_bulk`: NDJSON actions (`index`, `create`, `update`, `delete`), each answered with its own
  * status so one bad line does not fail the others. Consecutive `index`/`create` actions on one
  * index are written as one atomic batch; `update` and `delete` flush what precedes them, so the
- * actions take effect in order.
+ * actions take effect in order. Ingest pipelines (the action's `pipeline`, the request's, the
+ * index's default and final) run over such a batch together, before it is written: a document
+ * the pipelines fail is its item's error.
  * @module
  */
 import { documentWithId } from '../corpus/documents.js'
@@ -25,7 +27,12 @@ interface Parsed {
 }
 
 /** Keys of an action's metadata that lsr honours; others are refused rather than ignored. */
-const META_KEYS = ['_index', '_id']
+const META_KEYS: Record<Action, readonly string[]> = {
+  index: ['_index', '_id', 'pipeline'],
+  create: ['_index', '_id', 'pipeline'],
+  update: ['_index', '_id'],
+  delete: ['_index', '_id'],
+}
 
 function tryParse(line: string): unknown {
   try {
@@ -71,8 +78,12 @@ export function parseBulk(body: string): Parsed[] {
       continue
     }
     const meta = value[action] as Json
-    const unknown = Object.keys(meta).find((key) => !META_KEYS.includes(key))
-    const metaError = unknown === undefined ? undefined : new HttpError(400, 'action_request_validation_exception', `line [${i + 1}]: [${action}] option [${unknown}] is not supported (only ${META_KEYS.join(', ')})`)
+    const unknown = Object.keys(meta).find((key) => !META_KEYS[action].includes(key))
+    const metaError = unknown !== undefined
+      ? new HttpError(400, 'action_request_validation_exception', `line [${i + 1}]: [${action}] option [${unknown}] is not supported (only ${META_KEYS[action].join(', ')})`)
+      : meta.pipeline !== undefined && typeof meta.pipeline !== 'string'
+        ? new HttpError(400, 'action_request_validation_exception', `line [${i + 1}]: [${action}] option [pipeline] must be a string`)
+        : undefined
     if (action === 'delete') {
       parsed.push({ action, meta, error: metaError })
       continue
@@ -87,10 +98,25 @@ export function parseBulk(body: string): Parsed[] {
 /** Resolves an index name to an open index. */
 export type IndexLookup = (name: string) => Promise<SparseIndex>
 
+/** One document of a bulk write, as the ingest pipelines take it. */
+export interface BulkDocument {
+  id: string
+  source: Json
+  /** The action's `pipeline`, else the request's. */
+  pipeline?: string
+}
+
+/** Runs ingest pipelines over one index's batch of documents: one source or error per document, in order. */
+export interface BulkIngest {
+  /** The request's `?pipeline=`. */
+  pipeline?: string
+  run(index: SparseIndex, name: string, docs: readonly BulkDocument[]): Promise<Array<{ source?: Json; error?: unknown }>>
+}
+
 /** Consecutive index/create actions on one index, written as one batch. */
 interface Group {
   index: SparseIndex
-  docs: SourceDocument[]
+  docs: BulkDocument[]
   createOnly: boolean[]
   items: Array<{ slot: number; action: 'index' | 'create'; head: Json }>
 }
@@ -101,9 +127,10 @@ export const WRITE_SHARDS = { total: 1, successful: 1, failed: 0 }
 /**
  * Runs the actions; returns the bulk response body.
  * @param errorOf - how a failure becomes an item's error (the app hides server paths there)
+ * @param ingest - runs the ingest pipelines (none without it)
  * @throws HttpError 400 `action_request_validation_exception` when the body holds no action
  */
-export async function runBulk(body: string, defaultIndex: string | undefined, lookup: IndexLookup, errorOf: (error: unknown) => HttpError = toHttpError): Promise<Json> {
+export async function runBulk(body: string, defaultIndex: string | undefined, lookup: IndexLookup, errorOf: (error: unknown) => HttpError = toHttpError, ingest?: BulkIngest): Promise<Json> {
   const started = performance.now()
   const actions = parseBulk(body)
   if (actions.length === 0) throw new HttpError(400, 'action_request_validation_exception', 'Validation Failed: 1: no requests added;')
@@ -117,10 +144,26 @@ export async function runBulk(body: string, defaultIndex: string | undefined, lo
       if (name !== undefined && key !== name) continue
       pending.delete(key)
       try {
-        const { outcomes, errors } = await group.index.add(group.docs, { createOnly: group.createOnly, perDocumentErrors: true })
-        group.items.forEach(({ slot, action, head }, i) => {
-          const error = errors[i]
-          items[slot] = error ? failure(action, head, errorOf(error)) : written(action, head, outcomes[i])
+        const ingested: Array<{ source?: Json; error?: unknown }> = ingest ? await ingest.run(group.index, key, group.docs) : group.docs
+        // Documents the pipelines fail, or leave unindexable, are their items' errors; the others are written.
+        const kept: number[] = []
+        const docs: SourceDocument[] = []
+        ingested.forEach(({ source, error }, i) => {
+          const { slot, action, head } = group.items[i]
+          try {
+            if (error !== undefined) throw error
+            docs.push(sourceDocument(group.docs[i].id, source))
+            kept.push(i)
+          } catch (caught) {
+            items[slot] = failure(action, head, errorOf(caught))
+          }
+        })
+        if (docs.length === 0) continue
+        const { outcomes, errors } = await group.index.add(docs, { createOnly: kept.map((i) => group.createOnly[i]), perDocumentErrors: true })
+        kept.forEach((i, j) => {
+          const { slot, action, head } = group.items[i]
+          const error = errors[j]
+          items[slot] = error ? failure(action, head, errorOf(error)) : written(action, head, outcomes[j])
         })
       } catch (error) {
         const http = errorOf(error)
@@ -142,10 +185,11 @@ export async function runBulk(body: string, defaultIndex: string | undefined, lo
       const index = await lookup(indexName)
       if (action === 'index' || action === 'create') {
         const docId = id ?? generateId()
-        const doc = sourceDocument(docId, source)
+        sourceDocument(docId, source) // an _id field is refused before any pipeline sees the document
         let group = pending.get(indexName)
         if (!group) pending.set(indexName, (group = { index, docs: [], createOnly: [], items: [] }))
-        group.docs.push(doc)
+        const pipeline = (meta.pipeline as string | undefined) ?? ingest?.pipeline
+        group.docs.push({ id: docId, source: source as Json, ...(pipeline === undefined ? {} : { pipeline }) })
         group.createOnly.push(action === 'create')
         group.items.push({ slot: items.length, action, head: { _index: indexName, _id: docId } })
         items.push({ [action]: { _index: indexName, _id: docId } }) // filled in by flush

@@ -1,7 +1,8 @@
 /**
  * The body of `PUT /{index}`: Elasticsearch's `mappings`, `settings.analysis` and
  * `settings.index.similarity` (the index's fields, checked when the schema is parsed), and lsr's
- * `settings.encoder` (an encoder of title + text, checked key by key for each encoder).
+ * `settings.encoder` (an encoder of title + text, checked key by key for each encoder), and the
+ * ingest pipelines its writes run (`index.default_pipeline`, `index.final_pipeline`).
  * Without an encoder an index has mapped fields only, with Elasticsearch's defaults (dynamic
  * mapping, the standard analyzer, BM25 k1 = 1.2, b = 0.75). Clients never name server paths: a
  * neural model is a name inside the server's models folder (`lsr serve --models <dir>`), and is
@@ -11,9 +12,12 @@
 import { stat } from 'node:fs/promises'
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path'
 import type { EncoderConfig } from '../encode/encoder.js'
-import type { StoredSchema } from '../storage/format.js'
+import { modelIdProblem } from '../encode/neural/model-registry.js'
+import type { IndexPipelines, StoredSchema } from '../storage/format.js'
 import { badRequest } from './http-error.js'
 import { isObject, type Json } from './json.js'
+import { pipelineIdProblem } from './pipeline-store.js'
+import { NO_PIPELINE } from './pipelines.js'
 
 /** The keys each encoder takes over HTTP; snake_case ones are Elasticsearch-style spellings. */
 const ENCODER_KEYS = new Map<string, readonly string[]>([
@@ -22,16 +26,16 @@ const ENCODER_KEYS = new Map<string, readonly string[]>([
   ['neural', ['name', 'model', 'dtype', 'max_length', 'maxLength', 'activation', 'pruning', 'window_stride', 'windowStride']],
 ])
 const CAMEL_CASE = new Map([['max_length', 'maxLength'], ['window_stride', 'windowStride']])
-/** `name` or `org/name`, each part starting with a letter or digit: never absolute, never `..`. */
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/
 /** `settings` keys, also accepted inside `settings.index` or as `index.<key>`, as Elasticsearch does. */
-const SETTINGS_KEYS = ['encoder', 'similarity', 'analysis', 'number_of_shards', 'number_of_replicas']
+const SETTINGS_KEYS = ['encoder', 'similarity', 'analysis', 'number_of_shards', 'number_of_replicas', 'default_pipeline', 'final_pipeline']
 
 /** What an index is created with. */
 export interface IndexSettings {
   /** The encoder of title + text; null: mapped fields only. */
   encoder: EncoderConfig | null
   schema: StoredSchema
+  /** The ingest pipelines the index's writes run; absent: none. */
+  pipelines?: IndexPipelines
 }
 
 /**
@@ -58,7 +62,24 @@ export async function indexSettingsFrom(body: Json, modelsDir?: string): Promise
   const schema: StoredSchema = { mappings: (body.mappings as Json | undefined) ?? {} }
   if (similarity) schema.similarity = similarity
   if (analysis) schema.analysis = analysis
-  return { encoder: explicit ? await encoderSettings(explicit.value, explicit.path, modelsDir) : null, schema }
+  const pipelines = pipelineSettings(settings)
+  return { encoder: explicit ? await encoderSettings(explicit.value, explicit.path, modelsDir) : null, schema, ...(pipelines ? { pipelines } : {}) }
+}
+
+/**
+ * `default_pipeline` and `final_pipeline`: pipeline ids (or `_none`). As in Elasticsearch, the
+ * pipelines need not exist yet: a write fails while one is missing.
+ */
+function pipelineSettings(settings: Map<string, Setting>): IndexPipelines | undefined {
+  const pipelines: IndexPipelines = {}
+  for (const [key, kind] of [['default_pipeline', 'default'], ['final_pipeline', 'final']] as const) {
+    const setting = settings.get(key)
+    if (setting === undefined) continue
+    const problem = typeof setting.value !== 'string' ? 'must be a pipeline id' : setting.value === NO_PIPELINE ? undefined : pipelineIdProblem(setting.value)
+    if (problem !== undefined) throw badRequest(`[${setting.path}] ${problem}, got ${JSON.stringify(setting.value)}`)
+    pipelines[kind] = setting.value as string
+  }
+  return Object.keys(pipelines).length > 0 ? pipelines : undefined
 }
 
 interface Setting {
@@ -106,7 +127,7 @@ async function encoderSettings(value: unknown, path: string, modelsDir: string |
 
 /** A model name as the folder of that name inside the server's models folder. */
 async function modelFolder(model: unknown, path: string, modelsDir: string | undefined): Promise<string> {
-  if (typeof model !== 'string' || !MODEL_NAME.test(model) || model.includes('..')) {
+  if (typeof model !== 'string' || modelIdProblem(model) !== undefined) {
     throw badRequest(`[${path}] must name a model in the server's models folder ("name" or "org/name": letters, digits, ".", "_", "-"), got ${JSON.stringify(model)}`)
   }
   if (modelsDir === undefined) throw badRequest(`[${path}]: this server has no models folder (start it with --models <dir>)`)

@@ -115,7 +115,7 @@ export class IndexRegistry {
    * Creates an index: 400 `resource_already_exists_exception` when it exists (broken or not). The
    * engine builds it in a temporary folder, so a failed create leaves nothing behind.
    */
-  async create(name: string, { encoder, schema }: IndexSettings): Promise<void> {
+  async create(name: string, { encoder, schema, pipelines }: IndexSettings): Promise<void> {
     validateIndexName(name)
     await this.#lifecycle.run(name, async () => {
       const folders = await this.#scan()
@@ -126,7 +126,7 @@ export class IndexRegistry {
       if (entries === undefined || entries.length > 0) {
         throw badRequest(`index [${name}] cannot be created: the data directory holds something else of that name`)
       }
-      this.#open.set(name, await SparseIndex.open(dir, { create: true, encoder, schema, label: labelOf(name) }))
+      this.#open.set(name, await SparseIndex.open(dir, { create: true, encoder, schema, pipelines, label: labelOf(name) }))
       folders.set(name, {})
     })
   }

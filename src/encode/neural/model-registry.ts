@@ -124,7 +124,7 @@ export class ModelRegistry {
   async #folder(id: string): Promise<string> {
     const problem = modelIdProblem(id)
     if (problem !== undefined) throw new LsrError('invalid_argument', `model [${String(id)}] is not a model id: ${problem}`)
-    if (this.#dir === undefined) throw new LsrError('invalid_argument', `model [${id}] is unknown: this server has no models folder (start it with --models <dir>)`)
+    if (this.#dir === undefined) throw unknownModel(id, 'this server has no models folder (start it with --models <dir>)')
     const folder = join(this.#dir, id)
     if (!(await isDirectory(folder))) throw unknownModel(id, 'no such folder in the models folder')
     return folder
@@ -153,9 +153,18 @@ export class ModelRegistry {
   }
 }
 
-function unknownModel(id: string, why: string): LsrError {
-  return new LsrError('invalid_argument', `model [${id}] is unknown: ${why}`)
+/** A model id that names no model of the models folder (code `invalid_argument`). */
+export class UnknownModelError extends LsrError {
+  constructor(
+    readonly modelId: string,
+    why: string,
+  ) {
+    super('invalid_argument', `model [${modelId}] is unknown: ${why}`)
+    this.name = 'UnknownModelError'
+  }
 }
+
+const unknownModel = (id: string, why: string) => new UnknownModelError(id, why)
 
 /**
  * A failure as an error naming the model: the folder's path, which the encoder's messages show,
@@ -163,6 +172,7 @@ function unknownModel(id: string, why: string): LsrError {
  * (`invalid_argument`); encoding, an error keeps its kind.
  */
 function namedError(error: unknown, folder: string, id: string, loading: boolean): Error {
+  if (error instanceof UnknownModelError) return error
   const message = String((error as Error)?.message ?? error).replaceAll(folder, id)
   const named = message.includes(id) ? message : `model [${id}]: ${message}`
   if (loading || error instanceof LsrError) return new LsrError(loading ? 'invalid_argument' : (error as LsrError).code, named, { cause: error })
