@@ -2,7 +2,8 @@
  * `lsr index <input> --index <dir>`: streams a corpus into a new or existing index. A new index
  * gets the bm25 encoder of title + text (Anserini's settings) and dynamic mapping for every other
  * field; with `--mapping FILE`, the fields the file declares and, unless `--encoder` says
- * otherwise, no encoder (title and text are then mapped fields too, as over HTTP).
+ * otherwise, no encoder (title and text are then mapped fields too, as over HTTP). With
+ * `--pipeline FILE`, an ingest pipeline runs over the records first (see pipeline-corpus.ts).
  * @module
  */
 import type { Command } from 'commander'
@@ -16,6 +17,7 @@ import type { StoredSchema } from '../../storage/format.js'
 import { addEncoderOptions, encoderRuntime, requestedEncoder, type EncoderFlags } from '../encoder-options.js'
 import { formatBytes, parsePositiveInt } from '../format.js'
 import { applyToExisting, checkNewSchema, readMappingFile } from '../mapping-file.js'
+import { readPipelineFile, runPipelineOverCorpus } from '../pipeline-corpus.js'
 import { ingestProgressBar } from '../progress.js'
 
 interface IndexFlags extends EncoderFlags {
@@ -26,7 +28,12 @@ interface IndexFlags extends EncoderFlags {
   commitEvery?: number
   skipInvalid?: boolean
   mapping?: string
+  pipeline?: string
+  models?: string
 }
+
+/** Records per pipeline run when --commit-every does not say. */
+const PIPELINE_BATCH = 64
 
 export function registerIndexCommand(program: Command): void {
   const command = program
@@ -41,14 +48,25 @@ export function registerIndexCommand(program: Command): void {
     .option('--text-field <name>', 'record field holding the text', 'text')
     .option('--commit-every <n>', 'documents per atomic write; an interrupted ingest resumes after the last one (default 1000; 64 for neural)', parsePositiveInt('--commit-every'))
     .option('--skip-invalid', 'skip and count malformed lines instead of stopping')
+    .option('--pipeline <file>', 'JSON file: an ingest pipeline (the body of PUT _ingest/pipeline/{id}) run over the records before indexing')
+    .option('--models <dir>', 'with --pipeline: folder of the models its sparse_encoding model_ids name (default index-data/models)')
     .action(async (input: string, flags: IndexFlags) => {
       // Check the flags and the input before the index is opened (or created): a typo must not leave an empty index behind.
       const encoder = requestedEncoder(flags)
       const schema = flags.mapping === undefined ? undefined : await readMappingFile(flags.mapping)
-      const file = await resolveCorpusFile(input)
-      const index = await openIndex(flags.index, { encoder, runtime: encoderRuntime(flags), schema, mappingFile: flags.mapping })
+      if (flags.models !== undefined && flags.pipeline === undefined) throw new LsrError('invalid_argument', '--models applies to --pipeline')
+      const pipeline = flags.pipeline === undefined ? undefined : await readPipelineFile(flags.pipeline, flags.models ?? 'index-data/models', encoderRuntime(flags))
+      const corpus = await resolveCorpusFile(input)
+      // The pipeline runs before the index is opened: a record it fails leaves nothing behind.
+      const pipelined = pipeline && (await runPipelineOverCorpus(corpus, pipeline, { batchSize: flags.commitEvery ?? PIPELINE_BATCH, idField: flags.idField, skipInvalid: flags.skipInvalid }))
+      const file = pipelined?.file ?? corpus
+      const index = await openIndex(flags.index, { encoder, runtime: encoderRuntime(flags), schema, mappingFile: flags.mapping }).catch(async (error: unknown) => {
+        await pipelined?.remove()
+        throw error
+      })
       const progress = ingestProgressBar()
       try {
+        if (pipelined) console.log(`pipeline: ${pipelined.processed} records processed, ${pipelined.skipped} skipped`)
         const result = await ingestCorpus(index, file, {
           fields: { id: flags.idField, title: flags.titleField, text: flags.textField },
           batchSize: flags.commitEvery,
@@ -66,6 +84,7 @@ export function registerIndexCommand(program: Command): void {
       } finally {
         progress.stop()
         await index.close()
+        await pipelined?.remove()
       }
     })
 }
