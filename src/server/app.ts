@@ -20,6 +20,7 @@ import { indexSettingsFrom, publicEncoder } from './index-settings.js'
 import { ModelRegistry } from '../encode/neural/model-registry.js'
 import { mlModelRoutes } from './ml-models.js'
 import { ingestPipelineRoutes, IngestPipelines } from './pipelines.js'
+import { searchPipelineRoutes, SearchPipelines } from './search-pipelines.js'
 import type { SparseIndex } from '../engine/sparse-index.js'
 import { badRequest, errorBody, HttpError, parsingError, toHttpError, type HiddenPath } from './http-error.js'
 import { namesIndexesByPattern, validateIndexName } from './index-names.js'
@@ -127,6 +128,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   const jsonBody = (c: Ctx, required = false) => readJsonBody(c, maxBodyBytes, required)
   const models = options.models ?? new ModelRegistry(options.modelsDir)
   const pipelines = new IngestPipelines(registry.dataDir, models)
+  const searchPipelines = new SearchPipelines(registry.dataDir)
 
   app.onError((error, c) => {
     // The client hung up mid-body: nobody reads the answer, and it is no server fault to log.
@@ -222,12 +224,14 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   // Search and bulk across indexes
   const searchHandler = (expression?: string) => async (c: Ctx) => {
     const body = uriSearch(c, await jsonBody(c))
-    const result = await search(await indexes(c, expression ?? c.req.param('index') ?? '_all'), body)
+    const searched = await indexes(c, expression ?? c.req.param('index') ?? '_all')
+    const pipeline = await searchPipelines.resolve(body.search_pipeline, c.req.query('search_pipeline'), searched)
+    const result = await search(searched, body, { models, pipeline })
     return c.json(restTotalHitsAsInt(c) ? totalAsInt(result) : result)
   }
   const countHandler = (expression?: string) => async (c: Ctx) => {
     const body = await jsonBody(c)
-    return c.json(await count(await indexes(c, expression ?? c.req.param('index') ?? '_all'), uriQuery(c, body)))
+    return c.json(await count(await indexes(c, expression ?? c.req.param('index') ?? '_all'), uriQuery(c, body), { models }))
   }
   const bulkHandler = (index?: string) => async (c: Ctx) => {
     refreshParam(c)
@@ -246,6 +250,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
 
   // Ingest pipelines and the models they encode with
   ingestPipelineRoutes(app, pipelines, jsonBody, errorOf)
+  searchPipelineRoutes(app, searchPipelines, jsonBody)
   mlModelRoutes(app, models, jsonBody)
 
   // Index management
@@ -274,6 +279,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
       ...(stored?.analysis ? { analysis: stored.analysis } : {}),
       ...(index.meta.pipelines?.default ? { default_pipeline: index.meta.pipelines.default } : {}),
       ...(index.meta.pipelines?.final ? { final_pipeline: index.meta.pipelines.final } : {}),
+      ...(index.meta.pipelines?.search ? { search: { default_pipeline: index.meta.pipelines.search } } : {}),
       creation_date: String(Date.parse(index.meta.createdAt)),
       provided_name: name,
     }
@@ -334,7 +340,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   })
   app.on(['GET', 'POST'], '/:index/_explain/:id', acceptsParams(...NO_EFFECT_ON_ONE_NODE), async (c) => {
     const [[name, index]] = await indexes(c, validateIndexName(c.req.param('index') ?? ''))
-    const explained = await explainDocument(index, (await jsonBody(c)).query, c.req.param('id'))
+    const explained = await explainDocument(index, (await jsonBody(c)).query, c.req.param('id'), { models })
     if (!explained) return c.json({ _index: name, _id: c.req.param('id'), matched: false }, 404)
     return c.json({ _index: name, _id: c.req.param('id'), ...explained })
   })

@@ -27,7 +27,7 @@ const ENCODER_KEYS = new Map<string, readonly string[]>([
 ])
 const CAMEL_CASE = new Map([['max_length', 'maxLength'], ['window_stride', 'windowStride']])
 /** `settings` keys, also accepted inside `settings.index` or as `index.<key>`, as Elasticsearch does. */
-const SETTINGS_KEYS = ['encoder', 'similarity', 'analysis', 'number_of_shards', 'number_of_replicas', 'default_pipeline', 'final_pipeline']
+const SETTINGS_KEYS = ['encoder', 'similarity', 'analysis', 'number_of_shards', 'number_of_replicas', 'default_pipeline', 'final_pipeline', 'search.default_pipeline']
 
 /** What an index is created with. */
 export interface IndexSettings {
@@ -67,12 +67,13 @@ export async function indexSettingsFrom(body: Json, modelsDir?: string): Promise
 }
 
 /**
- * `default_pipeline` and `final_pipeline`: pipeline ids (or `_none`). As in Elasticsearch, the
- * pipelines need not exist yet: a write fails while one is missing.
+ * `default_pipeline` and `final_pipeline` (ingest) and `search.default_pipeline`: pipeline ids (or
+ * `_none`). As in Elasticsearch, the pipelines need not exist yet: a write (a search) fails while
+ * one is missing.
  */
 function pipelineSettings(settings: Map<string, Setting>): IndexPipelines | undefined {
   const pipelines: IndexPipelines = {}
-  for (const [key, kind] of [['default_pipeline', 'default'], ['final_pipeline', 'final']] as const) {
+  for (const [key, kind] of [['default_pipeline', 'default'], ['final_pipeline', 'final'], ['search.default_pipeline', 'search']] as const) {
     const setting = settings.get(key)
     if (setting === undefined) continue
     const problem = typeof setting.value !== 'string' ? 'must be a pipeline id' : setting.value === NO_PIPELINE ? undefined : pipelineIdProblem(setting.value)
@@ -98,9 +99,14 @@ function flatSettings(settings: unknown): Map<string, Setting> {
     if (out.has(key)) throw badRequest(`[${path}] is given twice`)
     out.set(key, { value, path })
   }
+  // OpenSearch's `index.search.default_pipeline` may also come as `search: {default_pipeline}`.
+  const addAll = (key: string, value: unknown, path: string) => {
+    if (key === 'search' && isObject(value)) for (const [inner, v] of Object.entries(value)) add(`search.${inner}`, v, `${path}.${inner}`)
+    else add(key, value, path)
+  }
   for (const [key, value] of Object.entries(settings)) {
-    if (key === 'index' && isObject(value)) for (const [inner, v] of Object.entries(value)) add(inner, v, `settings.index.${inner}`)
-    else add(key.startsWith('index.') ? key.slice('index.'.length) : key, value, `settings.${key}`)
+    if (key === 'index' && isObject(value)) for (const [inner, v] of Object.entries(value)) addAll(inner, v, `settings.index.${inner}`)
+    else addAll(key.startsWith('index.') ? key.slice('index.'.length) : key, value, `settings.${key}`)
   }
   return out
 }

@@ -5,6 +5,11 @@
  * @module
  */
 import type { IndexReader, SearchRequest, SortedHit, SparseIndex } from '../engine/sparse-index.js'
+import type { CompileOptions } from '../engine/index-reader.js'
+import { describeFusion, fuse, type Fusion, type FusedHit, type SubQueryHits } from '../engine/hybrid/fusion.js'
+import { hybridDepth, hybridOf, pipelineTwoPhase, runSubQueries, type HybridQuery } from '../engine/hybrid/hybrid-query.js'
+import type { SearchPipeline } from '../engine/hybrid/search-pipeline.js'
+import { loadQueryModels, withDefaultModels, type ModelSource } from '../engine/query/models.js'
 import type { ParsedSort } from '../engine/query/sort.js'
 import { parseSearchAfter } from '../engine/query/sort.js'
 import { highlight } from '../search/highlight.js'
@@ -21,7 +26,7 @@ const MAX_RESULT_WINDOW = 10_000
 const DEFAULT_TOTAL_HITS_CAP = 10_000
 /** Elasticsearch's time values (TimeValue.parseTimeValue, trimmed and lowercased): -1, 0, or an integer and a unit. */
 const TIME_VALUE = /^(?:-1|0|\d+(?:nanos|micros|ms|s|m|h|d))$/
-const SEARCH_KEYS = ['query', 'size', 'from', '_source', 'track_total_hits', 'explain', 'highlight', 'sort', 'timeout', 'search_after', 'track_scores']
+const SEARCH_KEYS = ['query', 'size', 'from', '_source', 'track_total_hits', 'explain', 'highlight', 'sort', 'timeout', 'search_after', 'track_scores', 'search_pipeline']
 
 export const SHARDS = { total: 1, successful: 1, skipped: 0, failed: 0 }
 
@@ -54,27 +59,44 @@ interface Compiled {
   request: SearchRequest
 }
 
+/** What a search reads besides its body: the server's models and the search pipeline it runs. */
+export interface SearchContext {
+  /** Models `neural_sparse` query_text names (the server's models folder). */
+  models?: ModelSource
+  pipeline?: SearchPipeline
+}
+
 /**
- * Runs `use` with one reader per index, taken together and released afterwards: everything in
- * memory happens in `use`'s synchronous part, stored sources are read through the readers'
- * snapshots, so the answer reflects one committed state of each index.
+ * Loads the models the query names, then runs `use` with one reader per index, taken together
+ * and released afterwards: everything in memory happens in `use`'s synchronous part, stored
+ * sources are read through the readers' snapshots, so the answer reflects one committed state of
+ * each index. `compile` is false for a query each index does not compile as one (hybrid).
  */
-async function withReaders<T>(indexes: ReadonlyArray<[string, SparseIndex]>, query: unknown, use: (compiled: Compiled[]) => Promise<T> | T): Promise<T> {
+async function withReaders<T>(
+  indexes: ReadonlyArray<[string, SparseIndex]>,
+  query: unknown,
+  context: SearchContext,
+  use: (compiled: Compiled[], options: CompileOptions) => Promise<T> | T,
+  compile = true,
+): Promise<T> {
+  const models = context.models && (await loadQueryModels(query, context.models, context.pipeline))
+  const options: CompileOptions = { queryString: queryStringToDsl, models: models ?? withDefaultModels(undefined, context.pipeline) }
   const readers: IndexReader[] = []
   try {
     const compiled = indexes.map(([name, index]) => {
       const reader = index.reader()
       readers.push(reader)
-      return { name, index, reader, request: reader.compile(query, { queryString: queryStringToDsl }) }
+      const request = compile ? pipelineTwoPhase(query, reader.compile(query, options), context.pipeline?.twoPhase) : { terms: [], matchAnyTerm: false }
+      return { name, index, reader, request }
     })
-    return await use(compiled)
+    return await use(compiled, options)
   } finally {
     for (const reader of readers) reader.release()
   }
 }
 
 /** Runs a search body over the named indexes. */
-export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body: Json): Promise<Json> {
+export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body: Json, context: SearchContext = {}): Promise<Json> {
   const started = performance.now()
   for (const key of Object.keys(body)) if (!SEARCH_KEYS.includes(key)) throw badRequest(`search option [${key}] is not supported`)
   const size = nonNegativeInt(body.size, 'size', 10)
@@ -91,8 +113,10 @@ export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body
   if (body.search_after !== undefined && body.sort === undefined) throw badRequest('[search_after] needs a [sort]')
   if (body.search_after !== undefined && from > 0) throw badRequest('[from] parameter must be set to 0 when [search_after] is used')
   const highlighter = body.highlight === undefined ? undefined : highlightOf(body.highlight)
+  const hybrid = hybridOf(body.query)
+  if (hybrid) return hybridSearchOf(indexes, body, hybrid, { from, size, cap, filterSource, highlighter, started }, context)
 
-  return withReaders(indexes, body.query, async (compiled) => {
+  return withReaders(indexes, body.query, context, async (compiled) => {
     let total = 0
     let sort: ParsedSort | undefined
     /** The best score over every match of every index (not only the hits kept). */
@@ -119,42 +143,123 @@ export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body
     const page = ranked.slice(from, from + size)
     const scored = !keys || keys.some((k) => k.by === 'score') || body.track_scores === true
     const explanations = body.explain === true ? page.map(({ at, hit }) => explanationOf(compiled[at].reader, compiled[at].request, hit.docId)) : undefined
-
-    // Stored sources last, through each reader's snapshot (the only asynchronous reads).
-    const sources: Json[] = new Array(page.length)
-    await Promise.all(compiled.map(async ({ reader }, at) => {
-      const slots = page.flatMap((r, i) => (r.at === at ? [i] : []))
-      const read = await reader.withSources(slots.map((i) => page[i].hit))
-      slots.forEach((slot, j) => (sources[slot] = read[j].source))
-    }))
-    const hits = page.map(({ at, hit }, i) => {
-      const { name, reader, request } = compiled[at]
-      const source = sources[i]
-      const out: Json = { _index: name, _id: hit.id, _score: scored ? hit.score : null }
-      const filtered = filterSource(source)
-      if (filtered !== undefined) out._source = filtered
-      if (hit.sort) out.sort = hit.sort
-      if (explanations) out._explanation = explanations[i]
-      if (highlighter) {
-        const fragments = highlighter(source, reader, request)
-        if (Object.keys(fragments).length > 0) out.highlight = fragments
-      }
-      return out
-    })
-
-    return {
-      took: Math.round(performance.now() - started),
-      timed_out: false,
-      _shards: SHARDS,
-      hits: {
-        ...(cap === undefined ? {} : { total: total > cap ? { value: cap, relation: 'gte' } : { value: total, relation: 'eq' } }),
-        // The best score of the whole result, not of this page (Elasticsearch's max_score); null
-        // when hits are sorted by fields without track_scores.
-        max_score: size > 0 && ranked.length > 0 && scored ? maxScore : null,
-        hits,
-      },
-    }
+    const hits = await hitsJson(compiled, page, { scored, explanations, filterSource, highlighter })
+    // The best score of the whole result, not of this page (Elasticsearch's max_score); null
+    // when hits are sorted by fields without track_scores.
+    return response(started, cap, total, size > 0 && ranked.length > 0 && scored ? maxScore : null, hits)
   })
+}
+
+/** The `_search` response around its hits. */
+function response(started: number, cap: number | undefined, total: number, maxScore: number | null, hits: Json[]): Json {
+  return {
+    took: Math.round(performance.now() - started),
+    timed_out: false,
+    _shards: SHARDS,
+    hits: {
+      ...(cap === undefined ? {} : { total: total > cap ? { value: cap, relation: 'gte' } : { value: total, relation: 'eq' } }),
+      max_score: maxScore,
+      hits,
+    },
+  }
+}
+
+/** A page's hits in Elasticsearch's shape; each hit of the index `compiled[at]`. */
+async function hitsJson(
+  compiled: readonly Compiled[],
+  page: ReadonlyArray<{ at: number; hit: SortedHit }>,
+  { scored, explanations, filterSource, highlighter }: { scored: boolean; explanations?: Explanation[]; filterSource: (source: Json) => Json | undefined; highlighter?: Highlighter },
+): Promise<Json[]> {
+  // Stored sources last, through each reader's snapshot (the only asynchronous reads).
+  const sources: Json[] = new Array(page.length)
+  await Promise.all(compiled.map(async ({ reader }, at) => {
+    const slots = page.flatMap((r, i) => (r.at === at ? [i] : []))
+    const read = await reader.withSources(slots.map((i) => page[i].hit))
+    slots.forEach((slot, j) => (sources[slot] = read[j].source))
+  }))
+  return page.map(({ at, hit }, i) => {
+    const { name, reader, request } = compiled[at]
+    const source = sources[i]
+    const out: Json = { _index: name, _id: hit.id, _score: scored ? hit.score : null }
+    const filtered = filterSource(source)
+    if (filtered !== undefined) out._source = filtered
+    if (hit.sort) out.sort = hit.sort
+    if (explanations) out._explanation = explanations[i]
+    if (highlighter) {
+      const fragments = highlighter(source, reader, request)
+      if (Object.keys(fragments).length > 0) out.highlight = fragments
+    }
+    return out
+  })
+}
+
+/** What a search page needs besides the body. */
+interface PageSettings {
+  from: number
+  size: number
+  cap: number | undefined
+  filterSource: (source: Json) => Json | undefined
+  highlighter?: Highlighter
+  started: number
+}
+
+/** Internal doc ids of several indexes as one number space: index position x 2^32 + doc id. */
+const INDEX_STRIDE = 2 ** 32
+
+/**
+ * A `hybrid` search: each sub-query's exact top `pagination_depth` on every index, one list per
+ * sub-query over all indexes (best first, as OpenSearch gathers its shards' results before it
+ * normalizes), fused by the search pipeline; `hits.total` counts the documents any sub-query matches.
+ */
+async function hybridSearchOf(indexes: ReadonlyArray<[string, SparseIndex]>, body: Json, hybrid: HybridQuery, page: PageSettings, context: SearchContext): Promise<Json> {
+  const fusion = context.pipeline?.fusion
+  if (!fusion) throw badRequest('a [hybrid] query needs a search pipeline with a normalization-processor or score-ranker-processor: ?search_pipeline=, index.search.default_pipeline or an inline search_pipeline')
+  for (const key of ['sort', 'search_after', 'track_scores']) {
+    if (body[key] !== undefined) throw badRequest(`[${key}] is not supported with a [hybrid] query: lsr ranks its hits by their fused score`)
+  }
+  const depth = hybridDepth(hybrid, page.from, page.size)
+  return withReaders(indexes, body.query, context, async (compiled, options) => {
+    const perIndex = compiled.map(({ reader }) => runSubQueries(reader, hybrid, depth, { ...options, twoPhase: context.pipeline?.twoPhase }))
+    // Highlighting looks for the terms of every sub-query.
+    const merged = compiled.map((c, at) => ({ ...c, request: { terms: perIndex[at].requests.flatMap(allTerms), matchAnyTerm: true } }))
+    const lists = hybrid.queries.map((_, q) => acrossIndexes(perIndex.map((results) => results.lists[q])))
+    const fused = fuse(lists, fusion)
+    const total = perIndex.reduce((sum, results) => sum + results.matched.size, 0)
+    const pageHits = fused.slice(page.from, page.from + page.size).map((hit) => {
+      const at = Math.floor(hit.doc / INDEX_STRIDE)
+      const docId = hit.doc - at * INDEX_STRIDE
+      return { at, fused: hit, hit: { id: compiled[at].reader.externalId(docId), docId, score: hit.score } }
+    })
+    const explanations = body.explain === true ? pageHits.map(({ at, fused: hit, hit: { docId } }) => hybridExplanation(fusion, hit, perIndex[at].requests, compiled[at].reader, docId)) : undefined
+    const hits = await hitsJson(merged, pageHits, { scored: true, explanations, filterSource: page.filterSource, highlighter: page.highlighter })
+    return response(page.started, page.cap, total, page.size > 0 && fused.length > 0 ? fused[0].score : null, hits)
+  }, false)
+}
+
+/** Every scored term of a request (summed and dis_max ones). */
+function allTerms(request: SearchRequest): SearchRequest['terms'] {
+  return [...request.terms, ...(request.disMax ?? []).flatMap((block) => block.groups.flatMap((group) => group.terms))]
+}
+
+/** One sub-query's lists of several indexes as one list, best first (ties: index order, then each index's order). */
+function acrossIndexes(lists: readonly SubQueryHits[]): SubQueryHits {
+  const entries = lists.flatMap((list, at) => Array.from({ length: list.docs.length }, (_, i) => ({ doc: at * INDEX_STRIDE + list.docs[i], score: list.scores[i] })))
+  if (lists.length > 1) entries.sort((a, b) => b.score - a.score)
+  return { docs: Float64Array.from(entries, (e) => e.doc), scores: Float64Array.from(entries, (e) => e.score) }
+}
+
+/** A hybrid hit's explanation: the combination of each sub-query's normalized score, over its raw score's explanation. */
+function hybridExplanation(fusion: Fusion, hit: FusedHit, requests: readonly SearchRequest[], reader: IndexReader, docId: number): Explanation {
+  const details: Explanation[] = []
+  hit.raw.forEach((raw, q) => {
+    if (raw === undefined) return
+    details.push({
+      value: hit.normalized[q]!,
+      description: `sub-query ${q} (queries[${q}]), normalized from its raw score ${raw}:`,
+      details: [explanationOf(reader, requests[q], docId)],
+    })
+  })
+  return { value: hit.score, description: `${describeFusion(fusion)} of:`, details }
 }
 
 /** Whether a sort key's values are strings (keyword) or numbers (numeric, date, boolean); undefined when the field is not mapped (every value missing). */
@@ -197,8 +302,8 @@ function explanationOf(reader: IndexReader, request: SearchRequest, docId: numbe
  * (Elasticsearch answers a non-matching document with value 0 and no details); undefined when
  * no live document has the id.
  */
-export function explainDocument(index: SparseIndex, query: unknown, id: string): Promise<{ matched: boolean; explanation: Explanation } | undefined> {
-  return withReaders([['', index]], query, ([{ reader, request }]) => {
+export function explainDocument(index: SparseIndex, query: unknown, id: string, context: SearchContext = {}): Promise<{ matched: boolean; explanation: Explanation } | undefined> {
+  return withReaders([['', index]], query, context, ([{ reader, request }]) => {
     const docId = reader.docId(id)
     if (docId === undefined) return undefined
     const only = index.docsWithIds([id])
@@ -209,9 +314,9 @@ export function explainDocument(index: SparseIndex, query: unknown, id: string):
 }
 
 /** `_count`: the exact number of matches. */
-export function count(indexes: ReadonlyArray<[string, SparseIndex]>, body: Json): Promise<Json> {
+export function count(indexes: ReadonlyArray<[string, SparseIndex]>, body: Json, context: SearchContext = {}): Promise<Json> {
   for (const key of Object.keys(body)) if (key !== 'query') throw badRequest(`count option [${key}] is not supported`)
-  return withReaders(indexes, body.query, (compiled) => {
+  return withReaders(indexes, body.query, context, (compiled) => {
     const total = compiled.reduce((sum, { reader, request }) => sum + reader.execute(request, { k: 0 }).total, 0)
     return { count: total, _shards: SHARDS }
   })

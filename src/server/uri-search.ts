@@ -13,7 +13,7 @@ import { NO_EFFECT_ON_ONE_NODE } from './url-params.js'
 /** Search parameters taken from the URL (they override the body's, as in Elasticsearch). */
 export const SEARCH_PARAMS = [
   'q', 'df', 'default_operator', 'size', 'from', 'sort', '_source', '_source_includes', '_source_excludes', 'track_total_hits', 'track_scores', 'explain',
-  'rest_total_hits_as_int', ...NO_EFFECT_ON_ONE_NODE,
+  'rest_total_hits_as_int', 'search_pipeline', ...NO_EFFECT_ON_ONE_NODE,
 ]
 export const COUNT_PARAMS = ['q', 'df', 'default_operator', ...NO_EFFECT_ON_ONE_NODE]
 

@@ -56,7 +56,7 @@ describe('_search answers as Elasticsearch does', () => {
       [{ explain: 'yes' }, /\[explain\] must be a boolean/],
       [{ track_scores: 'yes' }, /\[track_scores\] must be a boolean/],
       [{ search_after: [1] }, /\[search_after\] needs a \[sort\]/],
-      [{ query: { neural_sparse: { text: { query_text: 'posting' } } } }, /\[neural_sparse\] on field \[text\] is not supported: this index searches neural_sparse through its encoder field/],
+      [{ query: { neural_sparse: { text: { query_text: 'posting' } } } }, /\[neural_sparse\] field \[text\] is of type \[text\]: neural_sparse searches a rank_features or sparse_vector field/],
     ]
     for (const [body, reason] of bad) {
       const response = await call('POST', '/sample/_search', { query: { match: { text: 'posting' } }, ...(body as object) })
@@ -65,7 +65,7 @@ describe('_search answers as Elasticsearch does', () => {
     }
     const encoded = await sampleApp({}, BM25_ENCODER)
     for (const [option, reason] of [
-      [{ model_id: 'm1' }, /option \[model_id\] is not supported: lsr encodes query_text with the index's own encoder/],
+      [{ model_id: 'm1' }, /option \[model_id\] is not supported on the encoder field: lsr encodes query_text with the index's own encoder/],
       [{ analyzer: 'bert-uncased' }, /option \[analyzer\] is not supported/],
     ] as const) {
       const response = await encoded.call('POST', '/sample/_search', { query: { neural_sparse: { text: { query_text: 'posting', ...option } } } })

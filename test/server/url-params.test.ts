@@ -62,7 +62,6 @@ describe('URL parameters and GET bodies over a real port', () => {
       ['PUT', '/fruit/_doc/1?version=7&version_type=external', { text: 'versioned write' }],
       ['DELETE', '/fruit/_doc/1?if_seq_no=3', undefined],
       ['GET', '/fruit/_doc/1?stored_fields=text', undefined],
-      ['POST', '/fruit/_bulk?pipeline=p', undefined],
       ['GET', '/_cat/indices?h=index', undefined],
     ]
     for (const [method, path, body] of cases) {

@@ -34,6 +34,8 @@ export interface QueryModel {
 export interface QueryModels {
   /** The model by id, or undefined when there is none of that id (or it was not loaded). */
   loaded(id: string): QueryModel | undefined
+  /** Why a model could not be loaded, when that was tried. */
+  problem?(id: string): string | undefined
   /** The model of a field when a query names none (OpenSearch's `neural_query_enricher`). */
   defaultFor?(field: string): string | undefined
 }
@@ -79,7 +81,7 @@ export class QueryContext {
     if (id === undefined) throw new LsrError('invalid_argument', `[neural_sparse] query_text on field [${field}] needs a model_id (a model of the server's models folder), or a search pipeline whose neural_query_enricher names a default model`)
     if (typeof id !== 'string') throw new LsrError('query_parsing', '[neural_sparse] model_id must be a string')
     const model = this.models?.loaded(id)
-    if (!model) throw new LsrError('invalid_argument', `[neural_sparse] model [${id}] is not a model of this server${this.models ? '' : ' (no models are available here)'}`)
+    if (!model) throw new LsrError('invalid_argument', this.models?.problem?.(id) ?? `[neural_sparse] model [${id}] is not a model of this server${this.models ? '' : ' (no models are available here)'}`)
     const terms = model.encodeQuery(text).map(({ term, weight }) => ({ term: sparseTerm(field, term), weight }))
     if (model.idf !== 'corpus') return terms
     const docCount = own(this.state.stats.fields, field)?.docCount ?? 0

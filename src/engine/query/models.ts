@@ -3,6 +3,7 @@
  * is synchronous: it runs against one moment of the index, with no await in between).
  * @module
  */
+import { LsrError } from '../../errors.js'
 import type { SearchPipeline } from '../hybrid/search-pipeline.js'
 import { isObject } from '../json-shapes.js'
 import type { QueryModel, QueryModels } from './context.js'
@@ -19,14 +20,15 @@ export function withDefaultModels(models: QueryModels | undefined, pipeline: Sea
   if (!defaults) return models
   return {
     loaded: (id) => models?.loaded(id),
+    problem: (id) => models?.problem?.(id),
     defaultFor: (field) => (Object.hasOwn(defaults.byField, field) ? defaults.byField[field] : defaults.all) ?? models?.defaultFor?.(field),
   }
 }
 
 /**
  * Loads every model the query's `neural_sparse` query_text clauses use (their `model_id`, else the
- * field's default from the pipeline), and gives them to the compiler.
- * @throws LsrError naming an unknown model
+ * field's default from the pipeline), and gives them to the compiler. A model that fails to load
+ * is an error only where the compiler needs it (a clause may be refused first for another reason).
  */
 export async function loadQueryModels(query: unknown, source: ModelSource, pipeline?: SearchPipeline): Promise<QueryModels> {
   const defaults = withDefaultModels(undefined, pipeline)
@@ -50,6 +52,14 @@ export async function loadQueryModels(query: unknown, source: ModelSource, pipel
     }
   }
   const loaded = new Map<string, QueryModel>()
-  for (const id of ids) loaded.set(id, await source.model(id))
-  return withDefaultModels({ loaded: (id) => loaded.get(id) }, pipeline)!
+  const problems = new Map<string, string>()
+  for (const id of ids) {
+    try {
+      loaded.set(id, await source.model(id))
+    } catch (error) {
+      if (!(error instanceof LsrError)) throw error
+      problems.set(id, error.message)
+    }
+  }
+  return withDefaultModels({ loaded: (id) => loaded.get(id), problem: (id) => problems.get(id) }, pipeline)!
 }
