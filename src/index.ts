@@ -21,8 +21,15 @@ export type { CompileOptions } from './engine/index-reader.js'
 export type {
   BoolQuery, ConstantScoreQuery, DisMaxQuery, ExistsQuery, FieldValue, FieldsWithBoost, IdsQuery, MatchAllQuery, MatchOperator, MatchOptions, MatchQuery, MinimumShouldMatch,
   MultiMatchQuery, NeuralSparseOptions, NeuralSparseQuery, NeuralSparseTwoPhase, PrefixOptions, PrefixQuery, Queries, Query, QueryStringQuery, QueryType, QueryTypes, RangeBound,
-  RangeOptions, RangeQuery, SearchAfterValue, Sort, SortEntry, SortOptions, SortOrder, TermOptions, TermQuery, TermsQuery, ZeroTermsQuery,
+  RangeOptions, RangeQuery, SearchAfterValue, Sort, SortEntry, SortOptions, SortOrder, TermOptions, TermQuery, TermsQuery, ZeroTermsQuery, HybridQueryBody,
 } from './engine/query/types.js'
+export { fuse, describeFusion, DEFAULT_FUSION, type Fusion, type FusedHit, type Normalization, type Combination, type SubQueryHits } from './engine/hybrid/fusion.js'
+export { parseSearchPipeline, type SearchPipeline } from './engine/hybrid/search-pipeline.js'
+export { hybridOf, hybridSearch, runSubQueries, type HybridQuery, type HybridPage, type SubQueryResults } from './engine/hybrid/hybrid-query.js'
+export { loadQueryModels, type ModelSource } from './engine/query/models.js'
+export type { QueryModel, QueryModels } from './engine/query/context.js'
+export { IngestPipeline, runPipelines } from './engine/pipelines/ingest-pipeline.js'
+export { ModelRegistry, type ModelInfo, type SparseModel } from './encode/neural/model-registry.js'
 export type { SortValue } from './search/sorted-search.js'
 export type { Explanation } from './search/scorers/scored-query.js'
 export type { Bm25Params } from './search/scorers/bm25.js'
@@ -30,7 +37,7 @@ export { Schema, ES_BM25 } from './engine/schema.js'
 export type { IndexPipelines, StoredSchema } from './storage/format.js'
 export { MAPPING_DEFAULTS } from './mapping/index.js'
 export type {
-  BooleanField, DateField, Dynamic, FieldMapping, FieldType, KeywordField, LeafField, Mapping, NumberField, NumberType, ObjectField, TextField,
+  BooleanField, DateField, Dynamic, FieldMapping, FieldType, KeywordField, LeafField, Mapping, NumberField, NumberType, ObjectField, SparseField, SparseType, TextField,
 } from './mapping/index.js'
 export { BUILT_IN_ANALYZERS } from './analysis/index.js'
 export type { Analyzer, AnalyzerRegistry } from './analysis/index.js'
