@@ -21,7 +21,7 @@ export type { CompileOptions } from './engine/index-reader.js'
 export type {
   BoolQuery, ConstantScoreQuery, DisMaxQuery, ExistsQuery, FieldValue, FieldsWithBoost, IdsQuery, MatchAllQuery, MatchOperator, MatchOptions, MatchQuery, MinimumShouldMatch,
   MultiMatchQuery, NeuralSparseOptions, NeuralSparseQuery, NeuralSparseTwoPhase, PrefixOptions, PrefixQuery, Queries, Query, QueryStringQuery, QueryType, QueryTypes, RangeBound,
-  RangeOptions, RangeQuery, SearchAfterValue, Sort, SortEntry, SortOptions, SortOrder, TermOptions, TermQuery, TermsQuery, ZeroTermsQuery, HybridQueryBody,
+  RangeOptions, RangeQuery, SearchAfterValue, Sort, SortEntry, SortOptions, SortOrder, TermOptions, TermQuery, TermsQuery, ZeroTermsQuery, HybridQueryBody, SparseVectorQuery,
 } from './engine/query/types.js'
 export { fuse, describeFusion, DEFAULT_FUSION, type Fusion, type FusedHit, type Normalization, type Combination, type SubQueryHits } from './engine/hybrid/fusion.js'
 export { parseSearchPipeline, type SearchPipeline } from './engine/hybrid/search-pipeline.js'

@@ -85,6 +85,12 @@ describe('learned-sparse fields', () => {
     const b = await index.search({ query: { neural_sparse: { emb_b: { query_tokens: { rain: 1, sparse: 5 }, boost: 2 } } } })
     // 'sparse' is not in emb_b: each field is its own term space. doc 1: 2 x 1 x 2 = 4; doc 2: 2 x 1 x 0.5 = 1
     expect(b.hits.map((h) => [h.id, h.score])).toEqual([['1', 4], ['2', 1]])
+    // Elasticsearch 8's sparse_vector query: the same dot product.
+    const es = await index.search({ query: { sparse_vector: { field: 'emb_a', query_vector: { sparse: 2, search: 1 } } } })
+    expect(es.hits.map((h) => [h.id, h.score])).toEqual([['1', 3.5], ['2', 2], ['3', 1.5]])
+    const byModel = await index.search({ query: { sparse_vector: { field: 'emb_a', inference_id: 'tiny-bert', query: 'sparse' } } }, { models: new ModelRegistry(MODELS) })
+    expect(byModel.hits[0].score).toBeCloseTo((tinyBertIdf as Record<string, number>).sparse * 1.5, 12)
+    await expect(index.search({ query: { sparse_vector: { field: 'emb_a', query_vector: { a: 1 }, prune: true } as never } })).rejects.toThrow('[prune] is not supported')
     await index.close()
   })
 

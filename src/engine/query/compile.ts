@@ -37,7 +37,7 @@ const UNSUPPORTED_QUERIES = new Set([
   'nested', 'has_child', 'has_parent', 'parent_id', 'geo_distance', 'geo_bounding_box', 'geo_polygon', 'geo_shape',
   'shape', 'rank_feature', 'distance_feature', 'percolate', 'combined_fields', 'pinned', 'wrapper', 'knn',
   'span_term', 'span_or', 'span_not', 'span_first', 'span_containing', 'span_within', 'span_multi', 'field_masking_span',
-  'neural', 'sparse_vector', 'text_expansion', 'semantic',
+  'neural', 'text_expansion', 'semantic',
 ])
 
 /** One dis_max block: the best group's score plus the tie breaker times the others'. */
@@ -177,6 +177,8 @@ class Compiler {
         return this.multiMatch(body)
       case 'neural_sparse':
         return this.neuralSparse(body)
+      case 'sparse_vector':
+        return this.sparseVector(body)
       case 'match_all':
         return this.constant(this.object(body, type), type, [], () => this.ctx.allDocs())
       case 'match_none':
@@ -212,7 +214,7 @@ class Compiler {
         throw unsupported(`query type [${type}] needs term positions, which lsr does not index yet`)
       default:
         if (UNSUPPORTED_QUERIES.has(type)) throw unsupported(`query type [${type}] is not supported by lsr`)
-        throw new LsrError('query_parsing', `unknown query [${type}] (supported: match, multi_match, term, terms, range, exists, prefix, ids, match_all, match_none, bool, constant_score, dis_max, query_string, neural_sparse)`)
+        throw new LsrError('query_parsing', `unknown query [${type}] (supported: match, multi_match, term, terms, range, exists, prefix, ids, match_all, match_none, bool, constant_score, dis_max, query_string, neural_sparse, sparse_vector, hybrid)`)
     }
   }
 
@@ -359,6 +361,27 @@ class Compiler {
     if (!leaf) return this.none() // unmapped: matches nothing, as Elasticsearch
     const clause = this.matchTerms(scaled(this.#count({ terms }).terms, boost), false, undefined, undefined, undefined, 'neural_sparse')
     return { ...clause, twoPhase }
+  }
+
+  /**
+   * Elasticsearch 8's `sparse_vector` query: `query_vector` (token: weight) or `inference_id` +
+   * `query` (here a model of the models folder and its inference-free query side), on a
+   * learned-sparse field: the same dot product as neural_sparse.
+   */
+  private sparseVector(body: unknown): Clause {
+    if (!isObject(body)) throw parsing('[sparse_vector] must be an object')
+    allowOnly(body, 'sparse_vector', ['field', 'query_vector', 'inference_id', 'query', 'boost', 'prune', 'pruning_config'])
+    if (typeof body.field !== 'string') throw parsing('[sparse_vector] requires [field]: the name of a sparse_vector or rank_features field')
+    // Query-time pruning drops tokens by a corpus-frequency rule lsr does not implement.
+    for (const key of ['prune', 'pruning_config']) if (body[key] !== undefined && body[key] !== false) throw unsupported(`[sparse_vector] option [${key}] is not supported`)
+    if (this.ctx.isEncoderField(body.field)) throw unsupported(`[sparse_vector] on the encoder field [${body.field}]: use neural_sparse`)
+    const spec: Json = body.query_vector !== undefined
+      ? { query_tokens: body.query_vector }
+      : { query_text: body.query, model_id: body.inference_id }
+    if (body.query_vector !== undefined && (body.inference_id !== undefined || body.query !== undefined)) throw parsing('[sparse_vector] takes either [query_vector] or [inference_id] with [query]')
+    if (body.query_vector === undefined && (body.inference_id === undefined || body.query === undefined)) throw parsing('[sparse_vector] needs [query_vector], or [inference_id] (a model of the server) with [query]')
+    if (body.boost !== undefined) spec.boost = body.boost
+    return this.neuralSparse({ [body.field]: spec })
   }
 
   /** `query_tokens`: positive finite weights (a feature query needs a positive weight), as index terms. */

@@ -40,7 +40,9 @@ export async function loadQueryModels(query: unknown, source: ModelSource, pipel
     if (Array.isArray(node)) stack.push(...node)
     if (!isObject(node)) continue
     for (const [key, value] of Object.entries(node)) {
-      if (key === 'neural_sparse' && isObject(value)) {
+      if (key === 'sparse_vector' && isObject(value) && typeof value.inference_id === 'string') {
+        ids.add(value.inference_id)
+      } else if (key === 'neural_sparse' && isObject(value)) {
         for (const [field, spec] of Object.entries(value)) {
           if (!isObject(spec) || spec.query_text === undefined) continue
           const id = spec.model_id ?? defaults?.defaultFor?.(field)

@@ -233,6 +233,13 @@ export type NeuralSparseOptions = {
  */
 export type NeuralSparseQuery = Record<string, NeuralSparseOptions>
 
+/** Elasticsearch 8's `sparse_vector` query on a learned-sparse field: the same dot product as neural_sparse. */
+export type SparseVectorQuery = {
+  field: string
+  /** @default 1 */
+  boost?: number
+} & ({ query_vector: Record<string, number>; inference_id?: never; query?: never } | { inference_id: string; query: string; query_vector?: never })
+
 /** `hybrid` (top level only): sub-queries fused by the search's pipeline (`searchPipeline`). */
 export interface HybridQueryBody {
   /** 1 to 5 sub-queries. */
@@ -260,6 +267,7 @@ export interface QueryTypes {
   dis_max: DisMaxQuery
   query_string: QueryStringQuery
   neural_sparse: NeuralSparseQuery
+  sparse_vector: SparseVectorQuery
   hybrid: HybridQueryBody
 }
 
