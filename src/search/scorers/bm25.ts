@@ -6,7 +6,7 @@ import type { PostingsView } from '../../storage/posting-list.js'
 import type { IndexState } from '../../storage/index-state.js'
 import { own } from '../../storage/format.js'
 import type { BlockMaxima } from '../../storage/block-maxima.js'
-import { bm25Idf, leaf, type Explanation, type ScoredQuery, type Scorer } from './scored-query.js'
+import { bm25Idf, displayTerm, leaf, type Explanation, type ScoredQuery, type Scorer } from './scored-query.js'
 
 /** BM25 parameters of one field. */
 export interface Bm25Params {
@@ -173,13 +173,6 @@ class FieldsBm25Query extends Bm25Query {
   }
 }
 
-/** A term as users write it: `field:token` for mapped fields (format.ts gives their prefixes), `field` for presence. */
-function displayTerm(term: string): string {
-  const mark = term.charCodeAt(0)
-  if (mark > 2) return term
-  const end = term.indexOf(String.fromCharCode(mark), 1)
-  return end < 0 ? `${term.slice(1)} (has a value)` : `${term.slice(1, end)}:${term.slice(end + 1)}`
-}
 
 /**
  * Builds the BM25 scored queries of one index; holds the norm tables that depend on its

@@ -10,7 +10,7 @@ import type { PostingsView } from '../../storage/posting-list.js'
 import { WEIGHT_OF_CODE } from '../../storage/weight-codec.js'
 import type { BlockMaxima } from '../../storage/block-maxima.js'
 import type { PostingList } from '../../storage/posting-list.js'
-import { blockMaximaOf, bm25Idf, leaf, type Explanation, type ScoredQuery, type Scorer } from './scored-query.js'
+import { blockMaximaOf, bm25Idf, displayTerm, leaf, type Explanation, type ScoredQuery, type Scorer } from './scored-query.js'
 
 class DotQuery implements ScoredQuery {
   readonly upperBounds: Float64Array
@@ -42,7 +42,7 @@ class DotQuery implements ScoredQuery {
   explain(i: number, code: number): Explanation {
     return {
       value: this.contribution(i, code),
-      description: `weight(${this.terms[i]}) = query weight * document weight`,
+      description: `weight(${displayTerm(this.terms[i])}) = query weight * document weight`,
       details: [
         leaf(this.weights[i], this.corpusIdf ? 'query weight = corpus idf = ln(1 + (N - df + 0.5) / (df + 0.5))' : 'query weight (IDF table of the model)'),
         leaf(WEIGHT_OF_CODE[code], 'document weight (learned, stored with relative error <= 2^-9)'),

@@ -49,3 +49,11 @@ export function blockMaximaOf(lists: readonly PostingList[], docLength: Uint32Ar
 }
 
 export const leaf = (value: number, description: string): Explanation => ({ value, description, details: [] })
+
+/** A term as users write it: `field:token` for mapped fields (format.ts gives their prefixes), `field` for presence. */
+export function displayTerm(term: string): string {
+  const mark = term.charCodeAt(0)
+  if (mark > 2) return term
+  const end = term.indexOf(String.fromCharCode(mark), 1)
+  return end < 0 ? `${term.slice(1)} (has a value)` : `${term.slice(1, end)}:${term.slice(end + 1)}`
+}
