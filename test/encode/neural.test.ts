@@ -109,8 +109,10 @@ describe('pruning', () => {
     expect(kept('max_ratio:0.25')).toEqual([1, 3, 4])
     expect(kept('top_k:2')).toEqual([1, 3])
     expect(kept('abs_value:0.5')).toEqual([1, 3, 4, 5])
-    // the largest weights until they hold 80% of the mass: 4 + 2 = 6 < 0.8 * 7.8, + 1 = 7 >= 6.24
-    expect(kept('alpha_mass:0.8')).toEqual([1, 3, 4])
+    // the largest weights while their running sum stays within 80% of the mass (PruneUtils.pruneByAlphaMass):
+    // 4 <= 6.24, 4 + 2 = 6 <= 6.24, 6 + 1 = 7 > 6.24
+    expect(kept('alpha_mass:0.8')).toEqual([1, 3])
+    expect(kept('alpha_mass:0.9')).toEqual([1, 3, 4]) // 7 <= 7.02, 7.5 > 7.02
     expect(kept('none')).toEqual([1, 2, 3, 4, 5])
     expect(() => parsePruning('max_ratio:2')).toThrow(/needs a value in \[0, 1\]/)
     expect(() => parsePruning('bogus:1')).toThrow(/unknown method/)

@@ -90,24 +90,31 @@ export function parsePruning(spec: string): Pruning {
   }
 }
 
-/** Applies pruning; keeps ascending id order. */
+/**
+ * Applies pruning as OpenSearch's PruneUtils does, in its float32 arithmetic (thresholds are
+ * float products; alpha_mass keeps the largest weights while their running float sum stays at
+ * most alpha x the total); keeps ascending id order. Ties of top_k keep the lower ids.
+ */
 export function prune(vector: SparseIds, pruning: Pruning): SparseIds {
   const { ids, weights } = vector
   if (pruning.method === 'none' || ids.length === 0) return vector
+  const f32 = Math.fround
   let keep: (i: number) => boolean
   if (pruning.method === 'max_ratio') {
-    const threshold = pruning.ratio * Math.max(...weights)
+    const threshold = f32(f32(pruning.ratio) * Math.max(...weights))
     keep = (i) => weights[i] >= threshold
   } else if (pruning.method === 'abs_value') {
-    keep = (i) => weights[i] >= pruning.threshold
+    const threshold = f32(pruning.threshold)
+    keep = (i) => weights[i] >= threshold
   } else {
     const order = Array.from(ids.keys()).sort((a, b) => weights[b] - weights[a] || a - b)
     let n = order.length
     if (pruning.method === 'top_k') n = Math.min(pruning.k, n)
     else {
-      const total = weights.reduce((s, w) => s + w, 0)
+      // Java sums the floats as doubles, then casts; the running sum is a float.
+      const limit = f32(f32(pruning.alpha) * f32(weights.reduce((s, w) => s + w, 0)))
       let mass = 0
-      for (n = 0; n < order.length && mass < pruning.alpha * total; n++) mass += weights[order[n]]
+      for (n = 0; n < order.length && (mass = f32(mass + weights[order[n]])) <= limit; n++);
     }
     const kept = new Set(order.slice(0, n))
     keep = (i) => kept.has(i)
