@@ -6,7 +6,7 @@
  * here from the documents' weights (chosen exact in 16-bit codes: 9 significant bits), the
  * models' idf.json and Lucene's BM25 formula.
  */
-import { cp, rm } from 'node:fs/promises'
+import { cp, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { SparseIndex } from '../../src/engine/sparse-index.js'
@@ -131,6 +131,28 @@ describe('learned-sparse fields', () => {
     const idf = (df: number) => Math.log(1 + (3 - df + 0.5) / (df + 0.5))
     expect(scores(result.hits)['1']).toBeCloseTo(idf(2) * 1.5 + idf(2) * 0.5, 12)
     expect(scores(result.hits)['3']).toBeCloseTo(idf(2) * 0.75, 12)
+    await index.close()
+  })
+
+  it('analyzer names the tokenizer of the model: accepted where the model\'s tokenizer is that one, else a 400', async () => {
+    const models = await tempDir()
+    // tiny-bert's tokenizer with its vocabulary padded to bert-base-uncased's 30,522 entries.
+    await cp(join(MODELS, 'tiny-bert'), join(models, 'bert-like'), { recursive: true })
+    const tokenizerFile = join(models, 'bert-like', 'tokenizer.json')
+    const tokenizer = JSON.parse(await readFile(tokenizerFile, 'utf8'))
+    const vocab = tokenizer.model.vocab as Record<string, number>
+    for (let id = Object.keys(vocab).length; id < 30_522; id++) vocab[`[unused${id}]`] = id
+    await writeFile(tokenizerFile, JSON.stringify(tokenizer))
+    await cp(join(MODELS, 'tiny-bert'), join(models, 'tiny-bert'), { recursive: true })
+    const registry = new ModelRegistry(models)
+    const index = await mixedIndex()
+    const query = (spec: object) => index.search({ query: { neural_sparse: { emb_a: { query_text: 'sparse search', ...spec } } } }, { models: registry })
+    const plain = await query({ model_id: 'bert-like' })
+    expect((await query({ model_id: 'bert-like', analyzer: 'bert-uncased' })).hits).toEqual(plain.hits)
+    await expect(query({ model_id: 'tiny-bert', analyzer: 'bert-uncased' })).rejects.toThrow('is not the tokenizer of model [tiny-bert]')
+    await expect(query({ model_id: 'bert-like', analyzer: 'mbert-uncased' })).rejects.toThrow('is not the tokenizer of model [bert-like] (bert-uncased)')
+    await expect(query({ analyzer: 'bert-uncased' })).rejects.toThrow('needs a model whose tokenizer is [bert-uncased]')
+    await expect(query({ model_id: 'bert-like', analyzer: 'standard' })).rejects.toThrow("OpenSearch's inference-free analyzers")
     await index.close()
   })
 

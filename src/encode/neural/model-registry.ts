@@ -25,7 +25,15 @@ export interface SparseModel {
   wordTerms(word: string): string[]
   /** Unpruned document vectors, in input order, batched. */
   encodeTexts(texts: readonly string[]): Promise<EncodedDocument[]>
+  /** OpenSearch's built-in inference-free analyzer its tokenizer is (`bert-uncased`, `mbert-uncased`), if any. */
+  readonly analyzer?: InferenceFreeAnalyzer
 }
+
+/** OpenSearch's inference-free query analyzers: the tokenizers of bert-base-uncased and bert-base-multilingual-uncased. */
+export type InferenceFreeAnalyzer = 'bert-uncased' | 'mbert-uncased'
+
+/** Vocabulary sizes of those tokenizers (lowercasing WordPiece). */
+const ANALYZER_VOCABULARIES: ReadonlyArray<[InferenceFreeAnalyzer, number]> = [['bert-uncased', 30_522], ['mbert-uncased', 105_879]]
 
 /**
  * OpenSearch's model algorithms: `SPARSE_ENCODING` encodes documents (the folder has an ONNX
@@ -140,9 +148,11 @@ export class ModelRegistry {
       const encodeTexts = info.algorithm === 'SPARSE_ENCODING'
         ? (texts: readonly string[]) => encoder.encodeTexts(texts).catch((error: unknown) => { throw namedError(error, folder, id, false) })
         : () => Promise.reject(new LsrError('invalid_argument', `model [${id}] is a tokenizer (SPARSE_TOKENIZE): it has no ONNX model to encode documents with`))
+      const analyzer = await analyzerOf(folder)
       return {
         id,
         idf: config.idf,
+        ...(analyzer ? { analyzer } : {}),
         encodeQuery: (text) => encoder.encodeQuery(text),
         wordTerms: (word) => encoder.wordTerms(word),
         encodeTexts,
@@ -151,6 +161,14 @@ export class ModelRegistry {
       throw namedError(error, folder, id, true)
     }
   }
+}
+
+/** The inference-free analyzer a folder's tokenizer is: a lowercasing WordPiece tokenizer of that vocabulary size. */
+async function analyzerOf(folder: string): Promise<InferenceFreeAnalyzer | undefined> {
+  const tokenizer = JSON.parse(await readFile(join(folder, 'tokenizer.json'), 'utf8')) as { normalizer?: { lowercase?: boolean }; model?: { type?: string; vocab?: object } }
+  if (tokenizer.model?.type !== 'WordPiece' || tokenizer.normalizer?.lowercase !== true) return undefined
+  const size = Object.keys(tokenizer.model.vocab ?? {}).length
+  return ANALYZER_VOCABULARIES.find(([, vocabulary]) => vocabulary === size)?.[0]
 }
 
 /** A model id that names no model of the models folder (code `invalid_argument`). */

@@ -26,6 +26,8 @@ export type QueryStringParser = (type: string, body: Json, defaultFields: string
 export interface QueryModel {
   /** `corpus`: the model has no IDF table; each token weighs its IDF in the field. */
   readonly idf: string
+  /** The OpenSearch inference-free analyzer its tokenizer is (`bert-uncased`, `mbert-uncased`), if any. */
+  readonly analyzer?: string
   /** Each distinct token of the text with its weight (1 where the IDF comes from the corpus). */
   encodeQuery(text: string): QueryTerm[]
 }
@@ -39,6 +41,9 @@ export interface QueryModels {
   /** The model of a field when a query names none (OpenSearch's `neural_query_enricher`). */
   defaultFor?(field: string): string | undefined
 }
+
+/** OpenSearch's built-in analyzers of inference-free neural_sparse queries. */
+const INFERENCE_FREE_ANALYZERS = ['bert-uncased', 'mbert-uncased']
 
 /** A field of a multi-field query with its boost. */
 export interface BoostedField {
@@ -75,13 +80,18 @@ export class QueryContext {
    */
   encodeSparseQuery(field: string, text: string, modelId: unknown, analyzer: unknown): QueryTerm[] {
     const id = modelId ?? this.models?.defaultFor?.(field)
-    if (analyzer !== undefined) {
-      throw new LsrError('invalid_argument', `[neural_sparse] analyzer [${String(analyzer)}] is not supported: name the model whose tokenizer and IDF table encode query_text with model_id`)
+    if (analyzer !== undefined && !INFERENCE_FREE_ANALYZERS.includes(analyzer as string)) {
+      throw new LsrError('invalid_argument', `[neural_sparse] analyzer [${String(analyzer)}] is not supported (OpenSearch's inference-free analyzers: ${INFERENCE_FREE_ANALYZERS.join(', ')})`)
     }
-    if (id === undefined) throw new LsrError('invalid_argument', `[neural_sparse] query_text on field [${field}] needs a model_id (a model of the server's models folder), or a search pipeline whose neural_query_enricher names a default model`)
+    // lsr has no tokenizer of its own: an analyzer names the tokenizer of the model that weighs the tokens.
+    const needs = analyzer === undefined ? 'a model_id' : `a model whose tokenizer is [${String(analyzer)}] (model_id)`
+    if (id === undefined) throw new LsrError('invalid_argument', `[neural_sparse] query_text on field [${field}] needs ${needs} (a model of the server's models folder), or a search pipeline whose neural_query_enricher names a default model`)
     if (typeof id !== 'string') throw new LsrError('query_parsing', '[neural_sparse] model_id must be a string')
     const model = this.models?.loaded(id)
     if (!model) throw new LsrError('invalid_argument', this.models?.problem?.(id) ?? `[neural_sparse] model [${id}] is not a model of this server${this.models ? '' : ' (no models are available here)'}`)
+    if (analyzer !== undefined && model.analyzer !== analyzer) {
+      throw new LsrError('invalid_argument', `[neural_sparse] analyzer [${String(analyzer)}] is not the tokenizer of model [${id}] (${model.analyzer ?? 'another tokenizer'}): omit analyzer, or name a model with that tokenizer`)
+    }
     const terms = model.encodeQuery(text).map(({ term, weight }) => ({ term: sparseTerm(field, term), weight }))
     if (model.idf !== 'corpus') return terms
     const docCount = own(this.state.stats.fields, field)?.docCount ?? 0
