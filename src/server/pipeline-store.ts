@@ -17,6 +17,9 @@ import { isObject, type Json } from '../engine/json-shapes.js'
 import { badRequest, HttpError } from './http-error.js'
 import { wildcardMatcher } from './json.js'
 import { KeyedSerializer } from './keyed.js'
+import { acceptsParams, NO_EFFECT_ON_ONE_NODE } from './url-params.js'
+import type { Context, Hono } from 'hono'
+import type { AppEnv } from './app.js'
 
 // Expression syntax (`,`, `*`), path and control characters; a leading `_` is reserved (`_simulate`, `_none`).
 const FORBIDDEN = /[\\/*?"<>|,#\s\u0000-\u001f\u007f-\u009f]/
@@ -171,4 +174,27 @@ export class PipelineStore<P> {
       return error instanceof LsrError ? error : new LsrError('invalid_argument', String((error as Error)?.message ?? error))
     }
   }
+}
+
+/**
+ * The routes of a store: `GET {base}` (all), `GET {base}/{ids}` (comma lists, `*`), `PUT` and
+ * `DELETE {base}/{id}`, answered as Elasticsearch and OpenSearch answer them.
+ */
+export function pipelineRoutes<P>(app: Hono<AppEnv>, base: string, store: PipelineStore<P>, jsonBody: (c: Context<AppEnv>, required?: boolean) => Promise<Json>): void {
+  const listed = async (c: Context<AppEnv>, expression?: string) => {
+    const found = await store.select(expression)
+    // Both answer 404 with an empty object when nothing matches.
+    return c.json(Object.fromEntries(found), found.length === 0 ? 404 : 200)
+  }
+  const params = acceptsParams(...NO_EFFECT_ON_ONE_NODE)
+  app.get(base, params, (c) => listed(c))
+  app.get(`${base}/:id`, params, (c) => listed(c, c.req.param('id')))
+  app.put(`${base}/:id`, params, async (c) => {
+    await store.put(c.req.param('id'), await jsonBody(c, true))
+    return c.json({ acknowledged: true })
+  })
+  app.delete(`${base}/:id`, params, async (c) => {
+    await store.delete(c.req.param('id'))
+    return c.json({ acknowledged: true })
+  })
 }

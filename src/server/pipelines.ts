@@ -14,8 +14,8 @@ import type { AppEnv } from './app.js'
 import type { BulkIngest } from './bulk.js'
 import { badRequest, errorBody, HttpError } from './http-error.js'
 import { isObject, type Json } from './json.js'
-import { PipelineStore } from './pipeline-store.js'
-import { acceptsParams, NO_EFFECT_ON_ONE_NODE } from './url-params.js'
+import { pipelineRoutes, PipelineStore } from './pipeline-store.js'
+import { acceptsParams } from './url-params.js'
 
 /** The pipeline name that means "no pipeline" (Elasticsearch's `_none`). */
 export const NO_PIPELINE = '_none'
@@ -96,32 +96,15 @@ export type JsonBodyReader = (c: Context<AppEnv>, required?: boolean) => Promise
 
 /** The `_ingest/pipeline` routes. */
 export function ingestPipelineRoutes(app: Hono<AppEnv>, pipelines: IngestPipelines, jsonBody: JsonBodyReader, errorOf: (error: unknown) => HttpError): void {
-  const { store } = pipelines
-  const listed = async (c: Context<AppEnv>, expression?: string) => {
-    const found = await store.select(expression)
-    // Elasticsearch answers 404 with an empty object when nothing matches.
-    return c.json(Object.fromEntries(found), found.length === 0 ? 404 : 200)
-  }
   const simulate = async (c: Context<AppEnv>) => {
     const body = await jsonBody(c, true)
     const id = c.req.param('id')
     return c.json(await simulated(pipelines, body, id, errorOf))
   }
-  const writeParams = acceptsParams(...NO_EFFECT_ON_ONE_NODE)
-
   // _simulate before {id}: a pipeline id cannot start with "_".
   app.on(['GET', 'POST'], '/_ingest/pipeline/_simulate', acceptsParams(), simulate)
   app.on(['GET', 'POST'], '/_ingest/pipeline/:id/_simulate', acceptsParams(), simulate)
-  app.get('/_ingest/pipeline', acceptsParams(...NO_EFFECT_ON_ONE_NODE), (c) => listed(c))
-  app.get('/_ingest/pipeline/:id', acceptsParams(...NO_EFFECT_ON_ONE_NODE), (c) => listed(c, c.req.param('id')))
-  app.put('/_ingest/pipeline/:id', writeParams, async (c) => {
-    await store.put(c.req.param('id'), await jsonBody(c, true))
-    return c.json({ acknowledged: true })
-  })
-  app.delete('/_ingest/pipeline/:id', writeParams, async (c) => {
-    await store.delete(c.req.param('id'))
-    return c.json({ acknowledged: true })
-  })
+  pipelineRoutes(app, '/_ingest/pipeline', pipelines.store, jsonBody)
 }
 
 /** Keys of a `_simulate` body, and of each of its documents. */

@@ -5,15 +5,14 @@
  * else `?search_pipeline=` (`_none`: none), else the index's `index.search.default_pipeline`.
  * @module
  */
-import type { Context, Hono } from 'hono'
+import type { Hono } from 'hono'
 import { parseSearchPipeline, type SearchPipeline } from '../engine/hybrid/search-pipeline.js'
 import type { SparseIndex } from '../engine/sparse-index.js'
 import type { AppEnv } from './app.js'
 import { badRequest } from './http-error.js'
 import { isObject } from './json.js'
-import { PipelineStore } from './pipeline-store.js'
+import { pipelineRoutes, PipelineStore } from './pipeline-store.js'
 import { NO_PIPELINE, type JsonBodyReader } from './pipelines.js'
-import { acceptsParams, NO_EFFECT_ON_ONE_NODE } from './url-params.js'
 
 /** The store's file in the data directory. */
 const FILE_NAME = '_search_pipelines.json'
@@ -60,21 +59,5 @@ export class SearchPipelines {
 
 /** The `_search/pipeline` routes. */
 export function searchPipelineRoutes(app: Hono<AppEnv>, pipelines: SearchPipelines, jsonBody: JsonBodyReader): void {
-  const { store } = pipelines
-  const listed = async (c: Context<AppEnv>, expression?: string) => {
-    const found = await store.select(expression)
-    // OpenSearch answers 404 with an empty object when nothing matches.
-    return c.json(Object.fromEntries(found), found.length === 0 ? 404 : 200)
-  }
-  const params = acceptsParams(...NO_EFFECT_ON_ONE_NODE)
-  app.get('/_search/pipeline', params, (c) => listed(c))
-  app.get('/_search/pipeline/:id', params, (c) => listed(c, c.req.param('id')))
-  app.put('/_search/pipeline/:id', params, async (c) => {
-    await store.put(c.req.param('id'), await jsonBody(c, true))
-    return c.json({ acknowledged: true })
-  })
-  app.delete('/_search/pipeline/:id', params, async (c) => {
-    await store.delete(c.req.param('id'))
-    return c.json({ acknowledged: true })
-  })
+  pipelineRoutes(app, '/_search/pipeline', pipelines.store, jsonBody)
 }
