@@ -80,6 +80,19 @@ describe('sparse_encoding', () => {
     }
   })
 
+  it('leaves keys off the field map as they are: a vector already in the document keeps tokens such as "." and "u.s"', async () => {
+    const vector = { '.': 0.5, 'u.s': 1.5, '##.': 2 }
+    const [result] = await run(sparse({}), [{ text: 'sparse', other: vector, 'meta.tag': 'x' }])
+    expect(result.error).toBeUndefined()
+    expect(result.source!.other).toEqual(vector)
+    expect(result.source!['meta.tag']).toBe('x')
+    // and a second sparse_encoding over a document the first one filled (its vector holds "." tokens) works too.
+    const twice = { processors: [...sparse({}).processors, { sparse_encoding: { model_id: 'tiny-distilbert', field_map: { text: 'embedding_b' } } }] }
+    const [both] = await run(twice, [{ text: 'sparse retrieval. of documents.' }])
+    expect(both.error).toBeUndefined()
+    expect(Object.keys(both.source!.embedding_b as object).length).toBeGreaterThan(0)
+  })
+
   it('refuses bad options at definition time, each by its path', async () => {
     const cases: Array<[unknown, string | RegExp]> = [
       [sparse({ prune_type: 'max_ratio' }), '[processors][0][sparse_encoding][prune_ratio] required property is missing'],

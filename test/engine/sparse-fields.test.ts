@@ -11,6 +11,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { SparseIndex } from '../../src/engine/sparse-index.js'
 import { ModelRegistry } from '../../src/encode/neural/model-registry.js'
+import { IngestPipeline } from '../../src/engine/pipelines/ingest-pipeline.js'
+import { decodeWeight, encodeWeight } from '../../src/storage/weight-codec.js'
 import { ROOT, tempDir } from '../helpers.js'
 import tinyBertIdf from '../fixtures/models/tiny-bert/idf.json' with { type: 'json' }
 
@@ -118,6 +120,39 @@ describe('learned-sparse fields', () => {
     await expect(index.search({ query: { neural_sparse: { emb_a: { query_text: 'sparse', model_id: 'nope' } } } }, { models })).rejects.toThrow('nope')
     await expect(index.search({ query: { neural_sparse: { emb_a: { query_text: 'sparse', model_id: '../tiny-bert' } } } }, { models })).rejects.toThrow('is not a model id')
     await expect(index.search({ query: { neural_sparse: { title: { query_tokens: { a: 1 } } } } })).rejects.toThrow('neural_sparse searches a rank_features or sparse_vector field')
+    await index.close()
+  })
+
+  it('two learned-sparse fields filled by the two fixture models through an ingest pipeline, beside BM25 text', async () => {
+    const models = new ModelRegistry(MODELS, { threads: 1 })
+    const pipeline = await IngestPipeline.create({
+      processors: [
+        { sparse_encoding: { model_id: 'tiny-bert', field_map: { title: 'emb_a' } } },
+        { sparse_encoding: { model_id: 'tiny-distilbert', field_map: { title: 'emb_b' }, prune_type: 'top_k', prune_ratio: 20 } },
+      ],
+    }, models)
+    const titles = ['sparse retrieval of documents', 'the weather in new york', 'learned sparse models score terms']
+    const encoded = await pipeline.run(titles.map((title) => ({ title })), models)
+    const index = await SparseIndex.open(join(await tempDir(), 'two-models'), { create: true, encoder: null, schema: SCHEMA })
+    await index.add(encoded.map((result, i) => ({ id: String(i), source: result.source! })))
+    const idfOf = async (model: string) => JSON.parse(await readFile(join(MODELS, model, 'idf.json'), 'utf8')) as Record<string, number>
+    for (const [field, model] of [['emb_a', 'tiny-bert'], ['emb_b', 'tiny-distilbert']] as const) {
+      const idf = await idfOf(model)
+      const text = 'sparse weather'
+      const tokens = (await models.model(model)).encodeQuery(text).map((t) => t.term)
+      const result = await index.search({ query: { neural_sparse: { [field]: { query_text: text, model_id: model } } }, size: 10 }, { models })
+      // Expected from the stored vectors (as the index keeps them: 16-bit codes) and the model's idf.json.
+      encoded.forEach((doc, i) => {
+        const vector = doc.source![field] as Record<string, number>
+        const score = tokens.reduce((sum, t) => sum + (vector[t] === undefined || !(idf[t] > 0) ? 0 : idf[t] * decodeWeight(encodeWeight(vector[t]))), 0)
+        const hit = result.hits.find((h) => h.id === String(i))
+        if (score === 0) expect(hit).toBeUndefined()
+        else expect(hit!.score).toBeCloseTo(score, 9)
+      })
+    }
+    // The fields are separate term spaces: emb_b's vectors hold at most 20 tokens (top_k), emb_a's all of tiny-bert's.
+    expect(Object.keys(encoded[0].source!.emb_b as object).length).toBeLessThanOrEqual(20)
+    expect(Object.keys(encoded[0].source!.emb_a as object).length).toBeGreaterThan(20)
     await index.close()
   })
 

@@ -9,8 +9,8 @@
  * - A missing, null or blank text is skipped; a number, a list holding null, a nested list, or
  *   an object where the map names text is that document's failure, in OpenSearch's words.
  *
- * Dotted keys in the document are expanded into objects first (`{"a.b": "x"}` becomes
- * `{"a": {"b": "x"}}`), as OpenSearch does before it reads the texts.
+ * Dotted keys on the map's paths are expanded into objects first (`{"a.b": "x"}` becomes
+ * `{"a": {"b": "x"}}`), as OpenSearch does before it reads the texts (it expands every key).
  * @module
  */
 import { LsrError } from '../../errors.js'
@@ -115,24 +115,34 @@ function listText(item: unknown, key: string, expected: 'string' | 'object' = 's
 }
 
 /**
- * The document with dotted keys expanded into objects, at any depth (arrays included).
- * @throws LsrError `invalid_argument` when a dotted key meets a value that is not an object
+ * The document with dotted keys expanded into objects along the field map's paths (arrays
+ * included), so that `{"a.b": "x"}` is found as `a.b`. OpenSearch unflattens the whole document;
+ * lsr leaves keys off the map's paths as they are, because a learned vector already in the
+ * document has tokens such as `.` or `u.s` as keys, which unflattening would refuse or split.
+ * @throws LsrError `invalid_argument` when a dotted key on the map's paths is malformed or meets a value that is not an object
  */
-export function expandDottedKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(expandDottedKeys)
+export function expandDottedKeys(value: unknown, map: FieldMap): unknown {
+  if (Array.isArray(value)) return value.map((item) => expandDottedKeys(item, map))
   if (!isObject(value)) return value
   const out: Json = {}
   for (const [key, item] of Object.entries(value)) {
     const parts = key.split('.')
+    if (!map.has(parts[0])) {
+      merge(out, key, item, key)
+      continue
+    }
     if (parts.some((part) => part.trim() === '')) throw fail(`Field name '${key}' contains invalid dot usage`)
     let at = out
+    let inner: string | FieldMap | undefined = map
     for (const part of parts.slice(0, -1)) {
+      inner = inner instanceof Map ? inner.get(part) : undefined
       const next = ownValue(at, part)
       if (next === undefined) defineValue(at, part, (at = {}))
       else if (isObject(next)) at = next
       else throw fail(`field [${key}] cannot be expanded: [${part}] holds a ${typeName(next)}`)
     }
-    merge(at, parts[parts.length - 1], expandDottedKeys(item), key)
+    const last = inner instanceof Map ? inner.get(parts[parts.length - 1]) : undefined
+    merge(at, parts[parts.length - 1], last instanceof Map ? expandDottedKeys(item, last) : item, key)
   }
   return out
 }

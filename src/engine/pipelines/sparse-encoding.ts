@@ -76,7 +76,7 @@ async function encodeDocuments(docs: readonly IngestDocument[], models: ModelReg
   const failures: ProcessorFailure[] = docs.map(() => undefined)
   const slots: TextSlot[][] = docs.map((doc, i) => {
     try {
-      doc.source = expandDottedKeys(doc.source) as Json
+      doc.source = expandDottedKeys(doc.source, settings.fieldMap) as Json
       return textSlots(doc.source, settings.fieldMap)
     } catch (error) {
       failures[i] = error as Error
