@@ -68,3 +68,12 @@ describe('benchmark scripts without their data', () => {
     expect(existsSync(dir)).toBe(false)
   })
 })
+
+it('hybrid.js at 300 documents and 5 queries: exits 0, prints its latency table and the verified fusion check', async () => {
+  const result = await run(join(ROOT, 'scripts', 'bench', 'hybrid.js'), ['--docs', '300', '--queries', '5'])
+  expect(result.stderr).toBe('')
+  expect(result.code).toBe(0)
+  expect(result.stdout).toContain('| query | top-10 p50 | top-10 p99 | depth 100 p50 | depth 100 p99 |')
+  expect(result.stdout).toMatch(/\| hybrid min_max 0\.3\/0\.7 \| [\d.]+ \|/)
+  expect(result.stdout).toContain('checked: 5 queries equal of 5')
+})
