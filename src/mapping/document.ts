@@ -202,8 +202,9 @@ class DocumentRun {
 
   /**
    * Indexes one `{feature: weight}` object of a learned-sparse field. Weights must be positive
-   * finite numbers (Lucene's FeatureField refuses others); a feature given twice in one document
-   * is refused, as Elasticsearch's rank_features does.
+   * normal float32 numbers, as Lucene's FeatureField requires (a smaller one would be stored as
+   * 0, a larger one is not finite as a float); a feature given twice in one document is refused,
+   * as Elasticsearch's rank_features does.
    */
   private sparse(field: SparseField, path: string, value: unknown): void {
     if (value === null) return
@@ -214,8 +215,8 @@ class DocumentRun {
     let weights = this.features.get(path)
     if (weights === undefined) this.features.set(path, (weights = new Map()))
     for (const [feature, weight] of Object.entries(value)) {
-      if (typeof weight !== 'number' || !Number.isFinite(weight) || !(weight > 0)) {
-        fail(`[${field.type}] field [${path}]: the weight of feature [${feature}] must be a positive finite number, got [${preview(weight)}]`)
+      if (typeof weight !== 'number' || !Number.isFinite(Math.fround(weight)) || !(weight >= FLOAT_MIN_NORMAL)) {
+        fail(`[${field.type}] field [${path}]: the weight of feature [${feature}] must be a positive normal float (from 1.1754944E-38 to 3.4028235E38), got [${preview(weight)}]`)
       }
       if (weights.has(feature)) fail(`[${field.type}] fields do not support indexing multiple values for the same feature [${path}.${feature}] in the same document`)
       weights.set(feature, weight as number)
@@ -303,6 +304,9 @@ function parsesAs(text: string, format: string): boolean {
   const compiled = compileDateFormat(format)
   return compiled.ok && compiled.value.parse(text) !== undefined
 }
+
+/** Java's Float.MIN_NORMAL: Lucene's FeatureField refuses smaller feature values. */
+const FLOAT_MIN_NORMAL = 1.1754943508222875e-38
 
 /** ES names the root `_doc` in strict-mapping messages, and an object by its path. */
 function within(at: string[]): string {

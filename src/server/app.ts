@@ -117,6 +117,15 @@ function refreshParam(c: Ctx): void {
   }
 }
 
+/** True when a raw request target has a `.` or `..` path segment, percent-encoded or not. */
+function hasDotSegment(target: string): boolean {
+  const path = target.split(/[?#]/, 1)[0]
+  return path.split('/').some((segment) => {
+    const lowered = segment.toLowerCase()
+    return lowered === '.' || lowered === '..' || lowered === '%2e' || lowered === '.%2e' || lowered === '%2e.' || lowered === '%2e%2e'
+  })
+}
+
 /** Builds the app. */
 export function createApp(registry: IndexRegistry, options: AppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
@@ -144,6 +153,15 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   })
   app.notFound((c) => c.json(errorBody(new HttpError(404, 'not_found', `no handler for ${c.req.method} ${c.req.path}`)), 404))
 
+  // Before anything reads the path: the Node adapter resolves dot segments (WHATWG URL), so
+  // `DELETE /_ingest/pipeline/../../victim` would reach `DELETE /victim`, past any proxy rule.
+  app.use(async (c, next) => {
+    const raw = c.env?.incoming?.url
+    if (raw !== undefined && hasDotSegment(raw)) {
+      throw badRequest('request path contains a "." or ".." segment (encoded or not): it names no resource')
+    }
+    return next()
+  })
   if (options.corsOrigin) app.use(cors({ origin: options.corsOrigin }))
   app.use(async (c, next) => {
     if (!sameKey) return next()

@@ -32,17 +32,19 @@ export class SearchPipelines {
 
   /**
    * The pipeline a search runs, or undefined for none.
-   * @param inline - the body's `search_pipeline`
+   * @param inline - the body's `search_pipeline`: a definition or a stored pipeline's name
    * @param requested - the `search_pipeline` URL parameter
    * @param indexes - the searched indexes: their default pipeline applies when neither is given
    * @throws HttpError 400 naming a pipeline that does not exist, or indexes whose defaults differ
    */
   async resolve(inline: unknown, requested: string | undefined, indexes: ReadonlyArray<[string, SparseIndex]>): Promise<SearchPipeline | undefined> {
-    if (inline !== undefined) {
-      if (!isObject(inline)) throw badRequest('[search_pipeline] must be an object (a pipeline definition); name a stored pipeline with ?search_pipeline=')
+    // The body's search_pipeline: a definition, or the name of a stored pipeline (as the URL's).
+    if (inline !== undefined && typeof inline !== 'string') {
+      if (!isObject(inline)) throw badRequest('[search_pipeline] must be a pipeline definition (an object) or the name of a stored pipeline')
       return parseSearchPipeline(inline, '[search_pipeline]')
     }
-    let name = requested
+    if (typeof inline === 'string' && requested !== undefined && inline !== requested) throw badRequest(`[search_pipeline] names [${inline}] in the body and [${requested}] in the URL`)
+    let name = (inline as string | undefined) ?? requested
     if (name === undefined) {
       const defaults = new Set(indexes.map(([, index]) => index.meta.pipelines?.search))
       if (defaults.size > 1) {

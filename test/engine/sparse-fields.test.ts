@@ -68,7 +68,7 @@ describe('learned-sparse fields', () => {
       { id: 'ok', source: { emb_a: { a: 1 } } },
     ], { perDocumentErrors: true })
     expect(result.outcomes).toEqual(['failed', 'failed', 'failed', 'failed', 'created'])
-    expect(String(result.errors[0]?.cause ?? result.errors[0])).toContain('the weight of feature [a] must be a positive finite number')
+    expect(String(result.errors[0]?.cause ?? result.errors[0])).toContain('the weight of feature [a] must be a positive normal float')
     expect(String(result.errors[3]?.cause ?? result.errors[3])).toContain('[rank_features] fields must be json objects')
     expect((await index.get('ok'))).toBeDefined()
     expect(await index.get('z')).toBeUndefined()

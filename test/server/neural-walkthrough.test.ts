@@ -307,7 +307,7 @@ describe('the OpenSearch neural sparse search walk-through, with the official cl
   // OpenSearch documents `"search_pipeline": "<id>"` in the search body (Using a search pipeline,
   // "Specifying the pipeline in the request body"), and the client types it as a string; lsr
   // takes only an inline definition there and answers 400.
-  it.fails('the search body may name a stored search pipeline: {"search_pipeline": "nlp-search-pipeline"}', async () => {
+  it('the search body may name a stored search pipeline: {"search_pipeline": "nlp-search-pipeline"}', async () => {
     const viaParam = await search(INDEX, { _source: false, query: HYBRID }, { search_pipeline: SEARCH })
     const viaBody = await search(INDEX, { _source: false, query: HYBRID, search_pipeline: SEARCH })
     expect(viaBody.hits.hits).toEqual(viaParam.hits.hits)
