@@ -1,18 +1,29 @@
 /**
- * `lsr eval`: BEIR-style evaluation of one or more datasets, and `--compare` of two reports.
+ * `lsr eval`: BEIR-style evaluation of one or more datasets, `--compare` of two reports, runs of
+ * query templates over one index (`--query-template NAME=FILE`, with `--mapping`, `--pipeline`,
+ * `--search-pipeline`), and `--tune` of a hybrid query's fusion on the train split.
  * @module
  */
-import { mkdir, writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import cliProgress from 'cli-progress'
 import type { Command } from 'commander'
+import { ModelRegistry } from '../../encode/neural/model-registry.js'
+import { parseSearchPipeline } from '../../engine/hybrid/search-pipeline.js'
 import { LsrError } from '../../errors.js'
-import { resolveDataset } from '../../eval/dataset.js'
+import { resolveDataset, type ResolvedDataset } from '../../eval/dataset.js'
+import type { EvalIndexOptions } from '../../eval/eval-index.js'
 import { evaluateDataset, type DatasetReport } from '../../eval/evaluate.js'
-import { compareReports, formatComparison, formatReportTable, readReports } from '../../eval/report.js'
-import { formatRunLines } from '../../eval/run-file.js'
+import { parseTemplateFlag, readQueryTemplate } from '../../eval/query-template.js'
+import { compareReports, formatComparison, formatReportTable, formatRunTable, readReports } from '../../eval/report.js'
+import { writeRunOutput } from '../../eval/run-output.js'
+import { evaluateTemplates } from '../../eval/template-eval.js'
+import { formatTuneResult } from '../../eval/tune-report.js'
+import { tuneFusion } from '../../eval/tune.js'
 import { addEncoderOptions, encoderRuntime, requestedEncoder, type EncoderFlags } from '../encoder-options.js'
 import { parsePositiveInt } from '../format.js'
+import { checkNewSchema, readMappingFile } from '../mapping-file.js'
+import { readPipelineFile } from '../pipeline-corpus.js'
 import { ingestProgressBar } from '../progress.js'
 
 interface EvalFlags extends EncoderFlags {
@@ -25,7 +36,16 @@ interface EvalFlags extends EncoderFlags {
   keepIdenticalIds?: boolean
   compare?: boolean
   json?: boolean
+  queryTemplate: string[]
+  mapping?: string
+  pipeline?: string
+  models: string
+  searchPipeline?: string
+  tune?: boolean
 }
+
+/** Flags that only query template runs take. */
+const TEMPLATE_FLAGS: ReadonlyArray<[keyof EvalFlags, string]> = [['mapping', '--mapping'], ['pipeline', '--pipeline'], ['searchPipeline', '--search-pipeline'], ['tune', '--tune']]
 
 export function registerEvalCommand(program: Command): void {
   const command = program
@@ -36,20 +56,29 @@ export function registerEvalCommand(program: Command): void {
     .option('--cache <dir>', 'download cache for BEIR names', 'index-data/beir')
     .option('--base-url <url>', 'where BEIR names are downloaded from (default: BEIR\'s public URL)')
     .option('--index <dir>', 'reuse this index (checked to hold the same corpus), or build it here and keep it')
-  addEncoderOptions(command)
+  addEncoderOptions(command, { allowNone: true })
     .option('--depth <n>', 'hits retrieved per query', parsePositiveInt('--depth'), 1000)
-    .option('--out <dir>', 'write report.json and run.trec here (a sub-folder per dataset when several)')
+    .option('--out <dir>', 'write report.json and run.trec here (a sub-folder per dataset, or per query template, when several)')
     .option('--keep-identical-ids', 'keep hits whose id equals the query id (BEIR drops them)')
     .option('--compare', 'compare two reports: per-dataset nDCG@10 difference and paired randomization test')
     .option('--json', 'print the report(s) as JSON instead of a table')
+    .option('--query-template <name=file>', 'a run of a JSON query DSL file whose "{{query}}" placeholders take each query\'s text (repeat for several runs over one index: one table, each run tested against the first)', (value: string, all: string[]) => [...all, value], [])
+    .option('--mapping <file>', 'query templates: JSON mappings of the index built (as lsr index --mapping; then no encoder unless --encoder)')
+    .option('--pipeline <file>', 'query templates: an ingest pipeline (JSON) every corpus record goes through when the index is built')
+    .option('--models <dir>', 'query templates: folder of the models that --pipeline sparse_encoding and neural_sparse model_id name', 'index-data/models')
+    .option('--search-pipeline <file>', 'query templates: a search pipeline (JSON) every search runs with; a hybrid template needs one to fuse its sub-queries')
+    .option('--tune', 'with one hybrid --query-template: sweep its fusion (weights, normalization x combination, rrf) on the train split, then report the best on --split')
     .action(async (datasets: string[], flags: EvalFlags) => {
       if (flags.compare) return compare(datasets)
       if (flags.index && datasets.length > 1) throw new LsrError('invalid_argument', '--index works with one dataset at a time')
+      if (flags.queryTemplate.length > 0) return evaluateQueryTemplates(datasets, flags)
+      const unused = TEMPLATE_FLAGS.find(([flag]) => flags[flag] !== undefined)
+      if (unused) throw new LsrError('invalid_argument', `${unused[1]} applies to runs of query templates: add --query-template NAME=FILE`)
       const encoder = requestedEncoder(flags)
-      if (encoder === null) throw new LsrError('invalid_argument', 'lsr eval ranks by the encoder of title + text: --encoder bm25 | neural')
+      if (encoder === null) throw new LsrError('invalid_argument', 'lsr eval ranks by the encoder of title + text: --encoder bm25 | neural (or evaluate mapped fields with --query-template)')
       const reports: DatasetReport[] = []
       for (const spec of datasets) {
-        const dataset = await resolveDataset(spec, { cacheDir: flags.cache, baseUrl: flags.baseUrl, onDownload: downloadBar(spec) })
+        const dataset = await resolve(spec, flags)
         const progress = ingestProgressBar()
         const { report, run } = await evaluateDataset(dataset.name, dataset.dir, {
           split: flags.split,
@@ -61,15 +90,70 @@ export function registerEvalCommand(program: Command): void {
           onIndexProgress: progress.onProgress,
         }).finally(() => progress.stop())
         reports.push(report)
-        if (flags.out) {
-          const dir = datasets.length > 1 ? join(flags.out, dataset.name) : flags.out
-          await mkdir(dir, { recursive: true })
-          await writeFile(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`)
-          await writeFile(join(dir, 'run.trec'), [...run].map(([qid, hits]) => formatRunLines(qid, hits, 'lsr')).join(''))
-        }
+        if (flags.out) await writeRunOutput(datasets.length > 1 ? join(flags.out, dataset.name) : flags.out, report, run)
       }
       console.log(flags.json ? JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) : formatReportTable(reports))
     })
+}
+
+/** `--query-template` runs (one table), or `--tune` of one hybrid template. */
+async function evaluateQueryTemplates(datasets: string[], flags: EvalFlags): Promise<void> {
+  if (datasets.length > 1) throw new LsrError('invalid_argument', '--query-template works with one dataset at a time')
+  if (flags.tune && flags.queryTemplate.length !== 1) throw new LsrError('invalid_argument', `--tune takes one --query-template (a hybrid query), got ${flags.queryTemplate.length}`)
+  const templates = await Promise.all(flags.queryTemplate.map(parseTemplateFlag).map(({ name, file }) => readQueryTemplate(name, file)))
+  const options = { ...(await indexOptions(flags)), split: flags.split, depth: flags.depth, keepIdenticalIds: flags.keepIdenticalIds, searchPipeline: await searchPipelineFile(flags.searchPipeline) }
+  const dataset = await resolve(datasets[0], flags)
+  const progress = ingestProgressBar()
+  try {
+    if (flags.tune) {
+      const result = await tuneFusion(dataset.name, dataset.dir, templates[0], { ...options, onIndexProgress: progress.onProgress })
+      progress.stop()
+      if (flags.out) {
+        await writeRunOutput(join(flags.out, result.test.untuned.run!), result.test.untuned, result.runs.untuned)
+        await writeRunOutput(join(flags.out, result.test.tuned.run!), result.test.tuned, result.runs.tuned)
+      }
+      const { runs: _runs, ...printed } = result
+      if (flags.out) await writeFile(join(flags.out, 'tune.json'), `${JSON.stringify(printed, null, 2)}\n`)
+      console.log(flags.json ? JSON.stringify(printed, null, 2) : formatTuneResult(result))
+      return
+    }
+    const { runs, comparisons } = await evaluateTemplates(dataset.name, dataset.dir, templates, { ...options, onIndexProgress: progress.onProgress })
+    progress.stop()
+    if (flags.out) for (const { report, run } of runs) await writeRunOutput(join(flags.out, report.run!), report, run)
+    const reports = runs.map((r) => r.report)
+    console.log(flags.json ? JSON.stringify({ runs: reports, comparisons }, null, 2) : formatRunTable(reports, comparisons))
+  } finally {
+    progress.stop()
+  }
+}
+
+/** The index flags of template runs, each file checked (and named in its errors) before anything is built. */
+async function indexOptions(flags: EvalFlags): Promise<EvalIndexOptions> {
+  const encoder = requestedEncoder(flags)
+  const schema = flags.mapping === undefined ? undefined : await readMappingFile(flags.mapping)
+  if (schema) checkNewSchema(flags.mapping!, schema, encoder === undefined || encoder === null ? undefined : encoder.name)
+  const runtime = encoderRuntime(flags)
+  // The pipeline's registry (its models loaded) serves the templates' neural_sparse too.
+  const read = flags.pipeline === undefined ? undefined : await readPipelineFile(flags.pipeline, flags.models, runtime)
+  return { encoder, schema, pipeline: read?.pipeline.definition, models: read?.models ?? new ModelRegistry(flags.models, runtime), runtime, indexDir: flags.index }
+}
+
+/** A search pipeline file, checked before anything is built; any error names the file. */
+async function searchPipelineFile(file: string | undefined): Promise<unknown> {
+  if (file === undefined) return undefined
+  const text = await readFile(file, 'utf8')
+  try {
+    const json: unknown = JSON.parse(text)
+    parseSearchPipeline(json)
+    return json
+  } catch (error) {
+    const code = error instanceof LsrError && error.code !== 'invalid_argument' ? error.code : 'invalid_input'
+    throw new LsrError(code, `${file}: ${(error as Error).message}`, { cause: error })
+  }
+}
+
+async function resolve(spec: string, flags: EvalFlags): Promise<ResolvedDataset> {
+  return resolveDataset(spec, { cacheDir: flags.cache, baseUrl: flags.baseUrl, onDownload: downloadBar(spec) })
 }
 
 async function compare(paths: string[]): Promise<void> {
