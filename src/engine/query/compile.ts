@@ -205,7 +205,7 @@ class Compiler {
       case 'simple_query_string':
         return this.queryString(type, body, depth)
       case 'hybrid':
-        throw new LsrError('query_parsing', `${where}: [hybrid] must be the top-level query (a hybrid query cannot be nested in another query)`)
+        throw new LsrError('query_parsing', `${where}: [hybrid] must be the top-level query of a search (not nested in another query, nor in _count or _explain)`)
       case 'match_phrase':
       case 'match_phrase_prefix':
       case 'match_bool_prefix':
