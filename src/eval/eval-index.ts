@@ -20,7 +20,7 @@ import { SparseIndex } from '../engine/sparse-index.js'
 import { LsrError } from '../errors.js'
 import type { StoredSchema } from '../storage/format.js'
 // The pipeline pass of `lsr index --pipeline`, reused here (a library module that lives in src/cli for now).
-import { runPipelineOverCorpus } from '../cli/pipeline-corpus.js'
+import { runPipelineOverCorpus } from '../engine/pipelines/pipeline-corpus.js'
 
 /** Records per ingest pipeline run: `sparse_encoding` encodes their texts together. */
 const PIPELINE_BATCH = 256

@@ -23,7 +23,7 @@ import { tuneFusion } from '../../eval/tune.js'
 import { addEncoderOptions, encoderRuntime, requestedEncoder, type EncoderFlags } from '../encoder-options.js'
 import { parsePositiveInt } from '../format.js'
 import { checkNewSchema, readMappingFile } from '../mapping-file.js'
-import { readPipelineFile } from '../pipeline-corpus.js'
+import { readPipelineFile } from '../../engine/pipelines/pipeline-corpus.js'
 import { ingestProgressBar } from '../progress.js'
 
 interface EvalFlags extends EncoderFlags {

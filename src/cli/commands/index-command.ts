@@ -3,7 +3,7 @@
  * gets the bm25 encoder of title + text (Anserini's settings) and dynamic mapping for every other
  * field; with `--mapping FILE`, the fields the file declares and, unless `--encoder` says
  * otherwise, no encoder (title and text are then mapped fields too, as over HTTP). With
- * `--pipeline FILE`, an ingest pipeline runs over the records first (see pipeline-corpus.ts).
+ * `--pipeline FILE`, an ingest pipeline runs over the records first (see engine/pipelines/pipeline-corpus.ts).
  * @module
  */
 import type { Command } from 'commander'
@@ -17,7 +17,7 @@ import type { StoredSchema } from '../../storage/format.js'
 import { addEncoderOptions, encoderRuntime, requestedEncoder, type EncoderFlags } from '../encoder-options.js'
 import { formatBytes, parsePositiveInt } from '../format.js'
 import { applyToExisting, checkNewSchema, readMappingFile } from '../mapping-file.js'
-import { readPipelineFile, runPipelineOverCorpus } from '../pipeline-corpus.js'
+import { readPipelineFile, runPipelineOverCorpus } from '../../engine/pipelines/pipeline-corpus.js'
 import { ingestProgressBar } from '../progress.js'
 
 interface IndexFlags extends EncoderFlags {

@@ -1,6 +1,6 @@
 /**
- * `lsr index --pipeline FILE --models DIR`: runs an ingest pipeline (the body of a
- * `PUT _ingest/pipeline/{id}`, in a JSON file) over a corpus before it is indexed. The records go
+ * An ingest pipeline (the body of a `PUT _ingest/pipeline/{id}`, in a JSON file) over a corpus
+ * before it is indexed, for `lsr index --pipeline` and `lsr eval --pipeline`. The records go
  * through the pipeline in batches (so `sparse_encoding` encodes many texts per model call) into a
  * temporary JSONL file, which the ordinary ingest then reads: the index never sees a record the
  * pipeline did not finish. A record the pipeline fails stops the run with `file:line`, or with
@@ -12,12 +12,12 @@ import { createWriteStream } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { readJsonl } from '../corpus/jsonl.js'
-import type { NeuralRuntime } from '../encode/neural/neural-encoder.js'
-import { ModelRegistry } from '../encode/neural/model-registry.js'
-import { isObject, type Json } from '../engine/json-shapes.js'
-import { IngestPipeline } from '../engine/pipelines/ingest-pipeline.js'
-import { InvalidInputError, LsrError } from '../errors.js'
+import { readJsonl } from '../../corpus/jsonl.js'
+import type { NeuralRuntime } from '../../encode/neural/neural-encoder.js'
+import { ModelRegistry } from '../../encode/neural/model-registry.js'
+import { isObject, type Json } from '../json-shapes.js'
+import { IngestPipeline } from './ingest-pipeline.js'
+import { InvalidInputError, LsrError } from '../../errors.js'
 
 /** A pipeline read from a file, with the models it encodes with. */
 export interface PipelineFile {
