@@ -45,7 +45,7 @@ export function collectSubQueryLists(reader: IndexReader, template: QueryTemplat
 export function fusedNdcg(reader: IndexReader, collected: readonly SubQueryLists[], fusion: Fusion, qrels: Qrels, depth: number, keepIdenticalIds: boolean): number {
   const run: Run = new Map()
   for (const { queryId, lists, ownDoc } of collected) {
-    const kept = fuse(lists, fusion).slice(0, depth).filter((hit) => keepIdenticalIds || hit.doc !== ownDoc)
+    const kept = fuse(lists, fusion, depth).filter((hit) => keepIdenticalIds || hit.doc !== ownDoc)
     run.set(queryId, headPrefix(kept).map((hit) => ({ docId: reader.externalId(hit.doc), score: hit.score })))
   }
   return evaluateRun(run, qrels, [CUTOFF]).mean[HEADLINE]

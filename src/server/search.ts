@@ -223,7 +223,7 @@ async function hybridSearchOf(indexes: ReadonlyArray<[string, SparseIndex]>, bod
     // Highlighting looks for the terms of every sub-query.
     const merged = compiled.map((c, at) => ({ ...c, request: { terms: perIndex[at].requests.flatMap(allTerms), matchAnyTerm: true } }))
     const lists = hybrid.queries.map((_, q) => acrossIndexes(perIndex.map((results) => results.lists[q])))
-    const fused = fuse(lists, fusion)
+    const fused = fuse(lists, fusion, Math.max(page.from + page.size, 1))
     const total = perIndex.reduce((sum, results) => sum + results.matched.size, 0)
     const pageHits = fused.slice(page.from, page.from + page.size).map((hit) => {
       const at = Math.floor(hit.doc / INDEX_STRIDE)

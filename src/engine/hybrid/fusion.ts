@@ -91,35 +91,65 @@ const fail = (message: string) => new LsrError('invalid_argument', message)
  * Integer keys iterates in ascending order).
  * @param lists one ranked list per sub-query, in the order of the hybrid query's `queries`
  * @param fusion the phase-results processor's settings
- * @returns every document of any list, each once
+ * @param limit the most hits to return (the best ones)
+ * @returns every document of any list (at most `limit`), each once
  * @throws LsrError `invalid_argument` for more than 5 lists, weights or bounds not one per list,
  *   or a z_score normalization with a combination other than arithmetic_mean
  * @example
  * fuse([{ docs: [7, 3], scores: [4, 2] }, { docs: [3], scores: [0.9] }], DEFAULT_FUSION)
  * // [{ doc: 3, score: 0.5005, ... }, { doc: 7, score: 0.5, ... }]
  */
-export function fuse(lists: readonly SubQueryHits[], fusion: Fusion): FusedHit[] {
+export function fuse(lists: readonly SubQueryHits[], fusion: Fusion, limit = Infinity): FusedHit[] {
   checkFusion(lists, fusion)
+  const subQueries = lists.length
   const normalized = lists.map((list, q) => normalizeList(list, q, fusion))
   const combine = fusion.kind === 'rrf' ? weightedSum(fusion.weights) : combiner(fusion.combination)
-  const byDoc = new Map<number, FusedHit>()
+  // One slot per distinct document; per slot and sub-query its raw and normalized score (NaN:
+  // not returned), in typed arrays: no object per document until the kept ones are built.
+  const total = lists.reduce((sum, list) => sum + list.docs.length, 0)
+  const slotOf = new Map<number, number>()
+  const docs = new Float64Array(total)
+  const raw = new Float64Array(total * subQueries).fill(Number.NaN)
+  const norm = new Float64Array(total * subQueries).fill(Number.NaN)
+  let slots = 0
   lists.forEach((list, q) => {
     for (let i = 0; i < list.docs.length; i++) {
-      const doc = list.docs[i]
-      let hit = byDoc.get(doc)
-      if (!hit) byDoc.set(doc, (hit = { doc, score: 0, raw: new Array(lists.length).fill(undefined), normalized: new Array(lists.length).fill(undefined) }))
-      hit.raw[q] = list.scores[i]
-      hit.normalized[q] = normalized[q][i]
+      let slot = slotOf.get(list.docs[i])
+      if (slot === undefined) {
+        slotOf.set(list.docs[i], (slot = slots++))
+        docs[slot] = list.docs[i]
+      }
+      raw[slot * subQueries + q] = list.scores[i]
+      norm[slot * subQueries + q] = normalized[q][i]
     }
   })
-  const hits = [...byDoc.values()]
   // A sub-query that did not return the document gives 0, as in the plugin's ScoreCombiner.
-  const values = new Float64Array(lists.length)
-  for (const hit of hits) {
-    for (let q = 0; q < lists.length; q++) values[q] = hit.normalized[q] ?? 0
-    hit.score = combine(values)
+  const scores = new Float64Array(slots)
+  const values = new Float64Array(subQueries)
+  for (let slot = 0; slot < slots; slot++) {
+    for (let q = 0; q < subQueries; q++) {
+      const value = norm[slot * subQueries + q]
+      values[q] = Number.isNaN(value) ? 0 : value
+    }
+    scores[slot] = combine(values)
   }
-  return hits.sort((a, b) => b.score - a.score || a.doc - b.doc)
+  const order = new Uint32Array(slots)
+  for (let slot = 0; slot < slots; slot++) order[slot] = slot
+  order.sort((a, b) => scores[b] - scores[a] || docs[a] - docs[b])
+  const present = (array: Float64Array, slot: number) => {
+    const out: Array<number | undefined> = new Array(subQueries)
+    for (let q = 0; q < subQueries; q++) {
+      const value = array[slot * subQueries + q]
+      out[q] = Number.isNaN(value) ? undefined : value
+    }
+    return out
+  }
+  const kept: FusedHit[] = new Array(Math.min(limit, slots))
+  for (let i = 0; i < kept.length; i++) {
+    const slot = order[i]
+    kept[i] = { doc: docs[slot], score: scores[slot], raw: present(raw, slot), normalized: present(norm, slot) }
+  }
+  return kept
 }
 
 /**

@@ -123,7 +123,7 @@ export interface HybridPage {
 /** Runs a hybrid query on one reader and fuses its sub-queries' lists with `fusion`; the page `from`, `size` of the fused list. */
 export function hybridSearch(reader: IndexReader, hybrid: HybridQuery, fusion: Fusion, page: { from: number; size: number }, options: SubQueryOptions = {}): HybridPage {
   const { lists, matched } = runSubQueries(reader, hybrid, hybridDepth(hybrid, page.from, page.size), options)
-  const fused = fuse(lists, fusion)
+  const fused = fuse(lists, fusion, Math.max(page.from + page.size, 1))
   return {
     hits: fused.slice(page.from, page.from + page.size).map((hit) => ({ id: reader.externalId(hit.doc), docId: hit.doc, score: hit.score, fused: hit })),
     total: matched.size,
