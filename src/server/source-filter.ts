@@ -33,19 +33,34 @@ export function sourceFilter(spec: unknown): SourceFilter {
   const include = includes.map((glob) => wildcardMatcher(glob, '_source'))
   const exclude = excludes.map((glob) => wildcardMatcher(glob, '_source'))
   const excluded = (path: string) => exclude.some((matches) => matches(path))
-  const keep = (path: string) => (include.length === 0 || include.some((matches) => matches(path))) && !excluded(path)
   const isPrefixOfInclude = (path: string) => include.length === 0 || includes.some((glob) => glob.startsWith(`${path}.`) || glob.includes('*'))
-  const filter = (object: Record<string, unknown>, prefix: string): Record<string, unknown> => {
+  const isPlainObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value)
+  /**
+   * The fields of `object` (at `prefix`) kept; `included` when an ancestor matched an include.
+   * An included object is kept whole unless excludes can name something inside it (`includes:
+   * [meta], excludes: [meta.isbn]` keeps meta without its isbn, as Elasticsearch does); objects
+   * inside arrays are filtered as objects at the array's path.
+   */
+  const filter = (object: Record<string, unknown>, prefix: string, included: boolean): Record<string, unknown> => {
     const out: Record<string, unknown> = {}
     for (const [key, value] of Object.entries(object)) {
       const path = prefix ? `${prefix}.${key}` : key
-      if (keep(path)) out[key] = value
-      else if (value && typeof value === 'object' && !Array.isArray(value) && isPrefixOfInclude(path) && !excluded(path)) {
-        const nested = filter(value as Record<string, unknown>, path)
-        if (Object.keys(nested).length > 0) out[key] = nested
-      }
+      if (excluded(path)) continue
+      const inside = included || include.length === 0 || include.some((matches) => matches(path))
+      const descend = inside ? exclude.length > 0 : isPrefixOfInclude(path)
+      if (isPlainObject(value) && descend) {
+        const nested = filter(value, path, inside)
+        if (inside || Object.keys(nested).length > 0) out[key] = nested
+      } else if (Array.isArray(value) && descend) {
+        const items = value.flatMap((item) => {
+          if (!isPlainObject(item)) return inside ? [item] : []
+          const nested = filter(item, path, inside)
+          return inside || Object.keys(nested).length > 0 ? [nested] : []
+        })
+        if (inside || items.length > 0) out[key] = items
+      } else if (inside) out[key] = value
     }
     return out
   }
-  return (source) => filter(source, '')
+  return (source) => filter(source, '', false)
 }

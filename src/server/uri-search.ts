@@ -17,7 +17,12 @@ export const SEARCH_PARAMS = [
 ]
 export const COUNT_PARAMS = ['q', 'df', 'default_operator', ...NO_EFFECT_ON_ONE_NODE]
 
-/** `_source`, `_source_includes` and `_source_excludes` of the URL as a `_source` spec, or undefined. */
+/**
+ * `_source`, `_source_includes` and `_source_excludes` of the URL as a `_source` spec, or
+ * undefined, as Elasticsearch reads them (FetchSourceContext.parseFromRestRequest): `_source` is
+ * `true`, `false` or a list of includes; `_source_includes` replaces those includes and
+ * `_source_excludes` adds excludes; `_source=false` wins over both.
+ */
 export function uriSource(c: Context): unknown {
   const list = (name: string) => {
     const value = c.req.query(name)
@@ -25,9 +30,10 @@ export function uriSource(c: Context): unknown {
   }
   const source = c.req.query('_source')
   const [includes, excludes] = [list('_source_includes'), list('_source_excludes')]
-  if (includes === undefined && excludes === undefined) return source === undefined || source === 'true' || source === 'false' ? source : source.split(',')
-  if (source !== undefined) throw badRequest('[_source] cannot be combined with [_source_includes] or [_source_excludes] in the URL')
-  return { includes: includes ?? [], excludes: excludes ?? [] }
+  const flag = source === 'true' || source === 'false'
+  if (includes === undefined && excludes === undefined) return source === undefined || flag ? source : source.split(',')
+  if (source === 'false') return false
+  return { includes: includes ?? (source === undefined || flag ? [] : source.split(',')), excludes: excludes ?? [] }
 }
 
 /** `?q=` (Lucene query syntax, with `df` and `default_operator`) as a `query_string` query. */
