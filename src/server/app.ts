@@ -15,7 +15,8 @@ import { methodNotAllowed } from 'hono/method-not-allowed'
 import { timeout } from 'hono/timeout'
 import { LsrError } from '../errors.js'
 import { VERSION } from '../version.js'
-import { documentId, generateId, runBulk, sourceDocument, versionConflict, WRITE_SHARDS } from './bulk.js'
+import { runBulk } from './bulk.js'
+import { documentRoutes } from './documents.js'
 import { indexSettingsFrom, publicEncoder } from './index-settings.js'
 import { ModelRegistry } from '../encode/neural/model-registry.js'
 import { mlModelRoutes } from './ml-models.js'
@@ -27,9 +28,8 @@ import { namesIndexesByPattern, validateIndexName } from './index-names.js'
 import type { IndexRegistry, IndexSession } from './registry.js'
 import { count, explainDocument, search, SHARDS } from './search.js'
 import { filterPath } from './filter-path.js'
-import { sourceFilter } from './source-filter.js'
-import { acceptsParams, NO_EFFECT_ON_ONE_NODE } from './url-params.js'
-import { COUNT_PARAMS, restTotalHitsAsInt, SEARCH_PARAMS, totalAsInt, uriQuery, uriSearch, uriSource } from './uri-search.js'
+import { acceptsParams, NO_EFFECT_ON_ONE_NODE, refreshParam } from './url-params.js'
+import { COUNT_PARAMS, restTotalHitsAsInt, SEARCH_PARAMS, totalAsInt, uriQuery, uriSearch } from './uri-search.js'
 import { SEARCH_PAGE } from './search-page.js'
 import { isObject, parseJson, type Json } from './json.js'
 import { fieldAt, mergeMapping, parseMapping } from '../mapping/index.js'
@@ -58,9 +58,9 @@ export interface AppOptions {
 export type AppEnv = { Bindings: Partial<HttpBindings>; Variables: { indexes: IndexSession } }
 type Ctx = Context<AppEnv>
 
-// Exactly /_search, /_count, /{index}/_search, /{index}/_count, /{index}/_explain/{id}: a path that
-// merely ends so (/{index}/_doc/_search) is a write.
-const READ_ENDPOINTS = /^\/(?:[^/]+\/)?(?:_search|_count)$|^\/[^/]+\/_explain\/[^/]+$/
+// Exactly /_search, /_count, /_mget, /_msearch (each also under /{index}), /{index}/_explain/{id}: a
+// path that merely ends so (/{index}/_doc/_search) is a write.
+const READ_ENDPOINTS = /^\/(?:[^/]+\/)?(?:_search|_count|_mget|_msearch)$|^\/[^/]+\/_explain\/[^/]+$/
 
 /**
  * The request body as text. The Node adapter gives GET requests no body (the Fetch API has none),
@@ -108,13 +108,6 @@ function keyChecker(key: string): (token: string) => boolean {
 function hiddenPaths(dataDir: string, modelsDir: string | undefined): HiddenPath[] {
   const folders: HiddenPath[] = [{ path: dataDir, as: '<data>' }, ...(modelsDir === undefined ? [] : [{ path: modelsDir, as: '<models>' }])]
   return folders.flatMap(({ path, as }) => [{ path: resolve(path), as }, ...(path.length > 2 && path !== resolve(path) ? [{ path, as }] : [])])
-}
-
-function refreshParam(c: Ctx): void {
-  const refresh = c.req.query('refresh')
-  if (refresh !== undefined && !['', 'true', 'false', 'wait_for'].includes(refresh)) {
-    throw badRequest(`[refresh] must be true, false or wait_for, got [${refresh}]`)
-  }
 }
 
 /** True when a raw request target has a `.` or `..` path segment, percent-encoded or not. */
@@ -271,6 +264,9 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   searchPipelineRoutes(app, searchPipelines, jsonBody)
   mlModelRoutes(app, models, jsonBody)
 
+  // Documents, and /_mget before /{index} takes it for an index name
+  documentRoutes(app, { jsonBody, pipelines, errorOf })
+
   // Index management
   app.put('/:index', acceptsParams(...NO_EFFECT_ON_ONE_NODE), async (c) => {
     const name = validateIndexName(c.req.param('index'))
@@ -363,44 +359,6 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     return c.json({ _index: name, _id: c.req.param('id'), ...explained })
   })
 
-  // Documents
-  const putDoc = (create: boolean) => async (c: Ctx) => {
-    refreshParam(c)
-    const name = validateIndexName(c.req.param('index') ?? '')
-    const opType = c.req.query('op_type')
-    if (opType !== undefined && opType !== 'index' && opType !== 'create') throw badRequest(`[op_type] must be index or create, got [${opType}]`)
-    const index = await c.var.indexes.get(name)
-    const given = c.req.param('id')
-    const id = given === undefined ? generateId() : documentId(given)
-    const body = await jsonBody(c, true)
-    sourceDocument(id, body) // an _id field is refused before any pipeline sees the document
-    const [ingested] = await pipelines.run(await pipelines.chain(index.meta.pipelines, c.req.query('pipeline')), name, [{ id, source: body }])
-    if (ingested.error) throw ingested.error
-    const doc = sourceDocument(id, ingested.source)
-    // The existence check of a create runs inside the serialized write: two concurrent creates cannot both succeed.
-    const [outcome] = (await index.add([doc], { createOnly: [create || opType === 'create'] })).outcomes
-    if (outcome === 'exists') throw versionConflict(id)
-    const created = outcome === 'created'
-    return c.json({ _index: name, _id: id, _version: 1, result: created ? 'created' : 'updated', _shards: WRITE_SHARDS }, created ? 201 : 200)
-  }
-  const writeParams = acceptsParams('refresh', 'op_type', 'pipeline', ...NO_EFFECT_ON_ONE_NODE)
-  app.on(['PUT', 'POST'], '/:index/_doc/:id', writeParams, putDoc(false))
-  app.post('/:index/_doc', writeParams, putDoc(false))
-  app.on(['PUT', 'POST'], '/:index/_create/:id', writeParams, putDoc(true))
-  app.get('/:index/_doc/:id', acceptsParams('_source', '_source_includes', '_source_excludes', 'realtime', 'routing', 'preference'), async (c) => {
-    const name = validateIndexName(c.req.param('index'))
-    const filter = sourceFilter(uriSource(c))
-    const source = await (await c.var.indexes.get(name)).get(c.req.param('id'))
-    if (!source) return c.json({ _index: name, _id: c.req.param('id'), found: false }, 404)
-    const filtered = filter(source)
-    return c.json({ _index: name, _id: c.req.param('id'), _version: 1, found: true, ...(filtered ? { _source: filtered } : {}) })
-  })
-  app.delete('/:index/_doc/:id', acceptsParams('refresh', ...NO_EFFECT_ON_ONE_NODE), async (c) => {
-    refreshParam(c)
-    const name = validateIndexName(c.req.param('index'))
-    const deleted = await (await c.var.indexes.get(name)).delete([c.req.param('id')])
-    return c.json({ _index: name, _id: c.req.param('id'), result: deleted ? 'deleted' : 'not_found', _shards: WRITE_SHARDS }, deleted ? 200 : 404)
-  })
   return app
 }
 

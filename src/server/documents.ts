@@ -1,0 +1,109 @@
+/**
+ * The document routes, as Elasticsearch's document APIs: index (`_doc`, `_create`), get (`_doc`,
+ * `_source`), delete, multi get (`_mget`) and update (`_update`). Writes run the ingest
+ * pipelines a `_doc` write runs: the request's `?pipeline=` or the index's default, then its final.
+ * @see https://www.elastic.co/guide/en/elasticsearch/reference/current/docs.html
+ * @module
+ */
+import type { Context, Hono } from 'hono'
+import type { AppEnv } from './app.js'
+import { documentId, generateId, sourceDocument, versionConflict, WRITE_SHARDS } from './bulk.js'
+import { badRequest, HttpError } from './http-error.js'
+import { validateIndexName } from './index-names.js'
+import { multiGet, parseMultiGet } from './multi-get.js'
+import type { IngestPipelines, JsonBodyReader } from './pipelines.js'
+import { sourceFilter } from './source-filter.js'
+import { uriSource } from './uri-search.js'
+import { acceptsParams, booleanParam, NO_EFFECT_ON_ONE_NODE, otherMethods, refreshParam } from './url-params.js'
+
+type Ctx = Context<AppEnv>
+
+/** What the document routes use of the app. */
+export interface DocumentRouteDeps {
+  jsonBody: JsonBodyReader
+  pipelines: IngestPipelines
+  /** How a failure becomes an HTTP error (the app hides server paths there). */
+  errorOf: (error: unknown) => HttpError
+}
+
+/** URL parameters of the get APIs (`_doc`, `_source`, `_mget`): source filtering, and `refresh`/`realtime` (reads see every acknowledged write). */
+const GET_PARAMS = ['_source', '_source_includes', '_source_excludes', 'realtime', 'refresh', ...NO_EFFECT_ON_ONE_NODE]
+
+/** `realtime` and `refresh` of a get: booleans, both honoured by any read (writes are visible when acknowledged). */
+function getFlags(c: Ctx): void {
+  booleanParam(c, 'realtime', true)
+  booleanParam(c, 'refresh', false)
+}
+
+/**
+ * The document routes. `/_mget` is registered here, so call this before the `/{index}` routes
+ * (which would take `_mget` for an index name).
+ */
+export function documentRoutes(app: Hono<AppEnv>, { jsonBody, pipelines, errorOf }: DocumentRouteDeps): void {
+  // Multi get
+  const mget = async (c: Ctx) => {
+    getFlags(c)
+    const path = c.req.param('index')
+    const items = parseMultiGet(await jsonBody(c, true), path === undefined ? undefined : validateIndexName(path), uriSource(c))
+    return c.json(await multiGet(items, (name) => c.var.indexes.get(name), errorOf))
+  }
+  app.on(['GET', 'POST'], '/_mget', acceptsParams(...GET_PARAMS), mget)
+  app.all('/_mget', otherMethods('/_mget', ['GET', 'POST']))
+  app.on(['GET', 'POST'], '/:index/_mget', acceptsParams(...GET_PARAMS), mget)
+
+  // Index
+  const putDoc = (create: boolean) => async (c: Ctx) => {
+    refreshParam(c)
+    const name = validateIndexName(c.req.param('index') ?? '')
+    const opType = c.req.query('op_type')
+    if (opType !== undefined && opType !== 'index' && opType !== 'create') throw badRequest(`[op_type] must be index or create, got [${opType}]`)
+    const index = await c.var.indexes.get(name)
+    const given = c.req.param('id')
+    const id = given === undefined ? generateId() : documentId(given)
+    const body = await jsonBody(c, true)
+    sourceDocument(id, body) // an _id field is refused before any pipeline sees the document
+    const [ingested] = await pipelines.run(await pipelines.chain(index.meta.pipelines, c.req.query('pipeline')), name, [{ id, source: body }])
+    if (ingested.error) throw ingested.error
+    const doc = sourceDocument(id, ingested.source)
+    // The existence check of a create runs inside the serialized write: two concurrent creates cannot both succeed.
+    const [outcome] = (await index.add([doc], { createOnly: [create || opType === 'create'] })).outcomes
+    if (outcome === 'exists') throw versionConflict(id)
+    const created = outcome === 'created'
+    return c.json({ _index: name, _id: id, _version: 1, result: created ? 'created' : 'updated', _shards: WRITE_SHARDS }, created ? 201 : 200)
+  }
+  const writeParams = acceptsParams('refresh', 'op_type', 'pipeline', ...NO_EFFECT_ON_ONE_NODE)
+  app.on(['PUT', 'POST'], '/:index/_doc/:id', writeParams, putDoc(false))
+  app.post('/:index/_doc', writeParams, putDoc(false))
+  app.on(['PUT', 'POST'], '/:index/_create/:id', writeParams, putDoc(true))
+
+  // Get (HEAD answers the status alone)
+  app.get('/:index/_doc/:id', acceptsParams(...GET_PARAMS), async (c) => {
+    getFlags(c)
+    const name = validateIndexName(c.req.param('index'))
+    const filter = sourceFilter(uriSource(c))
+    const source = await (await c.var.indexes.get(name)).get(c.req.param('id'))
+    if (!source) return c.json({ _index: name, _id: c.req.param('id'), found: false }, 404)
+    const filtered = filter(source)
+    return c.json({ _index: name, _id: c.req.param('id'), _version: 1, found: true, ...(filtered ? { _source: filtered } : {}) })
+  })
+  // The source alone (Elasticsearch's get source API).
+  app.get('/:index/_source/:id', acceptsParams(...GET_PARAMS), async (c) => {
+    getFlags(c)
+    const name = validateIndexName(c.req.param('index'))
+    const spec = uriSource(c)
+    if (spec === false || spec === 'false') throw new HttpError(400, 'action_request_validation_exception', 'Validation Failed: 1: fetching source can not be disabled;')
+    const filter = sourceFilter(spec)
+    const id = c.req.param('id')
+    const source = await (await c.var.indexes.get(name)).get(id)
+    if (!source) throw new HttpError(404, 'resource_not_found_exception', `Document not found [${name}]/[${id}]`)
+    return c.json(filter(source) ?? {})
+  })
+
+  // Delete
+  app.delete('/:index/_doc/:id', acceptsParams('refresh', ...NO_EFFECT_ON_ONE_NODE), async (c) => {
+    refreshParam(c)
+    const name = validateIndexName(c.req.param('index'))
+    const deleted = await (await c.var.indexes.get(name)).delete([c.req.param('id')])
+    return c.json({ _index: name, _id: c.req.param('id'), result: deleted ? 'deleted' : 'not_found', _shards: WRITE_SHARDS }, deleted ? 200 : 404)
+  })
+}

@@ -1,0 +1,117 @@
+/**
+ * `_mget`, as Elasticsearch's multi get API answers it: the body's `docs` (`_index`, `_id`,
+ * `_source` per document) or `ids` (with the index of the path), one answer per requested
+ * document, in order. Each index is read through one reader (one committed state, one LevelDB
+ * read for all its documents), and an index that cannot be read is an error in its documents'
+ * answers, not in the request's.
+ * @see https://www.elastic.co/guide/en/elasticsearch/reference/current/docs-multi-get.html
+ * @module
+ */
+import type { Hit, SparseIndex } from '../engine/sparse-index.js'
+import { documentId } from './bulk.js'
+import { badRequest, errorBody, HttpError } from './http-error.js'
+import { isObject, type Json } from './json.js'
+import { sourceFilter, type SourceFilter } from './source-filter.js'
+
+/** One document a multi get asks for. */
+export interface GetItem {
+  index: string
+  id: string
+  filter: SourceFilter
+}
+
+/** Keys of a `docs` entry: the document, its `_source`, and routing (no effect on one node). */
+const DOC_KEYS = ['_index', '_id', '_source', 'routing', '_routing']
+
+const validation = (reason: string) => new HttpError(400, 'action_request_validation_exception', `Validation Failed: 1: ${reason};`)
+
+/**
+ * The documents a multi get body asks for.
+ * @param pathIndex - the index of `/{index}/_mget`: the default of `docs`, required by `ids`
+ * @param urlSource - the URL's `_source*` parameters: the `_source` of documents that name none
+ * @throws HttpError 400 naming the key or document that is wrong; nothing is read then
+ */
+export function parseMultiGet(body: Json, pathIndex: string | undefined, urlSource: unknown): GetItem[] {
+  const items: Array<{ index?: string; id: string; source: unknown }> = []
+  for (const [key, value] of Object.entries(body)) {
+    if (key === 'docs' && Array.isArray(value)) {
+      for (const doc of value) items.push(docOf(doc, items.length))
+    } else if (key === 'ids' && Array.isArray(value)) {
+      for (const id of value) {
+        // Elasticsearch takes any scalar (a number is its text); an object or array is no id.
+        if (isObject(id) || Array.isArray(id)) throw badRequest('ids array element should only contain ids')
+        items.push({ id: idOf(id, items.length), source: urlSource })
+      }
+    } else {
+      throw new HttpError(400, 'parse_exception', `unknown key [${key}] for a multi get request${key === 'docs' || key === 'ids' ? ' (it must be an array)' : ''}, expected [docs] or [ids]`)
+    }
+  }
+  if (items.length === 0) throw validation('no documents to get')
+  // Filters are parsed once per distinct spec: ten thousand ids share the URL's.
+  const filters = new Map<unknown, SourceFilter>()
+  return items.map(({ index, id, source }, i) => {
+    const name = index ?? pathIndex
+    if (name === undefined) throw validation(`index is missing for doc ${i}`)
+    let filter = filters.get(source)
+    if (!filter) filters.set(source, (filter = sourceFilter(source)))
+    return { index: name, id, filter }
+  })
+
+  function docOf(doc: unknown, at: number): { index?: string; id: string; source: unknown } {
+    if (!isObject(doc)) throw new HttpError(400, 'parse_exception', 'docs array element should include an object')
+    const unknown = Object.keys(doc).find((key) => !DOC_KEYS.includes(key))
+    if (unknown !== undefined) throw new HttpError(400, 'parse_exception', `failed to parse multi get request. unknown field [${unknown}] (lsr takes ${DOC_KEYS.join(', ')})`)
+    if (doc._index !== undefined && typeof doc._index !== 'string') throw new HttpError(400, 'parse_exception', `[_index] of doc ${at} must be a string`)
+    return { index: doc._index as string | undefined, id: idOf(doc._id, at), source: doc._source ?? urlSource }
+  }
+}
+
+/** A requested id: a string or a number (its text); missing or null is Elasticsearch's validation error. */
+function idOf(raw: unknown, at: number): string {
+  if (raw === undefined || raw === null) throw validation(`id is missing for doc ${at}`)
+  return documentId(typeof raw === 'boolean' ? String(raw) : raw)
+}
+
+/**
+ * Reads the documents: `{docs: [{_index, _id, _version, found, _source}]}` in the request's
+ * order; a document of an index that cannot be opened answers `{_index, _id, error}`.
+ * @param lookup - opens an index by name (404 when missing)
+ * @param errorOf - how a failure becomes a document's error
+ */
+export async function multiGet(items: readonly GetItem[], lookup: (name: string) => Promise<SparseIndex>, errorOf: (error: unknown) => HttpError): Promise<Json> {
+  const docs: Json[] = new Array(items.length)
+  const byIndex = new Map<string, number[]>()
+  items.forEach(({ index }, i) => {
+    const positions = byIndex.get(index)
+    if (positions) positions.push(i)
+    else byIndex.set(index, [i])
+  })
+  for (const [name, positions] of byIndex) {
+    let index: SparseIndex
+    try {
+      index = await lookup(name)
+    } catch (error) {
+      const { error: body } = errorBody(errorOf(error))
+      for (const at of positions) docs[at] = { _index: name, _id: items[at].id, error: body }
+      continue
+    }
+    const reader = index.reader()
+    try {
+      // Which ids are live, at the reader's moment (synchronous), then their sources in one read.
+      const found: Array<{ at: number; hit: Hit }> = []
+      for (const at of positions) {
+        const docId = reader.docId(items[at].id)
+        if (docId === undefined) docs[at] = { _index: name, _id: items[at].id, found: false }
+        else found.push({ at, hit: { id: items[at].id, docId, score: 0 } })
+      }
+      const read = await reader.withSources(found.map(({ hit }) => hit))
+      found.forEach(({ at }, j) => {
+        const filtered = items[at].filter(read[j].source)
+        docs[at] = { _index: name, _id: items[at].id, _version: 1, found: true, ...(filtered ? { _source: filtered } : {}) }
+      })
+    } finally {
+      reader.release()
+    }
+  }
+  return { docs }
+}
