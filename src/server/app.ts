@@ -17,6 +17,7 @@ import { LsrError } from '../errors.js'
 import { VERSION } from '../version.js'
 import { runBulk } from './bulk.js'
 import { documentRoutes } from './documents.js'
+import { updateIngest } from './update.js'
 import { indexSettingsFrom, publicEncoder } from './index-settings.js'
 import { ModelRegistry } from '../encode/neural/model-registry.js'
 import { mlModelRoutes } from './ml-models.js'
@@ -249,7 +250,8 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     // A pipeline the request names must exist: otherwise nothing is written.
     const pipeline = c.req.query('pipeline')
     if (pipeline !== undefined) await pipelines.chain(undefined, pipeline)
-    return c.json(await runBulk(await c.req.text(), index, (name) => c.var.indexes.get(name), errorOf, pipelines.forBulk(pipeline)))
+    const ingest = { ...pipelines.forBulk(pipeline), update: (target: SparseIndex, name: string, id: string) => updateIngest(pipelines, target, name, id, pipeline) }
+    return c.json(await runBulk(await c.req.text(), index, (name) => c.var.indexes.get(name), errorOf, ingest))
   }
   app.on(['GET', 'POST'], '/_search', acceptsParams(...SEARCH_PARAMS), searchHandler('_all'))
   app.on(['GET', 'POST'], '/_count', acceptsParams(...COUNT_PARAMS), countHandler('_all'))

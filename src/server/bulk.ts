@@ -4,7 +4,9 @@
  * index are written as one atomic batch; `update` and `delete` flush what precedes them, so the
  * actions take effect in order. Ingest pipelines (the action's `pipeline`, the request's, the
  * index's default and final) run over such a batch together, before it is written: a document
- * the pipelines fail is its item's error.
+ * the pipelines fail is its item's error. An `update` is the update API's (update.ts: `doc`,
+ * `upsert`, `doc_as_upsert`, `detect_noop`, `_source`), its new source run through the same
+ * pipelines.
  * @module
  */
 import { documentWithId } from '../corpus/documents.js'
@@ -12,6 +14,9 @@ import type { SourceDocument } from '../encode/encoder.js'
 import type { AddOutcome, SparseIndex } from '../engine/sparse-index.js'
 import { HttpError, toHttpError } from './http-error.js'
 import { isObject, parseJson, type Json } from './json.js'
+import { applyUpdate, parseUpdate, updateAnswer, type UpdateIngest } from './update.js'
+
+export { deepMerge } from './update.js'
 
 const ACTIONS = ['index', 'create', 'update', 'delete'] as const
 type Action = (typeof ACTIONS)[number]
@@ -30,7 +35,7 @@ interface Parsed {
 const META_KEYS: Record<Action, readonly string[]> = {
   index: ['_index', '_id', 'pipeline'],
   create: ['_index', '_id', 'pipeline'],
-  update: ['_index', '_id'],
+  update: ['_index', '_id', 'retry_on_conflict'],
   delete: ['_index', '_id'],
 }
 
@@ -83,7 +88,9 @@ export function parseBulk(body: string): Parsed[] {
       ? new HttpError(400, 'action_request_validation_exception', `line [${i + 1}]: [${action}] option [${unknown}] is not supported (only ${META_KEYS[action].join(', ')})`)
       : meta.pipeline !== undefined && typeof meta.pipeline !== 'string'
         ? new HttpError(400, 'action_request_validation_exception', `line [${i + 1}]: [${action}] option [pipeline] must be a string`)
-        : undefined
+        : meta.retry_on_conflict !== undefined && !(Number.isInteger(meta.retry_on_conflict) && (meta.retry_on_conflict as number) >= 0)
+          ? new HttpError(400, 'action_request_validation_exception', `line [${i + 1}]: [update] option [retry_on_conflict] must be a non-negative integer`)
+          : undefined
     if (action === 'delete') {
       parsed.push({ action, meta, error: metaError })
       continue
@@ -111,6 +118,8 @@ export interface BulkIngest {
   /** The request's `?pipeline=`. */
   pipeline?: string
   run(index: SparseIndex, name: string, docs: readonly BulkDocument[]): Promise<Array<{ source?: Json; error?: unknown }>>
+  /** The pipelines an `update` action's new source runs through (none when undefined, or when this is absent). */
+  update?(index: SparseIndex, name: string, id: string): Promise<UpdateIngest | undefined>
 }
 
 /** Consecutive index/create actions on one index, written as one batch. */
@@ -201,7 +210,9 @@ export async function runBulk(body: string, defaultIndex: string | undefined, lo
         const deleted = await index.delete([id])
         items.push({ delete: { ...head, result: deleted ? 'deleted' : 'not_found', status: deleted ? 200 : 404 } })
       } else {
-        items.push({ update: { ...head, ...(await update(index, id, source as Json)) } })
+        const update = parseUpdate(source as Json)
+        const outcome = await applyUpdate(index, id, update, await ingest?.update?.(index, indexName, id))
+        items.push({ update: { ...head, ...updateAnswer(outcome, update), status: outcome.result === 'created' ? 201 : 200 } })
       }
     } catch (caught) {
       items.push(failure(action, head, errorOf(caught)))
@@ -251,39 +262,6 @@ export function documentId(raw: unknown): string {
 /** A 20-character random document id, as Elasticsearch generates for documents sent without one. */
 export function generateId(): string {
   return crypto.randomUUID().replaceAll('-', '').slice(0, 20)
-}
-
-/** `update` with `doc` (merged into the stored source) and optional `doc_as_upsert`. */
-async function update(index: SparseIndex, id: string, body: Json): Promise<Json> {
-  for (const key of Object.keys(body)) {
-    if (key !== 'doc' && key !== 'doc_as_upsert') throw new HttpError(400, 'action_request_validation_exception', `update option [${key}] is not supported (only doc and doc_as_upsert)`)
-  }
-  if (!isObject(body.doc)) throw new HttpError(400, 'action_request_validation_exception', 'update needs a "doc" object')
-  if (body.doc_as_upsert !== undefined && typeof body.doc_as_upsert !== 'boolean') {
-    throw new HttpError(400, 'x_content_parse_exception', `[doc_as_upsert] must be true or false, got ${JSON.stringify(body.doc_as_upsert)}`)
-  }
-  const patch = body.doc
-  const { existed, result } = await index.update(id, (current) => {
-    if (!current && body.doc_as_upsert !== true) return undefined
-    return sourceDocument(id, current ? deepMerge(current, patch) : patch)
-  })
-  if (!result) throw new HttpError(404, 'document_missing_exception', `[${id}]: document missing`)
-  const outcome = !existed ? 'created' : result.unchanged > 0 ? 'noop' : 'updated'
-  return { result: outcome, status: outcome === 'created' ? 201 : 200 }
-}
-
-/**
- * Elasticsearch's partial-document merge: objects merge recursively, everything else replaces.
- * Own properties only, defined rather than assigned: a field named `__proto__` is a field.
- */
-export function deepMerge(target: Json, patch: Json): Json {
-  const out: Json = { ...target }
-  for (const [key, value] of Object.entries(patch)) {
-    const current = Object.hasOwn(out, key) ? out[key] : undefined
-    const merged = isObject(value) && isObject(current) ? deepMerge(current, value) : value
-    Object.defineProperty(out, key, { value: merged, enumerable: true, writable: true, configurable: true })
-  }
-  return out
 }
 
 function failure(action: string, head: Json, error: HttpError): Item {

@@ -1,7 +1,8 @@
 /**
  * The document routes, as Elasticsearch's document APIs: index (`_doc`, `_create`), get (`_doc`,
- * `_source`), delete, multi get (`_mget`) and update (`_update`). Writes run the ingest
- * pipelines a `_doc` write runs: the request's `?pipeline=` or the index's default, then its final.
+ * `_source`), delete, multi get (`_mget`) and update (`_update`, see update.ts). Writes run the
+ * ingest pipelines: the request's `?pipeline=` or the index's default, then its final; an update
+ * runs the index's over its new (merged) source.
  * @see https://www.elastic.co/guide/en/elasticsearch/reference/current/docs.html
  * @module
  */
@@ -13,6 +14,7 @@ import { validateIndexName } from './index-names.js'
 import { multiGet, parseMultiGet } from './multi-get.js'
 import type { IngestPipelines, JsonBodyReader } from './pipelines.js'
 import { sourceFilter } from './source-filter.js'
+import { applyUpdate, parseUpdate, updateAnswer, updateIngest } from './update.js'
 import { uriSource } from './uri-search.js'
 import { acceptsParams, booleanParam, NO_EFFECT_ON_ONE_NODE, otherMethods, refreshParam } from './url-params.js'
 
@@ -97,6 +99,20 @@ export function documentRoutes(app: Hono<AppEnv>, { jsonBody, pipelines, errorOf
     const source = await (await c.var.indexes.get(name)).get(id)
     if (!source) throw new HttpError(404, 'resource_not_found_exception', `Document not found [${name}]/[${id}]`)
     return c.json(filter(source) ?? {})
+  })
+
+  // Update
+  app.post('/:index/_update/:id', acceptsParams('refresh', 'retry_on_conflict', '_source', '_source_includes', '_source_excludes', ...NO_EFFECT_ON_ONE_NODE), async (c) => {
+    refreshParam(c)
+    // Accepted: updates of one document are serialized, so they never conflict with each other.
+    const retries = c.req.query('retry_on_conflict')
+    if (retries !== undefined && !/^\d+$/.test(retries)) throw badRequest(`[retry_on_conflict] must be a non-negative integer, got [${retries}]`)
+    const name = validateIndexName(c.req.param('index'))
+    const id = documentId(c.req.param('id'))
+    const update = parseUpdate(await jsonBody(c), uriSource(c))
+    const index = await c.var.indexes.get(name)
+    const outcome = await applyUpdate(index, id, update, await updateIngest(pipelines, index, name, id))
+    return c.json({ _index: name, _id: id, ...updateAnswer(outcome, update) }, outcome.result === 'created' ? 201 : 200)
   })
 
   // Delete

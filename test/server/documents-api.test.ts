@@ -1,5 +1,18 @@
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { ModelRegistry } from '../../src/encode/neural/model-registry.js'
+import { IngestPipeline } from '../../src/engine/pipelines/ingest-pipeline.js'
+import { sourceDocument } from '../../src/server/bulk.js'
+import type { Json } from '../../src/server/json.js'
+import { applyUpdate, parseUpdate } from '../../src/server/update.js'
+import { ROOT } from '../helpers.js'
 import { portServer, send, testApp } from './helpers.js'
+
+const MODELS = join(ROOT, 'test/fixtures/models')
+const models = new ModelRegistry(MODELS, { threads: 1 })
+const ENCODE = { processors: [{ sparse_encoding: { model_id: 'tiny-bert', field_map: { text: 'embedding' } } }] }
+/** The embedding the ENCODE pipeline gives a text, computed by the engine directly. */
+const embeddingOf = async (text: string) => (await (await IngestPipeline.create(ENCODE, models)).run([{ text }], models))[0].source!.embedding
 
 /** An app with index `books` holding three small documents (and `empty`, an index without any). */
 async function booksApp() {
@@ -184,3 +197,200 @@ describe('get source and source filtering on get', () => {
   })
 })
 
+
+describe('_update', () => {
+  const WRITTEN = { total: 1, successful: 1, failed: 0 }
+  const NONE = { total: 0, successful: 0, failed: 0 }
+  /** Deleted documents whose postings remain: a write that replaces a document adds one. */
+  const replaced = async (call: Awaited<ReturnType<typeof booksApp>>['call']) => Number((await call('GET', '/_cat/indices?format=json')).body.find((r: { index: string }) => r.index === 'books')['docs.deleted'])
+
+  it('merges doc into the stored source (objects recursively; values and arrays replace) and answers as Elasticsearch', async () => {
+    const { call } = await booksApp()
+    const response = await call('POST', '/books/_update/1', { doc: { meta: { pages: 500, cover: 'hard' }, year: 1966, tags: ['a', 'b'], genre: null } })
+    expect(response).toMatchObject({ status: 200, body: { _index: 'books', _id: '1', _version: 1, result: 'updated', _shards: WRITTEN } })
+    expect(response.body).toEqual({ _index: 'books', _id: '1', _version: 1, result: 'updated', _shards: WRITTEN })
+    expect((await call('GET', '/books/_source/1')).body).toEqual({ title: 'Dune', genre: null, year: 1966, meta: { pages: 500, isbn: 'x1', cover: 'hard' }, tags: ['a', 'b'] })
+    await call('POST', '/books/_update/1', { doc: { tags: ['c'] } })
+    expect((await call('GET', '/books/_source/1?_source_includes=tags')).body).toEqual({ tags: ['c'] })
+    // The merged document is indexed: searchable by its new values, not its old ones.
+    expect((await call('POST', '/books/_count', { query: { term: { year: 1966 } } })).body.count).toBe(1)
+    expect((await call('POST', '/books/_count', { query: { term: { year: 1965 } } })).body.count).toBe(0)
+    expect((await call('POST', '/books/_count', { query: { term: { genre: 'sf' } } })).body.count).toBe(1)
+  })
+
+  it('detect_noop (default true): an update that changes nothing answers noop, with no shards written, and writes nothing; detect_noop: false answers updated', async () => {
+    const { call } = await booksApp()
+    const before = await replaced(call)
+    const noop = await call('POST', '/books/_update/2', { doc: { title: 'Emma', meta: { pages: 474 } } })
+    expect(noop).toMatchObject({ status: 200, body: { _index: 'books', _id: '2', _version: 1, result: 'noop', _shards: NONE } })
+    expect(await replaced(call)).toBe(before)
+    expect((await call('POST', '/books/_update/2', { doc: {} })).body.result).toBe('noop')
+    expect((await call('POST', '/books/_update/2', { doc: { title: 'Emma' }, detect_noop: false })).body).toEqual({ _index: 'books', _id: '2', _version: 1, result: 'updated', _shards: WRITTEN })
+    expect((await call('GET', '/books/_source/2')).body).toEqual(EMMA)
+    expect((await call('POST', '/books/_update/2', { doc: { title: 'Emma!' } })).body.result).toBe('updated')
+    expect(await replaced(call)).toBe(before + 1)
+  })
+
+  it('a missing document is a 404 document_missing_exception; upsert creates it (201), doc_as_upsert creates it from doc', async () => {
+    const { call } = await booksApp()
+    const absent = await call('POST', '/books/_update/9', { doc: { title: 'X' } })
+    expect(absent).toMatchObject({ status: 404, body: { error: { type: 'document_missing_exception', reason: '[9]: document missing' }, status: 404 } })
+    expect((await call('GET', '/books/_doc/9')).status).toBe(404)
+    const upserted = await call('POST', '/books/_update/9', { doc: { title: 'X' }, upsert: { title: 'Fresh', year: 2000 } })
+    expect(upserted).toMatchObject({ status: 201, body: { _index: 'books', _id: '9', _version: 1, result: 'created', _shards: WRITTEN } })
+    expect((await call('GET', '/books/_source/9')).body).toEqual({ title: 'Fresh', year: 2000 })
+    // Once it exists, doc is merged and upsert is not used.
+    expect((await call('POST', '/books/_update/9', { doc: { title: 'X' }, upsert: { title: 'Other' } })).body.result).toBe('updated')
+    expect((await call('GET', '/books/_source/9')).body).toEqual({ title: 'X', year: 2000 })
+    const asUpsert = await call('POST', '/books/_update/10', { doc: { title: 'Y' }, doc_as_upsert: true })
+    expect(asUpsert).toMatchObject({ status: 201, body: { result: 'created' } })
+    // doc_as_upsert makes doc the upsert, whatever upsert says (Elasticsearch's UpdateHelper).
+    expect((await call('POST', '/books/_update/11', { doc: { title: 'Z' }, upsert: { title: 'U' }, doc_as_upsert: true })).status).toBe(201)
+    expect((await call('POST', '/books/_mget', { ids: ['10', '11'], })).body.docs.map((d: { _source: unknown }) => d._source)).toEqual([{ title: 'Y' }, { title: 'Z' }])
+  })
+
+  it('_source in the body or the URL answers the updated source under get', async () => {
+    const { call } = await booksApp()
+    const full = await call('POST', '/books/_update/3', { doc: { year: 1962 }, _source: true })
+    expect(full.body).toEqual({ _index: 'books', _id: '3', _version: 1, result: 'updated', _shards: WRITTEN, get: { found: true, _source: { title: 'Solaris', genre: 'sf', year: 1962, meta: { pages: 204, isbn: 'x3' } } } })
+    expect((await call('POST', '/books/_update/3', { doc: { year: 1963 }, _source: ['year', 'meta.pages'] })).body.get).toEqual({ found: true, _source: { year: 1963, meta: { pages: 204 } } })
+    expect((await call('POST', '/books/_update/3', { doc: { year: 1964 }, _source: { excludes: ['meta'] } })).body.get._source).toEqual({ title: 'Solaris', genre: 'sf', year: 1964 })
+    expect((await call('POST', '/books/_update/3?_source_includes=title', { doc: { year: 1965 } })).body.get).toEqual({ found: true, _source: { title: 'Solaris' } })
+    expect((await call('POST', '/books/_update/3?_source=genre', { doc: { year: 1966 } })).body.get).toEqual({ found: true, _source: { genre: 'sf' } })
+    // The body's _source wins over the URL's; false answers no get.
+    expect((await call('POST', '/books/_update/3?_source=genre', { doc: { year: 1967 }, _source: false })).body.get).toBeUndefined()
+    // A noop answers the current source; an upsert the created one.
+    expect((await call('POST', '/books/_update/3', { doc: { year: 1967 }, _source: 'year' })).body).toMatchObject({ result: 'noop', get: { found: true, _source: { year: 1967 } } })
+    expect((await call('POST', '/books/_update/5', { doc: { a: 1 }, doc_as_upsert: true, _source: true })).body).toMatchObject({ result: 'created', get: { found: true, _source: { a: 1 } } })
+  })
+
+  it('refuses scripts, unknown keys and malformed values with a 400 naming them; nothing is written', async () => {
+    const { call } = await booksApp()
+    const cases: Array<[string, unknown, string, string]> = [
+      ['', { script: { source: 'ctx._source.year += 1' } }, 'illegal_argument_exception', '[script] is not supported: lsr runs no scripts (send the fields to change in [doc])'],
+      ['', { doc: { a: 1 }, scripted_upsert: true }, 'illegal_argument_exception', '[scripted_upsert] is not supported: lsr runs no scripts (send the fields to change in [doc])'],
+      ['', { doc: { a: 1 }, fields: ['a'] }, 'x_content_parse_exception', '[UpdateRequest] unknown field [fields] (lsr takes doc, upsert, doc_as_upsert, detect_noop, _source)'],
+      ['', {}, 'action_request_validation_exception', 'Validation Failed: 1: script or doc is missing;'],
+      ['', { upsert: { a: 1 } }, 'action_request_validation_exception', 'Validation Failed: 1: script or doc is missing;'],
+      ['', { doc: [1] }, 'x_content_parse_exception', '[doc] must be an object'],
+      ['', { doc: { a: 1 }, upsert: 'x' }, 'x_content_parse_exception', '[upsert] must be an object'],
+      ['', { doc: { a: 1 }, detect_noop: 'no' }, 'x_content_parse_exception', '[detect_noop] must be true or false, got "no"'],
+      ['', { doc: { a: 1 }, doc_as_upsert: 1 }, 'x_content_parse_exception', '[doc_as_upsert] must be true or false, got 1'],
+      ['', { doc: { a: 1 }, _source: { includes: 1 } }, 'parsing_exception', '_source.includes must be a string or an array of strings'],
+      ['', { doc: { _id: '2' } }, 'mapper_parsing_exception', 'Field [_id] is a metadata field and cannot be added inside a document. Use the index API request parameters.'],
+      ['', { doc: { year: 'not a year' } }, 'mapper_parsing_exception', expect.stringContaining('[year]') as unknown as string],
+      ['?retry_on_conflict=x', { doc: { a: 1 } }, 'illegal_argument_exception', '[retry_on_conflict] must be a non-negative integer, got [x]'],
+      ['?if_seq_no=1', { doc: { a: 1 } }, 'illegal_argument_exception', 'request [/books/_update/1] contains unrecognized parameter: [if_seq_no]'],
+      ['?refresh=soon', { doc: { a: 1 } }, 'illegal_argument_exception', '[refresh] must be true, false or wait_for, got [soon]'],
+    ]
+    for (const [query, body, type, reason] of cases) {
+      const response = await call('POST', `/books/_update/1${query}`, body)
+      expect({ query, body, status: response.status, error: { type: response.body.error?.type, reason: response.body.error?.reason } }).toEqual({ query, body, status: 400, error: { type, reason } })
+    }
+    expect((await call('GET', '/books/_source/1')).body).toEqual(DUNE)
+    expect((await call('POST', '/books/_update/1?retry_on_conflict=3&refresh=wait_for&timeout=1m', { doc: { a: 1 } })).body.result).toBe('updated')
+    expect((await call('POST', '/nope/_update/1', { doc: { a: 1 } })).body.error.type).toBe('index_not_found_exception')
+    expect((await call('POST', `/books/_update/${'x'.repeat(513)}`, { doc: { a: 1 } })).body.error.type).toBe('action_request_validation_exception')
+    expect((await call('GET', '/books/_update/1')).status).toBe(405)
+  })
+
+  it('20 concurrent updates of one document, each adding its own key, lose nothing', async () => {
+    const { call } = await booksApp()
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => call('POST', '/books/_update/1', { doc: { tags: { [`k_${i}`]: true } } })))
+    expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200))
+    const { tags, ...rest } = (await call('GET', '/books/_source/1')).body
+    expect(rest).toEqual(DUNE)
+    expect(Object.keys(tags).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `k_${i}`).sort())
+  })
+
+  it('runs the index\'s default and final pipelines on the new source, as a _doc write does; 20 concurrent updates through them lose nothing', async () => {
+    const { call } = await testApp()
+    await call('PUT', '/_ingest/pipeline/copy', { processors: [{ set: { field: 'title_copy', value: '{{{title}}}' } }] })
+    await call('PUT', '/_ingest/pipeline/stamp', { processors: [{ set: { field: 'final', value: 'yes' } }] })
+    await call('PUT', '/piped', { settings: { index: { default_pipeline: 'copy', final_pipeline: 'stamp' } } })
+    await call('PUT', '/piped/_doc/1', { title: 'old' })
+    expect((await call('GET', '/piped/_source/1')).body).toEqual({ title: 'old', title_copy: 'old', final: 'yes' })
+    const updated = await call('POST', '/piped/_update/1', { doc: { title: 'new' }, _source: true })
+    expect(updated.body).toMatchObject({ result: 'updated', get: { _source: { title: 'new', title_copy: 'new', final: 'yes' } } })
+    expect((await call('GET', '/piped/_source/1')).body).toEqual({ title: 'new', title_copy: 'new', final: 'yes' })
+    // A doc that changes nothing is a noop before any pipeline runs.
+    expect((await call('POST', '/piped/_update/1', { doc: { title: 'new' } })).body.result).toBe('noop')
+    // An upsert runs them too.
+    expect((await call('POST', '/piped/_update/2', { doc: { title: 'two' }, doc_as_upsert: true })).status).toBe(201)
+    expect((await call('GET', '/piped/_source/2')).body).toEqual({ title: 'two', title_copy: 'two', final: 'yes' })
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => call('POST', '/piped/_update/1', { doc: { tags: { [`k_${i}`]: true } } })))
+    expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200))
+    const { tags, ...rest } = (await call('GET', '/piped/_source/1')).body
+    expect(rest).toEqual({ title: 'new', title_copy: 'new', final: 'yes' })
+    expect(Object.keys(tags)).toHaveLength(20)
+    // A default pipeline that does not exist fails the update, and nothing is written.
+    await call('PUT', '/orphan', { settings: { index: { default_pipeline: 'later' } } })
+    await call('PUT', '/orphan/_doc/1?pipeline=_none', { n: 1 })
+    expect((await call('POST', '/orphan/_update/1', { doc: { n: 2 } })).body.error.reason).toBe('pipeline with id [later] does not exist')
+    expect((await call('GET', '/orphan/_source/1')).body).toEqual({ n: 1 })
+  })
+
+  it('re-encodes a learned-sparse field from the merged text (sparse_encoding as the default pipeline)', async () => {
+    const { call } = await testApp({ modelsDir: MODELS, models })
+    await call('PUT', '/_ingest/pipeline/encode', ENCODE)
+    await call('PUT', '/sparse', { settings: { index: { default_pipeline: 'encode' } }, mappings: { properties: { text: { type: 'text' }, embedding: { type: 'rank_features' } } } })
+    await call('PUT', '/sparse/_doc/1', { text: 'an inverted index', lang: 'en' })
+    const updated = await call('POST', '/sparse/_update/1', { doc: { text: 'roaring bitmaps' } })
+    expect(updated.body.result).toBe('updated')
+    const source = (await call('GET', '/sparse/_source/1')).body
+    expect(source).toEqual({ text: 'roaring bitmaps', lang: 'en', embedding: await embeddingOf('roaring bitmaps') })
+    const hits = (await call('POST', '/sparse/_search', { query: { neural_sparse: { embedding: { query_tokens: source.embedding } } } })).body.hits
+    expect(hits.total.value).toBe(1)
+  })
+
+  it('a pipeline-run update reads again when another writer changed the document while its pipelines ran', async () => {
+    const { call, registry } = await booksApp()
+    const index = await registry.get('books')
+    let runs = 0
+    const ingest = async (source: Json) => {
+      // The first run: another write lands meanwhile (as a _bulk index of the same id would).
+      if (runs++ === 0) await index.add([sourceDocument('1', { ...DUNE, other: 'writer' })])
+      return { ...source, piped: runs }
+    }
+    const update = parseUpdate({ doc: { mine: true } })
+    expect(await applyUpdate(index, '1', update, ingest)).toMatchObject({ result: 'updated' })
+    expect(runs).toBe(2)
+    expect((await call('GET', '/books/_source/1')).body).toEqual({ ...DUNE, other: 'writer', mine: true, piped: 2 })
+  })
+})
+
+describe('_bulk update actions take the update API\'s body', () => {
+  it('doc, upsert, doc_as_upsert, detect_noop and _source per action; scripts are the item\'s 400; retry_on_conflict is accepted', async () => {
+    const { call } = await booksApp()
+    const lines = [
+      { update: { _id: '1' } }, { doc: { title: 'Dune' } },
+      { update: { _id: '1', retry_on_conflict: 2 } }, { doc: { year: 1970 }, _source: ['year'] },
+      { update: { _id: '8' } }, { doc: { title: 'x' }, upsert: { title: 'Eight' } },
+      { update: { _id: '2' } }, { doc: { title: 'Emma' }, detect_noop: false },
+      { update: { _id: '3' } }, { script: 'ctx._source.year++' },
+      { update: { _id: '3', retry_on_conflict: -1 } }, { doc: { a: 1 } },
+    ].map((line) => JSON.stringify(line)).join('\n') + '\n'
+    const { body } = await call('POST', '/books/_bulk', lines, { 'content-type': 'application/x-ndjson' })
+    expect(body.items).toEqual([
+      { update: { _index: 'books', _id: '1', _version: 1, result: 'noop', _shards: { total: 0, successful: 0, failed: 0 }, status: 200 } },
+      { update: { _index: 'books', _id: '1', _version: 1, result: 'updated', _shards: { total: 1, successful: 1, failed: 0 }, get: { found: true, _source: { year: 1970 } }, status: 200 } },
+      { update: { _index: 'books', _id: '8', _version: 1, result: 'created', _shards: { total: 1, successful: 1, failed: 0 }, status: 201 } },
+      { update: { _index: 'books', _id: '2', _version: 1, result: 'updated', _shards: { total: 1, successful: 1, failed: 0 }, status: 200 } },
+      { update: { _index: 'books', _id: '3', status: 400, error: { type: 'illegal_argument_exception', reason: '[script] is not supported: lsr runs no scripts (send the fields to change in [doc])' } } },
+      { update: { _index: 'books', _id: '3', status: 400, error: { type: 'action_request_validation_exception', reason: 'line [11]: [update] option [retry_on_conflict] must be a non-negative integer' } } },
+    ])
+    expect((await call('GET', '/books/_source/8')).body).toEqual({ title: 'Eight' })
+  })
+
+  it('runs the index\'s pipelines (and the request\'s ?pipeline=) over an update\'s new source', async () => {
+    const { call } = await testApp()
+    await call('PUT', '/_ingest/pipeline/copy', { processors: [{ set: { field: 'title_copy', value: '{{{title}}}' } }] })
+    await call('PUT', '/_ingest/pipeline/other', { processors: [{ set: { field: 'by', value: 'other' } }] })
+    await call('PUT', '/piped', { settings: { index: { default_pipeline: 'copy' } } })
+    const ndjson = { 'content-type': 'application/x-ndjson' }
+    await call('POST', '/piped/_bulk', '{"index":{"_id":"1"}}\n{"title":"a"}\n{"update":{"_id":"1"}}\n{"doc":{"title":"b"}}\n', ndjson)
+    expect((await call('GET', '/piped/_source/1')).body).toEqual({ title: 'b', title_copy: 'b' })
+    await call('POST', '/piped/_bulk?pipeline=other', '{"update":{"_id":"1"}}\n{"doc":{"title":"c"}}\n', ndjson)
+    expect((await call('GET', '/piped/_source/1')).body).toEqual({ title: 'c', title_copy: 'b', by: 'other' })
+  })
+})
