@@ -17,6 +17,7 @@ import { LsrError } from '../errors.js'
 import { VERSION } from '../version.js'
 import { runBulk } from './bulk.js'
 import { documentRoutes } from './documents.js'
+import { multiSearch, parseMultiSearch, type SearchItem } from './msearch.js'
 import { updateIngest } from './update.js'
 import { indexSettingsFrom, publicEncoder } from './index-settings.js'
 import { ModelRegistry } from '../encode/neural/model-registry.js'
@@ -29,7 +30,7 @@ import { namesIndexesByPattern, validateIndexName } from './index-names.js'
 import type { IndexRegistry, IndexSession } from './registry.js'
 import { count, explainDocument, search, SHARDS } from './search.js'
 import { filterPath } from './filter-path.js'
-import { acceptsParams, NO_EFFECT_ON_ONE_NODE, refreshParam } from './url-params.js'
+import { acceptsParams, NO_EFFECT_ON_ONE_NODE, otherMethods, refreshParam } from './url-params.js'
 import { COUNT_PARAMS, restTotalHitsAsInt, SEARCH_PARAMS, totalAsInt, uriQuery, uriSearch } from './uri-search.js'
 import { SEARCH_PAGE } from './search-page.js'
 import { isObject, parseJson, type Json } from './json.js'
@@ -234,12 +235,25 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   })
 
   // Search and bulk across indexes
+  /** One search as `_search` runs it: the indexes, the search pipeline (body, URL, index default), the hits. */
+  const runSearch = async (c: Ctx, expression: string, body: Json, urlPipeline?: string) => {
+    const searched = await indexes(c, expression)
+    const pipeline = await searchPipelines.resolve(body.search_pipeline, urlPipeline, searched)
+    const result = await search(searched, body, { models, pipeline })
+    return restTotalHitsAsInt(c) ? totalAsInt(result) : result
+  }
   const searchHandler = (expression?: string) => async (c: Ctx) => {
     const body = uriSearch(c, await jsonBody(c))
-    const searched = await indexes(c, expression ?? c.req.param('index') ?? '_all')
-    const pipeline = await searchPipelines.resolve(body.search_pipeline, c.req.query('search_pipeline'), searched)
-    const result = await search(searched, body, { models, pipeline })
-    return c.json(restTotalHitsAsInt(c) ? totalAsInt(result) : result)
+    return c.json(await runSearch(c, expression ?? c.req.param('index') ?? '_all', body, c.req.query('search_pipeline')))
+  }
+  const msearchHandler = async (c: Ctx) => {
+    const concurrency = c.req.query('max_concurrent_searches')
+    if (concurrency !== undefined && !/^0*[1-9]\d*$/.test(concurrency)) throw badRequest(`[max_concurrent_searches] must be a positive integer, got [${concurrency}]`)
+    // As for _search: total hits as a number are counted exactly.
+    const asInt = restTotalHitsAsInt(c)
+    const items = parseMultiSearch(await bodyText(c, maxBodyBytes), c.req.param('index') ?? '_all')
+    const run = ({ index, body }: SearchItem) => runSearch(c, index, asInt && body.track_total_hits === undefined ? { ...body, track_total_hits: true } : body)
+    return c.json(await multiSearch(items, run, errorOf, concurrency === undefined ? undefined : Math.min(Number(concurrency), items.length)))
   }
   const countHandler = (expression?: string) => async (c: Ctx) => {
     const body = await jsonBody(c)
@@ -255,6 +269,8 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   }
   app.on(['GET', 'POST'], '/_search', acceptsParams(...SEARCH_PARAMS), searchHandler('_all'))
   app.on(['GET', 'POST'], '/_count', acceptsParams(...COUNT_PARAMS), countHandler('_all'))
+  app.on(['GET', 'POST'], '/_msearch', acceptsParams(...MSEARCH_PARAMS), msearchHandler)
+  app.all('/_msearch', otherMethods('/_msearch', ['GET', 'POST']))
   app.on(['POST', 'PUT'], '/_bulk', acceptsParams(...BULK_PARAMS), bulkHandler())
   app.on(['GET', 'POST'], '/_refresh', acceptsParams(), async (c) => {
     await indexes(c, '_all')
@@ -334,6 +350,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   // Per-index endpoints
   app.on(['GET', 'POST'], '/:index/_search', acceptsParams(...SEARCH_PARAMS), searchHandler())
   app.on(['GET', 'POST'], '/:index/_count', acceptsParams(...COUNT_PARAMS), countHandler())
+  app.on(['GET', 'POST'], '/:index/_msearch', acceptsParams(...MSEARCH_PARAMS), msearchHandler)
   app.on(['POST', 'PUT'], '/:index/_bulk', acceptsParams(...BULK_PARAMS), async (c) => bulkHandler(validateIndexName(c.req.param('index')))(c))
   // Writes are visible when acknowledged: refresh only checks the indexes exist. GET as well as
   // POST (the OpenSearch client's indices.refresh() sends GET).
@@ -377,6 +394,9 @@ async function checkMappingUpdate(index: SparseIndex, body: Json): Promise<void>
     if (fieldAt(merged, field)) throw new LsrError('mapper_parsing', `field [${field}] feeds the index's encoder (title + text as one field): it cannot be mapped in an index with an encoder`)
   }
 }
+
+/** URL parameters of `_msearch` (`search_type`, `pre_filter_shard_size`, … change nothing on one node). */
+const MSEARCH_PARAMS = ['max_concurrent_searches', 'rest_total_hits_as_int', ...NO_EFFECT_ON_ONE_NODE]
 
 /** URL parameters of `_bulk`. */
 const BULK_PARAMS = ['refresh', 'pipeline', ...NO_EFFECT_ON_ONE_NODE]

@@ -394,3 +394,124 @@ describe('_bulk update actions take the update API\'s body', () => {
     expect((await call('GET', '/piped/_source/1')).body).toEqual({ title: 'c', title_copy: 'b', by: 'other' })
   })
 })
+
+describe('_msearch', () => {
+  const ndjson = (lines: unknown[]) => lines.map((line) => (typeof line === 'string' ? line : JSON.stringify(line))).join('\n') + '\n'
+  const NDJSON = { 'content-type': 'application/x-ndjson' }
+  /** A response without its timing, to compare with another. */
+  const untimed = ({ took, ...rest }: { took: number }) => (expect(took).toBeTypeOf('number'), rest)
+
+  it('answers each header/body pair as _search answers it, in order, with status 200; errors are per search', async () => {
+    const { call } = await booksApp()
+    const searches: Array<[unknown, Record<string, unknown>]> = [
+      [{}, { query: { term: { genre: 'sf' } }, sort: [{ year: 'asc' }], _source: ['title'] }],
+      [{ index: 'books' }, { query: { match: { title: 'emma' } }, size: 1, explain: true }],
+      [{ index: ['books', 'empty'], search_type: 'query_then_fetch', preference: '_local' }, { track_total_hits: false, size: 0 }],
+      [{ index: 'nope' }, {}],
+      [{}, { query: { regexp: { title: 'a.*' } } }],
+      [{ index: 'books' }, { aggs: { g: { terms: { field: 'genre' } } } }],
+    ]
+    const response = await call('POST', '/books/_msearch', ndjson(searches.flat()), NDJSON)
+    expect(response.status).toBe(200)
+    expect(Object.keys(response.body)).toEqual(['took', 'responses'])
+    const { responses } = response.body
+    expect(responses).toHaveLength(6)
+    for (const at of [0, 1, 2]) {
+      const [head, body] = searches[at]
+      const alone = await call('POST', `/${((head as { index?: string | string[] }).index ?? 'books').toString()}/_search`, body)
+      const { status, ...answer } = responses[at]
+      expect(status).toBe(200)
+      expect(untimed(answer)).toEqual(untimed(alone.body))
+    }
+    expect(untimed(responses[0])).toEqual({
+      timed_out: false, _shards: { total: 1, successful: 1, skipped: 0, failed: 0 }, status: 200,
+      hits: { total: { value: 2, relation: 'eq' }, max_score: null, hits: [
+        { _index: 'books', _id: '3', _score: null, _source: { title: 'Solaris' }, sort: [1961] },
+        { _index: 'books', _id: '1', _score: null, _source: { title: 'Dune' }, sort: [1965] },
+      ] },
+    })
+    expect(responses[3]).toEqual({ error: { root_cause: [{ type: 'index_not_found_exception', reason: 'no such index [nope]' }], type: 'index_not_found_exception', reason: 'no such index [nope]' }, status: 404 })
+    expect(responses[4]).toMatchObject({ error: { type: 'illegal_argument_exception', reason: expect.stringMatching(/query type \[regexp\] is not supported/) }, status: 400 })
+    expect(responses[5]).toMatchObject({ error: { reason: 'search option [aggs] is not supported' }, status: 400 })
+  })
+
+  it('searches every index without a path or header index; takes blank headers, CRLF lines and a missing final newline', async () => {
+    const { call } = await booksApp()
+    const body = '{}\r\n{"query":{"ids":{"values":["2"]}}}\r\n\n{"query":{"term":{"genre":"sf"}},"size":0}'
+    const { responses } = (await call('POST', '/_msearch', body, NDJSON)).body
+    expect(responses.map((r: { hits: { total: { value: number } } }) => r.hits.total.value)).toEqual([1, 2])
+    expect(responses[0].hits.hits[0]).toMatchObject({ _index: 'books', _id: '2' })
+    // Blank lines after the last search are no search.
+    expect((await call('POST', '/_msearch', '{}\n{}\n\n', NDJSON)).body.responses).toHaveLength(1)
+  })
+
+  it('rest_total_hits_as_int gives every search its total as a number; max_concurrent_searches bounds the searches at once, keeping the order', async () => {
+    const { call } = await booksApp()
+    const asInt = await call('POST', '/books/_msearch?rest_total_hits_as_int=true', ndjson([{}, { size: 0 }, {}, { query: { term: { genre: 'novel' } } }]), NDJSON)
+    expect(asInt.body.responses.map((r: { hits: { total: number } }) => r.hits.total)).toEqual([3, 1])
+    const many = Array.from({ length: 300 }, (_, i) => [{}, { query: { ids: { values: [String((i % 3) + 1)] } } }]).flat()
+    const { responses } = (await call('POST', '/books/_msearch?max_concurrent_searches=3', ndjson(many), NDJSON)).body
+    expect(responses.map((r: { hits: { hits: Array<{ _id: string }> } }) => r.hits.hits[0]._id)).toEqual(Array.from({ length: 300 }, (_, i) => String((i % 3) + 1)))
+  })
+
+  it('resolves each search\'s search pipeline as _search does: the body\'s, else the index default', async () => {
+    const { call } = await testApp()
+    const MIN_MAX = { phase_results_processors: [{ 'normalization-processor': { normalization: { technique: 'min_max' }, combination: { technique: 'arithmetic_mean', parameters: { weights: [0.3, 0.7] } } } }] }
+    await call('PUT', '/_search/pipeline/norm', MIN_MAX)
+    const mappings = { properties: { text: { type: 'text' }, emb: { type: 'rank_features' } } }
+    await call('PUT', '/fused', { settings: { index: { search: { default_pipeline: 'norm' } } }, mappings })
+    await call('PUT', '/plain', { mappings })
+    for (const index of ['fused', 'plain']) {
+      await call('PUT', `/${index}/_doc/a`, { text: 'sparse retrieval', emb: { sparse: 1.5, search: 0.5 } })
+      await call('PUT', `/${index}/_doc/b`, { text: 'sparse sparse models', emb: { model: 1 } })
+    }
+    const hybrid = { query: { hybrid: { queries: [{ match: { text: 'sparse' } }, { neural_sparse: { emb: { query_tokens: { sparse: 2, search: 1 } } } }] } } }
+    const lines = ndjson([{ index: 'fused' }, hybrid, { index: 'plain' }, hybrid, { index: 'plain' }, { ...hybrid, search_pipeline: 'norm' }, { index: 'plain' }, { ...hybrid, search_pipeline: MIN_MAX }])
+    const { responses } = (await call('POST', '/_msearch', lines, NDJSON)).body
+    const alone = (await call('POST', '/fused/_search', hybrid)).body
+    expect(untimed(responses[0])).toEqual({ ...untimed(alone), status: 200 })
+    expect(responses[1]).toMatchObject({ status: 400, error: { reason: expect.stringMatching(/^a \[hybrid\] query needs a search pipeline/) } })
+    for (const at of [2, 3]) expect(responses[at].hits.hits).toEqual(alone.hits.hits.map((hit: Record<string, unknown>) => ({ ...hit, _index: 'plain' })))
+  })
+
+  it('refuses malformed NDJSON, header keys it does not take and bad parameters as a whole 400 naming them: nothing is searched', async () => {
+    const { call } = await booksApp()
+    const cases: Array<[string, string, string, string]> = [
+      ['', '{}\n{"query":\n', 'parsing_exception', 'msearch line [2] is not valid JSON'],
+      ['', '{"index":\n{}\n', 'parsing_exception', 'msearch line [1] is not valid JSON'],
+      ['', '[]\n{}\n', 'parsing_exception', 'msearch line [1]: a header must be a JSON object'],
+      ['', '{}\n"match_all"\n', 'parsing_exception', 'msearch line [2]: a search body must be a JSON object'],
+      ['', '{}\n\n', 'parsing_exception', 'msearch line [2]: a search body must be a JSON object'],
+      ['', '{}\n{}\n{"index":"books"}\n', 'parsing_exception', 'msearch line [3]: the header has no search body after it (each search is a header line and a body line)'],
+      ['', '{"ignore_unavailable":true}\n{}\n', 'illegal_argument_exception', 'msearch line [1]: key [ignore_unavailable] is not supported in the metadata section (lsr searches the indexes named, and 404s a missing one)'],
+      ['', '{"search_pipeline":"x"}\n{}\n', 'illegal_argument_exception', 'msearch line [1]: key [search_pipeline] is not supported in the metadata section'],
+      ['', '{"index":3}\n{}\n', 'illegal_argument_exception', 'msearch line [1]: [index] must be an index name or expression, or a non-empty array of them'],
+      ['', '{"index":[]}\n{}\n', 'illegal_argument_exception', 'msearch line [1]: [index] must be an index name or expression, or a non-empty array of them'],
+      ['', '', 'action_request_validation_exception', 'Validation Failed: 1: no requests added;'],
+      ['', '\n', 'action_request_validation_exception', 'Validation Failed: 1: no requests added;'],
+      ['', `{}\n${'['.repeat(1001)}${']'.repeat(1001)}\n`, 'parsing_exception', 'msearch line [2] is nested more than 1000 levels deep'],
+      ['?max_concurrent_searches=0', '{}\n{}\n', 'illegal_argument_exception', '[max_concurrent_searches] must be a positive integer, got [0]'],
+      ['?max_concurrent_searches=-2', '{}\n{}\n', 'illegal_argument_exception', '[max_concurrent_searches] must be a positive integer, got [-2]'],
+      ['?search_pipeline=norm', '{}\n{}\n', 'illegal_argument_exception', 'request [/books/_msearch] contains unrecognized parameter: [search_pipeline]'],
+      ['?typed_keys=true', '{}\n{}\n', 'illegal_argument_exception', 'request [/books/_msearch] contains unrecognized parameter: [typed_keys]'],
+    ]
+    for (const [query, body, type, reason] of cases) {
+      const response = await call('POST', `/books/_msearch${query}`, body, NDJSON)
+      expect({ query, body: body.slice(0, 60), status: response.status, error: { type: response.body.error?.type, reason: response.body.error?.reason?.replace(/ is not valid JSON: .*/, ' is not valid JSON') } })
+        .toEqual({ query, body: body.slice(0, 60), status: 400, error: { type, reason } })
+    }
+    for (const method of ['PUT', 'DELETE']) expect((await call(method, '/_msearch', '{}\n{}\n')).status).toBe(405)
+  })
+
+  it('reads a GET body over the network (the clients send GET /_msearch with a body)', async () => {
+    const { url, close } = await portServer()
+    try {
+      await send(`${url}/g`, 'PUT', {})
+      await send(`${url}/g/_doc/a`, 'PUT', { x: 1 })
+      const { body } = await send(`${url}/_msearch`, 'GET', '{"index":"g"}\n{"query":{"match_all":{}}}\n', NDJSON)
+      expect(body.responses[0]).toMatchObject({ status: 200, hits: { total: { value: 1 }, hits: [{ _id: 'a', _source: { x: 1 } }] } })
+    } finally {
+      await close()
+    }
+  })
+})
