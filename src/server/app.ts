@@ -16,13 +16,14 @@ import { timeout } from 'hono/timeout'
 import { LsrError } from '../errors.js'
 import { VERSION } from '../version.js'
 import { runBulk } from './bulk.js'
+import { BY_QUERY_PARAMS, deleteByQuery, parseByQuery, updateByQuery } from './by-query.js'
 import { documentRoutes } from './documents.js'
 import { multiSearch, parseMultiSearch, type SearchItem } from './msearch.js'
 import { updateIngest } from './update.js'
 import { indexSettingsFrom, publicEncoder } from './index-settings.js'
 import { ModelRegistry } from '../encode/neural/model-registry.js'
 import { mlModelRoutes } from './ml-models.js'
-import { ingestPipelineRoutes, IngestPipelines } from './pipelines.js'
+import { ingestPipelineRoutes, IngestPipelines, type IngestInput } from './pipelines.js'
 import { searchPipelineRoutes, SearchPipelines } from './search-pipelines.js'
 import type { SparseIndex } from '../engine/sparse-index.js'
 import { badRequest, errorBody, HttpError, parsingError, toHttpError, type HiddenPath } from './http-error.js'
@@ -357,6 +358,22 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   app.on(['GET', 'POST'], '/:index/_refresh', acceptsParams(), async (c) => {
     await indexes(c, c.req.param('index'))
     return c.json({ _shards: SHARDS })
+  })
+  app.post('/:index/_delete_by_query', acceptsParams(...BY_QUERY_PARAMS), async (c) => {
+    const request = parseByQuery(c, await jsonBody(c), 'delete')
+    return c.json(await deleteByQuery(await indexes(c, c.req.param('index')), request, models))
+  })
+  app.post('/:index/_update_by_query', acceptsParams(...BY_QUERY_PARAMS, 'pipeline'), async (c) => {
+    const request = parseByQuery(c, await jsonBody(c), 'update')
+    const found = await indexes(c, c.req.param('index'))
+    // Every index's pipelines are found before anything is written (a missing one is a 400).
+    const requested = c.req.query('pipeline')
+    const ingest = new Map(await Promise.all(found.map(async ([name, index]) => {
+      const chain = await pipelines.chain(index.meta.pipelines, requested)
+      return [name, chain.length === 0 ? undefined : (docs: readonly IngestInput[]) => pipelines.run(chain, name, docs)] as const
+    })))
+    const { status, body } = await updateByQuery(found, request, ingest, errorOf, models)
+    return c.json(body, status as 200)
   })
   // Elasticsearch's force merge: here, compaction (one segment per term, deleted postings dropped).
   app.post('/:index/_forcemerge', acceptsParams(), async (c) => {

@@ -3,10 +3,12 @@ import { describe, expect, it } from 'vitest'
 import { ModelRegistry } from '../../src/encode/neural/model-registry.js'
 import { IngestPipeline } from '../../src/engine/pipelines/ingest-pipeline.js'
 import { sourceDocument } from '../../src/server/bulk.js'
+import { updateByQuery } from '../../src/server/by-query.js'
 import type { Json } from '../../src/server/json.js'
+import type { IngestInput } from '../../src/server/pipelines.js'
 import { applyUpdate, parseUpdate } from '../../src/server/update.js'
 import { ROOT } from '../helpers.js'
-import { portServer, send, testApp } from './helpers.js'
+import { portServer, sampleBulk, send, testApp } from './helpers.js'
 
 const MODELS = join(ROOT, 'test/fixtures/models')
 const models = new ModelRegistry(MODELS, { threads: 1 })
@@ -246,7 +248,7 @@ describe('_update', () => {
     expect(asUpsert).toMatchObject({ status: 201, body: { result: 'created' } })
     // doc_as_upsert makes doc the upsert, whatever upsert says (Elasticsearch's UpdateHelper).
     expect((await call('POST', '/books/_update/11', { doc: { title: 'Z' }, upsert: { title: 'U' }, doc_as_upsert: true })).status).toBe(201)
-    expect((await call('POST', '/books/_mget', { ids: ['10', '11'], })).body.docs.map((d: { _source: unknown }) => d._source)).toEqual([{ title: 'Y' }, { title: 'Z' }])
+    expect((await call('POST', '/books/_mget', { ids: ['10', '11'] })).body.docs.map((d: { _source: unknown }) => d._source)).toEqual([{ title: 'Y' }, { title: 'Z' }])
   })
 
   it('_source in the body or the URL answers the updated source under get', async () => {
@@ -513,5 +515,214 @@ describe('_msearch', () => {
     } finally {
       await close()
     }
+  })
+})
+
+/** Elasticsearch's BulkByScrollResponse with these counts. */
+const byQuery = (counts: Record<string, number>, failures: unknown[] = []) => ({
+  took: expect.any(Number), timed_out: false, total: 0, batches: 0, version_conflicts: 0, noops: 0,
+  retries: { bulk: 0, search: 0 }, throttled_millis: 0, requests_per_second: -1, throttled_until_millis: 0, failures, ...counts,
+})
+
+describe('_delete_by_query', () => {
+  it('deletes every live match in one atomic delete and answers Elasticsearch\'s shape', async () => {
+    const { call } = await booksApp()
+    const response = await call('POST', '/books/_delete_by_query', { query: { term: { genre: 'sf' } } })
+    expect(response).toMatchObject({ status: 200 })
+    expect(response.body).toEqual(byQuery({ total: 2, deleted: 2, batches: 1 }))
+    expect(Object.keys(response.body)).toEqual(['took', 'timed_out', 'total', 'deleted', 'batches', 'version_conflicts', 'noops', 'retries', 'throttled_millis', 'requests_per_second', 'throttled_until_millis', 'failures'])
+    expect((await call('POST', '/books/_mget?_source=false', { ids: ['1', '2', '3'] })).body.docs.map((d: { found: boolean }) => d.found)).toEqual([false, true, false])
+    // Nothing matches: nothing to do, no batch.
+    expect((await call('POST', '/books/_delete_by_query', { query: { term: { genre: 'sf' } } })).body).toEqual(byQuery({ deleted: 0 }))
+  })
+
+  it('takes q (with df, default_operator), max_docs (the first matches in index order, in the body or the URL), -1 for all, and no query as match_all', async () => {
+    const { call } = await booksApp()
+    expect((await call('POST', '/books/_delete_by_query?q=genre:sf&max_docs=1', {})).body).toEqual(byQuery({ total: 1, deleted: 1, batches: 1 }))
+    expect((await call('GET', '/books/_doc/1')).status).toBe(404)
+    expect((await call('GET', '/books/_doc/3')).status).toBe(200)
+    expect((await call('POST', '/books/_delete_by_query?q=Solaris&df=title', { max_docs: -1 })).body).toMatchObject({ total: 1, deleted: 1 })
+    expect((await call('POST', '/books/_delete_by_query?refresh=true&conflicts=proceed&wait_for_completion=true&timeout=1m', {})).body).toMatchObject({ total: 1, deleted: 1 })
+    expect((await call('GET', '/books/_count')).body.count).toBe(0)
+  })
+
+  it('deletes what _count counts and _search finds, for every kind of query', async () => {
+    const app = await testApp()
+    const { call } = app
+    await call('PUT', '/sample', {})
+    await call('POST', '/sample/_bulk', sampleBulk(), { 'content-type': 'application/x-ndjson' })
+    const queries = [
+      { match: { text: 'bitmaps posting' } },
+      { bool: { must: { range: { 'meta.n': { gte: 20 } } }, must_not: { term: { tag: 'odd' } } } },
+      { query_string: { query: 'title:(sparse OR index) AND NOT tag:even' } },
+      { multi_match: { query: 'query terms', fields: ['title^2', 'text'], type: 'best_fields' } },
+      { ids: { values: ['s02', 's03', 'nope'] } },
+    ]
+    let left = 30
+    for (const query of queries) {
+      const count = (await call('POST', '/sample/_count', { query })).body.count
+      const ids = (await call('POST', '/sample/_search', { query, size: 100, _source: false })).body.hits.hits.map((h: { _id: string }) => h._id).sort()
+      expect(count).toBeGreaterThan(0)
+      expect((await call('POST', '/sample/_delete_by_query', { query })).body).toMatchObject({ total: count, deleted: count, version_conflicts: 0 })
+      left -= count
+      expect((await call('GET', '/sample/_count')).body.count).toBe(left)
+      expect((await call('POST', '/sample/_mget', { ids })).body.docs.every((d: { found: boolean }) => !d.found)).toBe(true)
+    }
+  })
+
+  it('spans an index expression, max_docs counting across its indexes', async () => {
+    const { call } = await testApp()
+    for (const name of ['logs-a', 'logs-b']) {
+      await call('PUT', `/${name}`, {})
+      for (let i = 0; i < 3; i++) await call('PUT', `/${name}/_doc/${i}`, { n: i })
+    }
+    expect((await call('POST', '/logs-*/_delete_by_query', { max_docs: 4 })).body).toMatchObject({ total: 4, deleted: 4, batches: 2 })
+    expect((await call('POST', '/logs-a,logs-b/_delete_by_query', {})).body).toMatchObject({ total: 2, deleted: 2 })
+    expect((await call('POST', '/logs-a,nope/_delete_by_query', {})).body.error.type).toBe('index_not_found_exception')
+  })
+
+  it('refuses what it does not take with a 400 naming it, deleting nothing; huge max_docs are bounded by the matches', async () => {
+    const { call } = await booksApp()
+    const cases: Array<[string, unknown, string]> = [
+      ['', { script: { source: 'x' } }, '[_delete_by_query] unknown field [script] (lsr takes query, max_docs, conflicts)'],
+      ['', { slice: { id: 0, max: 2 } }, '[slice] is not supported: lsr runs _delete_by_query as one slice'],
+      ['', { sort: ['year'] }, '[_delete_by_query] unknown field [sort] (lsr takes query, max_docs, conflicts)'],
+      ['', { max_docs: 0 }, '[max_docs] in the body must be -1 (all) or an integer from 1 to 2147483647, got [0]'],
+      ['', { max_docs: 1.5 }, '[max_docs] in the body must be -1 (all) or an integer from 1 to 2147483647, got [1.5]'],
+      ['', { max_docs: '3' }, '[max_docs] in the body must be -1 (all) or an integer from 1 to 2147483647, got [3]'],
+      ['', { max_docs: 2147483648 }, '[max_docs] in the body must be -1 (all) or an integer from 1 to 2147483647, got [2147483648]'],
+      ['', '{"max_docs": 1e400}', '[max_docs] in the body must be -1 (all) or an integer from 1 to 2147483647, got [Infinity]'],
+      ['?max_docs=99999999999999999999999', {}, '[max_docs] in the URL must be -1 (all) or an integer from 1 to 2147483647, got [99999999999999999999999]'],
+      ['?max_docs=ten', {}, '[max_docs] in the URL must be -1 (all) or an integer from 1 to 2147483647, got [ten]'],
+      ['?max_docs=2', { max_docs: 3 }, '[max_docs] set to two different values [3] and [2]'],
+      ['', { conflicts: 'ignore' }, 'conflicts may only be "proceed" or "abort" but was [ignore]'],
+      ['?conflicts=retry', {}, 'conflicts may only be "proceed" or "abort" but was [retry]'],
+      ['?wait_for_completion=false', {}, '[wait_for_completion=false] is not supported: lsr runs _delete_by_query to its end within the request (it has no tasks API)'],
+      ['?refresh=wait_for', {}, '[refresh] must be true or false, got [wait_for]'],
+      ['?slices=2', {}, 'request [/books/_delete_by_query] contains unrecognized parameter: [slices]'],
+      ['?scroll_size=10', {}, 'request [/books/_delete_by_query] contains unrecognized parameter: [scroll_size]'],
+      ['?requests_per_second=5', {}, 'request [/books/_delete_by_query] contains unrecognized parameter: [requests_per_second]'],
+      ['?q=genre:sf', { query: { match_all: {} } }, '[q] cannot be combined with a query in the body'],
+      ['', { query: { regexp: { title: 'a.*' } } }, expect.stringMatching(/query type \[regexp\] is not supported/) as unknown as string],
+    ]
+    for (const [query, body, reason] of cases) {
+      const response = await call('POST', `/books/_delete_by_query${query}`, body)
+      expect({ query, body, status: response.status, reason: response.body.error?.reason }).toEqual({ query, body, status: 400, reason })
+    }
+    expect((await call('GET', '/books/_count')).body.count).toBe(3)
+    expect((await call('GET', '/books/_delete_by_query')).status).toBe(405)
+    // The largest max_docs allocates nothing for it: the matches bound the work.
+    expect((await call('POST', '/books/_delete_by_query', { max_docs: 2147483647, query: { term: { genre: 'sf' } } })).body).toMatchObject({ total: 2, deleted: 2 })
+  })
+
+  it('counts a match another request deleted first as a version conflict, never a failure', async () => {
+    const { call } = await testApp()
+    await call('PUT', '/race', {})
+    await call('POST', '/race/_bulk', Array.from({ length: 200 }, (_, i) => `{"index":{"_id":"${i}"}}\n{"n":${i}}`).join('\n') + '\n', { 'content-type': 'application/x-ndjson' })
+    const [byQueryAnswer] = await Promise.all([
+      call('POST', '/race/_delete_by_query', {}),
+      ...Array.from({ length: 20 }, (_, i) => call('DELETE', `/race/_doc/${i * 10}`)),
+    ])
+    const { total, deleted, version_conflicts: conflicts, failures } = byQueryAnswer.body
+    expect(byQueryAnswer.status).toBe(200)
+    expect(failures).toEqual([])
+    expect(deleted + conflicts).toBe(total)
+    expect((await call('GET', '/race/_count')).body.count).toBe(0)
+  })
+})
+
+describe('_update_by_query', () => {
+  it('re-indexes the matches through the index\'s pipelines (?pipeline= or the default), answering Elasticsearch\'s shape', async () => {
+    const { call } = await booksApp()
+    await call('PUT', '/_ingest/pipeline/copy', { processors: [{ set: { field: 'title_copy', value: '{{{title}}}' } }] })
+    const response = await call('POST', '/books/_update_by_query?pipeline=copy', { query: { term: { genre: 'sf' } } })
+    expect(response.status).toBe(200)
+    expect(response.body).toEqual(byQuery({ total: 2, updated: 2, deleted: 0, batches: 1 }))
+    expect(Object.keys(response.body)).toEqual(['took', 'timed_out', 'total', 'updated', 'deleted', 'batches', 'version_conflicts', 'noops', 'retries', 'throttled_millis', 'requests_per_second', 'throttled_until_millis', 'failures'])
+    expect((await call('POST', '/books/_mget?_source=title_copy', { ids: ['1', '2', '3'] })).body.docs.map((d: { _source: unknown }) => d._source)).toEqual([{ title_copy: 'Dune' }, {}, { title_copy: 'Solaris' }])
+    // An index's default pipeline created after its documents were written: update_by_query applies it.
+    await call('PUT', '/later', { settings: { index: { default_pipeline: 'stamp' } } })
+    for (const id of ['a', 'b']) await call('PUT', `/later/_doc/${id}?pipeline=_none`, { n: id })
+    await call('PUT', '/_ingest/pipeline/stamp', { processors: [{ set: { field: 'stamped', value: true } }] })
+    expect((await call('POST', '/later/_update_by_query?q=n:a', {})).body).toMatchObject({ total: 1, updated: 1 })
+    expect((await call('POST', '/later/_mget', { ids: ['a', 'b'] })).body.docs.map((d: { _source: unknown }) => d._source)).toEqual([{ n: 'a', stamped: true }, { n: 'b' }])
+    expect((await call('POST', '/books/_update_by_query?pipeline=nope', {})).body.error.reason).toBe('pipeline with id [nope] does not exist')
+  })
+
+  it('makes documents searchable by a field mapped after they were written (without a pipeline)', async () => {
+    const { call } = await testApp()
+    await call('PUT', '/m', { mappings: { dynamic: false, properties: { title: { type: 'text' } } } })
+    await call('PUT', '/m/_doc/1', { title: 'Dune', genre: 'sf' })
+    await call('PUT', '/m/_doc/2', { title: 'Emma', genre: 'novel' })
+    await call('PUT', '/m/_mapping', { properties: { genre: { type: 'keyword' } } })
+    expect((await call('POST', '/m/_count', { query: { term: { genre: 'sf' } } })).body.count).toBe(0)
+    expect((await call('POST', '/m/_update_by_query', {})).body).toMatchObject({ total: 2, updated: 2, version_conflicts: 0, failures: [] })
+    expect((await call('POST', '/m/_count', { query: { term: { genre: 'sf' } } })).body.count).toBe(1)
+  })
+
+  it('re-encodes a learned-sparse field through a sparse_encoding pipeline', async () => {
+    const { call } = await testApp({ modelsDir: MODELS, models })
+    await call('PUT', '/_ingest/pipeline/encode', ENCODE)
+    await call('PUT', '/sparse', { mappings: { properties: { text: { type: 'text' }, embedding: { type: 'rank_features' } } } })
+    const texts = ['roaring bitmaps', 'an inverted index', 'sparse vectors']
+    for (const [i, text] of texts.entries()) await call('PUT', `/sparse/_doc/${i}`, { text })
+    expect((await call('POST', '/sparse/_update_by_query?pipeline=encode&max_docs=2', {})).body).toMatchObject({ total: 2, updated: 2 })
+    const docs = (await call('POST', '/sparse/_mget', { ids: ['0', '1', '2'] })).body.docs
+    expect(docs.map((d: { _source: unknown }) => d._source)).toEqual([{ text: texts[0], embedding: await embeddingOf(texts[0]) }, { text: texts[1], embedding: await embeddingOf(texts[1]) }, { text: texts[2] }])
+  })
+
+  it('a pipeline failing a document is a failure: the batch is written but for it, the request stops and answers its status', async () => {
+    const { call } = await testApp()
+    await call('PUT', '/_ingest/pipeline/lower', { processors: [{ lowercase: { field: 'name' } }] })
+    await call('PUT', '/p', {})
+    await call('PUT', '/p/_doc/1', { name: 'ADA' })
+    await call('PUT', '/p/_doc/2', { name: ['A', 3] })
+    await call('PUT', '/p/_doc/3', { name: 'GRACE' })
+    const response = await call('POST', '/p/_update_by_query?pipeline=lower', {})
+    expect(response.status).toBe(400)
+    expect(response.body).toEqual(byQuery({ total: 3, updated: 2, deleted: 0, batches: 1 }, [{ index: 'p', id: '2', cause: { type: expect.any(String), reason: expect.any(String) }, status: 400 }]))
+    expect((await call('POST', '/p/_mget', { ids: ['1', '3'] })).body.docs.map((d: { _source: { name: string } }) => d._source.name)).toEqual(['ada', 'grace'])
+  })
+
+  it('a document changed since it was read is a version conflict: conflicts=abort stops with a 409 failure, proceed counts it and goes on to max_docs', async () => {
+    const { registry, call } = await testApp()
+    await call('PUT', '/c', {})
+    await call('POST', '/c/_bulk', Array.from({ length: 2500 }, (_, i) => `{"index":{"_id":"${i}"}}\n{"n":${i}}`).join('\n') + '\n', { 'content-type': 'application/x-ndjson' })
+    const index = await registry.get('c')
+    /** A pipeline that, on its first batch, lets another writer change two of its documents first. */
+    const racing = (ids: string[]) => {
+      let first = true
+      return new Map([['c', async (docs: readonly IngestInput[]) => {
+        if (first) await index.add(ids.map((id) => sourceDocument(id, { n: -1 })))
+        first = false
+        return docs.map(({ source }) => ({ source: { ...source, seen: true } }))
+      }]])
+    }
+    const aborted = await updateByQuery([['c', index]], { query: undefined, maxDocs: Infinity, conflicts: 'abort' }, racing(['5', '6']), (e) => e as never)
+    const conflict = (id: string) => ({ index: 'c', id, cause: { type: 'version_conflict_engine_exception', reason: `[${id}]: version conflict, the document changed since _update_by_query read it` }, status: 409 })
+    expect(aborted).toEqual({ status: 409, body: byQuery({ total: 1000, updated: 998, deleted: 0, batches: 1, version_conflicts: 2 }, [conflict('5'), conflict('6')]) })
+    expect((await call('GET', '/c/_source/5')).body).toEqual({ n: -1 })
+    expect((await call('GET', '/c/_source/1500')).body).toEqual({ n: 1500 })
+    // proceed: conflicts are counted and the request goes on until max_docs are updated. (Documents
+    // re-indexed come after the others in index order: 1000-2499 come first now.)
+    const proceeded = await updateByQuery([['c', index]], { query: undefined, maxDocs: 1200, conflicts: 'proceed' }, racing(['1500', '1501']), (e) => e as never)
+    expect(proceeded).toEqual({ status: 200, body: byQuery({ total: 1202, updated: 1200, deleted: 0, batches: 2, version_conflicts: 2 }) })
+  })
+
+  it('refuses scripts, slices and wait_for_completion=false with a 400 naming them, writing nothing', async () => {
+    const { call } = await booksApp()
+    const cases: Array<[string, unknown, string]> = [
+      ['', { script: { source: 'ctx._source.year++' } }, '[script] is not supported: lsr runs no scripts (_update_by_query re-indexes the matches through the index\'s ingest pipelines)'],
+      ['', { slice: { id: 0, max: 2 } }, '[slice] is not supported: lsr runs _update_by_query as one slice'],
+      ['', { doc: { a: 1 } }, '[_update_by_query] unknown field [doc] (lsr takes query, max_docs, conflicts)'],
+      ['?wait_for_completion=false', {}, '[wait_for_completion=false] is not supported: lsr runs _update_by_query to its end within the request (it has no tasks API)'],
+      ['?slices=auto', {}, 'request [/books/_update_by_query] contains unrecognized parameter: [slices]'],
+      ['?max_docs=0', {}, '[max_docs] in the URL must be -1 (all) or an integer from 1 to 2147483647, got [0]'],
+    ]
+    for (const [query, body, reason] of cases) {
+      const response = await call('POST', `/books/_update_by_query${query}`, body)
+      expect({ query, status: response.status, reason: response.body.error?.reason }).toEqual({ query, status: 400, reason })
+    }
+    expect((await call('POST', '/books/_update_by_query?max_docs=2147483647&conflicts=proceed&refresh', { query: { match_all: {} } })).body).toMatchObject({ total: 3, updated: 3 })
   })
 })
