@@ -726,3 +726,21 @@ describe('_update_by_query', () => {
     expect((await call('POST', '/books/_update_by_query?max_docs=2147483647&conflicts=proceed&refresh', { query: { match_all: {} } })).body).toMatchObject({ total: 3, updated: 3 })
   })
 })
+
+describe('--read-only-anonymous', () => {
+  it('lets clients without a key multi-get, multi-search and get sources, but not update or delete/update by query', async () => {
+    const { call } = await testApp({ apiKey: 'secret', readOnlyAnonymous: true })
+    const key = { authorization: 'ApiKey secret' }
+    await call('PUT', '/r', {}, key)
+    await call('PUT', '/r/_doc/1', { x: 1 }, key)
+    expect((await call('POST', '/_mget', { docs: [{ _index: 'r', _id: '1' }] })).body.docs[0].found).toBe(true)
+    expect((await call('POST', '/r/_mget', { ids: ['1'] })).status).toBe(200)
+    expect((await call('POST', '/r/_msearch', '{}\n{}\n', { 'content-type': 'application/x-ndjson' })).body.responses[0].status).toBe(200)
+    expect((await call('GET', '/r/_source/1')).body).toEqual({ x: 1 })
+    for (const [path, body] of [['/r/_update/1', { doc: { x: 2 } }], ['/r/_delete_by_query', {}], ['/r/_update_by_query', {}], ['/r/_doc/_mget', { x: 3 }]] as const) {
+      expect({ path, status: (await call('POST', path, body)).status }).toEqual({ path, status: 401 })
+    }
+    expect((await call('GET', '/r/_source/1')).body).toEqual({ x: 1 })
+    expect((await call('POST', '/r/_update/1', { doc: { x: 2 } }, key)).body.result).toBe('updated')
+  })
+})
