@@ -534,8 +534,8 @@ function nameInPath(r) {
 }
 
 const UNKNOWN_PATHS = [
-  '/_nodes', '/_cluster/state', '/_cluster/settings', '/_aliases', '/alpha/_mapping', '/alpha/_settings', '/_snapshot', '/alpha/_update/s01', '/_sql', '/_msearch', '/alpha/_msearch',
-  // (_delete_by_query and _update_by_query are endpoints now, which rightly change what they match: on the scratch index.)
+  '/_nodes', '/_cluster/state', '/_cluster/settings', '/_aliases', '/scratch/_mapping', '/alpha/_settings', '/_snapshot', '/scratch/_update/s01', '/_sql', '/_msearch', '/alpha/_msearch',
+  // (_mapping, _update, _delete_by_query and _update_by_query are endpoints now, which rightly change what they name: on the scratch index.)
   '/_mget', '/alpha/_mget', '/scratch/_delete_by_query', '/scratch/_update_by_query', '/_reindex', '/_tasks', '/_template/x', '/_index_template/x', '/_security/_authenticate',
   '//', '///', '/alpha//_search', '/alpha/_search/extra', '/alpha/_doc/s01/extra', '/alpha/_doc/s01/_source', '/alpha/_source/s01', '/_cat', '/_cat/', '/_cat/indices/alpha', '/_cat/health',
   '/_cat/indices?format=yaml', '/_cat/indices?format=__proto__', '/_ui/x', '/favicon.ico', '/robots.txt', '/.env', '/.git/config', '/../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd',
