@@ -272,3 +272,20 @@ describe('describeFusion', () => {
     expect(describeFusion({ kind: 'rrf', rankConstant: 20 })).toMatch(/^rrf, rank_constant \[20\]: score = sum .* w_i \/ \(20 \+ rank_i\)/)
   })
 })
+
+describe('extreme score scales', () => {
+  // l2 and z_score do not depend on the scale of a list's scores: lists scaled by 1e200 and by
+  // 1e-200 (whose squares leave the double range) normalize as the unscaled list does.
+  for (const technique of ['l2', 'z_score'] as const) {
+    it(`${technique} gives the same normalized scores for a list scaled by 1e200 or 1e-200`, () => {
+      const fusion = normalization({ technique })
+      const base = normalizedOf(fuse([hits([1, 2, 3], [3, 2, 1])], fusion), 0)
+      for (const scale of [1e200, 1e-200]) {
+        const scaled = normalizedOf(fuse([hits([1, 2, 3], [3 * scale, 2 * scale, 1 * scale])], fusion), 0)
+        for (const doc of [1, 3]) expect(scaled[doc]).toBeCloseTo(base[doc]!, 9)
+      }
+      // l2 of [3, 2, 1]: 3 / sqrt(14) = 0.801784; z_score: mean 2, sample stddev 1, doc 1 -> 1, doc 3 -> 0.001.
+      expect(base[1]).toBeCloseTo(technique === 'l2' ? 3 / Math.sqrt(14) : 1, 6)
+    })
+  }
+})

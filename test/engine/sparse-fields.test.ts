@@ -240,3 +240,16 @@ describe('learned-sparse fields', () => {
     await index.close()
   })
 })
+
+describe('query walks over hostile shapes', () => {
+  it('a query holding a 300,000-element array loads its models without overflowing the stack', async () => {
+    const index = await mixedIndex()
+    const values = Array.from({ length: 300_000 }, (_, i) => `v${i}`)
+    const result = await index.search({ query: { bool: { filter: { terms: { title: values.slice(0, 60_000) } }, should: values.slice(0, 200_000).map(() => ({ match_all: {} })) } } as never }, { models: new ModelRegistry(MODELS) }).catch((error: Error) => error)
+    // Refused by the compiler (or answered), never a RangeError from the walk.
+    expect(result instanceof RangeError).toBe(false)
+    const two = await index.search({ query: { match: { title: 'neural_sparse' } }, searchPipeline: { request_processors: [{ neural_sparse_two_phase_processor: {} }] } })
+    expect(two.total).toBe(0) // the word neural_sparse in a text is not a nested neural_sparse query
+    await index.close()
+  })
+})

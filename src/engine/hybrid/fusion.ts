@@ -235,7 +235,14 @@ function effectiveMax(s: number, min: number, max: number, { mode, score: b }: S
 function l2(scores: ArrayLike<number>): Float64Array {
   let squares = 0
   for (let i = 0; i < scores.length; i++) squares += scores[i] * scores[i]
-  const norm = Math.sqrt(squares)
+  let norm = Math.sqrt(squares)
+  if (!Number.isFinite(norm) || (norm === 0 && hasNonZero(scores))) {
+    // Squares past the double range (or below it): the same norm, computed on scores scaled by the largest.
+    const scale = largestMagnitude(scores)
+    squares = 0
+    for (let i = 0; i < scores.length; i++) squares += (scores[i] / scale) ** 2
+    norm = Math.sqrt(squares) * scale
+  }
   const out = new Float64Array(scores.length)
   for (let i = 0; i < scores.length; i++) out[i] = norm === 0 ? 0 : scores[i] / norm
   return out
@@ -244,16 +251,20 @@ function l2(scores: ArrayLike<number>): Float64Array {
 // z_score (ZScoreNormalizationTechnique): n = (s - mean) / stddev, with the sample stddev
 // (n - 1 divisor, commons-math DescriptiveStatistics); n <= 0 becomes 0.001. Two cases come first:
 // s = mean gives the list's raw max score, and stddev 0 gives the list's raw min score.
-function zScore(scores: ArrayLike<number>): Float64Array {
+function zScore(raw: ArrayLike<number>): Float64Array {
+  // z is the same for scores scaled by any factor: scores whose squares would leave the double
+  // range are scaled by the largest first (the s = mean and stddev = 0 cases still give raw scores).
+  const scale = zScoreScale(raw)
+  const scores = scale === 1 ? raw : Float64Array.from(raw, (s) => s / scale)
+  let rawMin = Infinity
+  let rawMax = -Infinity
+  for (let i = 0; i < raw.length; i++) {
+    rawMin = Math.min(rawMin, raw[i])
+    rawMax = Math.max(rawMax, raw[i])
+  }
   const n = scores.length
   let sum = 0
-  let min = Infinity
-  let max = -Infinity
-  for (let i = 0; i < n; i++) {
-    sum += scores[i]
-    min = Math.min(min, scores[i])
-    max = Math.max(max, scores[i])
-  }
+  for (let i = 0; i < n; i++) sum += scores[i]
   // commons-math's two-pass Mean and Variance: the correction terms make a list of equal scores
   // give exactly that score as its mean (so it takes the s = mean case, as in the plugin).
   let mean = sum / n
@@ -271,9 +282,26 @@ function zScore(scores: ArrayLike<number>): Float64Array {
   for (let i = 0; i < n; i++) {
     const s = scores[i]
     const z = (s - mean) / stddev
-    out[i] = s === mean ? max : stddev === 0 ? min : z <= 0 ? Z_SCORE_FLOOR : z
+    out[i] = s === mean ? rawMax : stddev === 0 ? rawMin : z <= 0 ? Z_SCORE_FLOOR : z
   }
   return out
+}
+
+/** 1, or the largest magnitude when a square of the scores would overflow or vanish. */
+function zScoreScale(scores: ArrayLike<number>): number {
+  const largest = largestMagnitude(scores)
+  return largest > 1e150 || (largest > 0 && largest < 1e-150) ? largest : 1
+}
+
+function largestMagnitude(scores: ArrayLike<number>): number {
+  let largest = 0
+  for (let i = 0; i < scores.length; i++) largest = Math.max(largest, Math.abs(scores[i]))
+  return largest
+}
+
+function hasNonZero(scores: ArrayLike<number>): boolean {
+  for (let i = 0; i < scores.length; i++) if (scores[i] !== 0) return true
+  return false
 }
 
 // rrf (RRFNormalizationTechnique): n = 1 / (rank_constant + rank), rank 1-based in the list.

@@ -127,7 +127,8 @@ export function hybridSearch(reader: IndexReader, hybrid: HybridQuery, fusion: F
   return {
     hits: fused.slice(page.from, page.from + page.size).map((hit) => ({ id: reader.externalId(hit.doc), docId: hit.doc, score: hit.score, fused: hit })),
     total: matched.size,
-    maxScore: fused.length > 0 ? fused[0].score : null,
+    // As the server answers: no best score for a page of no hits.
+    maxScore: page.size > 0 && fused.length > 0 ? fused[0].score : null,
   }
 }
 
@@ -139,8 +140,22 @@ export function hybridSearch(reader: IndexReader, hybrid: HybridQuery, fusion: F
 export function pipelineTwoPhase(query: unknown, request: SearchRequest, twoPhase: TwoPhase | undefined): SearchRequest {
   if (!twoPhase) return request
   if (isObject(query) && Object.hasOwn(query, 'neural_sparse')) return request.twoPhase ? request : { ...request, twoPhase }
-  if (JSON.stringify(query ?? null).includes('"neural_sparse"')) {
+  if (hasNestedNeuralSparse(query)) {
     throw new LsrError('invalid_argument', 'the search pipeline\'s neural_sparse_two_phase_processor applies to a top-level neural_sparse query (or a hybrid sub-query) in lsr, not to one nested in another query')
   }
   return request
+}
+
+/** True when a `neural_sparse` query sits anywhere in the query tree (as a query type: an object key). */
+function hasNestedNeuralSparse(query: unknown): boolean {
+  const stack: unknown[] = [query]
+  while (stack.length > 0) {
+    const node = stack.pop()
+    if (Array.isArray(node)) for (const item of node) stack.push(item)
+    else if (isObject(node)) {
+      if (Object.hasOwn(node, 'neural_sparse')) return true
+      for (const value of Object.values(node)) stack.push(value)
+    }
+  }
+  return false
 }

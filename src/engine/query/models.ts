@@ -37,7 +37,8 @@ export async function loadQueryModels(query: unknown, source: ModelSource, pipel
   const stack: unknown[] = [query]
   while (stack.length > 0) {
     const node = stack.pop()
-    if (Array.isArray(node)) stack.push(...node)
+    // One push per element: spreading a 100,000-element array into push() overflows the stack.
+    if (Array.isArray(node)) for (const item of node) stack.push(item)
     if (!isObject(node)) continue
     for (const [key, value] of Object.entries(node)) {
       if (key === 'sparse_vector' && isObject(value) && typeof value.inference_id === 'string') {
