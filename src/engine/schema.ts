@@ -131,8 +131,11 @@ export class Schema {
       const analyze = schema.indexAnalyzer(path)
       const tokens = texts.flatMap((text) => analyze(text))
       const counted = countTerms(tokens.map((token) => textTerm(path, token)))
-      terms.push(...counted.terms)
-      counts.push(...counted.counts)
+      // A loop, not push(...): a field of 200,000 distinct tokens would overflow the stack.
+      for (let i = 0; i < counted.terms.length; i++) {
+        terms.push(counted.terms[i])
+        counts.push(counted.counts[i])
+      }
       if (tokens.length > 0) fieldLengths[path] = tokens.length
     }
     for (const { path, value } of values.terms) {

@@ -294,7 +294,7 @@ class Parser {
     if (clauses.length === 0) return null
     if (clauses.length === 1 && clauses[0].occur !== 'must_not') return clauses[0].node
     const of = (occur: Occur) => clauses.filter((c) => c.occur === occur).map((c) => c.node)
-    const depth = 1 + Math.max(...clauses.map((c) => depthOf(c.node)))
+    const depth = 1 + clauses.reduce((deepest, c) => Math.max(deepest, depthOf(c.node)), 0)
     if (depth > MAX_QUERY_STRING_DEPTH) this.#tooDeep()
     return { kind: 'bool', must: of('must'), should: of('should'), mustNot: of('must_not'), boost: 1, depth }
   }

@@ -253,3 +253,14 @@ describe('query walks over hostile shapes', () => {
     await index.close()
   })
 })
+
+describe('documents too large for a spread', () => {
+  it('indexes a text field of 200,000 distinct tokens (joined by spaces, or by U+202F inside one word)', async () => {
+    const index = await SparseIndex.open(join(await tempDir(), 'big'), { create: true, encoder: null })
+    const words = Array.from({ length: 200_000 }, (_, i) => `w${i.toString(36)}`)
+    const result = await index.add([{ id: 'a', source: { body: words.join(' ') } }, { id: 'b', source: { body: words.join('\u202f') } }])
+    expect(result.outcomes).toEqual(['created', 'created'])
+    expect((await index.search({ query: { match: { body: 'w5' } } })).total).toBe(2)
+    await index.close()
+  })
+})

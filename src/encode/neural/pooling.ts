@@ -101,7 +101,7 @@ export function prune(vector: SparseIds, pruning: Pruning): SparseIds {
   const f32 = Math.fround
   let keep: (i: number) => boolean
   if (pruning.method === 'max_ratio') {
-    const threshold = f32(f32(pruning.ratio) * Math.max(...weights))
+    const threshold = f32(f32(pruning.ratio) * weights.reduce((max, w) => Math.max(max, w), 0))
     keep = (i) => weights[i] >= threshold
   } else if (pruning.method === 'abs_value') {
     const threshold = f32(pruning.threshold)
