@@ -60,8 +60,11 @@ function luceneWords(text: string): string[] {
     if (!HAS_CJK_SEA.test(segment)) {
       open = OTHER
       if (isWordLike) {
-        if (segment.includes('\u202f')) for (const part of segment.split('\u202f')) if (part.length > 0) words.push(part)
-        else words.push(segment)
+        if (segment.includes('\u202f')) {
+          for (const part of segment.split('\u202f')) if (part.length > 0) words.push(part)
+        } else {
+          words.push(segment)
+        }
       } else if (EMOJI.test(segment)) {
         words.push(segment.endsWith('\ufe0e') ? segment.slice(0, -1) : segment)
       }
