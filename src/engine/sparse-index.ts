@@ -255,6 +255,28 @@ export class SparseIndex {
     })
   }
 
+  /**
+   * Changes the pipelines the index names (Elasticsearch's `PUT _settings` of
+   * `index.default_pipeline`, `index.final_pipeline`, `index.search.default_pipeline`): a name sets
+   * one, `null` removes it. One write of the metadata, serialized with the other writes.
+   */
+  setPipelines(changes: { [K in keyof IndexPipelines]?: string | null }): Promise<void> {
+    return this.#serialized(async () => {
+      const next: IndexPipelines = { ...this.meta.pipelines }
+      for (const kind of ['default', 'final', 'search'] as const) {
+        const name = changes[kind]
+        if (name === null) delete next[kind]
+        else if (name !== undefined) next[kind] = name
+      }
+      const pipelines = newPipelines({ pipelines: next })
+      const meta: IndexMeta = { ...this.meta, pipelines }
+      if (!pipelines) delete meta.pipelines
+      await this.#db.put(KEY_META, encodeJson(meta))
+      if (pipelines) this.meta.pipelines = pipelines
+      else delete this.meta.pipelines
+    })
+  }
+
   async #add(docs: readonly SourceDocument[], { createOnly, perDocumentErrors }: AddOptions): Promise<AddResult> {
     const live = this.#state.docByExternalId
     const outcomes: AddOutcome[] = []

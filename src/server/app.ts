@@ -20,7 +20,7 @@ import { BY_QUERY_PARAMS, deleteByQuery, parseByQuery, updateByQuery } from './b
 import { documentRoutes } from './documents.js'
 import { multiSearch, parseMultiSearch, type SearchItem } from './msearch.js'
 import { updateIngest } from './update.js'
-import { indexSettingsFrom, publicEncoder } from './index-settings.js'
+import { indexSettingsFrom, pipelineUpdate, publicEncoder } from './index-settings.js'
 import { ModelRegistry } from '../encode/neural/model-registry.js'
 import { mlModelRoutes } from './ml-models.js'
 import { ingestPipelineRoutes, IngestPipelines, type IngestInput } from './pipelines.js'
@@ -332,6 +332,12 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   app.get('/:index/_settings', acceptsParams(), async (c) => {
     const found = await indexes(c, c.req.param('index'))
     return c.json(Object.fromEntries(found.map(([name, index]) => [name, { settings: { index: indexSettingsOf(name, index) } }])))
+  })
+  app.put('/:index/_settings', acceptsParams(...NO_EFFECT_ON_ONE_NODE), async (c) => {
+    // Parsed (and refused) before any index is changed.
+    const changes = pipelineUpdate(await jsonBody(c, true))
+    for (const [, index] of await indexes(c, c.req.param('index'))) await index.setPipelines(changes)
+    return c.json({ acknowledged: true })
   })
   app.on('HEAD', '/:index', acceptsParams(), async (c) => c.body(null, (await registry.exists(validateIndexName(c.req.param('index')))) ? 200 : 404))
   app.delete('/:index', acceptsParams(...NO_EFFECT_ON_ONE_NODE), async (c) => {

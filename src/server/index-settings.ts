@@ -83,6 +83,30 @@ function pipelineSettings(settings: Map<string, Setting>): IndexPipelines | unde
   return Object.keys(pipelines).length > 0 ? pipelines : undefined
 }
 
+/** Settings `PUT /{index}/_settings` changes: the pipelines (Elasticsearch's dynamic ones lsr has). */
+const DYNAMIC_SETTINGS: ReadonlyMap<string, keyof IndexPipelines> = new Map([['default_pipeline', 'default'], ['final_pipeline', 'final'], ['search.default_pipeline', 'search']])
+
+/**
+ * The body of `PUT /{index}/_settings` (`{"index": {...}}`, `{"index.x": ...}`, or `{"settings": ...}`):
+ * pipeline names to set, or `null` to remove one. `number_of_replicas` may be set to 0 (what it is).
+ * @throws HttpError 400 naming a setting that cannot change (the encoder, analysis, similarity, shards) or is unknown
+ */
+export function pipelineUpdate(body: Json): { [K in keyof IndexPipelines]?: string | null } {
+  const keys = Object.keys(body)
+  const settings = flatSettings(keys.length === 1 && keys[0] === 'settings' ? body.settings : body)
+  shardCount(settings.get('number_of_replicas'), '0')
+  const changes: { [K in keyof IndexPipelines]?: string | null } = {}
+  for (const [key, setting] of settings) {
+    if (key === 'number_of_replicas') continue
+    const kind = DYNAMIC_SETTINGS.get(key)
+    if (!kind) throw badRequest(`Can't update non dynamic settings [[index.${key}]] for open indices [${setting.path}]`)
+    if (setting.value === null) changes[kind] = null
+    else changes[kind] = pipelineSettings(new Map([[key, setting]]))![kind]!
+  }
+  if (settings.size === 0) throw badRequest('no settings to update')
+  return changes
+}
+
 interface Setting {
   value: unknown
   /** Where the client put it, for messages: `settings.index.encoder`. */

@@ -135,4 +135,36 @@ describe('search pipelines over HTTP', () => {
     expect((await call('POST', '/docs/_search', { query: { neural_sparse: { emb: { query_text: 'sparse' } } } })).status).toBe(400)
     await registry.closeAll()
   })
+
+  it('PUT /{index}/_settings sets and removes the pipelines an index names (kept across a restart); other settings are a 400', async () => {
+    const dataDir = await tempDir()
+    const { call, registry } = await app(dataDir)
+    await call('PUT', '/_search/pipeline/rrf', RRF)
+    expect((await call('PUT', '/docs', INDEX)).status).toBe(200)
+    for (const { id, ...source } of DOCS) await call('PUT', `/docs/_doc/${id}?refresh=true`, source)
+    expect((await call('POST', '/docs/_search', { query: HYBRID })).status).toBe(400)
+    expect((await call('PUT', '/docs/_settings', { index: { search: { default_pipeline: 'rrf' } } })).body).toEqual({ acknowledged: true })
+    expect((await call('POST', '/docs/_search', { query: HYBRID })).body.hits.hits[0]._score).toBe(1 / 12 + 1 / 11) // RRF's rank_constant 10: a is 2nd and 1st
+    expect((await call('PUT', '/docs/_settings', { 'index.default_pipeline': 'nope', 'index.number_of_replicas': 0 })).status).toBe(200)
+    expect((await call('GET', '/docs/_settings')).body.docs.settings.index).toMatchObject({ default_pipeline: 'nope', search: { default_pipeline: 'rrf' } })
+    // A write now names a pipeline that does not exist: refused, as Elasticsearch refuses it.
+    expect((await call('PUT', '/docs/_doc/z', { text: 'x' })).status).toBe(400)
+    for (const [body, reason] of [
+      [{ index: { analysis: {} } }, "Can't update non dynamic settings [[index.analysis]]"],
+      [{ index: { number_of_shards: 2 } }, "Can't update non dynamic settings [[index.number_of_shards]]"],
+      [{ index: { refresh_interval: '1s' } }, '[settings.index.refresh_interval] is not a supported setting'],
+      [{ index: { default_pipeline: '_bad' } }, 'default_pipeline'],
+    ] as const) {
+      const refused = await call('PUT', '/docs/_settings', body)
+      expect(refused.status, JSON.stringify(body)).toBe(400)
+      expect(refused.body.error.reason).toContain(reason)
+    }
+    await registry.closeAll()
+    const restarted = await app(dataDir)
+    expect((await restarted.call('GET', '/docs/_settings')).body.docs.settings.index).toMatchObject({ default_pipeline: 'nope', search: { default_pipeline: 'rrf' } })
+    expect((await restarted.call('PUT', '/docs/_settings', { index: { default_pipeline: null } })).status).toBe(200)
+    expect((await restarted.call('PUT', '/docs/_doc/z', { text: 'x' })).status).toBe(201)
+    expect((await restarted.call('GET', '/docs/_settings')).body.docs.settings.index.default_pipeline).toBeUndefined()
+    await restarted.registry.closeAll()
+  })
 })
