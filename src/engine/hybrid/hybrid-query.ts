@@ -12,7 +12,7 @@ import { LsrError } from '../../errors.js'
 import type { SearchRequest, TwoPhase } from '../../search/searcher.js'
 import { RoaringBitmap32 } from '../../storage/roaring.js'
 import type { CompileOptions, IndexReader } from '../index-reader.js'
-import { isObject } from '../json-shapes.js'
+import { isObject, valuesUnderKeys } from '../json-shapes.js'
 import { fuse, MAX_SUB_QUERIES, type Fusion, type FusedHit, type SubQueryHits } from './fusion.js'
 
 /** Elasticsearch's `index.max_result_window`, the largest `pagination_depth`. */
@@ -140,22 +140,8 @@ export function hybridSearch(reader: IndexReader, hybrid: HybridQuery, fusion: F
 export function pipelineTwoPhase(query: unknown, request: SearchRequest, twoPhase: TwoPhase | undefined): SearchRequest {
   if (!twoPhase) return request
   if (isObject(query) && Object.hasOwn(query, 'neural_sparse')) return request.twoPhase ? request : { ...request, twoPhase }
-  if (hasNestedNeuralSparse(query)) {
+  if (!valuesUnderKeys(query, ['neural_sparse']).next().done) {
     throw new LsrError('invalid_argument', 'the search pipeline\'s neural_sparse_two_phase_processor applies to a top-level neural_sparse query (or a hybrid sub-query) in lsr, not to one nested in another query')
   }
   return request
-}
-
-/** True when a `neural_sparse` query sits anywhere in the query tree (as a query type: an object key). */
-function hasNestedNeuralSparse(query: unknown): boolean {
-  const stack: unknown[] = [query]
-  while (stack.length > 0) {
-    const node = stack.pop()
-    if (Array.isArray(node)) for (const item of node) stack.push(item)
-    else if (isObject(node)) {
-      if (Object.hasOwn(node, 'neural_sparse')) return true
-      for (const value of Object.values(node)) stack.push(value)
-    }
-  }
-  return false
 }

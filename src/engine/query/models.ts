@@ -5,7 +5,7 @@
  */
 import { LsrError } from '../../errors.js'
 import type { SearchPipeline } from '../hybrid/search-pipeline.js'
-import { isObject } from '../json-shapes.js'
+import { isObject, valuesUnderKeys } from '../json-shapes.js'
 import type { QueryModel, QueryModels } from './context.js'
 
 /** Where models come from: a server's models folder (see encode/neural/model-registry.ts). */
@@ -33,25 +33,16 @@ export function withDefaultModels(models: QueryModels | undefined, pipeline: Sea
 export async function loadQueryModels(query: unknown, source: ModelSource, pipeline?: SearchPipeline): Promise<QueryModels> {
   const defaults = withDefaultModels(undefined, pipeline)
   const ids = new Set<string>()
-  // Iterative, so that a deeply nested body cannot overflow the stack before the compiler's depth check.
-  const stack: unknown[] = [query]
-  while (stack.length > 0) {
-    const node = stack.pop()
-    // One push per element: spreading a 100,000-element array into push() overflows the stack.
-    if (Array.isArray(node)) for (const item of node) stack.push(item)
-    if (!isObject(node)) continue
-    for (const [key, value] of Object.entries(node)) {
-      if (key === 'sparse_vector' && isObject(value) && typeof value.inference_id === 'string') {
-        ids.add(value.inference_id)
-      } else if (key === 'neural_sparse' && isObject(value)) {
-        for (const [field, spec] of Object.entries(value)) {
-          if (!isObject(spec) || spec.query_text === undefined) continue
-          const id = spec.model_id ?? defaults?.defaultFor?.(field)
-          if (typeof id === 'string') ids.add(id)
-        }
-      } else {
-        stack.push(value)
-      }
+  for (const [type, body] of valuesUnderKeys(query, ['neural_sparse', 'sparse_vector'])) {
+    if (!isObject(body)) continue
+    if (type === 'sparse_vector') {
+      if (typeof body.inference_id === 'string') ids.add(body.inference_id)
+      continue
+    }
+    for (const [field, spec] of Object.entries(body)) {
+      if (!isObject(spec) || spec.query_text === undefined) continue
+      const id = spec.model_id ?? defaults?.defaultFor?.(field)
+      if (typeof id === 'string') ids.add(id)
     }
   }
   const loaded = new Map<string, QueryModel>()
