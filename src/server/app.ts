@@ -116,10 +116,7 @@ function hiddenPaths(dataDir: string, modelsDir: string | undefined): HiddenPath
 /** True when a raw request target has a `.` or `..` path segment, percent-encoded or not. */
 function hasDotSegment(target: string): boolean {
   const path = target.split(/[?#]/, 1)[0]
-  return path.split('/').some((segment) => {
-    const lowered = segment.toLowerCase()
-    return lowered === '.' || lowered === '..' || lowered === '%2e' || lowered === '.%2e' || lowered === '%2e.' || lowered === '%2e%2e'
-  })
+  return path.split('/').some((segment) => ['.', '..'].includes(segment.toLowerCase().replaceAll('%2e', '.')))
 }
 
 /** Builds the app. */

@@ -23,6 +23,7 @@ import { badRequest, HttpError } from './http-error.js'
 import type { Json } from './json.js'
 import type { IngestInput } from './pipelines.js'
 import { queryStringToDsl } from './query-string-query.js'
+import { writeIfUnchanged } from './update.js'
 import { uriQuery } from './uri-search.js'
 import { booleanParam, NO_EFFECT_ON_ONE_NODE } from './url-params.js'
 
@@ -157,8 +158,6 @@ export async function deleteByQuery(indexes: ReadonlyArray<[string, SparseIndex]
 export type BatchIngest = (docs: readonly IngestInput[]) => Promise<IngestResult[]>
 
 /** Two sources are the same stored document (both decoded from stored JSON). */
-const sameSource = (a: Json | undefined, b: Json): boolean => a !== undefined && JSON.stringify(a) === JSON.stringify(b)
-
 /**
  * `_update_by_query`: per index, the matches re-indexed through its pipelines (`ingest`, by
  * index name), in batches; a document changed since it was read is a version conflict.
@@ -193,13 +192,7 @@ export async function updateByQuery(
           try {
             const result = piped[i]
             if (result.error) throw result.error
-            const doc = sourceDocument(id, result.source)
-            let changed = false
-            await index.update(id, (now) => {
-              changed = !sameSource(now, before)
-              return changed ? undefined : doc
-            })
-            return changed ? 'conflict' : 'updated'
+            return (await writeIfUnchanged(index, id, before, sourceDocument(id, result.source))) ? 'updated' : 'conflict'
           } catch (error) {
             return errorOf(error)
           }

@@ -34,7 +34,6 @@ export function sourceFilter(spec: unknown): SourceFilter {
   const exclude = excludes.map((glob) => wildcardMatcher(glob, '_source'))
   const excluded = (path: string) => exclude.some((matches) => matches(path))
   const isPrefixOfInclude = (path: string) => include.length === 0 || includes.some((glob) => glob.startsWith(`${path}.`) || glob.includes('*'))
-  const isPlainObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value)
   /**
    * The fields of `object` (at `prefix`) kept; `included` when an ancestor matched an include.
    * An included object is kept whole unless excludes can name something inside it (`includes:
@@ -48,12 +47,12 @@ export function sourceFilter(spec: unknown): SourceFilter {
       if (excluded(path)) continue
       const inside = included || include.length === 0 || include.some((matches) => matches(path))
       const descend = inside ? exclude.length > 0 : isPrefixOfInclude(path)
-      if (isPlainObject(value) && descend) {
+      if (isObject(value) && descend) {
         const nested = filter(value, path, inside)
         if (inside || Object.keys(nested).length > 0) out[key] = nested
       } else if (Array.isArray(value) && descend) {
         const items = value.flatMap((item) => {
-          if (!isPlainObject(item)) return inside ? [item] : []
+          if (!isObject(item)) return inside ? [item] : []
           const nested = filter(item, path, inside)
           return inside || Object.keys(nested).length > 0 ? [nested] : []
         })

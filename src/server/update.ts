@@ -15,6 +15,7 @@
  * @module
  */
 import type { SparseIndex } from '../engine/sparse-index.js'
+import type { SourceDocument } from '../encode/encoder.js'
 import { sourceDocument } from './bulk.js'
 import { badRequest, HttpError } from './http-error.js'
 import { KeyedSerializer } from './keyed.js'
@@ -89,6 +90,17 @@ function sameSource(a: Json | undefined, b: Json | undefined): boolean {
   return a === b || (a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b))
 }
 
+/**
+ * Writes `doc` only if the stored source of `id` is still `before` (read before pipelines ran),
+ * inside the index's serialized read-modify-write.
+ * @returns false when the document changed meanwhile (nothing written)
+ */
+export async function writeIfUnchanged(index: SparseIndex, id: string, before: Json | undefined, doc: SourceDocument): Promise<boolean> {
+  let unchanged = false
+  await index.update(id, (now) => ((unchanged = sameSource(now, before)) ? doc : undefined))
+  return unchanged
+}
+
 /** Elasticsearch's answer to an update of a document that does not exist, without an upsert. */
 export const documentMissing = (id: string) => new HttpError(404, 'document_missing_exception', `[${id}]: document missing`)
 
@@ -121,13 +133,7 @@ export async function applyUpdate(index: SparseIndex, id: string, update: Partia
       const planned = plan(current, update)
       if (!('write' in planned)) return outcomeOf(planned, id)
       const source = await ingest(planned.write)
-      const doc = sourceDocument(id, source)
-      let changed = false
-      await index.update(id, (now) => {
-        changed = !sameSource(now, current)
-        return changed ? undefined : doc
-      })
-      if (!changed) return { result: planned.created ? 'created' : 'updated', source }
+      if (await writeIfUnchanged(index, id, current, sourceDocument(id, source))) return { result: planned.created ? 'created' : 'updated', source }
       if (attempt === MAX_ATTEMPTS) throw new HttpError(409, 'version_conflict_engine_exception', `[${id}]: version conflict, the document changed ${MAX_ATTEMPTS} times while the update ran its pipelines`)
     }
   })
