@@ -19,7 +19,6 @@ import { IngestPipeline } from '../engine/pipelines/ingest-pipeline.js'
 import { SparseIndex } from '../engine/sparse-index.js'
 import { LsrError } from '../errors.js'
 import type { StoredSchema } from '../storage/format.js'
-// The pipeline pass of `lsr index --pipeline`, reused here (a library module that lives in src/cli for now).
 import { runPipelineOverCorpus } from '../engine/pipelines/pipeline-corpus.js'
 
 /** Records per ingest pipeline run: `sparse_encoding` encodes their texts together. */
