@@ -17,7 +17,7 @@ export { IndexReader, SparseIndex } from './engine/sparse-index.js'
 export type {
   AddOptions, AddOutcome, AddResult, Hit, HitWithSource, IndexStats, OpenOptions, SearchAlgorithm, SearchBody, SearchOptions, SearchRequest, SearchResult, SearchResultWithSources, SortedHit,
 } from './engine/sparse-index.js'
-export type { CompileOptions } from './engine/index-reader.js'
+export type { CompileOptions, ReaderSearchOptions } from './engine/index-reader.js'
 export type {
   BoolQuery, ConstantScoreQuery, DisMaxQuery, ExistsQuery, FieldValue, FieldsWithBoost, IdsQuery, MatchAllQuery, MatchOperator, MatchOptions, MatchQuery, MinimumShouldMatch,
   MultiMatchQuery, NeuralSparseOptions, NeuralSparseQuery, NeuralSparseTwoPhase, PrefixOptions, PrefixQuery, Queries, Query, QueryStringQuery, QueryType, QueryTypes, RangeBound,

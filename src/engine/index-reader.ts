@@ -17,7 +17,7 @@ import type { SortValue } from '../search/sorted-search.js'
 import type { ScoredDoc } from '../search/top-k.js'
 import { compileQuery, matchingDocs } from './query/compile.js'
 import { hybridOf, hybridSearch, pipelineTwoPhase } from './hybrid/hybrid-query.js'
-import { parseSearchPipeline } from './hybrid/search-pipeline.js'
+import { parseSearchPipeline, type SearchPipeline } from './hybrid/search-pipeline.js'
 import { withDefaultModels } from './query/models.js'
 import type { RoaringBitmap32 } from '../storage/roaring.js'
 import { ENCODER_FIELD_NAMES, QueryContext, type QueryModels, type QueryStringParser } from './query/context.js'
@@ -84,6 +84,12 @@ export interface CompileOptions {
   now?: number
   /** Models `neural_sparse` query_text may name (loaded beforehand: see `loadQueryModels`). */
   models?: QueryModels
+}
+
+/** Options of {@link IndexReader.search}. */
+export interface ReaderSearchOptions extends SearchOptions, CompileOptions {
+  /** The body's `searchPipeline`, already parsed (a caller running many searches parses it once). */
+  pipeline?: SearchPipeline
 }
 
 /** A hit with the document's stored source. */
@@ -157,13 +163,13 @@ export class IndexReader {
    * for one index. Synchronous; read the hits' sources with {@link withSources}.
    * @throws LsrError `query_parsing` / `invalid_argument` / `too_many_clauses` naming what is wrong
    */
-  search(body: SearchBody, options: SearchOptions & CompileOptions = {}): SearchResult {
+  search(body: SearchBody, options: ReaderSearchOptions = {}): SearchResult {
     const size = body.size ?? 10
     const from = body.from ?? 0
     for (const [name, n] of [['size', size], ['from', from]] as const) {
       if (!Number.isInteger(n) || n < 0) throw new LsrError('invalid_argument', `${name} must be a non-negative integer, got ${n}`)
     }
-    const pipeline = body.searchPipeline === undefined ? undefined : parseSearchPipeline(body.searchPipeline, '[searchPipeline]')
+    const pipeline = options.pipeline ?? (body.searchPipeline === undefined ? undefined : parseSearchPipeline(body.searchPipeline, '[searchPipeline]'))
     const compileOptions = { ...options, models: withDefaultModels(options.models, pipeline) }
     const hybrid = hybridOf(body.query)
     if (hybrid) {

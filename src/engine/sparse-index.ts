@@ -401,7 +401,7 @@ export class SparseIndex {
     const pipeline = body.searchPipeline === undefined ? undefined : parseSearchPipeline(body.searchPipeline, '[searchPipeline]')
     const models = options.models && (await loadQueryModels(body.query, options.models, pipeline))
     return this.#read(async (reader) => {
-      const result = reader.search(body, { ...options, models })
+      const result = reader.search(body, { ...options, models, pipeline })
       const sources = await reader.withSources(result.hits)
       return { ...result, hits: result.hits.map((hit, i) => ({ ...hit, source: sources[i].source })) }
     })

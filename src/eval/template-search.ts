@@ -52,13 +52,12 @@ export async function prepareTemplate(template: QueryTemplate, searchPipeline: u
  * @example const { run } = await runTemplate(index, template, queries, { depth: 1000, keepIdenticalIds: false, models })
  */
 export async function runTemplate(index: SparseIndex, template: QueryTemplate, queries: readonly BeirQuery[], options: TemplateSearchOptions): Promise<TimedRun> {
-  const { models } = await prepareTemplate(template, options.searchPipeline, options.models)
-  const { depth, searchPipeline } = options
+  const { models, pipeline } = await prepareTemplate(template, options.searchPipeline, options.models)
+  const { depth } = options
   const reader = index.reader()
   try {
     return runQueries(queries, (query) => inTemplate(template, () => {
-      const body = { query: atDepth(instantiate(template, query.text), depth), size: depth, searchPipeline }
-      return reader.search(body, { models }).hits
+      return reader.search({ query: atDepth(instantiate(template, query.text), depth), size: depth }, { models, pipeline }).hits
     }, query.id), options.keepIdenticalIds)
   } finally {
     reader.release()
