@@ -66,6 +66,9 @@ export async function indexSettingsFrom(body: Json, modelsDir?: string): Promise
   return { encoder: explicit ? await encoderSettings(explicit.value, explicit.path, modelsDir) : null, schema, ...(pipelines ? { pipelines } : {}) }
 }
 
+/** The pipeline settings and the kind of pipeline each names (Elasticsearch's dynamic settings lsr has). */
+const PIPELINE_SETTINGS: ReadonlyMap<string, keyof IndexPipelines> = new Map([['default_pipeline', 'default'], ['final_pipeline', 'final'], ['search.default_pipeline', 'search']])
+
 /**
  * `default_pipeline` and `final_pipeline` (ingest) and `search.default_pipeline`: pipeline ids (or
  * `_none`). As in Elasticsearch, the pipelines need not exist yet: a write (a search) fails while
@@ -73,18 +76,19 @@ export async function indexSettingsFrom(body: Json, modelsDir?: string): Promise
  */
 function pipelineSettings(settings: Map<string, Setting>): IndexPipelines | undefined {
   const pipelines: IndexPipelines = {}
-  for (const [key, kind] of [['default_pipeline', 'default'], ['final_pipeline', 'final'], ['search.default_pipeline', 'search']] as const) {
+  for (const [key, kind] of PIPELINE_SETTINGS) {
     const setting = settings.get(key)
-    if (setting === undefined) continue
-    const problem = typeof setting.value !== 'string' ? 'must be a pipeline id' : setting.value === NO_PIPELINE ? undefined : pipelineIdProblem(setting.value)
-    if (problem !== undefined) throw badRequest(`[${setting.path}] ${problem}, got ${JSON.stringify(setting.value)}`)
-    pipelines[kind] = setting.value as string
+    if (setting !== undefined) pipelines[kind] = pipelineId(setting)
   }
   return Object.keys(pipelines).length > 0 ? pipelines : undefined
 }
 
-/** Settings `PUT /{index}/_settings` changes: the pipelines (Elasticsearch's dynamic ones lsr has). */
-const DYNAMIC_SETTINGS: ReadonlyMap<string, keyof IndexPipelines> = new Map([['default_pipeline', 'default'], ['final_pipeline', 'final'], ['search.default_pipeline', 'search']])
+/** A pipeline setting's value: a pipeline id or `_none`. */
+function pipelineId(setting: Setting): string {
+  const problem = typeof setting.value !== 'string' ? 'must be a pipeline id' : setting.value === NO_PIPELINE ? undefined : pipelineIdProblem(setting.value)
+  if (problem !== undefined) throw badRequest(`[${setting.path}] ${problem}, got ${JSON.stringify(setting.value)}`)
+  return setting.value as string
+}
 
 /**
  * The body of `PUT /{index}/_settings` (`{"index": {...}}`, `{"index.x": ...}`, or `{"settings": ...}`):
@@ -98,10 +102,9 @@ export function pipelineUpdate(body: Json): { [K in keyof IndexPipelines]?: stri
   const changes: { [K in keyof IndexPipelines]?: string | null } = {}
   for (const [key, setting] of settings) {
     if (key === 'number_of_replicas') continue
-    const kind = DYNAMIC_SETTINGS.get(key)
+    const kind = PIPELINE_SETTINGS.get(key)
     if (!kind) throw badRequest(`Can't update non dynamic settings [[index.${key}]] for open indices [${setting.path}]`)
-    if (setting.value === null) changes[kind] = null
-    else changes[kind] = pipelineSettings(new Map([[key, setting]]))![kind]!
+    changes[kind] = setting.value === null ? null : pipelineId(setting)
   }
   if (settings.size === 0) throw badRequest('no settings to update')
   return changes
