@@ -18,6 +18,7 @@ import {
   type SparseField,
   type SparseType,
   type TextField,
+  type TextIndexOptions,
 } from './mapping.js'
 import { parseNumber } from './numbers.js'
 import { readBoolean } from './values.js'
@@ -43,14 +44,12 @@ export const UNSUPPORTED: Record<'text' | 'keyword' | 'number' | 'date' | 'boole
   text: {
     ...COMMON_UNSUPPORTED,
     norms: true,
-    index_options: 'positions',
     term_vector: 'no',
     fielddata: false,
     fielddata_frequency_filter: NEVER,
     eager_global_ordinals: false,
     index_phrases: false,
     index_prefixes: NEVER,
-    position_increment_gap: 100,
     search_quote_analyzer: NEVER,
   },
   keyword: {
@@ -135,7 +134,41 @@ export function parseText(p: Params, ctx: { analyzers: NameSet; similarities: Na
   if (analyzer !== undefined) field.analyzer = analyzer
   if (searchAnalyzer !== undefined) field.searchAnalyzer = searchAnalyzer
   if (similarity !== undefined) field.similarity = similarity
+  const indexOptions = textIndexOptions(p)
+  if (indexOptions !== 'positions') field.indexOptions = indexOptions
+  const gap = positionIncrementGap(p)
+  // ES counts a gap equal to its default as not configured: the analyzer's gap applies then.
+  if (gap !== undefined && gap !== MAPPING_DEFAULTS.positionIncrementGap) {
+    if (!field.index || indexOptions === 'docs' || indexOptions === 'freqs') {
+      throw mapperParsing(`Failed to parse mapping: Cannot set position_increment_gap on field [${p.path}] without positions enabled`)
+    }
+    field.positionIncrementGap = gap
+  }
   return field
+}
+
+const TEXT_INDEX_OPTIONS: readonly TextIndexOptions[] = ['positions', 'docs', 'freqs', 'offsets']
+
+/** A text field's `index_options` (ES reads any value as its string). */
+function textIndexOptions(p: Params): TextIndexOptions {
+  const value = p.take('index_options')
+  if (value === undefined) return 'positions'
+  const name = preview(value)
+  if ((TEXT_INDEX_OPTIONS as readonly string[]).includes(name)) return name as TextIndexOptions
+  throw mapperParsing(`Failed to parse mapping: Unknown value [${name}] for field [index_options] - accepted values are [${TEXT_INDEX_OPTIONS.join(', ')}]`)
+}
+
+/** Java's Integer.MAX_VALUE, the bound of ES's integer parameters. */
+const MAX_INT = 2_147_483_647
+
+/** A text field's `position_increment_gap`: an integer (or integer string) from 0 to Java's Integer.MAX_VALUE. */
+function positionIncrementGap(p: Params): number | undefined {
+  const value = p.take('position_increment_gap')
+  if (value === undefined) return undefined
+  const n = typeof value === 'string' && /^[+-]?\d+$/.test(value.trim()) ? Number(value) : value
+  if (typeof n !== 'number' || !Number.isInteger(n) || n > MAX_INT) throw p.bad('position_increment_gap', value, 'an integer is required')
+  if (n < 0) throw mapperParsing(`Failed to parse mapping: [position_increment_gap] must be positive, got [${n}]`)
+  return n
 }
 
 export function parseKeyword(p: Params): KeywordField {

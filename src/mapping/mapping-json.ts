@@ -44,6 +44,8 @@ export function fieldToJson(field: FieldMapping): Record<string, unknown> {
       if (field.analyzer !== undefined) out.analyzer = field.analyzer
       if (field.searchAnalyzer !== undefined) out.search_analyzer = field.searchAnalyzer
       if (field.similarity !== undefined) out.similarity = field.similarity
+      if (field.indexOptions !== undefined) out.index_options = field.indexOptions
+      if (field.positionIncrementGap !== undefined) out.position_increment_gap = field.positionIncrementGap
       break
     case 'keyword':
       if (field.ignoreAbove !== undefined) out.ignore_above = field.ignoreAbove

@@ -22,6 +22,14 @@ export type FieldType = 'text' | 'keyword' | NumberType | 'date' | 'boolean' | S
 /** Learned-sparse field types: OpenSearch's `rank_features`, Elasticsearch 8's (and OpenSearch 3's) `sparse_vector`. */
 export type SparseType = 'rank_features' | 'sparse_vector'
 
+/**
+ * What a text field's postings hold (ES `index_options`): documents only (`docs`, every match
+ * scores as one occurrence), term frequencies (`freqs`), or frequencies and positions
+ * (`positions`, which phrase queries need). `offsets` is accepted and stores positions: lsr
+ * highlights by analyzing the stored text again, so it never needs offsets.
+ */
+export type TextIndexOptions = 'docs' | 'freqs' | 'positions' | 'offsets'
+
 /** Full-text field: analyzed into tokens; no doc values. */
 export interface TextField {
   type: 'text'
@@ -33,6 +41,13 @@ export interface TextField {
   similarity?: string
   /** Whether the field is searchable. @default true */
   index: boolean
+  /** What the postings hold; never `positions` (the default is left out, as ES leaves it out of the mapping). @default undefined: positions */
+  indexOptions?: Exclude<TextIndexOptions, 'positions'>
+  /**
+   * Positions between two values of a multi-valued field; never 100 (ES's default, which leaves
+   * the gap to the analyzer). @default undefined: the index analyzer's gap (100 unless a custom analyzer sets one)
+   */
+  positionIncrementGap?: number
   /** Multi-fields: the same value indexed as other leaf types, addressed as `path.name`. */
   fields?: Record<string, LeafField>
 }
@@ -153,6 +168,8 @@ export const MAPPING_DEFAULTS = {
   dateFormats: ['strict_date_optional_time', 'epoch_millis'] as readonly string[],
   /** `ignore_above` of the `keyword` multi-field that dynamic mapping adds to every new string. */
   dynamicKeywordIgnoreAbove: 256,
+  /** ES's default `position_increment_gap` of a text field, the same as every analyzer's default gap. */
+  positionIncrementGap: 100,
 } as const
 
 /** The numeric types, in ES's order. */

@@ -4,8 +4,9 @@
  * - New fields, objects and multi-fields are added; fields the update does not mention stay.
  * - Redefining a field identically is fine. Changing its type is refused ("mapper [price] cannot be
  *   changed from type [long] to [text]"), and so is changing a parameter ES cannot update
- *   (`analyzer`, `similarity`, `index`, `doc_values`, `null_value`, `format`, `scaling_factor`,
- *   an object's `enabled`): "Cannot update parameter [analyzer] from [default] to [english]".
+ *   (`analyzer`, `similarity`, `index_options`, `position_increment_gap`, `index`, `doc_values`,
+ *   `null_value`, `format`, `scaling_factor`, an object's `enabled`): "Cannot update parameter
+ *   [analyzer] from [default] to [english]".
  *   As in ES, a parameter the update leaves out means its default, so leaving out `analyzer` on a
  *   field mapped with one is a change too.
  * - Updatable parameters take the update's value: `search_analyzer`, `ignore_above`, `coerce`, and
@@ -70,6 +71,9 @@ function mergeField(cur: FieldMapping, upd: FieldMapping, path: string): FieldMa
     const orDefault = (v: unknown) => (v === undefined ? 'default' : String(v))
     fixed('analyzer', c.analyzer, u.analyzer, orDefault)
     fixed('similarity', c.similarity, u.similarity, (v) => (v === undefined ? 'null' : String(v)))
+    // Postings already written hold what these gave; ES shows the defaults by value.
+    fixed('index_options', c.indexOptions, u.indexOptions, (v) => (v === undefined ? 'positions' : String(v)))
+    fixed('position_increment_gap', c.positionIncrementGap, u.positionIncrementGap, (v) => String(v ?? MAPPING_DEFAULTS.positionIncrementGap))
   } else {
     fixed('doc_values', c.docValues, u.docValues)
     fixed('null_value', c.nullValue, u.nullValue, (v) => (v === undefined ? 'null' : String(v)))

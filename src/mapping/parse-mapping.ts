@@ -2,7 +2,8 @@
  * Parses Elasticsearch's `mappings` body into a `Mapping`, validating every key. Anything lsr does
  * not implement is refused by name, never accepted and ignored: `_source` disabled or filtered,
  * `dynamic_templates`, `runtime`, `copy_to`, `fielddata`, `norms: false`, `store: true`,
- * `term_vector`, `index_options`, normalizers, `ignore_malformed: true`, scripts and the like.
+ * `term_vector`, `index_options` on keyword fields, `index_phrases`, `index_prefixes`, normalizers,
+ * `ignore_malformed: true`, scripts and the like.
  * A parameter given with its Elasticsearch default (`store: false`, `norms: true` on text…) is
  * accepted, since it asks for nothing lsr does not do.
  * @module

@@ -72,6 +72,20 @@ describe('mergeMapping', () => {
     )
   })
 
+  it('refuses changing index_options or position_increment_gap, comparing ES defaults by value', () => {
+    const cur = parse({ properties: { t: { type: 'text' }, d: { type: 'text', index_options: 'docs', position_increment_gap: 100 }, g: { type: 'text', position_increment_gap: 5 } } })
+    const conflict = (properties: Record<string, unknown>) => failure(() => mergeMapping(cur, parse({ properties })), 'invalid_argument').message
+    expect(conflict({ t: { type: 'text', index_options: 'docs' } })).toBe(
+      'Mapper for [t] conflicts with existing mapper:\n\tCannot update parameter [index_options] from [positions] to [docs]',
+    )
+    expect(conflict({ t: { type: 'text', index_options: 'offsets' } })).toMatch(/\[index_options\] from \[positions\] to \[offsets\]/)
+    expect(conflict({ d: { type: 'text' } })).toMatch(/\[index_options\] from \[docs\] to \[positions\]/)
+    expect(conflict({ t: { type: 'text', position_increment_gap: 10 } })).toMatch(/\[position_increment_gap\] from \[100\] to \[10\]/)
+    expect(conflict({ g: { type: 'text' } })).toMatch(/\[position_increment_gap\] from \[5\] to \[100\]/)
+    const same = { t: { type: 'text', index_options: 'positions', position_increment_gap: 100 }, d: { type: 'text', index_options: 'docs' }, g: { type: 'text', position_increment_gap: '5' } }
+    expect(mergeMapping(cur, parse({ properties: same }))).toEqual(cur)
+  })
+
   it('updates updatable parameters: search_analyzer, ignore_above, coerce, dynamic', () => {
     const merged = mergeMapping(
       current(),

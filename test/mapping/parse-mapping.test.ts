@@ -106,6 +106,38 @@ describe('parseMapping', () => {
     )
   })
 
+  it('takes index_options and position_increment_gap on text fields, leaving out ES defaults', () => {
+    const text = (params: Record<string, unknown>) => parse({ properties: { t: { type: 'text', ...params } } }).properties.t
+    expect(text({ index_options: 'docs' })).toEqual({ type: 'text', index: true, indexOptions: 'docs' })
+    expect(text({ index_options: 'freqs' })).toEqual({ type: 'text', index: true, indexOptions: 'freqs' })
+    expect(text({ index_options: 'offsets', position_increment_gap: 0 })).toEqual({ type: 'text', index: true, indexOptions: 'offsets', positionIncrementGap: 0 })
+    expect(text({ index_options: 'positions', position_increment_gap: '50' })).toEqual({ type: 'text', index: true, positionIncrementGap: 50 })
+    // 100 is ES's default, which leaves the gap to the analyzer, so it is allowed without positions.
+    expect(text({ index_options: 'docs', position_increment_gap: 100 })).toEqual({ type: 'text', index: true, indexOptions: 'docs' })
+    const multi = parse({ properties: { k: { type: 'keyword', fields: { words: { type: 'text', index_options: 'offsets', position_increment_gap: 7 } } } } })
+    expect(fieldAt(multi, 'k.words')).toEqual({ type: 'text', index: true, indexOptions: 'offsets', positionIncrementGap: 7 })
+  })
+
+  it('refuses bad index_options and position_increment_gap values as ES does', () => {
+    const refused = (params: Record<string, unknown>) => failure(() => parse({ properties: { t: { type: 'text', ...params } } }), 'mapper_parsing').message
+    expect(refused({ index_options: 'all' })).toBe(
+      'Failed to parse mapping: Unknown value [all] for field [index_options] - accepted values are [positions, docs, freqs, offsets]',
+    )
+    expect(refused({ index_options: 5 })).toMatch(/Unknown value \[5\] for field \[index_options\]/)
+    expect(refused({ index_options: null })).toBe('[index_options] on mapper [t] of type [text] must not have a [null] value')
+    expect(refused({ position_increment_gap: -1 })).toBe('Failed to parse mapping: [position_increment_gap] must be positive, got [-1]')
+    expect(refused({ position_increment_gap: 'wide' })).toBe(
+      'Failed to parse mapping: [position_increment_gap] on mapper [t] of type [text]: an integer is required, got [wide]',
+    )
+    expect(refused({ position_increment_gap: 1.5 })).toMatch(/an integer is required, got \[1\.5\]/)
+    expect(refused({ position_increment_gap: 2_147_483_648 })).toMatch(/an integer is required/)
+    for (const params of [{ index_options: 'docs' }, { index_options: 'freqs' }, { index: false }]) {
+      expect(refused({ ...params, position_increment_gap: 10 })).toBe(
+        'Failed to parse mapping: Cannot set position_increment_gap on field [t] without positions enabled',
+      )
+    }
+  })
+
   it('validates date formats by name', () => {
     expect(failure(() => parse({ properties: { d: { type: 'date', format: 'foo' } } }), 'mapper_parsing').message).toBe(
       'Failed to parse mapping: Error parsing [format] on field [d]: Invalid format: [foo]: Unknown pattern letter: f',
@@ -128,7 +160,8 @@ describe('parseMapping', () => {
       [{ properties: { t: { type: 'text', copy_to: 'all' } } }, /\[copy_to: all\] on mapper \[t\]/],
       [{ properties: { t: { type: 'text', fielddata: true } } }, /\[fielddata: true\] on mapper \[t\]/],
       [{ properties: { t: { type: 'text', norms: false } } }, /\[norms: false\] on mapper \[t\]/],
-      [{ properties: { t: { type: 'text', index_options: 'freqs' } } }, /\[index_options: freqs\]/],
+      [{ properties: { k: { type: 'keyword', index_options: 'freqs' } } }, /\[index_options: freqs\] on mapper \[k\]/],
+      [{ properties: { t: { type: 'text', index_phrases: true } } }, /\[index_phrases: true\] on mapper \[t\]/],
       [{ properties: { t: { type: 'text', term_vector: 'yes' } } }, /\[term_vector: yes\]/],
       [{ properties: { k: { type: 'keyword', store: true } } }, /\[store: true\] on mapper \[k\]/],
       [{ properties: { k: { type: 'keyword', normalizer: 'lower' } } }, /\[normalizer: lower\]/],
@@ -217,6 +250,9 @@ describe('mappingToJson', () => {
       _meta: { owner: 'me' },
       properties: {
         title: { type: 'text', analyzer: 'english', fields: { keyword: { type: 'keyword', ignore_above: 256 } } },
+        body: { type: 'text', index_options: 'positions', position_increment_gap: 100 },
+        ids: { type: 'text', index_options: 'docs' },
+        lines: { type: 'text', index_options: 'offsets', position_increment_gap: 0 },
         price: { type: 'scaled_float', scaling_factor: 100, coerce: false },
         d: { type: 'date', format: 'yyyy/MM/dd||epoch_millis', null_value: '2024/01/01' },
         d2: { type: 'date', format: 'strict_date_optional_time||epoch_millis' },
@@ -231,16 +267,19 @@ describe('mappingToJson', () => {
       date_detection: false,
       _meta: { owner: 'me' },
       properties: {
+        body: { type: 'text' },
         d: { type: 'date', format: 'yyyy/MM/dd||epoch_millis', null_value: '2024/01/01' },
         d2: { type: 'date' },
+        ids: { type: 'text', index_options: 'docs' },
         k: { type: 'keyword', index: false, doc_values: false, null_value: 'NULL' },
+        lines: { type: 'text', index_options: 'offsets', position_increment_gap: 0 },
         obj: { dynamic: 'false', properties: { b: { type: 'boolean', null_value: true } } },
         off: { type: 'object', enabled: false },
         price: { type: 'scaled_float', scaling_factor: 100, coerce: false },
         title: { type: 'text', analyzer: 'english', fields: { keyword: { type: 'keyword', ignore_above: 256 } } },
       },
     })
-    expect(Object.keys(json.properties as object)).toEqual(['d', 'd2', 'k', 'obj', 'off', 'price', 'title'])
+    expect(Object.keys(json.properties as object)).toEqual(['body', 'd', 'd2', 'ids', 'k', 'lines', 'obj', 'off', 'price', 'title'])
   })
 
   it('round-trips through parseMapping', () => {
@@ -249,6 +288,7 @@ describe('mappingToJson', () => {
       { dynamic: true },
       { dynamic: false, date_detection: true },
       { properties: { a: { properties: { b: { type: 'half_float', index: false } } }, t: { type: 'text', index: false, similarity: 'BM25' } } },
+      { properties: { t: { type: 'text', index_options: 'freqs' }, u: { type: 'text', position_increment_gap: 1 } } },
     ]
     for (const body of bodies) {
       const m: Mapping = parse(body)
