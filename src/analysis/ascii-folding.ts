@@ -91,22 +91,28 @@ export function foldToAscii(token: string): string {
 
 /**
  * ASCIIFoldingFilter.
- * @param preserveOriginal - also keep the unfolded token, after the folded one, where they differ
+ * @param preserveOriginal - also keep the unfolded token where they differ: after the folded one,
+ *   stacked at its position (position increment 0)
  */
 export function asciiFoldingFilter(preserveOriginal: boolean): TokenFilter {
   if (!preserveOriginal) {
-    return (tokens) => {
+    return (stream) => {
+      const tokens = stream.tokens
       for (let i = 0; i < tokens.length; i++) tokens[i] = foldToAscii(tokens[i])
-      return tokens
+      return stream
     }
   }
-  return (tokens) => {
+  return ({ tokens, positions, end }) => {
     const out: string[] = []
-    for (const token of tokens) {
-      const folded = foldToAscii(token)
+    const at: number[] = []
+    for (let i = 0; i < tokens.length; i++) {
+      const folded = foldToAscii(tokens[i])
       out.push(folded)
-      if (folded !== token) out.push(token)
+      at.push(positions[i])
+      if (folded === tokens[i]) continue
+      out.push(tokens[i])
+      at.push(positions[i])
     }
-    return out
+    return { tokens: out, positions: at, end }
   }
 }

@@ -9,12 +9,15 @@ import { asciiFoldingFilter } from './ascii-folding.js'
 import { type Declaration, ENGLISH, fail, MAX_INT, readStopwords } from './params.js'
 import { standardTokenizer } from './standard-tokenizer.js'
 import {
-  lengthFilter, lowercaseFilter, minimalEnglishStemFilter, porterStemFilter, possessiveEnglishFilter, stopFilter, trimFilter, uniqueFilter,
+  javaLowerCase, lengthFilter, lowercaseFilter, minimalEnglishStemFilter, porterStemFilter, possessiveEnglishFilter, stopFilter, trimFilter, uniqueFilter,
 } from './token-filters.js'
-import { chain, type TokenFilter, type Tokenizer } from './types.js'
+import type { TokenFilter, Tokenizer } from './types.js'
 
 /** LowerCaseTokenizer: letter runs, lowercased. */
-const lowercaseTokenizer = (maxTokenLength = DEFAULT_MAX_TOKEN_LENGTH): Tokenizer => chain(letterTokenizer(maxTokenLength), [lowercaseFilter])
+const lowercaseTokenizer = (maxTokenLength = DEFAULT_MAX_TOKEN_LENGTH): Tokenizer => {
+  const letters = letterTokenizer(maxTokenLength)
+  return (text) => letters(text).map(javaLowerCase)
+}
 
 /** Tokenizers by built-in name. */
 export const BUILT_IN_TOKENIZERS: ReadonlyMap<string, Tokenizer> = new Map([
@@ -33,7 +36,7 @@ export const BUILT_IN_FILTERS: ReadonlyMap<string, TokenFilter> = new Map([
   ['stemmer', porterStemFilter],
   ['asciifolding', asciiFoldingFilter(false)],
   ['trim', trimFilter],
-  ['unique', uniqueFilter],
+  ['unique', uniqueFilter(false)],
   ['length', lengthFilter(0, MAX_INT)],
 ])
 
@@ -110,8 +113,7 @@ export function declaredFilter(declaration: Declaration): TokenFilter {
       return trimFilter
     case 'unique':
       declaration.only(['only_on_same_position'])
-      // No supported filter puts two equal tokens at one position, so that variant keeps all.
-      return declaration.bool('only_on_same_position', false) ? (tokens) => tokens : uniqueFilter
+      return uniqueFilter(declaration.bool('only_on_same_position', false))
     case 'length': {
       declaration.only(['min', 'max'])
       const min = declaration.int('min', 0, 0, MAX_INT)

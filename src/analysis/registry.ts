@@ -6,9 +6,12 @@
  * Elasticsearch. `default` is the index's default analyzer: the declared `default`, else
  * `standard` (the built-in one, even where `standard` is redeclared). `default_search` is the
  * declared `default_search`, else `default`. Both always resolve; neither is in BUILT_IN_ANALYZERS.
+ *
+ * Position increment gaps: Elasticsearch gives every analyzer a gap of 100 between the values of a
+ * multi-valued field, except a custom analyzer, which may set its own `position_increment_gap`.
  * @module
  */
-import { analyzeEnglish } from '../encode/english-analyzer.js'
+import { analyzeEnglishStream } from '../encode/english-analyzer.js'
 import { letterTokenizer, keywordTokenizer, whitespaceTokenizer } from './char-tokenizers.js'
 import {
   BUILT_IN_FILTERS, BUILT_IN_TOKENIZERS, declaredCharFilter, declaredFilter, declaredTokenizer, KNOWN_CHAR_FILTERS, readMaxTokenLength,
@@ -16,15 +19,15 @@ import {
 import { type ComponentKind, Declaration, ENGLISH, fail, isObject, MAX_INT, readStopwords } from './params.js'
 import { standardTokenizer } from './standard-tokenizer.js'
 import { lowercaseFilter, stopFilter } from './token-filters.js'
-import { type Analyzer, type AnalyzerRegistry, chain, type TokenFilter, type Tokenizer } from './types.js'
+import { type Analyzer, type AnalyzerRegistry, chain, DEFAULT_POSITION_INCREMENT_GAP, type TokenFilter, type Tokenizer } from './types.js'
 
 const BUILT_INS: ReadonlyMap<string, Analyzer> = new Map([
   ['standard', chain(standardTokenizer(), [lowercaseFilter])],
   ['simple', chain(letterTokenizer(), [lowercaseFilter])],
-  ['whitespace', whitespaceTokenizer()],
-  ['keyword', keywordTokenizer],
+  ['whitespace', chain(whitespaceTokenizer(), [])],
+  ['keyword', chain(keywordTokenizer, [])],
   ['stop', chain(letterTokenizer(), [lowercaseFilter, stopFilter(ENGLISH, false)])],
-  ['english', analyzeEnglish],
+  ['english', analyzeEnglishStream],
 ])
 
 /** The built-in analyzer names. */
@@ -42,7 +45,7 @@ const SECTIONS: readonly ComponentKind[] = ['analyzer', 'tokenizer', 'filter', '
  * const analyzers = buildAnalyzers({
  *   analyzer: { folded: { type: 'custom', tokenizer: 'standard', filter: ['lowercase', 'asciifolding'] } },
  * })
- * analyzers.get('folded')?.('Crème Brûlée') // ['creme', 'brulee']
+ * analyzers.get('folded')?.('Crème Brûlée').tokens // ['creme', 'brulee']
  */
 export function buildAnalyzers(analysis: unknown): AnalyzerRegistry {
   const sections = readSections(analysis)
@@ -52,15 +55,23 @@ export function buildAnalyzers(analysis: unknown): AnalyzerRegistry {
   const filters = new Map(declare('filter').map((d) => [d.name, declaredFilter(d)]))
 
   const analyzers = new Map(BUILT_INS)
+  // Only custom analyzers have a gap of their own.
+  const gaps = new Map<string, number>()
   for (const declaration of declare('analyzer')) {
     if (declaration.name.startsWith('_')) fail(`analyzer name must not start with '_'. got "${declaration.name}"`)
-    analyzers.set(declaration.name, declaredAnalyzer(declaration, tokenizers, filters))
+    const { analyzer, positionIncrementGap } = declaredAnalyzer(declaration, tokenizers, filters)
+    analyzers.set(declaration.name, analyzer)
+    if (positionIncrementGap !== undefined) gaps.set(declaration.name, positionIncrementGap)
   }
   if (sections.analyzer.default === undefined) analyzers.set('default', BUILT_INS.get('standard')!)
-  if (sections.analyzer.default_search === undefined) analyzers.set('default_search', analyzers.get('default')!)
+  if (sections.analyzer.default_search === undefined) {
+    analyzers.set('default_search', analyzers.get('default')!)
+    if (gaps.has('default')) gaps.set('default_search', gaps.get('default')!)
+  }
   return {
     get: (name) => analyzers.get(name),
     has: (name) => analyzers.has(name),
+    positionIncrementGap: (name) => gaps.get(name) ?? DEFAULT_POSITION_INCREMENT_GAP,
   }
 }
 
@@ -77,13 +88,23 @@ function readSections(analysis: unknown): Record<ComponentKind, Record<string, u
   return sections
 }
 
+/** One analyzer declared in `settings.analysis.analyzer`, and its gap when it sets one. */
+interface DeclaredAnalyzer {
+  analyzer: Analyzer
+  positionIncrementGap?: number
+}
+
 /** Builds one analyzer declared in `settings.analysis.analyzer`. */
-function declaredAnalyzer(declaration: Declaration, tokenizers: ReadonlyMap<string, Tokenizer>, filters: ReadonlyMap<string, TokenFilter>): Analyzer {
+function declaredAnalyzer(declaration: Declaration, tokenizers: ReadonlyMap<string, Tokenizer>, filters: ReadonlyMap<string, TokenFilter>): DeclaredAnalyzer {
   // Elasticsearch takes an analyzer with a tokenizer and no type as custom.
   const type = declaration.type ?? (declaration.settings.tokenizer !== undefined ? 'custom' : undefined)
+  if (type === 'custom') return customAnalyzer(declaration, tokenizers, filters)
+  return { analyzer: builtInTypeAnalyzer(declaration, type) }
+}
+
+/** An analyzer of a built-in type, with its parameters. */
+function builtInTypeAnalyzer(declaration: Declaration, type: string | undefined): Analyzer {
   switch (type) {
-    case 'custom':
-      return customAnalyzer(declaration, tokenizers, filters)
     case 'standard': {
       declaration.only(['stopwords', 'stopwords_case', 'max_token_length'], ['stopwords_path'])
       const stopwords = readStopwords(declaration, [])
@@ -103,7 +124,7 @@ function declaredAnalyzer(declaration: Declaration, tokenizers: ReadonlyMap<stri
       return BUILT_INS.get(type)!
     case 'english':
       declaration.only([], ['stopwords', 'stopwords_path', 'stem_exclusion'])
-      return analyzeEnglish
+      return analyzeEnglishStream
     case undefined:
       return fail(`${declaration.label} must specify either an analyzer type, or a tokenizer`)
     default:
@@ -112,10 +133,10 @@ function declaredAnalyzer(declaration: Declaration, tokenizers: ReadonlyMap<stri
 }
 
 /** `type: custom`: a tokenizer, then token filters in order; messages as Elasticsearch words them. */
-function customAnalyzer(declaration: Declaration, tokenizers: ReadonlyMap<string, Tokenizer>, filters: ReadonlyMap<string, TokenFilter>): Analyzer {
+function customAnalyzer(declaration: Declaration, tokenizers: ReadonlyMap<string, Tokenizer>, filters: ReadonlyMap<string, TokenFilter>): DeclaredAnalyzer {
   declaration.only(['tokenizer', 'filter', 'char_filter', 'position_increment_gap', 'offset_gap'])
-  // Positions and offsets are not modelled; the gaps are checked and otherwise ignored.
-  declaration.int('position_increment_gap', 100, 0, MAX_INT)
+  const positionIncrementGap = declaration.int('position_increment_gap', DEFAULT_POSITION_INCREMENT_GAP, 0, MAX_INT)
+  // Offsets are not kept (highlighting re-analyzes the stored text): the offset gap is checked and otherwise ignored.
   declaration.int('offset_gap', -1, -1, MAX_INT)
   const name = declaration.name
   const tokenizerName = declaration.string('tokenizer')
@@ -131,5 +152,5 @@ function customAnalyzer(declaration: Declaration, tokenizers: ReadonlyMap<string
     if (filter === undefined) fail(`Custom Analyzer [${name}] failed to find filter under name [${filterName}]`)
     return filter
   })
-  return chain(tokenizer, chainFilters)
+  return { analyzer: chain(tokenizer, chainFilters), positionIncrementGap }
 }

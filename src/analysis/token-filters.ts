@@ -2,10 +2,14 @@
  * Lucene's token filters behind Elasticsearch's `lowercase`, `stop`, `porter_stem`, `stemmer`
  * (Porter, minimal and possessive English), `trim`, `unique` and `length`. `asciifolding` is in
  * ascii-folding.ts.
+ *
+ * Positions: `stop` and `length` are Lucene FilteringTokenFilters, which add a removed token's
+ * position increment to the next kept token, so a removal leaves a gap; `unique` does not (see
+ * uniqueFilter). The others rewrite tokens in place and keep every position.
  * @module
  */
 import { stemmer } from 'stemmer'
-import type { TokenFilter } from './types.js'
+import type { TokenFilter, TokenStream } from './types.js'
 
 const JAVA_LOWER_SPECIAL = /[\u0130\u03a3]/g
 
@@ -21,17 +25,27 @@ export function javaLowerCase(text: string): string {
 }
 
 /** LowerCaseFilter. */
-export const lowercaseFilter: TokenFilter = (tokens) => {
+export const lowercaseFilter: TokenFilter = (stream) => {
+  const tokens = stream.tokens
   for (let i = 0; i < tokens.length; i++) tokens[i] = javaLowerCase(tokens[i])
-  return tokens
+  return stream
 }
 
-/** Keeps the tokens for which `keep` holds, compacting `tokens` in place. */
-function keepIf(tokens: string[], keep: (token: string) => boolean): string[] {
+/**
+ * Keeps the tokens for which `keep` holds, compacting tokens and positions together in place: a
+ * kept token keeps its position, so removed ones leave a gap (FilteringTokenFilter).
+ */
+function keepIf(stream: TokenStream, keep: (token: string) => boolean): TokenStream {
+  const { tokens, positions } = stream
   let kept = 0
-  for (const token of tokens) if (keep(token)) tokens[kept++] = token
+  for (let i = 0; i < tokens.length; i++) {
+    if (!keep(tokens[i])) continue
+    tokens[kept] = tokens[i]
+    positions[kept++] = positions[i]
+  }
   tokens.length = kept
-  return tokens
+  positions.length = kept
+  return stream
 }
 
 /**
@@ -41,10 +55,10 @@ function keepIf(tokens: string[], keep: (token: string) => boolean): string[] {
 export function stopFilter(words: Iterable<string>, ignoreCase: boolean): TokenFilter {
   if (!ignoreCase) {
     const set = new Set(words)
-    return (tokens) => (set.size === 0 ? tokens : keepIf(tokens, (token) => !set.has(token)))
+    return (stream) => (set.size === 0 ? stream : keepIf(stream, (token) => !set.has(token)))
   }
   const set = new Set([...words].map(javaLowerCase))
-  return (tokens) => keepIf(tokens, (token) => !set.has(javaLowerCase(token)))
+  return (stream) => keepIf(stream, (token) => !set.has(javaLowerCase(token)))
 }
 
 /** Porter stems by token; cleared when large so memory stays bounded. */
@@ -52,7 +66,8 @@ const stems = new Map<string, string>()
 const MAX_CACHED_STEMS = 200_000
 
 /** PorterStemFilter (Porter's algorithm as Lucene's PorterStemmer, via the `stemmer` package). */
-export const porterStemFilter: TokenFilter = (tokens) => {
+export const porterStemFilter: TokenFilter = (stream) => {
+  const tokens = stream.tokens
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]
     let stem = stems.get(token)
@@ -63,7 +78,7 @@ export const porterStemFilter: TokenFilter = (tokens) => {
     }
     tokens[i] = stem
   }
-  return tokens
+  return stream
 }
 
 const PLACEHOLDER = 0xe000
@@ -101,9 +116,10 @@ function stemKeepingCase(token: string): string {
  * EnglishMinimalStemFilter (Harman's S-stemmer): -ies -> -y (not after a or e), -es -> -e (not
  * after a, e, i or o), -s -> '' (not after s or u); lowercase only, tokens of 3+ characters.
  */
-export const minimalEnglishStemFilter: TokenFilter = (tokens) => {
+export const minimalEnglishStemFilter: TokenFilter = (stream) => {
+  const tokens = stream.tokens
   for (let i = 0; i < tokens.length; i++) tokens[i] = minimalEnglishStem(tokens[i])
-  return tokens
+  return stream
 }
 
 function minimalEnglishStem(token: string): string {
@@ -118,7 +134,8 @@ function minimalEnglishStem(token: string): string {
 }
 
 /** EnglishPossessiveFilter: strips a trailing 's or 'S after ', U+2019 or U+FF07. */
-export const possessiveEnglishFilter: TokenFilter = (tokens) => {
+export const possessiveEnglishFilter: TokenFilter = (stream) => {
+  const tokens = stream.tokens
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]
     const n = token.length
@@ -126,7 +143,7 @@ export const possessiveEnglishFilter: TokenFilter = (tokens) => {
     const apostrophe = token[n - 2]
     if (apostrophe === "'" || apostrophe === '\u2019' || apostrophe === '\uff07') tokens[i] = token.slice(0, -2)
   }
-  return tokens
+  return stream
 }
 
 /** Java's `Character.isWhitespace` for one UTF-16 unit. */
@@ -137,7 +154,8 @@ export function isJavaWhitespace(code: number): boolean {
 }
 
 /** TrimFilter: strips Java whitespace from both ends (an all-space token becomes empty, not dropped). */
-export const trimFilter: TokenFilter = (tokens) => {
+export const trimFilter: TokenFilter = (stream) => {
+  const tokens = stream.tokens
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]
     let start = 0
@@ -146,16 +164,45 @@ export const trimFilter: TokenFilter = (tokens) => {
     while (end > start && isJavaWhitespace(token.charCodeAt(end - 1))) end--
     if (start > 0 || end < token.length) tokens[i] = token.slice(start, end)
   }
-  return tokens
+  return stream
 }
 
-/** Elasticsearch's UniqueTokenFilter: keeps the first occurrence of each token. */
-export const uniqueFilter: TokenFilter = (tokens) => {
-  const seen = new Set<string>()
-  return keepIf(tokens, (token) => !seen.has(token) && seen.add(token) !== undefined)
+/**
+ * Elasticsearch's UniqueTokenFilter: keeps the first occurrence of each token. It is not a
+ * FilteringTokenFilter: it skips duplicates without carrying their position increments, so each
+ * kept token lands its own increment after the previous kept one (no gap). Removals after the last
+ * kept token still leave `end` where filters before this one put it: the filter has no `end()` of
+ * its own.
+ * @param onlyOnSamePosition - drop only a token equal to one stacked at the same position
+ */
+export function uniqueFilter(onlyOnSamePosition: boolean): TokenFilter {
+  return (stream) => {
+    const { tokens, positions } = stream
+    if (tokens.length === 0) return stream
+    const seen = new Set<string>()
+    const trailing = stream.end - positions[positions.length - 1]
+    let kept = 0
+    let previous = -1
+    let position = -1
+    for (let i = 0; i < tokens.length; i++) {
+      const token = tokens[i]
+      const increment = positions[i] - previous
+      previous = positions[i]
+      if (onlyOnSamePosition && increment > 0) seen.clear()
+      if (seen.has(token)) continue
+      seen.add(token)
+      position += increment
+      tokens[kept] = token
+      positions[kept++] = position
+    }
+    tokens.length = kept
+    positions.length = kept
+    stream.end = position + trailing
+    return stream
+  }
 }
 
 /** LengthFilter: keeps tokens of `min` to `max` UTF-16 units. */
 export function lengthFilter(min: number, max: number): TokenFilter {
-  return (tokens) => keepIf(tokens, (token) => token.length >= min && token.length <= max)
+  return (stream) => keepIf(stream, (token) => token.length >= min && token.length <= max)
 }

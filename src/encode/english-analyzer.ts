@@ -14,6 +14,7 @@
  * @module
  */
 import { stemmer } from 'stemmer'
+import type { TokenStream } from '../analysis/types.js'
 import { segmentWords } from './segmenter.js'
 
 /** Lucene's `EnglishAnalyzer.ENGLISH_STOP_WORDS_SET` (33 words). */
@@ -72,14 +73,34 @@ const POSSESSIVE = /['\u2019\uFF07][sS]$/
  * @example analyzeEnglish("The dog's running shoes") // ['dog', 'run', 'shoe']
  */
 export function analyzeEnglish(text: string): string[] {
+  return analyze(text, undefined).terms
+}
+
+/**
+ * Analyzes text into index terms with their positions: a stop word (removed by Lucene's StopFilter)
+ * leaves a gap.
+ * @param text - any text
+ * @example analyzeEnglishStream('the dogs of war') // { tokens: ['dog', 'war'], positions: [1, 3], end: 4 }
+ */
+export function analyzeEnglishStream(text: string): TokenStream {
+  const positions: number[] = []
+  const { terms, end } = analyze(text, positions)
+  return { tokens: terms, positions, end }
+}
+
+/** The terms of `text`, and each one's position pushed onto `positions` when given. */
+function analyze(text: string, positions: number[] | undefined): { terms: string[]; end: number } {
   const terms: string[] = []
+  let position = 0
   for (const segment of wordSegments(text)) {
-    for (let start = 0; start < segment.length; start += MAX_TOKEN_LENGTH) {
+    for (let start = 0; start < segment.length; start += MAX_TOKEN_LENGTH, position++) {
       const token = segment.length > MAX_TOKEN_LENGTH ? segment.slice(start, start + MAX_TOKEN_LENGTH) : segment
       const term = token.replace(POSSESSIVE, '').toLowerCase()
+      // An empty term (a bare possessive) is dropped but keeps its position, as Lucene's empty token does.
       if (term.length === 0 || ENGLISH_STOP_WORDS.has(term)) continue
       terms.push(stem(term))
+      positions?.push(position)
     }
   }
-  return terms
+  return { terms, end: position }
 }

@@ -238,7 +238,7 @@ export class IndexReader {
     if (this.encoder && ENCODER_FIELD_NAMES.includes(field)) return this.encoder.wordTerms(word)
     const leaf = this.schema?.field(field)
     if (leaf?.type !== 'text') return []
-    return this.schema!.indexAnalyzer(field)(word).map((token) => textTerm(field, token))
+    return this.schema!.indexAnalyzer(field)(word).tokens.map((token) => textTerm(field, token))
   }
 
   /** The hits with their stored sources, as of the reader's moment (one LevelDB read for all). */

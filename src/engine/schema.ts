@@ -129,7 +129,7 @@ export class Schema {
     const fieldLengths = byPath<number>()
     for (const { path, values: texts } of values.text) {
       const analyze = schema.indexAnalyzer(path)
-      const tokens = texts.flatMap((text) => analyze(text))
+      const tokens = texts.flatMap((text) => analyze(text).tokens)
       const counted = countTerms(tokens.map((token) => textTerm(path, token)))
       // A loop, not push(...): a field of 200,000 distinct tokens would overflow the stack.
       for (let i = 0; i < counted.terms.length; i++) {

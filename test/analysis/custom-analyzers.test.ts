@@ -3,10 +3,16 @@ import { type Analyzer, buildAnalyzers } from '../../src/analysis/index.js'
 import { LsrError } from '../../src/errors.js'
 
 /** The analyzer `name` of a registry built from `analysis`. */
-function build(analysis: unknown, name = 'a'): Analyzer {
+function analyzerOf(analysis: unknown, name = 'a'): Analyzer {
   const found = buildAnalyzers(analysis).get(name)
   if (found === undefined) throw new Error(`no analyzer ${name}`)
   return found
+}
+
+/** The tokens of the analyzer `name` of a registry built from `analysis`. */
+function build(analysis: unknown, name = 'a'): (text: string) => string[] {
+  const analyze = analyzerOf(analysis, name)
+  return (text) => analyze(text).tokens
 }
 
 /** A custom analyzer over `tokenizer` and `filter`, with `filters` declared beside it. */
@@ -91,24 +97,24 @@ describe('analyzers of the built-in types, with parameters', () => {
 
   it('simple, whitespace, keyword and english types without parameters', () => {
     const registry = buildAnalyzers({ analyzer: { s: { type: 'simple' }, w: { type: 'whitespace' }, k: { type: 'keyword' }, e: { type: 'english' } } })
-    expect(registry.get('s')?.('A-b')).toEqual(['a', 'b'])
-    expect(registry.get('w')?.('A-b c')).toEqual(['A-b', 'c'])
-    expect(registry.get('k')?.('A-b c')).toEqual(['A-b c'])
-    expect(registry.get('e')?.('The runs')).toEqual(['run'])
+    expect(registry.get('s')?.('A-b').tokens).toEqual(['a', 'b'])
+    expect(registry.get('w')?.('A-b c').tokens).toEqual(['A-b', 'c'])
+    expect(registry.get('k')?.('A-b c').tokens).toEqual(['A-b c'])
+    expect(registry.get('e')?.('The runs').tokens).toEqual(['run'])
   })
 
   it('a declared default (and default_search) becomes the index default', () => {
     const registry = buildAnalyzers({ analyzer: { default: { type: 'whitespace' } } })
-    expect(registry.get('default')?.('The Cat')).toEqual(['The', 'Cat'])
-    expect(registry.get('default_search')?.('The Cat')).toEqual(['The', 'Cat'])
+    expect(registry.get('default')?.('The Cat').tokens).toEqual(['The', 'Cat'])
+    expect(registry.get('default_search')?.('The Cat').tokens).toEqual(['The', 'Cat'])
     const both = buildAnalyzers({ analyzer: { default: { type: 'whitespace' }, default_search: { type: 'keyword' } } })
-    expect(both.get('default_search')?.('The Cat')).toEqual(['The Cat'])
+    expect(both.get('default_search')?.('The Cat').tokens).toEqual(['The Cat'])
   })
 
   it('a declared analyzer may replace a built-in name; default stays the built-in standard', () => {
     const registry = buildAnalyzers({ analyzer: { standard: { type: 'standard', stopwords: '_english_' } } })
-    expect(registry.get('standard')?.('The Cat')).toEqual(['cat'])
-    expect(registry.get('default')?.('The Cat')).toEqual(['the', 'cat'])
+    expect(registry.get('standard')?.('The Cat').tokens).toEqual(['cat'])
+    expect(registry.get('default')?.('The Cat').tokens).toEqual(['the', 'cat'])
   })
 })
 

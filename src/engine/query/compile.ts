@@ -268,7 +268,7 @@ class Compiler {
     if (!leaf.index) throw unsupported(`Cannot search on field [${field}] since it is not indexed.`)
     if (leaf.type === 'text') {
       if (typeof text !== 'string' && typeof text !== 'number' && typeof text !== 'boolean') throw parsing(`[${type}] query must be a string`)
-      const tokens = this.ctx.schema!.searchAnalyzer(field, analyzer as string | undefined)(String(text))
+      const tokens = this.ctx.schema!.searchAnalyzer(field, analyzer as string | undefined)(String(text)).tokens
       return { terms: counted(tokens.map((token) => this.ctx.textTerm(field, token))), exact: false }
     }
     if (analyzer !== undefined) throw unsupported(`[${type}] analyzer applies to text fields; [${field}] is a [${leaf.type}] field`)
