@@ -25,7 +25,7 @@ import {
 } from '../storage/format.js'
 import { IndexReader, type Hit, type HitWithSource, type SearchBody, type SearchResult, type SortedHit } from './index-reader.js'
 import type { IndexState } from '../storage/index-state.js'
-import { loadState, SegmentStore, type IndexDb } from '../storage/load.js'
+import { loadState, SegmentStore, upgradeSchema, type IndexDb } from '../storage/load.js'
 import { planWrite, type DocToAdd, type DocToDelete } from '../storage/write-plan.js'
 import { checkIntegrity } from '../storage/integrity.js'
 import { failPoint } from '../storage/fail-points.js'
@@ -208,9 +208,12 @@ export class SparseIndex {
           )
         }
       }
+      upgradeSchema(meta)
       const schema = meta.schema && Schema.parse(meta.schema)
       const store = new SegmentStore(db)
-      return new SparseIndex(dir, meta, encoder, db, store, await loadState(db, meta, store), label, schema)
+      // Fields are never removed and their index_options never change: the parsed schema decides.
+      const positional = (path: string) => schema?.hasPositions(path) === true
+      return new SparseIndex(dir, meta, encoder, db, store, await loadState(db, meta, store, positional), label, schema)
     } catch (error) {
       await db.close()
       throw error
@@ -342,7 +345,9 @@ export class SparseIndex {
       const vector = fields
         ? { terms: [...encoded.terms, ...fields.terms], values: [...encoded.values, ...fields.values], length: encoded.length }
         : withKeywords(encoded, this.#keywords(doc))
-      return { doc, vector, fieldLengths: fields?.fieldLengths, columns: fields?.columns }
+      // Positions are the mapped fields' (parallel to their terms, after the encoder's terms, which have none).
+      const positions = fields?.positions.some((p) => p !== undefined) ? [...encoded.terms.map(() => undefined), ...fields.positions] : undefined
+      return { doc, vector, positions, fieldLengths: fields?.fieldLengths, columns: fields?.columns }
     })
     const deletes = toEncode.flatMap((i) => (replaced.has(i) ? [replaced.get(i)!] : []))
     await this.#write(adds, deletes, schema)

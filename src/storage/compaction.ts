@@ -10,12 +10,13 @@
  * requests) keep a term at O(MERGE_FACTOR · log N) segments and rewrite each posting O(log N) times.
  * @module
  */
-import { encodePostings, encodeTermEntry, postingsKey, termKey } from './format.js'
+import { encodePostings, encodeTermEntry, positionsKey, postingsKey, termKey } from './format.js'
 import { missingSegment, scanRange, type IndexDb } from './load.js'
 import type { IndexState } from './index-state.js'
-import type { SegmentReader } from './posting-list.js'
+import type { PostingList, PostingsView, SegmentReader } from './posting-list.js'
 import type { BatchOp } from './write-plan.js'
 import { TimeSlices } from './time-slices.js'
+import { positionStarts, PositionWriter } from './position-codec.js'
 
 /** Terms rewritten per atomic batch. */
 const TERMS_PER_BATCH = 4096
@@ -58,11 +59,16 @@ export async function* planCompaction(state: IndexState, db: IndexDb): AsyncGene
     for (const [first, last] of runsOf(chunk)) {
       await scanRange(db, { gte: postingsKey(first, 0), lt: postingsKey(last + 1, 0) }, (key, value) => stored.set(storedKey(key), value))
     }
+    for (const [first, last] of runsOf(chunk.filter((id) => state.postings[id].positional))) {
+      await scanRange(db, { gte: positionsKey(first, 0), lt: positionsKey(last + 1, 0) }, (key, value) => stored.set(storedKey(key), value))
+    }
     const readStored = readerOf(stored)
+    const readStoredPositions = readerOf(stored, positionsKey, 'positions')
     for (const id of chunk) {
       if (slices.due) await slices.next()
       const list = state.postings[id]
-      const { docs, values, length } = list.peek(0, readStored)
+      const postings = list.peek(0, readStored)
+      const { docs, values, length } = postings
       const keptDocs = new Uint32Array(state.df[id])
       const keptValues = new Uint32Array(state.df[id])
       let kept = 0
@@ -78,9 +84,8 @@ export async function* planCompaction(state: IndexState, db: IndexDb): AsyncGene
         if (docLength[doc] < minLength) minLength = docLength[doc]
       }
       const [first, ...rest] = list.segments.map((s) => s.segment)
-      for (const segment of rest) ops.push({ type: 'del', key: postingsKey(id, segment) })
       const encoded = kept > 0 ? encodePostings(keptDocs, keptValues) : undefined
-      ops.push(encoded ? { type: 'put', key: postingsKey(id, first), value: encoded } : { type: 'del', key: postingsKey(id, first) })
+      rewrite(ops, list, first, rest, encoded, postings, state.live, readStoredPositions)
       const entry = { id, df: kept, maxValue, minLength }
       const merged = encoded && { segment: first, postings: kept, bytes: encoded.length }
       ops.push({ type: 'put', key: termKey(state.terms[id]), value: encodeTermEntry(entry, merged ? [merged] : []) })
@@ -100,16 +105,47 @@ export async function* planCompaction(state: IndexState, db: IndexDb): AsyncGene
   }
 }
 
-/** Segments read ahead of a merge or compaction, by posting key. */
+/**
+ * The ops that replace a term's segments `first` and `rest` by one segment stored at `first`
+ * holding `encoded` (undefined: no posting is left), with the positions of the live postings of
+ * `postings` when the term has positions (copied posting by posting, never decoded).
+ */
+function rewrite(
+  ops: BatchOp[],
+  list: PostingList,
+  first: number,
+  rest: readonly number[],
+  encoded: Buffer | undefined,
+  postings: PostingsView,
+  live: Uint8Array,
+  readPositions: SegmentReader,
+): void {
+  const keys = list.positional ? [postingsKey, positionsKey] : [postingsKey]
+  for (const segment of rest) for (const key of keys) ops.push({ type: 'del', key: key(list.termId, segment) })
+  if (!encoded) {
+    for (const key of keys) ops.push({ type: 'del', key: key(list.termId, first) })
+    return
+  }
+  ops.push({ type: 'put', key: postingsKey(list.termId, first), value: encoded })
+  if (!list.positional) return
+  const { docs, values, length } = postings
+  const bytes = list.peekPositions(list.segments.findIndex((s) => s.segment === first), readPositions)
+  const starts = positionStarts(bytes, values, length, `term ${list.termId}`)
+  const writer = new PositionWriter()
+  for (let p = 0; p < length; p++) if (live[docs[p]] === 1) writer.addEncoded(bytes.subarray(starts[p], starts[p + 1]))
+  ops.push({ type: 'put', key: positionsKey(list.termId, first), value: writer.toBuffer() })
+}
+
+/** Segments read ahead of a merge or compaction, by posting (or positions) key. */
 type StoredSegments = Map<string, Buffer>
 
 const storedKey = (key: Buffer) => key.toString('latin1')
 
 /** Reads segments from what was read ahead; a listed segment absent there is corruption. */
-function readerOf(stored: StoredSegments): SegmentReader {
+function readerOf(stored: StoredSegments, keyOf = postingsKey, what = 'posting'): SegmentReader {
   return (termId, segment) => {
-    const bytes = stored.get(storedKey(postingsKey(termId, segment)))
-    if (!bytes) throw missingSegment(termId, segment)
+    const bytes = stored.get(storedKey(keyOf(termId, segment)))
+    if (!bytes) throw missingSegment(termId, segment, what)
     return bytes
   }
 }
@@ -153,7 +189,9 @@ export async function planLogMerges(state: IndexState, termIds: readonly number[
   })
   const keys = merging.flatMap(({ id, count }) => {
     const list = state.postings[id]
-    return list.loaded ? [] : list.segments.slice(-count).map(({ segment }) => postingsKey(id, segment))
+    const segments = list.segments.slice(-count)
+    const postings = list.loaded ? [] : segments.map(({ segment }) => postingsKey(id, segment))
+    return list.positional ? [...postings, ...segments.map(({ segment }) => positionsKey(id, segment))] : postings
   })
   const stored: StoredSegments = new Map()
   // In slices: one huge getMany converts all its results in one go on the main thread.
@@ -162,13 +200,15 @@ export async function planLogMerges(state: IndexState, termIds: readonly number[
     ;(await db.getMany(slice)).forEach((value, i) => value && stored.set(storedKey(slice[i]), value))
   }
   const readStored = readerOf(stored)
+  const readStoredPositions = readerOf(stored, positionsKey, 'positions')
   const ops: BatchOp[] = []
   const changes: Array<() => void> = []
   const slices = new TimeSlices()
   for (const { id, count } of merging) {
     if (slices.due) await slices.next()
     const list = state.postings[id]
-    const { docs, values, length } = list.peek(list.segments.length - count, readStored)
+    const postings = list.peek(list.segments.length - count, readStored)
+    const { docs, values, length } = postings
     const keptDocs: number[] = []
     const keptValues: number[] = []
     for (let p = 0; p < length; p++) {
@@ -177,9 +217,8 @@ export async function planLogMerges(state: IndexState, termIds: readonly number[
       keptValues.push(values[p])
     }
     const [first, ...rest] = list.segments.slice(-count).map((s) => s.segment)
-    for (const segment of rest) ops.push({ type: 'del', key: postingsKey(id, segment) })
     const encoded = keptDocs.length > 0 ? encodePostings(Uint32Array.from(keptDocs), Uint32Array.from(keptValues)) : undefined
-    ops.push(encoded ? { type: 'put', key: postingsKey(id, first), value: encoded } : { type: 'del', key: postingsKey(id, first) })
+    rewrite(ops, list, first, rest, encoded, postings, state.live, readStoredPositions)
     const merged = encoded && { segment: first, postings: keptDocs.length, bytes: encoded.length }
     const segments = [...list.segments.slice(0, -count), ...(merged ? [merged] : [])]
     ops.push({ type: 'put', key: termKey(state.terms[id]), value: encodeTermEntry(state.termEntry(id), segments) })

@@ -14,6 +14,7 @@
  * | `g` + segment u32                | segment doc table JSON: `{firstDoc, ids, lengths, fieldLengths?, columns?}`; docs `firstDoc + i` (below) |
  * | `d` + docId u32                  | the document's original source JSON (UTF-8)                   |
  * | `f` + docId u32                  | forward vector: n termIds u32 LE, then n values u32 LE       |
+| `q` + termId u32 + segment u32   | positions of posting segment `p` + termId + segment (version 4; position-codec.ts) |
  *
  * Fields (version 3). An index has an optional encoder, which turns each document's `title` + `text`
  * into the terms of the encoder field (terms as the encoder makes them, e.g. `fever`), and a
@@ -25,6 +26,14 @@
  * - learned-sparse field `path` (rank_features, sparse_vector): `U+0002 path U+0002 feature`, value =
  *   the weight's 16-bit code (weight-codec.ts), scored by dot product; the field's length is its
  *   feature count (so its `docCount` counts the documents that have it, for corpus IDF).
+ * Positions (version 4): a term of a text field whose `index_options` is `positions` (the default)
+ * or `offsets` has, beside each posting segment, a positions segment under the same term id and
+ * segment number: each posting's positions as varint gaps (position-codec.ts). Which terms have
+ * them follows from the schema alone; every write, merge and compaction writes, merges and drops a
+ * term's positions segments in the same batch as its posting segments. Exact, learned-sparse and
+ * encoder terms, and text fields with `docs` or `freqs`, have none. Indexes of version 3 and older
+ * stored no positions: opening one sets `index_options: freqs` on every text field of its stored
+ * mapping (what it holds), then writes the new version into `M`.
  * `lengths` in a segment doc table are the encoder field's lengths; `fieldLengths[path]` those of a
  * mapped text field (0 where a document has none). `columns[path]` holds the doc values of a
  * keyword/numeric/date/boolean field per document: null (none), a value, or an array of values.
@@ -54,7 +63,7 @@ import type { EncoderConfig } from '../encode/encoder.js'
 import { LsrError } from '../errors.js'
 
 /** Current on-disk format version. */
-export const FORMAT_VERSION = 3
+export const FORMAT_VERSION = 4
 /** Oldest format version this build can read. */
 export const OLDEST_READABLE_FORMAT = 1
 /** Value of `format` in the metadata; anything else is not an lsr index. */
@@ -158,6 +167,7 @@ export const PREFIX_POSTINGS = 0x70 // 'p'
 export const PREFIX_SEGMENT = 0x67 // 'g'
 export const PREFIX_SOURCE = 0x64 // 'd'
 export const PREFIX_FORWARD = 0x66 // 'f'
+export const PREFIX_POSITIONS = 0x71 // 'q'
 
 /**
  * The value of `key` in a record keyed by field paths, own properties only: a field may be named
@@ -196,6 +206,7 @@ function u32Key(prefix: number, a: number, b?: number): Buffer {
 export const postingsKey = (termId: number, segment: number): Buffer => u32Key(PREFIX_POSTINGS, termId, segment)
 export const termIdFromPostingsKey = (key: Buffer): number => key.readUInt32BE(1)
 export const segmentFromPostingsKey = (key: Buffer): number => key.readUInt32BE(5)
+export const positionsKey = (termId: number, segment: number): Buffer => u32Key(PREFIX_POSITIONS, termId, segment)
 export const segmentKey = (segment: number): Buffer => u32Key(PREFIX_SEGMENT, segment)
 export const sourceKey = (docId: number): Buffer => u32Key(PREFIX_SOURCE, docId)
 export const forwardKey = (docId: number): Buffer => u32Key(PREFIX_FORWARD, docId)

@@ -12,6 +12,10 @@ import { RoaringBitmap32 } from './roaring.js'
 
 const EMPTY_LENGTHS = new Uint32Array(0)
 
+const noPositions: SegmentReader = (termId) => {
+  throw new Error(`term ${termId}: this state reads no positions`)
+}
+
 /** Prefix of the terms of mapped text fields: U+0001 path U+0001 token (format.ts). */
 export const TEXT_TERM_MARK = '\u0001'
 
@@ -36,8 +40,16 @@ export function textFieldOf(term: string): string | undefined {
 }
 
 export class IndexState {
-  /** @param readSegment reads a stored posting segment (lists load on first use) */
-  constructor(private readonly readSegment: SegmentReader) {}
+  /**
+   * @param readSegment reads a stored posting segment (lists load on first use)
+   * @param readPositions reads a stored positions segment (phrase queries read them on first use)
+   * @param positionalField whether a text field's terms have positions (its schema says so; format.ts)
+   */
+  constructor(
+    private readonly readSegment: SegmentReader,
+    private readonly readPositions: SegmentReader = noPositions,
+    private readonly positionalField: (path: string) => boolean = () => false,
+  ) {}
 
   /** term -> term id */
   readonly termIds = new Map<string, number>()
@@ -75,14 +87,19 @@ export class IndexState {
    */
   version = 0
 
-  /** Registers a term from the dictionary or a new one; returns its id. */
-  setTerm(term: string, entry: TermEntry): void {
+  /**
+   * Registers a term from the dictionary or a new one. Whether a new term has positions is
+   * `positional` when a write says so (it carries them), else its field's schema.
+   */
+  setTerm(term: string, entry: TermEntry, positional?: boolean): void {
     const id = entry.id
     if (!this.termIds.has(term)) {
+      const field = textFieldOf(term)
       this.termIds.set(term, id)
       this.terms[id] = term
-      this.termField[id] = textFieldOf(term)
-      this.postings[id] = new PostingList(id, this.readSegment)
+      this.termField[id] = field
+      const hasPositions = positional ?? (field !== undefined && this.positionalField(field))
+      this.postings[id] = new PostingList(id, this.readSegment, hasPositions ? this.readPositions : undefined)
     }
     this.df = ensureCapacity(this.df, id + 1)
     this.maxValue = ensureCapacity(this.maxValue, id + 1)

@@ -3,9 +3,13 @@
  * frequencies and corpus statistics must all agree. Used by `lsr check` and by the crash tests.
  * @module
  */
-import { own, decodeForward, decodeJson, PREFIX_FORWARD, PREFIX_POSTINGS, PREFIX_SOURCE, segmentFromPostingsKey, termIdFromPostingsKey } from './format.js'
+import {
+  own, decodeForward, decodeJson, PREFIX_FORWARD, PREFIX_POSITIONS, PREFIX_POSTINGS, PREFIX_SOURCE, segmentFromPostingsKey, termIdFromPostingsKey,
+} from './format.js'
 import type { IndexState } from './index-state.js'
 import { scanPrefix, type IndexDb } from './load.js'
+import { decodePositions, positionStarts } from './position-codec.js'
+import type { PostingList } from './posting-list.js'
 
 /** Runs `read`; a failure (undecodable data) becomes a problem instead of ending the check. */
 function report<T>(problems: string[], what: string, read: () => T): T | undefined {
@@ -100,8 +104,40 @@ export async function checkIntegrity(db: IndexDb, state: IndexState): Promise<st
     if (count !== (expectedCount.get(termId) ?? 0) || sum !== (expectedSum.get(termId) ?? 0)) {
       problems.push(`term "${term}": postings disagree with the documents' forward vectors`)
     }
+    if (postings.positional) report(problems, `term "${term}": positions`, () => checkPositions(problems, postings, term))
   })
+  await checkPositionKeys(db, state, problems)
   return problems
+}
+
+/** A positional term's stored positions: one ascending run of tf positions per posting. */
+function checkPositions(problems: string[], list: PostingList, term: string): void {
+  const { values, length } = list.peek()
+  const bytes = list.peekPositions()
+  const starts = positionStarts(bytes, values, length, `term "${term}"`)
+  let scratch = new Uint32Array(16)
+  for (let p = 0; p < length; p++) {
+    if (scratch.length < values[p]) scratch = new Uint32Array(values[p])
+    const positions = decodePositions(bytes, starts[p], values[p], scratch)
+    for (let i = 1; i < values[p]; i++) {
+      if (positions[i] > positions[i - 1]) continue
+      problems.push(`term "${term}": positions of posting ${p} are not ascending`)
+      return
+    }
+  }
+}
+
+/** Positions are stored for exactly the listed segments of terms with positions. */
+async function checkPositionKeys(db: IndexDb, state: IndexState, problems: string[]): Promise<void> {
+  const expected = new Set<string>()
+  state.postings.forEach((list, termId) => {
+    if (list.positional) for (const { segment } of list.segments) expected.add(`${termId}:${segment}`)
+  })
+  await scanPrefix(db, PREFIX_POSITIONS, (key) => {
+    const id = key.length === 9 ? `${termIdFromPostingsKey(key)}:${segmentFromPostingsKey(key)}` : key.toString('hex')
+    if (!expected.delete(id)) problems.push(`positions segment ${id} (term id:segment) is stored but no term with positions lists it`)
+  })
+  for (const id of expected) problems.push(`positions segment ${id} (term id:segment) is listed but not stored`)
 }
 
 /** Each mapped text field's statistics equal what its live documents' lengths add up to. */

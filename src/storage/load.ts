@@ -8,7 +8,7 @@ import type { Level } from 'level'
 import {
   decodeDeleted, decodeJson, decodeTermEntry, encodeJson, encodeTermEntry, FORMAT_VERSION, KEY_DELETED, KEY_META,
   KEY_STATS, postingCount, postingsKey, prefixRange, PREFIX_POSTINGS, PREFIX_SEGMENT, PREFIX_TERM,
-  segmentFromPostingsKey, termFromKey, termIdFromPostingsKey, termKey, type CorpusStats, type IndexMeta, type SegmentDocs,
+  positionsKey, segmentFromPostingsKey, termFromKey, termIdFromPostingsKey, termKey, type CorpusStats, type IndexMeta, type SegmentDocs,
 } from './format.js'
 import { IndexState } from './index-state.js'
 import { LsrError } from '../errors.js'
@@ -36,9 +36,9 @@ export async function scanRange(db: IndexDb, range: { gte: Buffer; lt: Buffer },
   }
 }
 
-/** The error for a posting segment that a term entry lists but the database lacks. */
-export function missingSegment(termId: number, segment: number): LsrError {
-  return new LsrError('data_corruption', `index data corruption: posting segment ${segment} of term id ${termId} is missing`)
+/** The error for a posting (or positions) segment that a term entry lists but the database lacks. */
+export function missingSegment(termId: number, segment: number, what = 'posting'): LsrError {
+  return new LsrError('data_corruption', `index data corruption: ${what} segment ${segment} of term id ${termId} is missing`)
 }
 
 /**
@@ -62,6 +62,13 @@ export class SegmentStore {
   read(termId: number, segment: number): Buffer {
     const bytes = this.db.getSync(postingsKey(termId, segment), { snapshot: this.#current.snapshot })
     if (!bytes) throw missingSegment(termId, segment)
+    return bytes
+  }
+
+  /** The stored positions of one posting segment. */
+  readPositions(termId: number, segment: number): Buffer {
+    const bytes = this.db.getSync(positionsKey(termId, segment), { snapshot: this.#current.snapshot })
+    if (!bytes) throw missingSegment(termId, segment, 'positions')
     return bytes
   }
 
@@ -98,9 +105,12 @@ export class PinnedSnapshot {
   }
 }
 
-/** Loads what queries need to start: statistics, doc tables, term dictionary with segment lists. */
-export async function loadState(db: IndexDb, meta: IndexMeta, store: SegmentStore): Promise<IndexState> {
-  const state = new IndexState((termId, segment) => store.read(termId, segment))
+/**
+ * Loads what queries need to start: statistics, doc tables, term dictionary with segment lists.
+ * @param positionalField whether the terms of a text field have positions (from the schema; default: none)
+ */
+export async function loadState(db: IndexDb, meta: IndexMeta, store: SegmentStore, positionalField?: (path: string) => boolean): Promise<IndexState> {
+  const state = new IndexState((termId, segment) => store.read(termId, segment), (termId, segment) => store.readPositions(termId, segment), positionalField)
   const [statsValue, deletedValue] = await db.getMany([KEY_STATS, KEY_DELETED])
   if (!statsValue) throw new LsrError('data_corruption', 'index data corruption: corpus statistics are missing')
   state.stats = decodeJson<CorpusStats>(statsValue, 'corpus statistics')
@@ -142,8 +152,27 @@ async function upgradeFromVersion1(db: IndexDb, state: IndexState, meta: IndexMe
 }
 
 /**
- * Version 2 data reads as version 3 (an encoder and no schema; format.ts): only the version in
- * the metadata changes, so that an older lsr refuses the index once it may hold version 3 data.
+ * Format 3 and older stored no positions: their text fields are what Elasticsearch calls
+ * `index_options: freqs` (format.ts). Marks them so in the stored mapping, in memory, before the
+ * schema is parsed; {@link loadState} writes the upgraded metadata.
+ */
+export function upgradeSchema(meta: IndexMeta): void {
+  if (meta.version >= 4 || !meta.schema) return
+  const visit = (node: unknown): void => {
+    if (typeof node !== 'object' || node === null) return
+    const field = node as Record<string, unknown>
+    if (field.type === 'text' && field.index_options === undefined) field.index_options = 'freqs'
+    for (const key of ['properties', 'fields']) {
+      const children = field[key]
+      if (typeof children === 'object' && children !== null) for (const child of Object.values(children)) visit(child)
+    }
+  }
+  visit(meta.schema.mappings)
+}
+
+/**
+ * Versions 2 and 3 read as version 4 once {@link upgradeSchema} ran (format.ts): only the metadata
+ * changes, so that an older lsr refuses the index once it may hold newer data.
  */
 async function upgradeMeta(db: IndexDb, meta: IndexMeta): Promise<void> {
   meta.version = FORMAT_VERSION

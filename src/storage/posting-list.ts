@@ -8,6 +8,7 @@
 import { decodePostings, type SegmentRef } from './format.js'
 import { buildBlockMaxima, type BlockMaxima } from './block-maxima.js'
 import { ensureCapacity } from './growable.js'
+import { positionStarts } from './position-codec.js'
 import { RoaringBitmap32 } from './roaring.js'
 import { LsrError } from '../errors.js'
 
@@ -20,6 +21,15 @@ export interface PostingsView {
 
 /** Reads one stored posting segment of a term (synchronously: queries are synchronous). */
 export type SegmentReader = (termId: number, segment: number) => Buffer
+
+/**
+ * The positions of a list's postings (position-codec.ts): posting `p` of {@link PostingList.view}
+ * has `values[p]` positions encoded in `bytes[starts[p] .. starts[p + 1])`.
+ */
+export interface PositionsView {
+  readonly bytes: Uint8Array
+  readonly starts: Uint32Array
+}
 
 /** Shared by every list holding nothing (never written: growing reallocates); an index has one list per term. */
 const EMPTY = new Uint32Array(0)
@@ -39,11 +49,20 @@ export class PostingList {
   #bitmap: RoaringBitmap32 | undefined
   /** Block maxima, built on first use; dropped on change. */
   #blockMaxima: BlockMaxima | undefined
+  /** Positions of every posting, read on first use by a phrase query; dropped on change. */
+  #positions: PositionsView | undefined
 
+  /** @param readPositions reads a stored positions segment; absent for a term without positions */
   constructor(
     readonly termId: number,
     private readonly read: SegmentReader,
+    readonly readPositions?: SegmentReader,
   ) {}
+
+  /** True when the term's postings have positions (a text field indexed with positions). */
+  get positional(): boolean {
+    return this.readPositions !== undefined
+  }
 
   /** True when the postings are decoded in memory. */
   get loaded(): boolean {
@@ -58,6 +77,7 @@ export class PostingList {
   /** Appends a segment written by this process; its doc ids exceed all held ones. */
   append(segment: SegmentRef, docs: ArrayLike<number>, values: ArrayLike<number>): void {
     this.segments.push(segment)
+    this.#positions = undefined
     if (this.#loaded) this.#push(docs, values)
   }
 
@@ -76,6 +96,7 @@ export class PostingList {
   mergeTail(count: number, merged: SegmentRef | undefined, docs: ArrayLike<number>, values: ArrayLike<number>): void {
     const removed = this.segments.splice(this.segments.length - count, count)
     if (merged) this.segments.push(merged)
+    this.#positions = undefined
     if (!this.#loaded) return
     this.#length -= removed.reduce((n, s) => n + s.postings, 0)
     if (merged) this.#push(docs, values, false)
@@ -105,6 +126,29 @@ export class PostingList {
     return { docs, values, length }
   }
 
+  /**
+   * The stored positions of segments `fromSegment ..`, concatenated in posting order (undecoded:
+   * merges copy them posting by posting), from disk or from bytes the caller already read.
+   */
+  peekPositions(fromSegment = 0, read: SegmentReader | undefined = this.readPositions): Buffer {
+    if (!read) throw new LsrError('invalid_argument', `term ${this.termId} has no positions`)
+    const parts = this.segments.slice(fromSegment).map(({ segment }) => read(this.termId, segment))
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts)
+  }
+
+  /**
+   * The positions of every posting of {@link view}, read from disk on first use and kept until
+   * the list changes (valid with the view taken at the same moment).
+   * @throws LsrError invalid_argument for a term without positions; data_corruption when the stored positions disagree with the postings
+   */
+  positions(): PositionsView {
+    if (this.#positions) return this.#positions
+    const { values, length } = this.view()
+    const bytes = this.peekPositions()
+    this.#positions = { bytes, starts: positionStarts(bytes, values, length, `term ${this.termId}`) }
+    return this.#positions
+  }
+
   /** The decoded postings (reading the stored segments first if needed). */
   view(): PostingsView {
     this.#load()
@@ -130,6 +174,7 @@ export class PostingList {
   /** Bytes this list holds in memory: decoded arrays, cached bitmap and block maxima. */
   memoryBytes(): number {
     let bytes = this.#docs.byteLength + this.#values.byteLength
+    if (this.#positions) bytes += this.#positions.bytes.byteLength + this.#positions.starts.byteLength
     if (this.#bitmap) bytes += this.#bitmap.getSerializationSizeInBytes('portable')
     if (this.#blockMaxima) {
       const { blocks, starts, maxValues, minLengths } = this.#blockMaxima

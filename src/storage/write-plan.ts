@@ -7,12 +7,13 @@
 import type { EncodedDocument, SourceDocument } from '../encode/encoder.js'
 import {
   encodeDeleted, encodeForward, encodeJson, encodePostings, encodeTermEntry, forwardKey, KEY_DELETED,
-  KEY_STATS, byPath, postingsKey, segmentKey, sourceKey, termKey, type ColumnValue, type CorpusStats, type FieldStats, type SegmentDocs,
+  KEY_STATS, byPath, positionsKey, postingsKey, segmentKey, sourceKey, termKey, type ColumnValue, type CorpusStats, type FieldStats, type SegmentDocs,
   type SegmentRef, type TermEntry,
 } from './format.js'
 import { textFieldOf, type IndexState } from './index-state.js'
 import { InvalidInputError } from '../errors.js'
 import { TimeSlices } from './time-slices.js'
+import { PositionWriter } from './position-codec.js'
 
 /** One operation of a LevelDB batch. */
 export type BatchOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer }
@@ -22,6 +23,11 @@ export interface DocToAdd {
   doc: SourceDocument
   /** Every term of the document: encoder field, mapped text fields, exact and presence terms. */
   vector: EncodedDocument
+  /**
+   * Parallel to `vector.terms`: the ascending positions of each term of a text field indexed with
+   * positions (as many as its value, the tf); undefined for every other term.
+   */
+  positions?: ReadonlyArray<Uint32Array | undefined>
   /** Length of each mapped text field the document has (`vector.length` is the encoder field's). */
   fieldLengths?: Readonly<Record<string, number>>
   /** Doc values per keyword/numeric/date/boolean field path. */
@@ -49,6 +55,27 @@ interface TermUpdate {
   values: number[]
   /** The posting segment written (when the batch adds postings of the term). */
   segment?: SegmentRef
+  /** Whether the term has positions: as stored, or for a new term as its first posting carries. */
+  positional?: boolean
+  /** The positions of `docs`, for a term with positions. */
+  positions?: PositionWriter
+}
+
+/**
+ * Records one posting's positions: a term has them for every posting or for none (its field's
+ * index_options decide), and as many as the posting's tf, ascending.
+ */
+function addPositions(term: TermUpdate, positions: Uint32Array | undefined, tf: number, owner: string, name: string): void {
+  term.positional ??= positions !== undefined
+  if (term.positional !== (positions !== undefined)) {
+    throw new InvalidInputError(`document ${owner}: term ${JSON.stringify(name)} ${term.positional ? 'needs' : 'takes no'} positions`)
+  }
+  if (!positions) return
+  if (positions.length !== tf) throw new InvalidInputError(`document ${owner}: term ${JSON.stringify(name)} has tf ${tf} but ${positions.length} positions`)
+  for (let i = 1; i < positions.length; i++) {
+    if (positions[i] <= positions[i - 1]) throw new InvalidInputError(`document ${owner}: positions of term ${JSON.stringify(name)} are not ascending`)
+  }
+  ;(term.positions ??= new PositionWriter()).add(positions)
 }
 
 /** With the u flag a pair is one code point: this matches lone surrogates only. */
@@ -83,7 +110,7 @@ export async function planWrite(
       const entry = id === undefined
         ? { id: nextTermId++, df: 0, maxValue: 0, minLength: 0xffffffff }
         : state.termEntry(id)
-      found = { id: entry.id, entry, docs: [], values: [] }
+      found = { id: entry.id, entry, docs: [], values: [], positional: id === undefined ? undefined : state.postings[id].positional }
       updates.set(term, found)
     }
     return found
@@ -108,7 +135,7 @@ export async function planWrite(
   const segment: SegmentDocs = { firstDoc: stats.nextDocId, ids: [], lengths: [] }
   const fieldLengths = byPath<number[]>()
   const columns = byPath<ColumnValue[]>()
-  for (const [n, { doc, vector, fieldLengths: lengths = {}, columns: values = {} }] of adds.entries()) {
+  for (const [n, { doc, vector, positions, fieldLengths: lengths = {}, columns: values = {} }] of adds.entries()) {
     const docId = stats.nextDocId++
     for (const [path, length] of Object.entries(lengths)) {
       if (!(Number.isInteger(length) && length >= 0 && length <= 0xffffffff)) throw new InvalidInputError(`document ${doc.id}: length ${length} of field ${path} is not a 32-bit integer`)
@@ -133,6 +160,7 @@ export async function planWrite(
       const field = textFieldOf(vector.terms[i])
       const length = field === undefined ? vector.length : (lengths[field] ?? 0)
       if (length < term.entry.minLength) term.entry.minLength = length
+      addPositions(term, positions?.[i], value, doc.id, vector.terms[i])
       term.docs.push(docId)
       term.values.push(value)
       termIds.push(term.id)
@@ -157,6 +185,7 @@ export async function planWrite(
       const value = encodePostings(Uint32Array.from(update.docs), Uint32Array.from(update.values))
       update.segment = { segment: seg, postings: update.docs.length, bytes: value.length }
       ops.push({ type: 'put', key: postingsKey(update.id, seg), value })
+      if (update.positions) ops.push({ type: 'put', key: positionsKey(update.id, seg), value: update.positions.toBuffer() })
     }
     const segments = update.segment ? [...stored, update.segment] : stored
     ops.push({ type: 'put', key: termKey(term), value: encodeTermEntry(update.entry, segments) })
@@ -170,8 +199,8 @@ export async function planWrite(
     appendedTermIds: [...updates.values()].filter((u) => u.docs.length > 0).map((u) => u.id),
     apply() {
       for (const { docId } of deletes) state.markDeleted(docId)
-      for (const [term, { entry, docs, values, segment }] of updates) {
-        state.setTerm(term, entry)
+      for (const [term, { entry, docs, values, segment, positional }] of updates) {
+        state.setTerm(term, entry, positional)
         if (segment) state.postings[entry.id].append(segment, docs, values)
       }
       state.stats = stats

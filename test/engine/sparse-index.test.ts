@@ -57,7 +57,7 @@ describe('SparseIndex persistence', () => {
     await raw.close()
     await expect(SparseIndex.open(future)).rejects.toMatchObject({
       code: 'incompatible_format',
-      message: expect.stringMatching(/format version 99; this lsr reads versions 1\.\.3/),
+      message: expect.stringMatching(/format version 99; this lsr reads versions 1\.\.4/),
     })
   })
 
