@@ -16,6 +16,8 @@ import { maxScoreTopK, type AlgorithmOptions, type QueryCounters } from './algor
 import { lowerBound } from './algorithms/sorted-arrays.js'
 import { executePlan, type TopKAlgorithm } from './plan.js'
 import type { Explanation, ScoredQuery, Scorer } from './scorers/scored-query.js'
+import { concatQueries } from './scorers/registry.js'
+import type { Phrase } from './phrase.js'
 import { TopK, type ScoredDoc } from './top-k.js'
 import { ScoreWorkspace, scoreCandidates, sortCandidates, type SortKey, type SortValue } from './sorted-search.js'
 
@@ -69,10 +71,18 @@ export interface TwoPhase {
   maxWindowSize?: number
 }
 
+/**
+ * A scored entry of a request: an index term, or (with `phrase`) a phrase of a text field, which
+ * matches and scores as one term (phrase.ts); `term` is then a key equal for equal phrases.
+ */
+export interface SearchTerm extends QueryTerm {
+  phrase?: Phrase
+}
+
 /** A filtered search, in the index's term space (see {@link Searcher.execute}). */
 export interface SearchRequest {
-  /** Scored terms (summed by dot product). */
-  terms: readonly QueryTerm[]
+  /** Scored terms and phrases (summed). */
+  terms: readonly SearchTerm[]
   /** Only these documents may match. */
   allowed?: RoaringBitmap32
   /** These documents never match. */
@@ -92,7 +102,7 @@ export interface SearchRequest {
 
 /** One group of a dis_max block: summed terms; with `docs`, it counts only for those documents (a field's `operator: and`). */
 export interface DisMaxGroup {
-  terms: readonly QueryTerm[]
+  terms: readonly SearchTerm[]
   docs?: RoaringBitmap32
 }
 
@@ -103,6 +113,16 @@ export interface ExecuteResult {
 }
 
 type Algorithm = (query: ScoredQuery, k: number, live: Uint8Array, options?: AlgorithmOptions) => ScoredDoc[]
+
+/** What a request's entries resolve to (see Searcher's #lookup). */
+interface Found {
+  termIds: number[]
+  weights: number[]
+  phrases: Phrase[]
+  phraseWeights: number[]
+  /** Position in the request of each kept entry: the terms', then the phrases'. */
+  kept: number[]
+}
 
 // A Map: names come from users and clients ("__proto__" and "toString" are not algorithms).
 const ALGORITHMS = new Map<string, Algorithm | undefined>([
@@ -144,7 +164,7 @@ export class Searcher {
     const plan = {
       query: resolved?.query,
       // Bitmaps only here: counting and filtering need them, a plain top-k does not.
-      termDocs: resolved?.termIds.map((id) => this.state.postings[id].bitmap()) ?? [],
+      termDocs: resolved ? this.#docsOf(resolved.found) : [],
       allowed: request.allowed,
       excluded: request.excluded,
       matchAnyTerm: request.matchAnyTerm,
@@ -158,7 +178,7 @@ export class Searcher {
   /** The general path (sorted-search.ts): every match scored document-at-a-time, then sorted. */
   #general(request: SearchRequest, options: SearchOptions): ExecuteResult {
     if (request.twoPhase ?? options.twoPhase) throw new LsrError('invalid_argument', 'two-phase search does not combine with sort, search_after or dis_max queries')
-    const entries: Array<QueryTerm & { group: number }> = request.terms.map((t) => ({ ...t, group: -1 }))
+    const entries: Array<SearchTerm & { group: number }> = request.terms.map((t) => ({ ...t, group: -1 }))
     const blocks: number[] = []
     const tieBreakers: number[] = []
     const groupDocs: Array<RoaringBitmap32 | undefined> = []
@@ -170,14 +190,14 @@ export class Searcher {
       }
       tieBreakers.push(tieBreaker)
     }
-    const { termIds, weights, kept } = this.#lookup(entries)
-    const group = kept.map((at) => entries[at].group)
-    const query = termIds.length > 0 ? this.scorer.prepare(this.state, termIds, weights) : undefined
+    const found = this.#lookup(entries)
+    const group = found.kept.map((at) => entries[at].group)
+    const query = this.#prepare(found)
     if (query && !Number.isFinite(query.upperBounds.reduce((sum, bound) => sum + bound, 0))) {
       throw new LsrError('invalid_argument', 'query weights too large: scores would overflow')
     }
     const matches = request.matchAnyTerm
-      ? RoaringBitmap32.orMany(termIds.map((id) => this.state.postings[id].bitmap()))
+      ? RoaringBitmap32.orMany(this.#docsOf(found))
       : (request.allowed?.clone() ?? RoaringBitmap32.fromRange(0, this.state.maxDoc))
     if (request.allowed && request.matchAnyTerm) matches.andInPlace(request.allowed)
     if (request.excluded) matches.andNotInPlace(request.excluded)
@@ -192,22 +212,46 @@ export class Searcher {
   }
 
   /**
-   * The query terms the index has with live documents: their ids and weights, and each one's
-   * position in `terms`. Weights are validated.
+   * The query terms the index has with live documents, then the phrases that match: their ids
+   * (phrases) and weights, and each one's position in `terms` (terms first, then phrases). Weights
+   * are validated.
    */
-  #lookup(terms: readonly QueryTerm[]): { termIds: number[]; weights: number[]; kept: number[] } {
-    const termIds: number[] = []
-    const weights: number[] = []
-    const kept: number[] = []
-    terms.forEach(({ term, weight }, at) => {
-      if (!(weight >= 0 && weight < Infinity)) throw new LsrError('invalid_argument', `the weight of query term ${JSON.stringify(term)} must be a finite number >= 0, got ${weight}`)
+  #lookup(terms: readonly SearchTerm[]): Found {
+    const found: Found = { termIds: [], weights: [], phrases: [], phraseWeights: [], kept: [] }
+    const phraseKept: number[] = []
+    terms.forEach(({ term, weight, phrase }, at) => {
+      if (!(weight >= 0 && weight < Infinity)) throw new LsrError('invalid_argument', `the weight of query term ${JSON.stringify(phrase?.display() ?? term)} must be a finite number >= 0, got ${weight}`)
+      if (phrase) {
+        if (phrase.matches(this.state).length === 0) return
+        found.phrases.push(phrase)
+        found.phraseWeights.push(weight)
+        phraseKept.push(at)
+        return
+      }
       const id = this.state.termIds.get(term)
       if (id === undefined || this.state.df[id] === 0) return
-      termIds.push(id)
-      weights.push(weight)
-      kept.push(at)
+      found.termIds.push(id)
+      found.weights.push(weight)
+      found.kept.push(at)
     })
-    return { termIds, weights, kept }
+    found.kept.push(...phraseKept)
+    return found
+  }
+
+  /** The scored query of what {@link lookup} found: its terms, then its phrases; undefined when nothing. */
+  #prepare({ termIds, weights, phrases, phraseWeights }: Found): ScoredQuery | undefined {
+    const parts: ScoredQuery[] = []
+    if (termIds.length > 0) parts.push(this.scorer.prepare(this.state, termIds, weights))
+    if (phrases.length > 0) {
+      if (!this.scorer.preparePhrases) throw new LsrError('invalid_argument', 'this index scores no phrases')
+      parts.push(this.scorer.preparePhrases(this.state, phrases, phraseWeights))
+    }
+    return parts.length === 0 ? undefined : concatQueries(parts)
+  }
+
+  /** The documents of each entry of what {@link lookup} found (shared bitmaps: never modify them). */
+  #docsOf({ termIds, phrases }: Found): RoaringBitmap32[] {
+    return [...termIds.map((id) => this.state.postings[id].bitmap()), ...phrases.map((phrase) => phrase.matches(this.state).bitmap)]
   }
 
   /** Live documents containing at least one of the index terms given. */
@@ -253,21 +297,23 @@ export class Searcher {
    * APPROXIMATE with beta < 1: then only the top beta fraction of them by effective weight (BM25:
    * occurrences x idf), in query order.
    */
-  #resolve(terms: readonly QueryTerm[], beta = 1) {
+  #resolve(terms: readonly SearchTerm[], beta = 1) {
     if (!(beta > 0 && beta <= 1)) throw new LsrError('invalid_argument', `beta must be in (0, 1], got ${beta}`)
-    const { termIds, weights } = this.#lookup(terms)
-    if (termIds.length === 0) return undefined
-    const query = this.scorer.prepare(this.state, termIds, weights)
+    const found = this.#lookup(terms)
+    const query = this.#prepare(found)
+    if (!query) return undefined
+    const { termIds, weights } = found
     // Scores must stay finite (JSON has no Infinity): the bounds add up to the largest possible score.
     if (!Number.isFinite(query.upperBounds.reduce((sum, bound) => sum + bound, 0))) {
       throw new LsrError('invalid_argument', 'query weights too large: scores would overflow')
     }
     if (beta < 1) {
+      if (found.phrases.length > 0) throw new LsrError('invalid_argument', 'beta < 1 keeps a fraction of the query terms: it does not apply to phrase queries')
       const keep = Math.max(1, Math.ceil(beta * termIds.length))
       const threshold = [...query.weights].sort((a, b) => b - a)[keep - 1]
       return this.#subset(termIds, weights, query.weights, (w) => w >= threshold, keep)
     }
-    return { query, termIds, weights }
+    return { query, termIds, weights, found }
   }
 
   /** The resolved query restricted to the terms whose effective weight passes `keep` (at most `limit`). */
@@ -281,7 +327,7 @@ export class Searcher {
       }
     })
     const query = this.scorer.prepare(this.state, ids, kept)
-    return { query, termIds: ids, weights: kept }
+    return { query, termIds: ids, weights: kept, found: { termIds: ids, weights: kept, phrases: [], phraseWeights: [], kept: [] } as Found }
   }
 
   /**
@@ -295,6 +341,7 @@ export class Searcher {
     }
     const full = this.#resolve(terms, options.beta)
     if (!full || k <= 0) return []
+    if (full.found.phrases.length > 0) throw new LsrError('invalid_argument', 'two-phase search prunes query terms: it does not apply to phrase queries')
     const effective = full.query.weights
     const maxWeight = effective.reduce((max, w) => (w > max ? w : max), 0)
     const first = this.#subset(full.termIds, full.weights, effective, (w) => w >= pruneRatio * maxWeight)

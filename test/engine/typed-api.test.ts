@@ -172,8 +172,10 @@ describe('typed search API on an index of mapped fields', () => {
       { range: { price: { gt: 1, gte: 2 } } },
       // @ts-expect-error: most_fields sums every field: it takes no tie_breaker
       { multi_match: { query: 'lamp', fields: ['name'], type: 'most_fields', tie_breaker: 0.5 } },
-      // @ts-expect-error: a multi_match type lsr does not run (it needs positions)
-      { multi_match: { query: 'red lamp', type: 'phrase' } },
+      // @ts-expect-error: a multi_match type lsr does not run
+      { multi_match: { query: 'red lamp', type: 'bool_prefix' } },
+      // @ts-expect-error: a phrase multi_match takes no operator
+      { multi_match: { query: 'red lamp', type: 'phrase', operator: 'and' } },
       // @ts-expect-error: case-insensitive term queries are not supported
       { term: { brand: { value: 'ACME', case_insensitive: true } } },
       // @ts-expect-error: an exists query names its field under `field`

@@ -292,7 +292,7 @@ describe('errors', () => {
     const cases: Array<[string, string, unknown, RegExp]> = [
       ['POST', '/sample/_search', '{"query": {', /not valid JSON/],
       ['POST', '/sample/_search', { query: { fuzzy: { text: 'x' } } }, /query type \[fuzzy\] is not supported/],
-      ['POST', '/sample/_search', { query: { match_phrase: { text: 'posting lists' } } }, /\[match_phrase\] needs term positions/],
+      ['POST', '/sample/_search', { query: { match_bool_prefix: { text: 'posting li' } } }, /query type \[match_bool_prefix\] is not supported/],
       ['POST', '/sample/_search', { query: { match: { text: 'x' } }, aggs: {} }, /search option \[aggs\] is not supported/],
       ['POST', '/sample/_search', { query: { match: { text: { query: 'x', fuzziness: 'AUTO' } } } }, /\[match\] query does not support \[fuzziness\]/],
       ['POST', '/sample/_search', { query: { match: { text: { query: 'x', minimum_should_match: 'most' } } } }, /minimum_should_match \[most\] is not supported/],

@@ -74,7 +74,6 @@ describe('search parameters over a real port', () => {
 
   it('q syntax lsr cannot honour, df or default_operator without q, and a bad operator are 400s naming them', async () => {
     const cases: Array<[string, RegExp]> = [
-      ['q=name:%22espresso%20machine%22', /phrase queries need positions/],
       ['q=name:espres*', /wildcard and prefix queries are not supported/],
       ['q=name:espresso~', /fuzzy queries are not supported/],
       ['q=(name:espresso', /missing \) for the \( at column 1/],
@@ -152,16 +151,25 @@ describe('search parameters over a real port', () => {
     expect(typed.body.hits.hits.map((h: Hit) => h._id)).toEqual(['SKU-030', 'SKU-029', 'SKU-028'])
   })
 
-  it('match_phrase and phrase-type multi_match are 400s saying positions are not indexed', async () => {
-    for (const query of [
-      { match_phrase: { name: 'espresso machine' } },
-      { match_phrase_prefix: { name: 'espresso ma' } },
-      { multi_match: { query: 'espresso machine', type: 'phrase', fields: ['name'] } },
-    ]) {
-      const { status, body } = await search('', { query })
-      expect(status, JSON.stringify(query)).toBe(400)
-      expect(body.error.reason, JSON.stringify(query)).toMatch(/needs term positions, which lsr does not index/)
+  it('match_phrase, match_phrase_prefix, phrase multi_match and quoted q find the words in order', async () => {
+    /** Products whose field has the words at consecutive positions (the last one as a prefix when asked). */
+    const phrase = (field: 'name' | 'description', words: string[], prefix = false) => skus((p) => {
+      const t = tokens(p[field])
+      return t.some((_, at) => words.every((w, i) => (prefix && i === words.length - 1 ? t[at + i]?.startsWith(w) : t[at + i] === w)))
+    })
+    const found = async (body: unknown) => {
+      const { status, body: answer } = await search('size=100', body)
+      expect(status, JSON.stringify(answer)).toBe(200)
+      return answer.hits.hits.map((h: Hit) => h._id).sort()
     }
+    expect(await found({ query: { match_phrase: { description: 'espresso machine' } } })).toEqual(phrase('description', ['espresso', 'machine']))
+    expect(await found({ query: { match_phrase: { description: 'machine espresso' } } })).toEqual([])
+    expect(await found({ query: { match_phrase: { description: { query: 'machine espresso', slop: 2 } } } })).toEqual(phrase('description', ['espresso', 'machine']))
+    expect(await found({ query: { match_phrase_prefix: { description: 'for espr' } } })).toEqual(phrase('description', ['for', 'espr'], true))
+    expect(await found({ query: { multi_match: { query: 'espresso machine', type: 'phrase', fields: ['name', 'description'] } } }))
+      .toEqual([...new Set([...phrase('name', ['espresso', 'machine']), ...phrase('description', ['espresso', 'machine'])])].sort())
+    expect(await matches('q=description:%22for%20espresso%22')).toEqual(phrase('description', ['for', 'espresso']))
+    expect(phrase('description', ['for', 'espresso']).length).toBeGreaterThan(1)
   })
 
   it('highlights the text fields a pattern names, each field once', async () => {

@@ -12,7 +12,8 @@
  */
 import type { QueryTerm } from '../../encode/encoder.js'
 import { LsrError } from '../../errors.js'
-import type { TwoPhase, SearchRequest } from '../../search/searcher.js'
+import type { TwoPhase, SearchRequest, SearchTerm } from '../../search/searcher.js'
+import { Phrase, type PhrasePosition } from '../../search/phrase.js'
 import { RoaringBitmap32 } from '../../storage/roaring.js'
 import { isObject, type Json } from '../json-shapes.js'
 import type { QueryContext } from './context.js'
@@ -37,19 +38,19 @@ const UNSUPPORTED_QUERIES = new Set([
   'nested', 'has_child', 'has_parent', 'parent_id', 'geo_distance', 'geo_bounding_box', 'geo_polygon', 'geo_shape',
   'shape', 'rank_feature', 'distance_feature', 'percolate', 'combined_fields', 'pinned', 'wrapper', 'knn',
   'span_term', 'span_or', 'span_not', 'span_first', 'span_containing', 'span_within', 'span_multi', 'field_masking_span',
-  'neural', 'text_expansion', 'semantic',
+  'neural', 'text_expansion', 'semantic', 'match_bool_prefix', 'span_near', 'intervals',
 ])
 
 /** One dis_max block: the best group's score plus the tie breaker times the others'. */
 interface DisMaxBlock {
-  groups: Array<{ terms: QueryTerm[]; docs?: RoaringBitmap32 }>
+  groups: Array<{ terms: SearchTerm[]; docs?: RoaringBitmap32 }>
   tieBreaker: number
 }
 
 /** One compiled clause. */
 interface Clause {
-  /** Scored terms, summed. */
-  terms: QueryTerm[]
+  /** Scored terms and phrases, summed. */
+  terms: SearchTerm[]
   disMax: DisMaxBlock[]
   /** Documents matching the clause (what it means as a filter). */
   docs: () => RoaringBitmap32
@@ -66,6 +67,9 @@ interface Clause {
    */
   unscorable?: LsrError
 }
+
+/** The phrase queries: Elasticsearch's query types and multi_match types. */
+type PhraseType = 'match_phrase' | 'match_phrase_prefix' | 'phrase' | 'phrase_prefix'
 
 export const parsing = (message: string) => new LsrError('query_parsing', message)
 const tooManyClauses = (count: number) => new LsrError('too_many_clauses', `Query contains too many scored terms: ${count}; maxClauseCount is set to ${MAX_CLAUSE_COUNT}`)
@@ -89,23 +93,28 @@ export function allowOnly(body: Json, type: string, keys: readonly string[]): vo
   for (const key of Object.keys(body)) if (!keys.includes(key)) throw parsing(`[${type}] query does not support [${key}]`)
 }
 
-function scaled(terms: readonly QueryTerm[], boost: number): QueryTerm[] {
-  return boost === 1 ? [...terms] : terms.map(({ term, weight }) => ({ term, weight: weight * boost }))
+function scaled(terms: readonly SearchTerm[], boost: number): SearchTerm[] {
+  return boost === 1 ? [...terms] : terms.map((t) => ({ ...t, weight: t.weight * boost }))
 }
 
 function scaledBlocks(blocks: readonly DisMaxBlock[], boost: number): DisMaxBlock[] {
   return boost === 1 ? [...blocks] : blocks.map((b) => ({ ...b, groups: b.groups.map((g) => ({ ...g, terms: scaled(g.terms, boost) })) }))
 }
 
-/** Adds weights of repeated terms: scores are linear in query weights, so summed clauses stay exact. */
-function mergeTerms(lists: QueryTerm[][]): QueryTerm[] {
-  const merged = new Map<string, number>()
-  for (const list of lists) for (const { term, weight } of list) merged.set(term, (merged.get(term) ?? 0) + weight)
-  return [...merged].map(([term, weight]) => ({ term, weight }))
+/** Adds weights of repeated terms (and phrases): scores are linear in query weights, so summed clauses stay exact. */
+function mergeTerms(lists: SearchTerm[][]): SearchTerm[] {
+  const merged = new Map<string, SearchTerm>()
+  for (const list of lists) {
+    for (const entry of list) {
+      const seen = merged.get(entry.term)
+      merged.set(entry.term, seen ? { ...seen, weight: seen.weight + entry.weight } : { ...entry })
+    }
+  }
+  return [...merged.values()]
 }
 
 /** Terms with their frequencies: a term n times in the query weighs n, as in Lucene's BooleanQuery of term clauses. */
-function counted(terms: readonly string[]): QueryTerm[] {
+function counted(terms: readonly string[]): SearchTerm[] {
   return mergeTerms([terms.map((term) => ({ term, weight: 1 }))])
 }
 
@@ -158,7 +167,7 @@ class Compiler {
   constructor(private readonly ctx: QueryContext) {}
 
   /** Counts scored terms (exact-value terms are filters that score a constant: not counted, as a terms query is one clause). */
-  #count<T extends { terms: QueryTerm[] }>(made: T): T {
+  #count<T extends { terms: SearchTerm[] }>(made: T): T {
     for (const { term } of made.terms) if (term.charCodeAt(0) !== 0) this.#scored++
     if (this.#scored > MAX_CLAUSE_COUNT) throw tooManyClauses(this.#scored)
     return made
@@ -207,14 +216,12 @@ class Compiler {
       case 'hybrid':
         throw new LsrError('query_parsing', `${where}: [hybrid] must be the top-level query of a search (not nested in another query, nor in _count or _explain)`)
       case 'match_phrase':
+        return this.matchPhrase(body, 'match_phrase')
       case 'match_phrase_prefix':
-      case 'match_bool_prefix':
-      case 'span_near':
-      case 'intervals':
-        throw unsupported(`query type [${type}] needs term positions, which lsr does not index yet`)
+        return this.matchPhrase(body, 'match_phrase_prefix')
       default:
         if (UNSUPPORTED_QUERIES.has(type)) throw unsupported(`query type [${type}] is not supported by lsr`)
-        throw new LsrError('query_parsing', `unknown query [${type}] (supported: match, multi_match, term, terms, range, exists, prefix, ids, match_all, match_none, bool, constant_score, dis_max, query_string, neural_sparse, sparse_vector, hybrid)`)
+        throw new LsrError('query_parsing', `unknown query [${type}] (supported: match, match_phrase, match_phrase_prefix, multi_match, term, terms, range, exists, prefix, ids, match_all, match_none, bool, constant_score, dis_max, query_string, neural_sparse, sparse_vector, hybrid)`)
     }
   }
 
@@ -299,16 +306,76 @@ class Compiler {
     return this.boosted(clause, boostOf(options, 'match'))
   }
 
+  /** `match_phrase` and `match_phrase_prefix` on one field. */
+  private matchPhrase(body: unknown, type: PhraseType): Clause {
+    const [field, spec] = single(body, `[${type}]`)
+    const options = isObject(spec) ? spec : { query: spec }
+    allowOnly(options, type, ['query', 'slop', 'analyzer', 'boost', 'zero_terms_query', ...(type === 'match_phrase_prefix' ? ['max_expansions'] : [])])
+    if (options.query === undefined) throw parsing(`[${type}] requires query`)
+    return this.boosted(this.phraseOn(field, options.query, options, type), boostOf(options, type))
+  }
+
+  /**
+   * A phrase of query text on one field, as Elasticsearch's match_phrase(_prefix) builds it: the
+   * text analyzed with positions (a removed stop word leaves a gap); several positions make a
+   * phrase (phrase.ts), the last word of a prefix phrase standing for its expansions (the first
+   * max_expansions index terms in term order, Lucene's MultiPhrasePrefixQuery). One position is
+   * scored as its terms, as Lucene rewrites a phrase of one position. A field that is not text
+   * matches its exact value, as a match query does.
+   */
+  private phraseOn(field: string, text: unknown, options: Json, type: PhraseType): Clause {
+    const slop = options.slop ?? 0
+    if (typeof slop !== 'number' || !Number.isInteger(slop) || slop < 0) throw parsing(`[${type}] slop must be a non-negative integer, got ${JSON.stringify(slop)}`)
+    const prefix = type === 'match_phrase_prefix' || type === 'phrase_prefix'
+    const maxExpansions = options.max_expansions ?? 50
+    if (typeof maxExpansions !== 'number' || !Number.isInteger(maxExpansions) || maxExpansions < 1) throw parsing(`[${type}] max_expansions must be a positive integer, got ${JSON.stringify(maxExpansions)}`)
+    if (options.analyzer !== undefined && typeof options.analyzer !== 'string') throw parsing(`[${type}] analyzer must be a string`)
+    if (this.ctx.isEncoderField(field)) throw unsupported(`[${type}] on [${field}]: the encoder field (title + text) holds no positions; map title and text as text fields to run phrase queries`)
+    const leaf = this.ctx.schema?.field(field)
+    if (leaf?.type !== 'text') {
+      const { terms, exact } = this.fieldTerms(field, text, options.analyzer, type)
+      return this.matchTerms(terms, exact, undefined, undefined, options.zero_terms_query, type)
+    }
+    if (!leaf.index) throw unsupported(`Cannot search on field [${field}] since it is not indexed.`)
+    if (typeof text !== 'string' && typeof text !== 'number' && typeof text !== 'boolean') throw parsing(`[${type}] query must be a string`)
+    const { tokens, positions } = this.ctx.schema!.searchAnalyzer(field, options.analyzer as string | undefined)(String(text))
+    const words: PhrasePosition[] = []
+    tokens.forEach((token, i) => {
+      const term = this.ctx.textTerm(field, token)
+      const last = words[words.length - 1]
+      const offset = positions[i] - positions[0]
+      if (last?.offset === offset) {
+        if (!last.terms.includes(term)) last.terms = [...last.terms, term]
+      } else {
+        words.push({ offset, terms: [term] })
+      }
+    })
+    if (prefix && words.length > 0) {
+      const last = words[words.length - 1]
+      const stem = this.ctx.textTerm(field, '')
+      const expansions = new Set(last.terms.flatMap((term) => this.ctx.firstTermsStartingWith(stem, term.slice(stem.length), maxExpansions)))
+      if (expansions.size === 0) return this.none()
+      last.terms = [...expansions].slice(0, maxExpansions)
+    }
+    if (words.length <= 1) return this.matchTerms(this.#count({ terms: counted(words[0]?.terms ?? []) }).terms, false, undefined, undefined, options.zero_terms_query, type)
+    const phrase = new Phrase(field, words, slop)
+    if (!this.ctx.schema!.hasPositions(field)) throw unsupported(`field:[${field}] was indexed without position data; cannot run PhraseQuery (phrase=${phrase.display()})`)
+    const entry: SearchTerm = { term: `\u0003${phrase.key()}`, weight: 1, phrase }
+    return this.#count({ terms: [entry], disMax: [], docs: () => this.ctx.phraseDocs(phrase), constant: 0, covered: true, exact: true })
+  }
+
   private boosted(clause: Clause, boost: number): Clause {
     return boost === 1 ? clause : { ...clause, terms: scaled(clause.terms, boost), disMax: scaledBlocks(clause.disMax, boost), constant: clause.constant * boost }
   }
 
   private multiMatch(body: unknown): Clause {
     if (!isObject(body)) throw parsing('[multi_match] must be an object')
-    allowOnly(body, 'multi_match', ['query', 'fields', 'type', 'operator', 'minimum_should_match', 'analyzer', 'boost', 'tie_breaker', 'zero_terms_query'])
+    allowOnly(body, 'multi_match', ['query', 'fields', 'type', 'operator', 'minimum_should_match', 'analyzer', 'boost', 'tie_breaker', 'zero_terms_query', 'slop', 'max_expansions'])
     if (body.query === undefined) throw parsing('[multi_match] requires query')
     const type = body.type ?? 'best_fields'
-    if (type === 'phrase' || type === 'phrase_prefix' || type === 'bool_prefix') throw unsupported(`[multi_match] type [${String(type)}] needs term positions, which lsr does not index yet`)
+    if (type === 'phrase' || type === 'phrase_prefix') return this.multiMatchPhrase(body, type)
+    for (const key of ['slop', 'max_expansions']) if (body[key] !== undefined) throw parsing(`[multi_match] ${key} applies to types phrase and phrase_prefix, not to [${String(type)}]`)
+    if (type === 'bool_prefix') throw unsupported('[multi_match] type [bool_prefix] is not supported')
     if (type === 'cross_fields') throw unsupported('[multi_match] type [cross_fields] is not supported (use best_fields or most_fields)')
     if (type !== 'best_fields' && type !== 'most_fields') throw parsing(`[multi_match] unknown type [${String(type)}]`)
     const tie = body.tie_breaker ?? (type === 'most_fields' ? 1 : 0)
@@ -336,6 +403,28 @@ class Compiler {
       ? { terms: mergeTerms(groups.map((g) => g.terms)), disMax: [], docs: () => orAll(docs), constant: 0, covered: true, exact: exactAll }
       : { terms: [], disMax: [{ groups, tieBreaker: tie }], docs: () => orAll(docs), constant: 0, covered: true, exact: exactAll && !filters }
     return this.boosted(clause, boost)
+  }
+
+  /** multi_match `phrase` / `phrase_prefix`: a phrase per field, the best field's score plus tie_breaker times the others'. */
+  private multiMatchPhrase(body: Json, type: 'phrase' | 'phrase_prefix'): Clause {
+    for (const key of ['operator', 'minimum_should_match']) if (body[key] !== undefined) throw parsing(`[multi_match] ${key} does not apply to type [${type}]`)
+    if (type === 'phrase' && body.max_expansions !== undefined) throw parsing('[multi_match] max_expansions applies to type phrase_prefix')
+    const tie = body.tie_breaker ?? 0
+    if (typeof tie !== 'number' || !(tie >= 0 && tie <= 1)) throw parsing('[multi_match] tie_breaker must be a number in [0, 1]')
+    const groups: DisMaxBlock['groups'] = []
+    const docs: RoaringBitmap32[] = []
+    for (const { field, boost } of this.ctx.expandFields(body.fields === undefined ? ['*'] : body.fields, 'multi_match')) {
+      const clause = this.phraseOn(field, body.query, body, type)
+      if (clause.terms.length === 0 && clause.disMax.length === 0) continue
+      docs.push(clause.docs())
+      groups.push({ terms: scaled(clause.terms.length > 0 ? clause.terms : clause.disMax[0].groups.flatMap((g) => g.terms), boost), docs: clause.exact ? undefined : docs[docs.length - 1] })
+    }
+    if (groups.length === 0) return body.zero_terms_query === 'all' ? this.constant({}, 'multi_match', [], () => this.ctx.allDocs()) : this.none()
+    const exact = groups.every((g) => g.docs === undefined)
+    const clause: Clause = groups.length === 1
+      ? { terms: groups[0].terms, disMax: [], docs: () => orAll(docs), constant: 0, covered: true, exact }
+      : { terms: [], disMax: [{ groups, tieBreaker: tie }], docs: () => orAll(docs), constant: 0, covered: true, exact }
+    return this.boosted(clause, boostOf(body, 'multi_match'))
   }
 
   private neuralSparse(body: unknown): Clause {

@@ -6,6 +6,7 @@
 import type { Encoder, QueryTerm } from '../../encode/encoder.js'
 import { LsrError } from '../../errors.js'
 import type { Searcher } from '../../search/searcher.js'
+import type { Phrase } from '../../search/phrase.js'
 import type { IndexState } from '../../storage/index-state.js'
 import { sparseTerm, textTerm } from '../../storage/index-state.js'
 import { own } from '../../storage/format.js'
@@ -130,15 +131,25 @@ export class QueryContext {
    * @param what - the field and prefix as the query names them, for the error
    */
   termsStartingWith(stem: string, prefix: string, limit: number, what: string): string[] {
+    const terms = this.firstTermsStartingWith(stem, prefix, limit + 1)
+    if (terms.length > limit) throw new LsrError('too_many_clauses', `${what} expands to more than ${limit} terms`)
+    return terms
+  }
+
+  /** The first `limit` index terms in term order starting with `prefix` that have live documents (Lucene's max_expansions). */
+  firstTermsStartingWith(stem: string, prefix: string, limit: number): string[] {
     const sorted = sortedTermsOf(this.state, stem)
     const start = stem + prefix
     const terms: string[] = []
-    for (let i = searchSorted(sorted, start); i < sorted.length && sorted[i].startsWith(start); i++) {
-      if (this.state.df[this.state.termIds.get(sorted[i])!] === 0) continue
-      if (terms.length === limit) throw new LsrError('too_many_clauses', `${what} expands to more than ${limit} terms`)
-      terms.push(sorted[i])
+    for (let i = searchSorted(sorted, start); i < sorted.length && sorted[i].startsWith(start) && terms.length < limit; i++) {
+      if (this.state.df[this.state.termIds.get(sorted[i])!] !== 0) terms.push(sorted[i])
     }
     return terms
+  }
+
+  /** Live documents holding the phrase (a new bitmap: the caller may change it). */
+  phraseDocs(phrase: Phrase): RoaringBitmap32 {
+    return phrase.matches(this.state).bitmap.clone()
   }
 
   /**

@@ -65,9 +65,6 @@ interface MultiMatchCommon {
   query: FieldValue
   /** Field names with optional boosts and wildcards: `['name^3', 'desc*']`. @default ['*'] (every text and keyword field) */
   fields?: string | readonly string[]
-  /** @default 'or' */
-  operator?: MatchOperator
-  minimum_should_match?: MinimumShouldMatch
   /** A search analyzer by name, for every text field. */
   analyzer?: string
   /** @default 1 */
@@ -76,19 +73,55 @@ interface MultiMatchCommon {
   zero_terms_query?: ZeroTermsQuery
 }
 
+/** How the terms of a best_fields or most_fields multi_match must match in each field. */
+interface MultiMatchTerms {
+  /** @default 'or' */
+  operator?: MatchOperator
+  minimum_should_match?: MinimumShouldMatch
+}
+
 /**
  * `multi_match`: the text against several fields, scored by the best field (`best_fields`, plus
- * `tie_breaker` times the others) or the sum of them all (`most_fields`, which takes no tie breaker).
+ * `tie_breaker` times the others), the sum of them all (`most_fields`, which takes no tie
+ * breaker), or as a phrase in each field, scored by the best field (`phrase`, `phrase_prefix`).
  */
 export type MultiMatchQuery = MultiMatchCommon & (
-  | {
+  | (MultiMatchTerms & {
     /** @default 'best_fields' */
     type?: 'best_fields'
     /** The weight, in [0, 1], of the other fields' scores. @default 0 */
     tie_breaker?: number
-  }
-  | { type: 'most_fields'; tie_breaker?: never }
+  })
+  | (MultiMatchTerms & { type: 'most_fields'; tie_breaker?: never })
+  | { type: 'phrase'; tie_breaker?: number; slop?: number }
+  | { type: 'phrase_prefix'; tie_breaker?: number; slop?: number; max_expansions?: number }
 )
+
+/** Options of a `match_phrase` query on one field. */
+export interface MatchPhraseOptions {
+  /** The text, analyzed with positions (a removed stop word leaves a gap the document must have too). */
+  query: FieldValue
+  /** How many position moves the words may be apart or out of order (out of order costs 2 per swap). @default 0 */
+  slop?: number
+  /** A search analyzer by name, instead of the field's. */
+  analyzer?: string
+  /** @default 1 */
+  boost?: number
+  /** @default 'none' */
+  zero_terms_query?: ZeroTermsQuery
+}
+
+/** `match_phrase`: the words of the text in order on one text field, `{title: 'red shoes'}` or `{title: {query, slop}}`. */
+export type MatchPhraseQuery = Record<string, FieldValue | MatchPhraseOptions>
+
+/** Options of a `match_phrase_prefix` query: a phrase whose last word is a prefix. */
+export interface MatchPhrasePrefixOptions extends MatchPhraseOptions {
+  /** How many index terms (in term order) the last word expands to. @default 50 */
+  max_expansions?: number
+}
+
+/** `match_phrase_prefix`: as you type, `{title: 'red sh'}`. */
+export type MatchPhrasePrefixQuery = Record<string, FieldValue | MatchPhrasePrefixOptions>
 
 /** Options of a `term` query on one field. */
 export interface TermOptions {
@@ -253,6 +286,8 @@ export interface HybridQueryBody {
 /** Every query type lsr runs, with the body it takes. */
 export interface QueryTypes {
   match: MatchQuery
+  match_phrase: MatchPhraseQuery
+  match_phrase_prefix: MatchPhrasePrefixQuery
   multi_match: MultiMatchQuery
   term: TermQuery
   terms: TermsQuery

@@ -5,7 +5,8 @@
 import type { PostingsView } from '../../storage/posting-list.js'
 import type { IndexState } from '../../storage/index-state.js'
 import { own } from '../../storage/format.js'
-import type { BlockMaxima } from '../../storage/block-maxima.js'
+import { buildBlockMaxima, type BlockMaxima } from '../../storage/block-maxima.js'
+import type { Phrase, PhraseMatches } from '../phrase.js'
 import { bm25Idf, displayTerm, leaf, type Explanation, type ScoredQuery, type Scorer } from './scored-query.js'
 
 /** BM25 parameters of one field. */
@@ -188,26 +189,113 @@ export class Bm25Scorer implements Scorer {
 
   /** Scores the given distinct term ids with their query weights (terms with df 0 must be left out). */
   prepare(state: IndexState, termIds: readonly number[], queryWeights: readonly number[]): ScoredQuery {
-    if (state.version !== this.#version) {
-      this.#models = new Map()
-      this.#version = state.version
-    }
     const models = termIds.map((id) => {
       // An exact-value term contributes its weight: k1 = 0 makes tf / (tf + norm) = 1, idf is 1.
       if (state.terms[id].charCodeAt(0) === 0) return { constant: true, params: { k1: 0, b: 0 }, docCount: 0, avgdl: 0, lengths: state.docLength, norms: CONSTANT_NORMS }
-      const field = state.termField[id]
-      let model = this.#models.get(field)
-      if (!model) {
-        const params = this.params(field)
-        const stats = field === undefined ? { docCount: state.stats.numDocs, sumLength: state.stats.sumLength } : (own(state.stats.fields, field) ?? { docCount: 0, sumLength: 0 })
-        const avgdl = stats.docCount > 0 ? stats.sumLength / stats.docCount : 0
-        model = { constant: false, params, docCount: stats.docCount, avgdl, lengths: state.lengthsOf(id), norms: this.norms.get(state, field, params, avgdl) }
-        this.#models.set(field, model)
-      }
-      return model
+      return this.#modelOf(state, state.termField[id])
     })
     const postings = termIds.map((id) => state.postings[id].view())
     const oneField = models.every((model) => model === models[0])
     return oneField ? new OneFieldBm25Query(postings, termIds, queryWeights, state, models) : new FieldsBm25Query(postings, termIds, queryWeights, state, models)
+  }
+
+  /** Scores phrases of text fields with their query weights (phrases without matches must be left out). */
+  preparePhrases(state: IndexState, phrases: readonly Phrase[], queryWeights: readonly number[]): ScoredQuery {
+    return new PhraseBm25Query(phrases, queryWeights, state, phrases.map((phrase) => this.#modelOf(state, phrase.field)))
+  }
+
+  /** The BM25 model of a field (undefined: the encoder field) as of the state's version. */
+  #modelOf(state: IndexState, field: string | undefined): FieldModel {
+    if (state.version !== this.#version) {
+      this.#models = new Map()
+      this.#version = state.version
+    }
+    let model = this.#models.get(field)
+    if (!model) {
+      const params = this.params(field)
+      const stats = field === undefined ? { docCount: state.stats.numDocs, sumLength: state.stats.sumLength } : (own(state.stats.fields, field) ?? { docCount: 0, sumLength: 0 })
+      const avgdl = stats.docCount > 0 ? stats.sumLength / stats.docCount : 0
+      const lengths = field === undefined ? state.docLength : (state.fieldLengths.get(field) ?? EMPTY_LENGTHS)
+      model = { constant: false, params, docCount: stats.docCount, avgdl, lengths, norms: this.norms.get(state, field, params, avgdl) }
+      this.#models.set(field, model)
+    }
+    return model
+  }
+}
+
+const EMPTY_LENGTHS = new Uint32Array(0)
+
+/**
+ * Phrases scored as Lucene scores a PhraseQuery with BM25: the phrase frequency (phrase.ts: its
+ * occurrences, or the sum of 1 / (1 + match length) of sloppy matches) takes the place of tf, and
+ * the idf is the sum of the idfs of the phrase's terms (one per position and expansion, repeats
+ * included, as Lucene sums the statistics of each term it holds):
+ *   weight * (sum of idf) * freq / (freq + k1 * (1 - b + b * dl / avgdl)).
+ * Lengths are exact where Lucene quantizes them to one byte (as for terms).
+ */
+class PhraseBm25Query implements ScoredQuery {
+  readonly postings: readonly PhraseMatches[]
+  readonly upperBounds: Float64Array
+  readonly weights: Float64Array
+  private readonly idfs: Float64Array
+
+  constructor(
+    private readonly phrases: readonly Phrase[],
+    queryWeights: readonly number[],
+    private readonly state: IndexState,
+    private readonly models: readonly FieldModel[],
+  ) {
+    this.postings = phrases.map((phrase) => phrase.matches(state))
+    this.idfs = Float64Array.from(phrases, (phrase, i) => phrase.allTerms().reduce((sum, term) => {
+      const id = state.termIds.get(term)
+      return sum + bm25Idf(models[i].docCount, id === undefined ? 0 : state.df[id])
+    }, 0))
+    this.weights = Float64Array.from(queryWeights, (weight, i) => weight * this.idfs[i])
+    this.upperBounds = Float64Array.from(this.postings, ({ docs, values, length }, i) => {
+      let maxRank = 0
+      let minLength = 0xffffffff
+      for (let p = 0; p < length; p++) {
+        if (values[p] > maxRank) maxRank = values[p]
+        if (models[i].lengths[docs[p]] < minLength) minLength = models[i].lengths[docs[p]]
+      }
+      return this.blockBound(i, maxRank, minLength)
+    })
+  }
+
+  contribution(i: number, rank: number, doc: number): number {
+    const freq = this.postings[i].freqs[rank - 1]
+    return this.weights[i] * (freq / (freq + this.#norm(i, this.models[i].lengths[doc])))
+  }
+
+  blockMaxima(blockSize?: number): readonly BlockMaxima[] {
+    return this.postings.map((matches, i) => buildBlockMaxima(matches, this.models[i].lengths, blockSize))
+  }
+
+  /** The bound from a block's largest rank (the largest frequency) and shortest document. */
+  blockBound(i: number, maxRank: number, minLength: number): number {
+    if (maxRank === 0) return 0
+    const freq = this.postings[i].freqs[maxRank - 1]
+    return this.weights[i] * (freq / (freq + this.#norm(i, minLength)))
+  }
+
+  explain(i: number, rank: number, doc: number): Explanation {
+    const { params: { k1, b }, docCount, avgdl, lengths } = this.models[i]
+    const freq = this.postings[i].freqs[rank - 1]
+    const phrase = this.phrases[i]
+    const dfs = phrase.allTerms().map((term) => this.state.df[this.state.termIds.get(term) ?? -1] ?? 0)
+    return {
+      value: this.contribution(i, rank, doc),
+      description: `weight(${phrase.display()}) = query weight * idf * freq / (freq + k1 * (1 - b + b * dl / avgdl))`,
+      details: [
+        leaf(this.weights[i] / this.idfs[i], 'query weight (the boosts)'),
+        leaf(this.idfs[i], `idf = sum over the phrase's terms of ln(1 + (N - df + 0.5) / (df + 0.5)), N = ${docCount}, df = ${dfs.join(', ')}`),
+        leaf(freq / (freq + this.#norm(i, lengths[doc])), `freq / (freq + k1 * (1 - b + b * dl / avgdl)), phrase freq = ${freq}${phrase.slop > 0 ? ` (sum of 1 / (1 + match length), slop ${phrase.slop})` : ''}, k1 = ${k1}, b = ${b}, dl = ${lengths[doc]}, avgdl = ${avgdl}`),
+      ],
+    }
+  }
+
+  #norm(i: number, length: number): number {
+    const { params, avgdl, norms } = this.models[i]
+    return length < norms.length ? norms[length] : bm25Norm(params.k1, params.b, length, avgdl)
   }
 }

@@ -33,19 +33,29 @@ export function createScorer(encoder: Encoder | undefined, fieldParams: (field: 
       if (scorers.every((scorer) => scorer === scorers[0])) return (scorers[0] ?? bm25).prepare(state, termIds, weights)
       return MixedQuery.of(state, termIds, weights, scorers)
     },
+    // Phrases are of text fields: BM25.
+    preparePhrases: (state, phrases, weights) => bm25.preparePhrases(state, phrases, weights),
   }
 }
 
+/** Queries scored one after the other as one: the terms of `parts[0]`, then those of `parts[1]`, ... */
+export function concatQueries(parts: readonly ScoredQuery[]): ScoredQuery {
+  if (parts.length === 1) return parts[0]
+  const part = Uint8Array.from(parts.flatMap((query, p) => query.postings.map(() => p)))
+  const local = Uint32Array.from(parts.flatMap((query) => query.postings.map((_, i) => i)))
+  return new MixedQuery(parts, part, local)
+}
+
 /**
- * Terms of several scorers: each part scores its own terms; term `i` of the query is term
- * `local[i]` of part `part[i]`. Only mixed queries pay the indirection.
+ * Terms of several scorers (or terms and phrases): each part scores its own terms; term `i` of the
+ * query is term `local[i]` of part `part[i]`. Only mixed queries pay the indirection.
  */
 class MixedQuery implements ScoredQuery {
   readonly postings: PostingsView[]
   readonly upperBounds: Float64Array
   readonly weights: Float64Array
 
-  private constructor(
+  constructor(
     private readonly parts: readonly ScoredQuery[],
     private readonly part: Uint8Array,
     private readonly local: Uint32Array,

@@ -6,6 +6,7 @@
 import type { IndexState } from '../../storage/index-state.js'
 import type { BlockMaxima } from '../../storage/block-maxima.js'
 import type { PostingList, PostingsView } from '../../storage/posting-list.js'
+import type { Phrase } from '../phrase.js'
 
 /** A query resolved against an index: one entry per distinct matched term, in query order. */
 export interface ScoredQuery {
@@ -36,6 +37,8 @@ export interface Explanation {
 export interface Scorer {
   /** Scores distinct term ids with their query weights (terms with df 0 must be left out). */
   prepare(state: IndexState, termIds: readonly number[], queryWeights: readonly number[]): ScoredQuery
+  /** Scores phrases of text fields (phrases without matches must be left out); absent: the scorer has no phrases. */
+  preparePhrases?(state: IndexState, phrases: readonly Phrase[], queryWeights: readonly number[]): ScoredQuery
 }
 
 /** Lucene's BM25 idf, also the corpus IDF of learned-sparse indexes without a table: ln(1 + (N - df + 0.5) / (df + 0.5)). */
