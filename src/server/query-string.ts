@@ -11,9 +11,9 @@
  *
  * Supported: terms, `field:term`, `field:(group)`, `"word"`, `+` `-` `!` `AND` `&&` `OR` `||` `NOT`,
  * parentheses, `^boost`, `[a TO b]` `{a TO b}` (mixed brackets, `*` open ends), `field:>=v` `>` `<=` `<`,
- * `_exists_:field`, `field:*`, `*`, `\` escapes (`\uXXXX` too). Refused with a 400 naming them: phrases
- * `"a b"` and `~slop` (no positions are indexed), fuzzy `term~2`, wildcards `te*t` `te?t` `te*`,
- * regular expressions `/re/`, field-name patterns `title.\*:x`.
+ * `_exists_:field`, `field:*`, `*`, `\` escapes (`\uXXXX` too), phrases `"a b"` with `~slop`. Refused
+ * with a 400 naming them: fuzzy `term~2`, wildcards `te*t` `te?t` `te*`, regular expressions `/re/`,
+ * field-name patterns `title.\*:x`.
  *
  * Bounded: one pass over the input, one token of lookahead beyond the next, at most
  * {@link MAX_QUERY_STRING_CLAUSES} clauses and {@link MAX_QUERY_STRING_DEPTH} levels.
@@ -211,7 +211,7 @@ class Lexer {
 
 /** What the parser builds before it is written out as DSL. */
 type Node =
-  | { kind: 'text'; fields: string[]; text: string; all: boolean; boost: number }
+  | { kind: 'text'; fields: string[]; text: string; all: boolean; boost: number; phrase?: { slop: number } }
   | { kind: 'range'; fields: string[]; bounds: Record<string, string>; boost: number }
   | { kind: 'exists'; fields: string[]; boost: number }
   | { kind: 'match_all'; boost: number }
@@ -335,12 +335,12 @@ class Parser {
     if (token.kind === 'QUOTED') {
       const text = this.#unescape(token, token.image.slice(1, -1))
       if (field === '_exists_') return scale(this.#leaf({ kind: 'exists', fields: [text], boost: 1 }))
-      const phrase = () => this.fail.refuse(`phrase queries need positions, which lsr does not index yet: ${shown(token.image + (fuzzy?.image ?? ''))}`)
-      if (fuzzy !== undefined) phrase()
       if (text.trim() === '') return null // analyzed to nothing, the clause drops out
-      if (/\s/.test(text)) phrase()
-      // A quoted token that the analyzer splits (e-mail) needs all of its parts, as the phrase would.
-      return scale(this.#leaf({ kind: 'text', fields: this.#fields(field), text, all: true, boost: 1 }))
+      // Quoted text is a phrase on each field (Lucene's handleQuotedTerm): `~n` is its slop, the
+      // integer part of n; `~` alone keeps the default slop, 0.
+      const slop = fuzzy === undefined ? 0 : Math.trunc(Number.parseFloat(fuzzy.image.slice(1)))
+      if (slop < 0) this.fail.syntax(`the slop of ${shown(token.image + fuzzy!.image)} must not be negative`)
+      return scale(this.#leaf({ kind: 'text', fields: this.#fields(field), text, all: false, boost: 1, phrase: { slop: Number.isNaN(slop) ? 0 : slop } }))
     }
     // Lucene's order: wildcards, then prefixes, regular expressions and fuzzy terms.
     if (token.kind === 'STAR') return scale(this.#star(field))
@@ -482,6 +482,12 @@ function perField(fields: string[], boost: number, one: (field: string, boost: n
 function toDsl(node: Node): Record<string, unknown> {
   switch (node.kind) {
     case 'text': {
+      if (node.phrase) {
+        const options = (boost: number) => ({ ...(node.phrase!.slop > 0 ? { slop: node.phrase!.slop } : {}), ...(boost === 1 ? {} : { boost }) })
+        if (node.fields.length > 1) return { multi_match: { query: node.text, fields: node.fields, type: 'phrase', ...options(node.boost) } }
+        const [name, weight] = fieldBoost(node.fields[0])
+        return { match_phrase: { [name]: { query: node.text, ...options(weight * node.boost) } } }
+      }
       const options = (boost: number) => ({ ...(node.all ? { operator: 'and' } : {}), ...(boost === 1 ? {} : { boost }) })
       if (node.fields.length > 1) return { multi_match: { query: node.text, fields: node.fields, ...options(node.boost) } }
       const [name, weight] = fieldBoost(node.fields[0])
@@ -510,15 +516,15 @@ function toDsl(node: Node): Record<string, unknown> {
  * Terms become `match` on their field, or on the default field (`multi_match` over several); `match`
  * is always emitted, and the server picks exact or analyzed matching by field type. Under the AND
  * default operator the `match` requires all of a term's tokens (`operator: "and"`), as Elasticsearch
- * does; so does a quoted token, the nearest to the phrase that Elasticsearch would build without
- * positions. Clause occurrence follows Lucene's classic parser,
+ * does. Quoted text becomes `match_phrase` (`multi_match` of type `phrase` over several fields) with
+ * its `~slop`. Clause occurrence follows Lucene's classic parser,
  * which is not a precedence parser: `a AND b OR c` is `+a +b c`. An empty query matches nothing.
  * @param q - The query string (`?q=`, `query_string.query`).
  * @param options - Default fields and operator; missing ones take {@link QUERY_STRING_DEFAULTS}.
  * @returns The query DSL: one clause itself, else a `bool` of `must`/`should`/`must_not` (when a
  *   bool has `must`, its `should` clauses only score).
  * @throws HttpError 400 `query_shard_exception`: a syntax error, syntax lsr does not support yet
- *   (phrases, fuzzy, wildcards, regular expressions), or a limit exceeded, each named.
+ *   (fuzzy, wildcards, regular expressions), or a limit exceeded, each named.
  * @example
  * parseQueryString('title:(apple pie) -banana^2', { defaultFields: ['text'], defaultOperator: 'OR' })
  * // {bool: {should: [{bool: {should: [{match: {title: {query: 'apple'}}}, {match: {title: {query: 'pie'}}}]}}],

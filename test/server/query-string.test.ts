@@ -60,9 +60,17 @@ describe('parseQueryString: terms and fields', () => {
     expect(parse('title:(apple body:pie)')).toEqual({ bool: { should: [match('apple', {}, 'title'), match('pie', {}, 'body')] } })
   })
 
-  it('makes a quoted single word the word, needing all of its tokens as the phrase would', () => {
-    expect(parse('"apple"')).toEqual(all('apple'))
-    expect(parse('title:"e-mail"')).toEqual(match('e-mail', { operator: 'and' }, 'title'))
+  it('makes quoted text a phrase on its field, with ~ as its slop (Lucene: the integer part; ~ alone: 0)', () => {
+    const phrase = (query: string, extra: Record<string, unknown> = {}, field = 'text') => ({ match_phrase: { [field]: { query, ...extra } } })
+    expect(parse('"apple"')).toEqual(phrase('apple'))
+    expect(parse('title:"e-mail"')).toEqual(phrase('e-mail', {}, 'title'))
+    expect(parse('title:"apple pie"~2')).toEqual(phrase('apple pie', { slop: 2 }, 'title'))
+    expect(parse('"apple pie"~2.7^3')).toEqual(phrase('apple pie', { slop: 2, boost: 3 }))
+    expect(parse('"apple pie"~')).toEqual(phrase('apple pie'))
+    expect(parse('"apple pie" +tart', AND)).toEqual({ bool: { must: [phrase('apple pie'), all('tart')] } })
+    expect(parse('"apple pie"~1', { defaultFields: ['title^2', 'body'], defaultOperator: 'OR' })).toEqual({
+      multi_match: { query: 'apple pie', fields: ['title^2', 'body'], type: 'phrase', slop: 1 },
+    })
   })
 
   it('drops an empty quoted string, and matches nothing for an empty query', () => {
@@ -192,7 +200,7 @@ describe('parseQueryString: boosts and escapes', () => {
   it('a^2 and f:a^0.5 boost the match', () => {
     expect(parse('a^2')).toEqual(match('a', { boost: 2 }))
     expect(parse('title:a^0.5')).toEqual(match('a', { boost: 0.5 }, 'title'))
-    expect(parse('"a"^3')).toEqual(all('a', { boost: 3 }))
+    expect(parse('"a"^3')).toEqual({ match_phrase: { text: { query: 'a', boost: 3 } } })
   })
 
   it('boosts groups, ranges and exists, and nested boosts multiply', () => {
@@ -247,19 +255,13 @@ describe('parseQueryString: errors', () => {
     expect(failure('a]').message).toMatch(/unexpected \] at column 2/)
   })
 
-  it('refuses phrases and slop: they need positions', () => {
-    expect(failure('"apple pie"').message).toBe('phrase queries need positions, which lsr does not index yet: "apple pie" (query ["apple pie"])')
-    expect(failure('title:"a b"~2').message).toMatch(/^phrase queries need positions/)
-    expect(failure('"a"~2').message).toMatch(/^phrase queries need positions/)
-  })
-
   it('refuses fuzzy terms, wildcards and regular expressions by name', () => {
     expect(failure('roam~2').message).toMatch(/^fuzzy queries are not supported by lsr yet: roam~2/)
     expect(failure('roam~').message).toMatch(/^fuzzy queries/)
     for (const q of ['te*t', 'te?t', 'te*', '*te', 'title:ap*']) expect(failure(q).message).toMatch(/^wildcard and prefix queries are not supported/)
     expect(failure('/ab+c/').message).toMatch(/^regular expression queries are not supported by lsr yet: \/ab\+c\//)
     expect(failure('title.\\*:a').message).toMatch(/^field name patterns are not supported/)
-    for (const q of ['"a b"', 'roam~2', 'te*t', '/x/']) expect(failure(q).type).toBe('query_shard_exception')
+    for (const q of ['roam~2', 'te*t', '/x/']) expect(failure(q).type).toBe('query_shard_exception')
   })
 
   it(`allows ${MAX_QUERY_STRING_CLAUSES} clauses and refuses one more`, () => {
