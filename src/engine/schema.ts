@@ -1,13 +1,12 @@
 /**
  * The field schema of an index: its mapping, analyzers and similarities, parsed from the stored
  * Elasticsearch JSON (format.ts `StoredSchema`), and what a document becomes under it: the terms,
- * field lengths and doc values the storage layer writes.
+ * token positions, field lengths and doc values the storage layer writes.
  * @module
  */
 import { buildAnalyzers, type Analyzer, type AnalyzerRegistry } from '../analysis/index.js'
-import { fieldAt, leafFields, mapDocument, mappingToJson, parseMapping, type LeafField, type Mapping } from '../mapping/index.js'
+import { fieldAt, leafFields, mapDocument, mappingToJson, parseMapping, type LeafField, type Mapping, type TextField } from '../mapping/index.js'
 import { keywordTerm } from '../corpus/keywords.js'
-import { countTerms } from '../encode/bm25.js'
 import { LsrError } from '../errors.js'
 import type { Bm25Params } from '../search/scorers/bm25.js'
 import { byPath, type ColumnValue, type StoredSchema } from '../storage/format.js'
@@ -32,10 +31,18 @@ export function presenceTerm(path: string): string {
 /** Longest indexed term in UTF-8 bytes (Lucene's IndexWriter.MAX_TERM_LENGTH). */
 const MAX_TERM_BYTES = 32_766
 
+/** Largest token position in a field (Lucene's IndexWriter.MAX_POSITION). */
+const MAX_POSITION = 2_147_483_647 - 128
+
 /** A document's terms and values under the schema (before the encoder field's terms are added). */
 export interface SchemaDocument {
   terms: string[]
   values: number[]
+  /**
+   * Parallel to `terms`: for a token of a text field with positions (`hasPositions`), its positions
+   * in the field, ascending, as many as its value (the term frequency); undefined for every other term.
+   */
+  positions: Array<Uint32Array | undefined>
   fieldLengths: Record<string, number>
   columns: Record<string, ColumnValue>
 }
@@ -95,9 +102,26 @@ export class Schema {
 
   /** The analyzer that indexes a text field (`analyzer`, else the index's `default`, else standard). */
   indexAnalyzer(path: string): Analyzer {
+    return this.#analyzer(this.#indexAnalyzerName(path))
+  }
+
+  #indexAnalyzerName(path: string): string {
     const field = this.field(path)
     const name = field?.type === 'text' ? field.analyzer : undefined
-    return this.#analyzer(name ?? (this.analyzers.has('default') ? 'default' : 'standard'))
+    return name ?? (this.analyzers.has('default') ? 'default' : 'standard')
+  }
+
+  /** Whether an indexed text field keeps token positions (`index_options` positions or offsets), as phrase queries need. */
+  hasPositions(path: string): boolean {
+    const field = this.field(path)
+    return field?.type === 'text' && field.index && (field.indexOptions === undefined || field.indexOptions === 'offsets')
+  }
+
+  /** Positions between two values of a text field: its `position_increment_gap`, else its index analyzer's. */
+  #positionIncrementGap(path: string): number {
+    const field = this.field(path)
+    const gap = field?.type === 'text' ? field.positionIncrementGap : undefined
+    return gap ?? this.analyzers.positionIncrementGap(this.#indexAnalyzerName(path))
   }
 
   /** The analyzer of query text for a field: `search_analyzer`, else `analyzer`, else the index's `default_search`/`default`. */
@@ -117,30 +141,35 @@ export class Schema {
   }
 
   /**
-   * Maps one document: its terms (text tokens with frequencies, exact values, presence), text
-   * field lengths and doc values, and the mapping grown by its dynamic fields.
-   * @throws LsrError `mapper_parsing` / `strict_dynamic_mapping`: nothing of the document is indexed
+   * Maps one document: its terms (text tokens with frequencies and positions, exact values,
+   * presence), text field lengths and doc values, and the mapping grown by its dynamic fields.
+   * @throws LsrError `mapper_parsing` / `strict_dynamic_mapping`: nothing of the document is indexed;
+   *   `invalid_argument` for a term or position too large for Lucene
    */
   document(source: Record<string, unknown>, id: string): { doc: SchemaDocument; mapping: Mapping } {
     const { values, mapping } = mapDocument(this.mapping, source, id)
     const schema = this.withMapping(mapping)
     const terms: string[] = []
     const counts: number[] = []
+    const positions: Array<Uint32Array | undefined> = []
     const fieldLengths = byPath<number>()
     for (const { path, values: texts } of values.text) {
-      const analyze = schema.indexAnalyzer(path)
-      const tokens = texts.flatMap((text) => analyze(text).tokens)
-      const counted = countTerms(tokens.map((token) => textTerm(path, token)))
+      const withPositions = schema.hasPositions(path)
+      const inverted = invert(path, texts, schema.indexAnalyzer(path), schema.#positionIncrementGap(path), withPositions)
+      // Lucene scores a docs-only field as if each matching term occurred once.
+      const docsOnly = (schema.field(path) as TextField).indexOptions === 'docs'
       // A loop, not push(...): a field of 200,000 distinct tokens would overflow the stack.
-      for (let i = 0; i < counted.terms.length; i++) {
-        terms.push(counted.terms[i])
-        counts.push(counted.counts[i])
+      for (let i = 0; i < inverted.tokens.length; i++) {
+        terms.push(textTerm(path, inverted.tokens[i]))
+        counts.push(docsOnly ? 1 : inverted.freqs[i])
+        positions.push(withPositions ? Uint32Array.from(inverted.positions[i]) : undefined)
       }
-      if (tokens.length > 0) fieldLengths[path] = tokens.length
+      if (inverted.length > 0) fieldLengths[path] = inverted.length
     }
     for (const { path, value } of values.terms) {
       terms.push(exactTerm(path, value))
       counts.push(1)
+      positions.push(undefined)
     }
     for (const { path, tokens, weights } of values.features) {
       // Stored as 16-bit codes (weight-codec.ts); a weight too small for a code carries no score.
@@ -150,6 +179,7 @@ export class Schema {
         if (code === 0) return
         terms.push(sparseTerm(path, token))
         counts.push(code)
+        positions.push(undefined)
         stored++
       })
       // The field's length is its feature count: docCount (and so corpus IDF) counts documents with the field.
@@ -167,11 +197,57 @@ export class Schema {
     for (const path of values.present) {
       terms.push(presenceTerm(path))
       counts.push(1)
+      positions.push(undefined)
     }
     const columns = byPath<ColumnValue>()
     for (const { path, values: list } of values.columns) if (list.length > 0) columns[path] = list.length === 1 ? list[0] : list
-    return { doc: { terms, values: counts, fieldLengths, columns }, mapping }
+    return { doc: { terms, values: counts, positions, fieldLengths, columns }, mapping }
   }
+}
+
+/** One text field of a document, inverted: each distinct token once, in order of first occurrence. */
+interface InvertedField {
+  tokens: string[]
+  /** Each token's term frequency. */
+  freqs: number[]
+  /** Each token's positions, ascending; empty when positions are not kept. */
+  positions: number[][]
+  /** The field's length for BM25: tokens not stacked on the previous one (Lucene's norms with discountOverlaps). */
+  length: number
+}
+
+/**
+ * Inverts the values of one text field as Lucene's IndexingChain does: a field starts at position
+ * -1 and each token adds its increment; after each value the position moves past the value's end
+ * (trailing removed tokens included) and then by the gap, so a value whose tokens took 0..n-1 puts
+ * the next value's first token at n - 1 + gap + 1.
+ * @throws LsrError `invalid_argument` for a position past Lucene's MAX_POSITION
+ */
+function invert(path: string, texts: readonly string[], analyze: Analyzer, gap: number, withPositions: boolean): InvertedField {
+  const slots = new Map<string, number>()
+  const field: InvertedField = { tokens: [], freqs: [], positions: [], length: 0 }
+  // The field position of the current value's position 0.
+  let start = 0
+  for (const text of texts) {
+    const stream = analyze(text)
+    for (let i = 0; i < stream.tokens.length; i++) {
+      const token = stream.tokens[i]
+      let slot = slots.get(token)
+      if (slot === undefined) {
+        slots.set(token, (slot = field.tokens.length))
+        field.tokens.push(token)
+        field.freqs.push(0)
+        if (withPositions) field.positions.push([])
+      }
+      field.freqs[slot]++
+      if (withPositions) field.positions[slot].push(start + stream.positions[i])
+      if (i === 0 || stream.positions[i] !== stream.positions[i - 1]) field.length++
+    }
+    const last = stream.tokens.length > 0 ? start + stream.positions[stream.tokens.length - 1] : -1
+    if (last > MAX_POSITION) throw new LsrError('invalid_argument', `position ${last} is too large for field '${path}': max allowed position is ${MAX_POSITION}`)
+    start += stream.end + gap
+  }
+  return field
 }
 
 /** Similarity types lsr scores: Elasticsearch's `BM25` (its default). */
