@@ -12,9 +12,10 @@ import type { SearchPipeline } from '../engine/hybrid/search-pipeline.js'
 import { loadQueryModels, withDefaultModels, type ModelSource } from '../engine/query/models.js'
 import type { ParsedSort } from '../engine/query/sort.js'
 import { parseSearchAfter } from '../engine/query/sort.js'
-import { highlight } from '../search/highlight.js'
+import { highlight, highlightPhrases, type HighlightPhrase } from '../search/highlight.js'
 import type { Explanation } from '../search/scorers/scored-query.js'
 import { compareSortValues, type SortValue } from '../search/sorted-search.js'
+import { textTerm } from '../storage/index-state.js'
 import { badRequest, parsingError } from './http-error.js'
 import { queryStringToDsl } from './query-string-query.js'
 import { sourceFilter } from './source-filter.js'
@@ -393,19 +394,42 @@ function highlightOf(spec: unknown): Highlighter {
     }
     return list
   }
-  const termsOf = new WeakMap<SearchRequest, Set<string>>()
+  const queries = new WeakMap<SearchRequest, HighlightQuery>()
   return (source, reader, request) => {
-    const terms = termsOf.get(request) ?? new Set([...request.terms, ...(request.disMax ?? []).flatMap((b) => b.groups.flatMap((g) => g.terms))].map((t) => t.term))
-    termsOf.set(request, terms)
+    let query = queries.get(request)
+    if (!query) queries.set(request, (query = highlightQuery(request)))
+    const { terms, phrases } = query
     const out: Record<string, string[]> = {}
     for (const { field, options } of fieldsOf(reader)) {
       const value = valueAt(source, field)
       if (typeof value !== 'string') continue
-      const fragments = highlight(value, (word) => reader.wordTerms(field, word).some((term) => terms.has(term)), options)
+      const fieldPhrases = phrases.get(field)
+      // Phrases exist only on mapped text fields with positions (compile.ts refuses the others).
+      const fragments = fieldPhrases && reader.schema?.field(field)?.type === 'text'
+        ? highlightPhrases(value, { analyze: reader.schema.indexAnalyzer(field), termOf: (token) => textTerm(field, token) }, { terms, phrases: fieldPhrases }, options)
+        : highlight(value, (word) => reader.wordTerms(field, word).some((term) => terms.has(term)), options)
       if (fragments.length > 0) out[field] = fragments
     }
     return out
   }
+}
+
+/** What a request highlights: its plain index terms, and its phrases by field. */
+interface HighlightQuery {
+  terms: Set<string>
+  phrases: Map<string, HighlightPhrase[]>
+}
+
+/** The scored terms and phrases of a request, dis_max blocks included (a filter's are not highlighted). */
+function highlightQuery(request: SearchRequest): HighlightQuery {
+  const terms = new Set<string>()
+  const phrases = new Map<string, HighlightPhrase[]>()
+  for (const { term, phrase } of [...request.terms, ...(request.disMax ?? []).flatMap((b) => b.groups.flatMap((g) => g.terms))]) {
+    if (!phrase) terms.add(term)
+    else if (phrases.has(phrase.field)) phrases.get(phrase.field)!.push(phrase)
+    else phrases.set(phrase.field, [phrase])
+  }
+  return { terms, phrases }
 }
 
 /** The value at a dotted path of a source (own properties only). */
