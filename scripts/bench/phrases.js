@@ -11,7 +11,7 @@
 //     (SparseIndex.open with encoder null and index_options 'positions' vs 'freqs', writes of
 //     --batch documents, then compact(); build = open to close), Lucene a TextField (positions)
 //     vs a field of IndexOptions.DOCS_AND_FREQS (BM25 1.2/0.75, forceMerge(1)); on-disk bytes of
-//     each index folder.
+//     each index folder, and of its postings and its positions apart.
 //  2. phrase-query latency: `match_phrase` with slop 0 and slop 2 (lsr; Lucene: PhraseQuery with
 //     setSlop, via QueryBuilder), 2-word and 3-word phrases drawn from the corpus itself (consecutive
 //     words of random documents; synthetic: no word in more than --max-df of the documents; SciFact:
@@ -89,6 +89,18 @@ function folderBytes(dir) {
   return bytes
 }
 
+/** The bytes of an lsr index's position stream (format 4's 'q' keys, before LevelDB's compression); undefined before format 4. */
+async function positionBytes(dir) {
+  const format = await import('../../dist/storage/format.js')
+  if (format.PREFIX_POSITIONS === undefined) return undefined
+  const { Level } = await import('level')
+  const db = new Level(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer', createIfMissing: false })
+  let bytes = 0
+  for await (const value of db.values(format.prefixRange(format.PREFIX_POSITIONS))) bytes += value.length
+  await db.close()
+  return bytes
+}
+
 /**
  * Child process: builds one lsr index of mapped text fields from a TSV corpus; prints one JSON line.
  * Its task comes in the environment (LSR_PHRASES_BUILD, JSON): options such as --dir on the command
@@ -127,7 +139,8 @@ async function lsrBuild({ corpus, fields, analyzer, indexOptions, dir, batchSize
     const stats = await index.stats()
     await index.close()
     const buildSeconds = (performance.now() - started) / 1000
-    console.log(JSON.stringify({ docs, ingestSeconds, compactSeconds, buildSeconds, bytes: folderBytes(dir), postingBytes: stats.postingBytes, postings: stats.postings, terms: stats.terms, rssBytes: process.memoryUsage().rss }))
+    const rssBytes = process.memoryUsage().rss
+    console.log(JSON.stringify({ docs, ingestSeconds, compactSeconds, buildSeconds, bytes: folderBytes(dir), postingBytes: stats.postingBytes, positionBytes: await positionBytes(dir), postings: stats.postings, terms: stats.terms, rssBytes }))
   } catch (error) {
     console.log(JSON.stringify({ error: `${error.constructor?.name ?? 'Error'}: ${error.message}` }))
   }
@@ -362,7 +375,7 @@ async function lsrQueries(corpus, builds, queries) {
 
 const ms = (x) => (x === undefined ? '—' : x.toFixed(3))
 const ratio = (a, b) => (a === undefined || b === undefined || b === 0 ? '—' : `${(a / b).toFixed(2)}x`)
-const mib = (b) => (b / 2 ** 20).toFixed(1)
+const mib = (b) => (b === undefined || b === null ? '—' : (b / 2 ** 20).toFixed(1))
 const int = (x) => Math.round(x).toLocaleString('en')
 
 function mismatches(texts, a, b) {
@@ -375,8 +388,8 @@ function report(corpus, builds, lsr, lucene, queries) {
   const summary = { corpus: corpus.name }
   console.log(`\n## ${corpus.name}: ${corpus.docs.toLocaleString('en')} documents; fields ${corpus.fields.join(', ')}, analyzer ${corpus.analyzer}`)
   console.log(`\nbuild (lsr: open, writes of ${BATCH.toLocaleString('en')} documents, compact, close; Lucene: addDocument, forceMerge(1), close). ` +
-    'On disk: the whole folder (lsr keeps each document\'s source, Lucene only its id); postings: lsr stats().postingBytes, Lucene its .doc + .pos + .pay files')
-  console.log('| engine | index_options | build s | docs/s | on disk MiB | bytes/doc | postings MiB | positions / freqs size | postings | time |')
+    'On disk: the whole folder (lsr keeps each document\'s source, Lucene only its id); postings: lsr stats().postingBytes, Lucene its .doc file; positions: lsr its position stream (the values of its q keys, before LevelDB\'s compression), Lucene its .pos + .pay files')
+  console.log('| engine | index_options | build s | docs/s | on disk MiB | bytes/doc | postings MiB | positions MiB | positions / freqs: size | build time |')
   console.log('|---|---|---|---|---|---|---|---|---|---|')
   for (const engine of Object.keys(builds)) {
     const b = builds[engine]
@@ -387,8 +400,8 @@ function report(corpus, builds, lsr, lucene, queries) {
         continue
       }
       const rel = variant === 'positions' && !b.freqs.error
-      console.log(`| ${engine} | ${variant} | ${r.buildSeconds.toFixed(1)}${r.reused ? ' (reused)' : ''} | ${int(r.docs / r.buildSeconds)} | ${mib(r.bytes)} | ${(r.bytes / r.docs).toFixed(0)} | ${mib(r.postingBytes)} | ` +
-        `${rel ? ratio(r.bytes, b.freqs.bytes) : ''} | ${rel ? ratio(r.postingBytes, b.freqs.postingBytes) : ''} | ${rel ? ratio(r.buildSeconds, b.freqs.buildSeconds) : ''} |`)
+      console.log(`| ${engine} | ${variant} | ${r.buildSeconds.toFixed(1)}${r.reused ? ' (reused)' : ''} | ${int(r.docs / r.buildSeconds)} | ${mib(r.bytes)} | ${(r.bytes / r.docs).toFixed(0)} | ${mib(r.postingBytes)} | ${mib(r.positionBytes)} | ` +
+        `${rel ? ratio(r.bytes, b.freqs.bytes) : ''} | ${rel ? ratio(r.buildSeconds, b.freqs.buildSeconds) : ''} |`)
     }
   }
   if (builds.lsr && builds.Lucene && !builds.lsr.positions.error) {
@@ -419,7 +432,7 @@ function report(corpus, builds, lsr, lucene, queries) {
     }
     console.log(`| ${set.name} | ${set.texts.length} | ${mean === undefined ? '—' : mean.toFixed(1)} | ${ms(search?.p50)} | ${ms(search?.p99)} | ${ms(reader?.p50)} | ${ms(reader?.p99)} | ` +
       `${ms(luc?.p50)} | ${ms(luc?.p99)} | ${ratio(reader?.p50, luc?.p50)} | ${ratio(reader?.p99, luc?.p99)} | ${bad} |`)
-    summary[`phrase ${set.name}`] = { lsrReaderP50: reader?.p50, lucene: luc?.p50, mismatches: bad }
+    summary[`phrase ${set.name}`] = { lsrReaderP50: reader && +ms(reader.p50), luceneP50: luc && +ms(luc.p50), mismatches: bad }
   }
   for (const line of allMismatches.slice(0, 20)) console.log(`COUNT MISMATCH ${line}`)
   if (allMismatches.length > 20) console.log(`... and ${allMismatches.length - 20} more count mismatches`)

@@ -4,7 +4,7 @@
 //     indexes the corpus (lines "id \t field1 \t field2 ..."): each field a TextField (positions,
 //     Lucene's default: DOCS_AND_FREQS_AND_POSITIONS) or a field of IndexOptions.DOCS_AND_FREQS,
 //     BM25Similarity(1.2, 0.75), a 256 MB RAM buffer, then forceMerge(1) and close; prints the
-//     build seconds, the bytes of the folder and those of its postings (.doc, .pos, .pay files).
+//     build seconds, the bytes of the folder, of its postings (.doc) and of its positions (.pos, .pay).
 //   query <positionsIndexDir> <freqsIndexDir> <queries.tsv> <whitespace|english> <passes>
 //     runs the queries (lines "set \t slop \t field \t text"; slop -1: a term query) single-thread,
 //     IndexSearcher.search(query, 10): phrase sets (QueryBuilder.createPhraseQuery with the slop)
@@ -64,13 +64,14 @@ public class LucenePhraseBench {
     writer.forceMerge(1);
     writer.close();
     double seconds = (System.nanoTime() - started) / 1e9;
-    long size = 0, postings = 0;
+    long size = 0, postings = 0, positionBytes = 0;
     for (File f : new File(indexDir).listFiles()) {
       size += f.length();
       String name = f.getName();
-      if (name.endsWith(".doc") || name.endsWith(".pos") || name.endsWith(".pay")) postings += f.length();
+      if (name.endsWith(".doc")) postings += f.length();
+      if (name.endsWith(".pos") || name.endsWith(".pay")) positionBytes += f.length();
     }
-    System.out.println("{\"docs\":" + docs + ",\"buildSeconds\":" + seconds + ",\"bytes\":" + size + ",\"postingBytes\":" + postings + "}");
+    System.out.println("{\"docs\":" + docs + ",\"buildSeconds\":" + seconds + ",\"bytes\":" + size + ",\"postingBytes\":" + postings + ",\"positionBytes\":" + positionBytes + "}");
   }
 
   static class QuerySet {
