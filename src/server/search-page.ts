@@ -4,9 +4,43 @@
  * public API (`_cat/indices`, `_settings`, `_search` with `highlight` and `explain`), and escapes
  * all text. An index with an encoder is searched through its encoder field (`match` on `text`);
  * an index of mapped fields only through all its text and keyword fields (`multi_match` over `*`,
- * best field wins, as Elasticsearch's default fields). Every mapped text field is highlighted.
+ * best field wins, as Elasticsearch's default fields), where quoted parts are phrases (see
+ * {@link pageQuery}). Every mapped text field is highlighted, a phrase occurrence as one unit.
  * @module
  */
+
+/**
+ * The query the page sends for what the user typed. On an index of mapped fields, each quoted part
+ * (`"red shoes"`) is a required phrase: `multi_match` type `phrase` over the same fields as the
+ * words (a phrase per field, best field wins); the words outside quotes are the `multi_match` they
+ * always were, optional beside phrases (they rank the phrase matches), and alone without quotes.
+ * An unclosed quote runs to the end of the input; empty quotes are dropped. A text field mapped
+ * without positions (`index_options: freqs`) makes a quoted search a 400, shown as the error it is.
+ *
+ * On an index with an encoder, the encoder field (title + text as one) holds no positions, so a
+ * phrase query on it is refused: the whole input stays one `match` on `text`, whose analysis drops
+ * the quotes (the words of a quoted part are plain words there).
+ *
+ * The page runs this very function: its source is embedded in the page's script, so it must use
+ * nothing outside itself.
+ * @param input - the text of the search box
+ * @param encoder - whether the index has an encoder
+ * @example pageQuery('"red shoes" lamp', false)
+ * // { bool: { must: [{ multi_match: { query: 'red shoes', type: 'phrase', fields: ['*'] } }], should: [{ multi_match: { query: 'lamp', fields: ['*'] } }] } }
+ */
+export function pageQuery(input: string, encoder: boolean): Record<string, unknown> {
+  if (encoder || !input.includes('"')) return encoder ? { match: { text: input } } : { multi_match: { query: input, fields: ['*'] } }
+  const phrases: string[] = []
+  const words = input.replace(/"([^"]*)(?:"|$)/g, (_quoted: string, phrase: string) => {
+    if (phrase.trim() !== '') phrases.push(phrase.trim())
+    return ' '
+  }).replace(/\s+/g, ' ').trim()
+  const should = words === '' ? [] : [{ multi_match: { query: words, fields: ['*'] } }]
+  if (phrases.length === 0) return should[0] ?? { multi_match: { query: '', fields: ['*'] } }
+  const must = phrases.map((phrase) => ({ multi_match: { query: phrase, type: 'phrase', fields: ['*'] } }))
+  return { bool: should.length > 0 ? { must, should } : { must } }
+}
+
 export const SEARCH_PAGE = `<!doctype html>
 <html lang="en">
 <head>
@@ -79,6 +113,9 @@ async function hasEncoder(index) {
   return encoders.get(index)
 }
 
+// What the page sends for the search box's text (src/server/search-page.ts).
+${pageQuery.toString()}
+
 // The field shown as a hit's heading: the first of these the document has.
 const HEADINGS = ['title', 'name']
 
@@ -88,7 +125,7 @@ $('search').addEventListener('submit', async (event) => {
   const query = $('q').value
   if (!index) return
   $('status').textContent = 'Searching…'
-  const dsl = (await hasEncoder(index)) ? { match: { text: query } } : { multi_match: { query: query, fields: ['*'] } }
+  const dsl = pageQuery(query, await hasEncoder(index))
   const response = await fetch('/' + encodeURIComponent(index) + '/_search', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

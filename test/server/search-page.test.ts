@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { pageQuery } from '../../src/server/search-page.js'
 import { startServer, type RunningServer } from '../../src/server/serve.js'
 import { ROOT } from '../helpers.js'
-import { sampleBulk } from './helpers.js'
+import { portServer, sampleBulk, send } from './helpers.js'
 
 // Debian's chromium; .ci/run installs it when missing.
 const CHROMIUM = '/usr/bin/chromium'
@@ -90,6 +91,21 @@ describe.skipIf(!existsSync(CHROMIUM))('search page in headless Chromium', () =>
     await page.close()
   })
 
+  it('searches quoted words as a phrase and highlights each occurrence as one unit', async () => {
+    const page = await browser.newPage()
+    await page.goto(`${server.url}/`)
+    await expect.poll(() => page.locator('#index option').allTextContents()).toEqual(['sample', 'stemmed'])
+    const rows = await searchFor(page, 'sample', '"document frequency" logarithm')
+    // s04 holds the phrase in its title and text, and logarithm; s03 only the phrase, in its text.
+    expect(await page.locator('.hit').count()).toBe(2)
+    expect(await page.locator('.hit h3').allInnerTexts()).toEqual(['Inverse document frequency', 'BM25 ranking'])
+    expect(await page.locator('.hit h3').first().innerHTML()).toBe('Inverse <em>document frequency</em>')
+    expect(await page.locator('.hit .snippet em').allTextContents()).toEqual(['document frequency', 'logarithm', 'document frequency'])
+    // The best field's phrase (the short title), then the word.
+    expect(rows.slice(1, -1).map((r) => r.split(/\d/)[0])).toEqual(['title:"document frequency"', 'text:logarithm'])
+    await page.close()
+  })
+
   it('shows an index without title or text by its name field and highlighted description', async () => {
     await fetch(`${server.url}/shop`, { method: 'PUT' })
     await fetch(`${server.url}/shop/_doc/p1?refresh=true`, {
@@ -104,5 +120,61 @@ describe.skipIf(!existsSync(CHROMIUM))('search page in headless Chromium', () =>
     expect(await page.locator('.hit .snippet').first().innerHTML()).toBe('A compact <em>espresso</em> maker')
     expect(rows.slice(1, -1).map((r) => r.split(/\d/)[0])).toHaveLength(1)
     await page.close()
+  })
+})
+
+describe('the search page\'s query', () => {
+  const WORDS = { multi_match: { query: 'red shoes lamp', fields: ['*'] } }
+  const phrase = (query: string) => ({ multi_match: { query, type: 'phrase', fields: ['*'] } })
+
+  it('is the multi_match of old without quotes, and a match on the encoder field with an encoder, quotes or not', () => {
+    expect(pageQuery('red shoes lamp', false)).toEqual(WORDS)
+    expect(pageQuery('red shoes lamp', true)).toEqual({ match: { text: 'red shoes lamp' } })
+    expect(pageQuery('"red shoes" lamp', true)).toEqual({ match: { text: '"red shoes" lamp' } })
+  })
+
+  it('makes quoted parts required phrases beside the optional words', () => {
+    expect(pageQuery('"red shoes" lamp', false)).toEqual({ bool: { must: [phrase('red shoes')], should: [{ multi_match: { query: 'lamp', fields: ['*'] } }] } })
+    expect(pageQuery('a "red shoes" b "desk lamp"', false)).toEqual({ bool: { must: [phrase('red shoes'), phrase('desk lamp')], should: [{ multi_match: { query: 'a b', fields: ['*'] } }] } })
+    expect(pageQuery(' "red shoes" ', false)).toEqual({ bool: { must: [phrase('red shoes')] } })
+    // An unclosed quote runs to the end; empty quotes are dropped.
+    expect(pageQuery('lamp "red sho', false)).toEqual({ bool: { must: [phrase('red sho')], should: [{ multi_match: { query: 'lamp', fields: ['*'] } }] } })
+    expect(pageQuery('lamp "" ', false)).toEqual({ multi_match: { query: 'lamp', fields: ['*'] } })
+  })
+
+  it('finds and highlights phrases through the HTTP API as the page asks', async () => {
+    const { url, close } = await portServer()
+    try {
+      const docs = {
+        p1: { name: 'Red shoes', description: 'Red shoes and a reading lamp' },
+        p2: { name: 'Lamp', description: 'A red lamp beside blue shoes' },
+        p3: { name: 'Shoes', description: 'Shoes, red ones, and a lamp' },
+        p4: { name: 'Boots', description: 'Dark red shoes for winter' },
+      }
+      for (const index of ['shop', 'encoded']) {
+        await send(`${url}/${index}`, 'PUT', index === 'encoded' ? { settings: { encoder: { name: 'bm25' } } } : {})
+        const lines = Object.entries(docs).flatMap(([id, doc]) => [{ index: { _id: id } }, index === 'encoded' ? { title: doc.name, text: doc.description } : doc])
+        await send(`${url}/${index}/_bulk?refresh=true`, 'POST', lines.map((line) => JSON.stringify(line)).join('\n') + '\n', { 'content-type': 'application/x-ndjson' })
+      }
+      const search = (index: string, input: string, encoder: boolean) => send(`${url}/${index}/_search`, 'POST', {
+        query: pageQuery(input, encoder), size: 10, explain: true,
+        highlight: { fields: { '*': {} }, encoder: 'html', fragment_size: 200, number_of_fragments: 2 },
+      })
+      const { status, body } = await search('shop', '"red shoes" lamp', false)
+      expect(status).toBe(200)
+      // p2 and p3 hold red, shoes and lamp, but not "red shoes"; the lamp ranks p1 first.
+      expect(body.hits.hits.map((hit: { _id: string }) => hit._id)).toEqual(['p1', 'p4'])
+      expect(body.hits.hits[0].highlight).toEqual({ name: ['<em>Red shoes</em>'], description: ['<em>Red shoes</em> and a reading <em>lamp</em>'] })
+      expect(body.hits.hits[1].highlight).toEqual({ description: ['Dark <em>red shoes</em> for winter'] })
+
+      // The encoder field has no positions: quotes change nothing there (the words are searched).
+      const encoded = await search('encoded', '"red shoes" lamp', true)
+      expect(encoded.status).toBe(200)
+      const words = await send(`${url}/encoded/_search`, 'POST', { query: { match: { text: 'red shoes lamp' } }, size: 10 })
+      expect(encoded.body.hits.hits.map((hit: { _id: string; _score: number }) => [hit._id, hit._score])).toEqual(words.body.hits.hits.map((hit: { _id: string; _score: number }) => [hit._id, hit._score]))
+      expect(encoded.body.hits.hits).toHaveLength(4)
+    } finally {
+      await close()
+    }
   })
 })
