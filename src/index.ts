@@ -20,6 +20,7 @@ export type {
 export type { CompileOptions, ReaderSearchOptions } from './engine/index-reader.js'
 export type {
   BoolQuery, ConstantScoreQuery, DisMaxQuery, ExistsQuery, FieldValue, FieldsWithBoost, IdsQuery, MatchAllQuery, MatchOperator, MatchOptions, MatchQuery, MinimumShouldMatch,
+  MatchPhraseOptions, MatchPhraseQuery, MatchPhrasePrefixOptions, MatchPhrasePrefixQuery,
   MultiMatchQuery, NeuralSparseOptions, NeuralSparseQuery, NeuralSparseTwoPhase, PrefixOptions, PrefixQuery, Queries, Query, QueryStringQuery, QueryType, QueryTypes, RangeBound,
   RangeOptions, RangeQuery, SearchAfterValue, Sort, SortEntry, SortOptions, SortOrder, TermOptions, TermQuery, TermsQuery, ZeroTermsQuery, HybridQueryBody, SparseVectorQuery,
 } from './engine/query/types.js'
@@ -40,7 +41,7 @@ export type {
   BooleanField, DateField, Dynamic, FieldMapping, FieldType, KeywordField, LeafField, Mapping, NumberField, NumberType, ObjectField, SparseField, SparseType, TextField,
 } from './mapping/index.js'
 export { BUILT_IN_ANALYZERS } from './analysis/index.js'
-export type { Analyzer, AnalyzerRegistry } from './analysis/index.js'
+export type { Analyzer, AnalyzerRegistry, TokenStream } from './analysis/index.js'
 export { SEARCH_ALGORITHMS } from './search/searcher.js'
 export { ingestCorpus } from './engine/ingest.js'
 export type { IngestOptions, IngestProgress, IngestResult } from './engine/ingest.js'
