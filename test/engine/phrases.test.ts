@@ -117,6 +117,10 @@ describe('match_phrase', () => {
     await expect(positional.search({ query: { match_phrase: { body: { query: 'a b', slop: -1 } } } })).rejects.toThrow(/slop must be a non-negative integer/)
     await expect(positional.search({ query: { match_phrase: { body: { query: 'a b', max_expansions: 3 } } } as unknown as Query })).rejects.toThrow(/does not support \[max_expansions\]/)
     await expect(positional.search({ query: { multi_match: { query: 'a b', type: 'best_fields', slop: 1 } } as unknown as Query })).rejects.toThrow(/slop applies to types phrase/)
+    // Each word of a phrase counts toward the 1,024 scored terms of a query, as Lucene 9 counts them.
+    const long = Array.from({ length: 1025 }, (_, i) => `w${i}`).join(' ')
+    await expect(positional.search({ query: { match_phrase: { body: long } } })).rejects.toMatchObject({ code: 'too_many_clauses' })
+    expect((await hitsOf(positional, { match_phrase: { body: long.split(' ').slice(0, 1024).join(' ') } })).total).toBe(0)
   })
 })
 

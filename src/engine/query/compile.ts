@@ -75,6 +75,15 @@ export const parsing = (message: string) => new LsrError('query_parsing', messag
 const tooManyClauses = (count: number) => new LsrError('too_many_clauses', `Query contains too many scored terms: ${count}; maxClauseCount is set to ${MAX_CLAUSE_COUNT}`)
 export const unsupported = (message: string) => new LsrError('invalid_argument', message)
 
+/**
+ * Scored terms an entry counts for the clause limit: exact-value terms none (filters that score a
+ * constant, as a terms query is one clause), a phrase each of its terms (as Lucene 9 counts the
+ * terms a query visits).
+ */
+function scoredTerms({ term, phrase }: SearchTerm): number {
+  return phrase ? phrase.allTerms().length : term.charCodeAt(0) === 0 ? 0 : 1
+}
+
 /** Splits `{"<type>": body}` into type and body. */
 function single(clause: unknown, where: string): [string, unknown] {
   if (!isObject(clause)) throw parsing(`${where} must be an object with one query type`)
@@ -166,9 +175,9 @@ class Compiler {
 
   constructor(private readonly ctx: QueryContext) {}
 
-  /** Counts scored terms (exact-value terms are filters that score a constant: not counted, as a terms query is one clause). */
+  /** Counts scored terms (see scoredTerms). */
   #count<T extends { terms: SearchTerm[] }>(made: T): T {
-    for (const { term } of made.terms) if (term.charCodeAt(0) !== 0) this.#scored++
+    for (const entry of made.terms) this.#scored += scoredTerms(entry)
     if (this.#scored > MAX_CLAUSE_COUNT) throw tooManyClauses(this.#scored)
     return made
   }
@@ -704,7 +713,7 @@ export function compileQuery(query: unknown, ctx: QueryContext): SearchRequest {
   const clause = new Compiler(ctx).clause(query ?? { match_all: {} }, '[query]', 1)
   if (clause.unscorable) throw clause.unscorable
   const terms = [...clause.terms, ...clause.disMax.flatMap((b) => b.groups.flatMap((g) => g.terms))]
-  const scored = terms.filter(({ term }) => term.charCodeAt(0) !== 0).length
+  const scored = terms.reduce((n, entry) => n + scoredTerms(entry), 0)
   if (scored > MAX_CLAUSE_COUNT) throw tooManyClauses(scored)
   return {
     terms: clause.terms,
