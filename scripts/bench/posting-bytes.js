@@ -6,10 +6,13 @@
 // references for the same doc-id sets: the information-theoretic minimum (log2 C(N, df) bits per
 // term, no codec can do better on average for sets without structure) and Elias-Fano's size
 // (2 + ceil(log2(N / df)) bits per posting), and the empirical entropy of the stored values.
+// Then the positions of text fields (format 4, key q): bytes per position, how many gaps take one,
+// two or more varint bytes, and the empirical entropy of the gaps (what an ideal codec of
+// independent gaps would need).
 // Run: node scripts/bench/posting-bytes.js <index dir>
 import { Level } from 'level'
 import { RoaringBitmap32 } from '../../dist/storage/roaring.js'
-import { KEY_STATS, prefixRange, PREFIX_POSTINGS, termIdFromPostingsKey } from '../../dist/storage/format.js'
+import { KEY_STATS, prefixRange, PREFIX_POSITIONS, PREFIX_POSTINGS, termIdFromPostingsKey } from '../../dist/storage/format.js'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { missing } from './datasets.js'
@@ -61,6 +64,26 @@ for await (const [key, value] of db.iterator(prefixRange(PREFIX_POSTINGS))) {
     valueCounts.set(v, (valueCounts.get(v) ?? 0) + 1)
   }
 }
+// Positions: every varint ends at a byte below 0x80; a posting's first varint is a position, the
+// others are gaps (counted together: the codec does not tell them apart).
+let positionBytes = 0
+let positions = 0
+const varintLengths = new Map()
+const gapCounts = new Map()
+for await (const [, value] of db.iterator(prefixRange(PREFIX_POSITIONS))) {
+  positionBytes += value.length
+  let length = 0
+  let number = 0
+  for (const byte of value) {
+    number += (byte & 0x7f) * 2 ** (7 * length++)
+    if (byte >= 0x80) continue
+    positions++
+    varintLengths.set(length, (varintLengths.get(length) ?? 0) + 1)
+    gapCounts.set(number, (gapCounts.get(number) ?? 0) + 1)
+    length = 0
+    number = 0
+  }
+}
 await db.close()
 
 let entropyBits = 0
@@ -82,3 +105,12 @@ console.log('references for the same postings:')
 console.log(`  doc ids, information-theoretic minimum  ${(entropyBits / 8 / postings).toFixed(3)}`)
 console.log(`  doc ids, Elias-Fano                     ${(eliasFanoBits / 8 / postings).toFixed(3)}`)
 console.log(`  values, empirical entropy (${valueCounts.size} distinct)  ${(valueEntropyBits / 8 / postings).toFixed(3)}`)
+if (positions > 0) {
+  let gapEntropyBits = 0
+  for (const count of gapCounts.values()) gapEntropyBits -= count * Math.log2(count / positions)
+  console.log(`positions: ${positions.toLocaleString('en')} in ${positionBytes.toLocaleString('en')} bytes: ${(positionBytes / positions).toFixed(3)} bytes per position`)
+  console.log(`  varint bytes per number: ${[...varintLengths].sort((a, b) => a[0] - b[0]).map(([n, c]) => `${n}: ${((100 * c) / positions).toFixed(1)} %`).join(', ')}`)
+  console.log(`  gaps, empirical entropy (${gapCounts.size} distinct)  ${(gapEntropyBits / 8 / positions).toFixed(3)} bytes per position`)
+} else {
+  console.log('positions: none (no text field indexed with positions)')
+}
