@@ -152,6 +152,19 @@ function matchBody(r) {
   ])()
 }
 
+/** match_phrase(_prefix) bodies: plain, with hostile slop / max_expansions / analyzer, very long phrases. */
+function phraseBody(r) {
+  const option = () => r.pick(['slop', 'max_expansions', 'analyzer', 'zero_terms_query', 'boost', '__proto__', 'operator'])
+  const value = () => r.pick([0, 1, 2, 50, -1, 1.5, 2 ** 31, 1e308, raw('1e400'), 'x', null, {}, [], 'all', 'none', 'whitespace', 'nope'])
+  return r.weighted([
+    [3, () => obj([field(r), textValue(r)])],
+    [3, () => obj([field(r), obj(['query', textValue(r)], ...Array.from({ length: r.int(0, 3) }, () => [option(), value()]))])],
+    [1, () => obj(['text', Array.from({ length: r.pick([500, 1025, 20_000]) }, (_, i) => `w${i % 7}`).join(' ')])],
+    [1, () => obj(['text', 'a b'], ['title', 'b c'])],
+    [1, () => hostileScalar(r)],
+  ])()
+}
+
 function queryTokens(r) {
   return r.weighted([
     [4, () => obj(...Array.from({ length: r.int(1, 6) }, () => [r.pick(TOKENS), r.chance(0.6) ? r.pick([1, 0.5, 2, 3.7]) : r.pick([0, -1, 1e308, raw('1e400'), raw('-0'), 'x', null, {}, [], 1e-300, 5e-324, 1e-45, 2e-9])]))],
@@ -225,15 +238,16 @@ function boolBody(r, depth) {
   return r.chance(0.9) ? obj(...entries) : hostileScalar(r)
 }
 
-const UNKNOWN_QUERY_TYPES = ['fuzzy', 'regexp', 'wildcard', 'prefix', 'range', 'exists', 'nested', 'script', 'knn', 'function_score', 'constant_score', 'dis_max', 'query_string', 'simple_query_string', 'more_like_this', 'match_phrase', 'match_none', ...PROTO_NAMES, '', ' ', 'MATCH', 'match ', 'match\u0000']
+const UNKNOWN_QUERY_TYPES = ['fuzzy', 'regexp', 'wildcard', 'prefix', 'range', 'exists', 'nested', 'script', 'knn', 'function_score', 'constant_score', 'dis_max', 'query_string', 'simple_query_string', 'more_like_this', 'match_bool_prefix', 'span_near', 'match_none', ...PROTO_NAMES, '', ' ', 'MATCH', 'match ', 'match\u0000']
 
 /** A query: valid or hostile at every level. */
 function query(r, depth = 0) {
   if (depth > 3) return obj(['match_all', obj()])
   return r.weighted([
     [6, () => obj(['match', matchBody(r)])],
-    [2, () => obj(['multi_match', r.chance(0.85) ? obj(['query', textValue(r)], ...(r.chance(0.6) ? [['fields', r.pick([['title', 'text'], [null], 'text', ['text^2'], [{}], ['__proto__'], [], ['tag'], ['*']])]] : []), ...(r.chance(0.3) ? [['type', r.pick(['best_fields', 'most_fields', 'phrase', 'cross_fields', '__proto__', 5])]] : []), ...(r.chance(0.2) ? [['operator', r.pick(['and', 'xor', null])]] : [])) : hostileScalar(r)])],
+    [2, () => obj(['multi_match', r.chance(0.85) ? obj(['query', textValue(r)], ...(r.chance(0.6) ? [['fields', r.pick([['title', 'text'], [null], 'text', ['text^2'], [{}], ['__proto__'], [], ['tag'], ['*']])]] : []), ...(r.chance(0.3) ? [['type', r.pick(['best_fields', 'most_fields', 'phrase', 'phrase_prefix', 'bool_prefix', 'cross_fields', '__proto__', 5])]] : []), ...(r.chance(0.2) ? [['operator', r.pick(['and', 'xor', null])]] : [])) : hostileScalar(r)])],
     [4, () => obj(['neural_sparse', neuralSparseBody(r)])],
+    [3, () => obj([r.pick(['match_phrase', 'match_phrase_prefix']), phraseBody(r)])],
     [2, () => obj(['match_all', r.pick([obj(), null, [], 'x', obj(['boost', boost(r)]), obj(['__proto__', obj()]), obj(['constructor', 1])])])],
     [2, () => obj(['ids', idsBody(r)])],
     [2, () => obj(['term', keywordBody(r, 'term')])],
