@@ -90,10 +90,11 @@ function termRows(e) {
   return e.details.flatMap(termRows)
 }
 
-// One row per matched term: its factors (hover for what each is) and its contribution.
+// One row per matched term or phrase (a phrase's display may hold parentheses, as (cafe|café)): its
+// factors (hover for what each is) and its contribution.
 function explanationTable(explanation) {
   const rows = termRows(explanation).map((d) => {
-    const term = d.description.match(/^weight\\((.*?)\\)/)
+    const term = d.description.match(/^weight\\((.*?)\\) = /)
     const factors = d.details.map((x) => '<span title="' + escapeHtml(x.description) + '">' + Number(x.value.toFixed(4)) + '</span>').join(' × ')
     return '<tr><td>' + escapeHtml(term ? term[1] : d.description) + '</td><td>' + factors + '</td><td>' + d.value.toFixed(4) + '</td></tr>'
   }).join('')

@@ -121,6 +121,23 @@ describe.skipIf(!existsSync(CHROMIUM))('search page in headless Chromium', () =>
     expect(rows.slice(1, -1).map((r) => r.split(/\d/)[0])).toHaveLength(1)
     await page.close()
   })
+
+  it('names a phrase of stacked tokens in full in the explanation', async () => {
+    // asciifolding keeping the original stacks two tokens per accented word: the phrase shows them as (x|y).
+    const analysis = { filter: { fold: { type: 'asciifolding', preserve_original: true } }, analyzer: { folded: { type: 'custom', tokenizer: 'standard', filter: ['lowercase', 'fold'] } } }
+    await fetch(`${server.url}/cafe`, {
+      method: 'PUT', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ settings: { analysis }, mappings: { properties: { name: { type: 'text', analyzer: 'folded' } } } }),
+    })
+    await fetch(`${server.url}/cafe/_doc/c1?refresh=true`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Un café crème, merci' }) })
+    const page = await browser.newPage()
+    await page.goto(`${server.url}/`)
+    await expect.poll(() => page.locator('#index option').allTextContents()).toEqual(['cafe', 'sample', 'shop', 'stemmed'])
+    const rows = await searchFor(page, 'cafe', '"café crème"')
+    expect(await page.locator('.hit h3').first().innerHTML()).toBe('Un <em>café crème</em>, merci')
+    expect(rows[1]).toMatch(/^name:"\((cafe\|café|café\|cafe)\) \((creme\|crème|crème\|creme)\)"1 × /)
+    await page.close()
+  })
 })
 
 describe('the search page\'s query', () => {
