@@ -211,7 +211,7 @@ class Lexer {
 
 /** What the parser builds before it is written out as DSL. */
 type Node =
-  | { kind: 'text'; fields: string[]; text: string; all: boolean; boost: number; phrase?: { slop: number } }
+  | { kind: 'text'; fields: string[]; text: string; all: boolean; boost: number; phrase?: { slop: number; lenient: boolean } }
   | { kind: 'range'; fields: string[]; bounds: Record<string, string>; boost: number }
   | { kind: 'exists'; fields: string[]; boost: number }
   | { kind: 'match_all'; boost: number }
@@ -340,7 +340,9 @@ class Parser {
       // integer part of n; `~` alone keeps the default slop, 0.
       const slop = fuzzy === undefined ? 0 : Math.trunc(Number.parseFloat(fuzzy.image.slice(1)))
       if (slop < 0) this.fail.syntax(`the slop of ${shown(token.image + fuzzy!.image)} must not be negative`)
-      return scale(this.#leaf({ kind: 'text', fields: this.#fields(field), text, all: false, boost: 1, phrase: { slop: Number.isNaN(slop) ? 0 : slop } }))
+      // Over every field (no field, default `*`), fields that cannot run a phrase are left out, as Elasticsearch's lenient default there.
+      const lenient = field === undefined && this.options.allFields === true
+      return scale(this.#leaf({ kind: 'text', fields: this.#fields(field), text, all: false, boost: 1, phrase: { slop: Number.isNaN(slop) ? 0 : slop, lenient } }))
     }
     // Lucene's order: wildcards, then prefixes, regular expressions and fuzzy terms.
     if (token.kind === 'STAR') return scale(this.#star(field))
@@ -484,7 +486,7 @@ function toDsl(node: Node): Record<string, unknown> {
     case 'text': {
       if (node.phrase) {
         const options = (boost: number) => ({ ...(node.phrase!.slop > 0 ? { slop: node.phrase!.slop } : {}), ...(boost === 1 ? {} : { boost }) })
-        if (node.fields.length > 1) return { multi_match: { query: node.text, fields: node.fields, type: 'phrase', ...options(node.boost) } }
+        if (node.fields.length > 1) return { multi_match: { query: node.text, fields: node.fields, type: 'phrase', ...options(node.boost), ...(node.phrase.lenient ? { lenient: true } : {}) } }
         const [name, weight] = fieldBoost(node.fields[0])
         return { match_phrase: { [name]: { query: node.text, ...options(weight * node.boost) } } }
       }

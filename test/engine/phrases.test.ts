@@ -124,6 +124,19 @@ describe('match_phrase', () => {
   })
 })
 
+describe('phrases over every field', () => {
+  it('leave out fields without positions when the fields are * (lenient), and refuse them when named', async () => {
+    const index = await SparseIndex.open(await tempDir(), { create: true, encoder: null, schema: { mappings: { properties: { body: { type: 'text' }, notes: { type: 'text', index_options: 'freqs' } } } } })
+    opened.push(index)
+    await index.add([{ id: 'a', source: { body: 'red shoes', notes: 'red shoes' } }, { id: 'b', source: { body: 'shoes red', notes: 'red shoes' } }])
+    expect((await hitsOf(index, { multi_match: { query: 'red shoes', type: 'phrase' } })).hits.map((h) => h.id)).toEqual(['a'])
+    expect((await hitsOf(index, { multi_match: { query: 'red shoes', type: 'phrase', fields: ['body', 'notes'], lenient: true } })).hits.map((h) => h.id)).toEqual(['a'])
+    await expect(index.search({ query: { multi_match: { query: 'red shoes', type: 'phrase', fields: ['body', 'notes'] } } })).rejects.toThrow(/field:\[notes\] was indexed without position data/)
+    await expect(index.search({ query: { multi_match: { query: 'red shoes', type: 'phrase', lenient: false } } })).rejects.toThrow(/field:\[notes\]/)
+    await expect(index.search({ query: { multi_match: { query: 'red shoes', lenient: true } } as unknown as Query })).rejects.toThrow(/lenient is supported for types phrase/)
+  })
+})
+
 describe('phrases inside bool keep top-k exact', () => {
   const WORDS = ['a', 'b', 'c', 'd', 'e', 'f']
 

@@ -71,6 +71,10 @@ describe('parseQueryString: terms and fields', () => {
     expect(parse('"apple pie"~1', { defaultFields: ['title^2', 'body'], defaultOperator: 'OR' })).toEqual({
       multi_match: { query: 'apple pie', fields: ['title^2', 'body'], type: 'phrase', slop: 1 },
     })
+    // Over every field (`*` expanded by the caller), fields without positions are left out, as Elasticsearch's lenient default.
+    expect(parse('"apple pie"', { defaultFields: ['title', 'body'], defaultOperator: 'OR', allFields: true })).toEqual({
+      multi_match: { query: 'apple pie', fields: ['title', 'body'], type: 'phrase', lenient: true },
+    })
   })
 
   it('drops an empty quoted string, and matches nothing for an empty query', () => {

@@ -332,7 +332,7 @@ class Compiler {
    * scored as its terms, as Lucene rewrites a phrase of one position. A field that is not text
    * matches its exact value, as a match query does.
    */
-  private phraseOn(field: string, text: unknown, options: Json, type: PhraseType): Clause {
+  private phraseOn(field: string, text: unknown, options: Json, type: PhraseType, lenient = false): Clause {
     const slop = options.slop ?? 0
     if (typeof slop !== 'number' || !Number.isInteger(slop) || slop < 0) throw parsing(`[${type}] slop must be a non-negative integer, got ${JSON.stringify(slop)}`)
     const prefix = type === 'match_phrase_prefix' || type === 'phrase_prefix'
@@ -368,6 +368,8 @@ class Compiler {
     }
     if (words.length <= 1) return this.matchTerms(this.#count({ terms: counted(words[0]?.terms ?? []) }).terms, false, undefined, undefined, options.zero_terms_query, type)
     const phrase = new Phrase(field, words, slop)
+    // Lenient (a multi_match over every field): a field that cannot run the phrase is left out, as Elasticsearch does.
+    if (!this.ctx.schema!.hasPositions(field) && lenient) return this.none()
     if (!this.ctx.schema!.hasPositions(field)) throw unsupported(`field:[${field}] was indexed without position data; cannot run PhraseQuery (phrase=${phrase.display()})`)
     const entry: SearchTerm = { term: `\u0003${phrase.key()}`, weight: 1, phrase }
     return this.#count({ terms: [entry], disMax: [], docs: () => this.ctx.phraseDocs(phrase), constant: 0, covered: true, exact: true })
@@ -379,10 +381,12 @@ class Compiler {
 
   private multiMatch(body: unknown): Clause {
     if (!isObject(body)) throw parsing('[multi_match] must be an object')
-    allowOnly(body, 'multi_match', ['query', 'fields', 'type', 'operator', 'minimum_should_match', 'analyzer', 'boost', 'tie_breaker', 'zero_terms_query', 'slop', 'max_expansions'])
+    allowOnly(body, 'multi_match', ['query', 'fields', 'type', 'operator', 'minimum_should_match', 'analyzer', 'boost', 'tie_breaker', 'zero_terms_query', 'slop', 'max_expansions', 'lenient'])
     if (body.query === undefined) throw parsing('[multi_match] requires query')
+    if (body.lenient !== undefined && typeof body.lenient !== 'boolean') throw parsing('[multi_match] lenient must be a boolean')
     const type = body.type ?? 'best_fields'
     if (type === 'phrase' || type === 'phrase_prefix') return this.multiMatchPhrase(body, type)
+    if (body.lenient === true) throw unsupported(`[multi_match] lenient is supported for types phrase and phrase_prefix (fields without positions are left out), not for [${String(type)}]`)
     for (const key of ['slop', 'max_expansions']) if (body[key] !== undefined) throw parsing(`[multi_match] ${key} applies to types phrase and phrase_prefix, not to [${String(type)}]`)
     if (type === 'bool_prefix') throw unsupported('[multi_match] type [bool_prefix] is not supported')
     if (type === 'cross_fields') throw unsupported('[multi_match] type [cross_fields] is not supported (use best_fields or most_fields)')
@@ -420,10 +424,13 @@ class Compiler {
     if (type === 'phrase' && body.max_expansions !== undefined) throw parsing('[multi_match] max_expansions applies to type phrase_prefix')
     const tie = body.tie_breaker ?? 0
     if (typeof tie !== 'number' || !(tie >= 0 && tie <= 1)) throw parsing('[multi_match] tie_breaker must be a number in [0, 1]')
+    const fields = body.fields === undefined ? ['*'] : body.fields
+    // Elasticsearch is lenient by default when the fields are every field (`*`).
+    const lenient = (body.lenient as boolean | undefined) ?? (Array.isArray(fields) ? fields : [fields]).some((f) => typeof f === 'string' && /^\*(\^.*)?$/.test(f))
     const groups: DisMaxBlock['groups'] = []
     const docs: RoaringBitmap32[] = []
-    for (const { field, boost } of this.ctx.expandFields(body.fields === undefined ? ['*'] : body.fields, 'multi_match')) {
-      const clause = this.phraseOn(field, body.query, body, type)
+    for (const { field, boost } of this.ctx.expandFields(fields, 'multi_match')) {
+      const clause = this.phraseOn(field, body.query, body, type, lenient)
       if (clause.terms.length === 0 && clause.disMax.length === 0) continue
       docs.push(clause.docs())
       groups.push({ terms: scaled(clause.terms.length > 0 ? clause.terms : clause.disMax[0].groups.flatMap((g) => g.terms), boost), docs: clause.exact ? undefined : docs[docs.length - 1] })

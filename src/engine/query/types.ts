@@ -93,9 +93,19 @@ export type MultiMatchQuery = MultiMatchCommon & (
     tie_breaker?: number
   })
   | (MultiMatchTerms & { type: 'most_fields'; tie_breaker?: never })
-  | { type: 'phrase'; tie_breaker?: number; slop?: number }
-  | { type: 'phrase_prefix'; tie_breaker?: number; slop?: number; max_expansions?: number }
+  | (MultiMatchPhrase & { type: 'phrase' })
+  | (MultiMatchPhrase & { type: 'phrase_prefix'; max_expansions?: number })
 )
+
+/** Options of a phrase multi_match. */
+interface MultiMatchPhrase {
+  /** The weight, in [0, 1], of the other fields' scores. @default 0 */
+  tie_breaker?: number
+  /** @default 0 */
+  slop?: number
+  /** Leave out fields indexed without positions instead of refusing the query. @default true when `fields` is `*`, else false */
+  lenient?: boolean
+}
 
 /** Options of a `match_phrase` query on one field. */
 export interface MatchPhraseOptions {
