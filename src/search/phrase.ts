@@ -90,6 +90,14 @@ interface TermCursor {
   at: number
 }
 
+/**
+ * Position comparisons one phrase query may cost (estimated before each document is matched): about
+ * a second here. The sloppy matcher, like Lucene's, compares each step against every repeat of
+ * its term, so a phrase of a thousand repeated words over a document of twenty thousand took 25 s
+ * of the one thread that serves every request; past this a query is a 400 instead.
+ */
+export const MAX_PHRASE_WORK = 500_000_000
+
 function matchPhrase(state: IndexState, field: string, positions: readonly PhrasePosition[], slop: number): PhraseMatches {
   const slots: TermCursor[][] = []
   const sets: RoaringBitmap32[] = []
@@ -113,8 +121,17 @@ function matchPhrase(state: IndexState, field: string, positions: readonly Phras
   // One array for every candidate: the matcher plans repeated terms once per array it sees.
   const terms: PhraseTermPositions[] = positions.map(({ offset, terms }) => ({ offset, terms, positions: new Uint32Array(0) }))
   const scratch = slots.map(() => new Scratch())
+  // Each position compared once (exact), or against each repeat of its term (sloppy).
+  const factor = slop === 0 ? 1 : largestRepeat(positions)
+  let work = 0
   for (const doc of candidates) {
-    for (let j = 0; j < slots.length; j++) terms[j].positions = positionsIn(slots[j], doc, scratch[j])
+    for (let j = 0; j < slots.length; j++) {
+      terms[j].positions = positionsIn(slots[j], doc, scratch[j])
+      work += terms[j].positions.length * factor
+    }
+    if (work > MAX_PHRASE_WORK) {
+      throw new LsrError('invalid_argument', `the phrase on [${field}] needs more than ${MAX_PHRASE_WORK.toLocaleString('en')} position comparisons (its words repeat too often in the documents it matches); use fewer repeated words or slop 0`)
+    }
     const freq = phraseFreq(terms, slop)
     if (freq > 0) {
       docs.push(doc)
@@ -132,6 +149,20 @@ function matchPhrase(state: IndexState, field: string, positions: readonly Phras
     freqs: distinct,
     bitmap: new RoaringBitmap32(docs),
   }
+}
+
+/** The most phrase positions that share a term (1 when no term repeats). */
+function largestRepeat(positions: readonly PhrasePosition[]): number {
+  const counts = new Map<string, number>()
+  let largest = 1
+  for (const { terms } of positions) {
+    for (const term of terms) {
+      const n = (counts.get(term) ?? 0) + 1
+      counts.set(term, n)
+      if (n > largest) largest = n
+    }
+  }
+  return largest
 }
 
 function cursorOf(list: PostingList): TermCursor {

@@ -15,7 +15,8 @@
  * words (a phrase per field, best field wins); the words outside quotes are the `multi_match` they
  * always were, optional beside phrases (they rank the phrase matches), and alone without quotes.
  * An unclosed quote runs to the end of the input; empty quotes are dropped. A text field mapped
- * without positions (`index_options: freqs`) makes a quoted search a 400, shown as the error it is.
+ * without positions (`index_options: freqs`) is left out of a quoted search (the fields are `*`,
+ * where Elasticsearch is lenient).
  *
  * On an index with an encoder, the encoder field (title + text as one) holds no positions, so a
  * phrase query on it is refused: the whole input stays one `match` on `text`, whose analysis drops

@@ -14,7 +14,7 @@
  * | `g` + segment u32                | segment doc table JSON: `{firstDoc, ids, lengths, fieldLengths?, columns?}`; docs `firstDoc + i` (below) |
  * | `d` + docId u32                  | the document's original source JSON (UTF-8)                   |
  * | `f` + docId u32                  | forward vector: n termIds u32 LE, then n values u32 LE       |
-| `q` + termId u32 + segment u32   | positions of posting segment `p` + termId + segment (version 4; position-codec.ts) |
+ * | `q` + termId u32 + segment u32   | positions of posting segment `p` + termId + segment (version 4; position-codec.ts) |
  *
  * Fields (version 3). An index has an optional encoder, which turns each document's `title` + `text`
  * into the terms of the encoder field (terms as the encoder makes them, e.g. `fever`), and a

@@ -9,11 +9,12 @@ import { Columns } from './columns.js'
 import { ensureCapacity } from './growable.js'
 import { PostingList, type SegmentReader } from './posting-list.js'
 import { RoaringBitmap32 } from './roaring.js'
+import { LsrError } from '../errors.js'
 
 const EMPTY_LENGTHS = new Uint32Array(0)
 
 const noPositions: SegmentReader = (termId) => {
-  throw new Error(`term ${termId}: this state reads no positions`)
+  throw new LsrError('data_corruption', `index data corruption: term ${termId} has positions in a state made to read none`)
 }
 
 /** Prefix of the terms of mapped text fields: U+0001 path U+0001 token (format.ts). */

@@ -110,7 +110,7 @@ export async function checkIntegrity(db: IndexDb, state: IndexState): Promise<st
   return problems
 }
 
-/** A positional term's stored positions: one ascending run of tf positions per posting. */
+/** A positional term's stored positions: one non-decreasing run of tf positions per posting. */
 function checkPositions(problems: string[], list: PostingList, term: string): void {
   const { values, length } = list.peek()
   const bytes = list.peekPositions()
@@ -120,7 +120,7 @@ function checkPositions(problems: string[], list: PostingList, term: string): vo
     if (scratch.length < values[p]) scratch = new Uint32Array(values[p])
     const positions = decodePositions(bytes, starts[p], values[p], scratch)
     for (let i = 1; i < values[p]; i++) {
-      if (positions[i] > positions[i - 1]) continue
+      if (positions[i] >= positions[i - 1]) continue
       problems.push(`term "${term}": positions of posting ${p} are not ascending`)
       return
     }

@@ -63,7 +63,7 @@ interface TermUpdate {
 
 /**
  * Records one posting's positions: a term has them for every posting or for none (its field's
- * index_options decide), and as many as the posting's tf, ascending.
+ * index_options decide), and as many as the posting's tf, in order (equal ones stacked).
  */
 function addPositions(term: TermUpdate, positions: Uint32Array | undefined, tf: number, owner: string, name: string): void {
   term.positional ??= positions !== undefined
@@ -73,7 +73,8 @@ function addPositions(term: TermUpdate, positions: Uint32Array | undefined, tf: 
   if (!positions) return
   if (positions.length !== tf) throw new InvalidInputError(`document ${owner}: term ${JSON.stringify(name)} has tf ${tf} but ${positions.length} positions`)
   for (let i = 1; i < positions.length; i++) {
-    if (positions[i] <= positions[i - 1]) throw new InvalidInputError(`document ${owner}: positions of term ${JSON.stringify(name)} are not ascending`)
+    // Equal positions are allowed: a filter may stack a token on an equal one (Lucene indexes both).
+    if (positions[i] < positions[i - 1]) throw new InvalidInputError(`document ${owner}: positions of term ${JSON.stringify(name)} are not ascending`)
   }
   ;(term.positions ??= new PositionWriter()).add(positions)
 }

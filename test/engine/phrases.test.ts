@@ -112,7 +112,7 @@ describe('match_phrase', () => {
     expect((await hitsOf(index, { match_phrase: { body: 'fox' } })).total).toBe(4)
     const encoded = await SparseIndex.open(await tempDir(), { create: true })
     opened.push(encoded)
-    await expect(encoded.search({ query: { match_phrase: { text: 'a b' } } })).rejects.toThrow(/encoder field .* holds no positions/)
+    await expect(encoded.search({ query: { match_phrase: { text: 'posting lists' } } })).rejects.toThrow(/encoder field .* holds no positions/)
     const positional = await indexOf(bodies)
     await expect(positional.search({ query: { match_phrase: { body: { query: 'a b', slop: -1 } } } })).rejects.toThrow(/slop must be a non-negative integer/)
     await expect(positional.search({ query: { match_phrase: { body: { query: 'a b', max_expansions: 3 } } } as unknown as Query })).rejects.toThrow(/does not support \[max_expansions\]/)
@@ -121,6 +121,45 @@ describe('match_phrase', () => {
     const long = Array.from({ length: 1025 }, (_, i) => `w${i}`).join(' ')
     await expect(positional.search({ query: { match_phrase: { body: long } } })).rejects.toMatchObject({ code: 'too_many_clauses' })
     expect((await hitsOf(positional, { match_phrase: { body: long.split(' ').slice(0, 1024).join(' ') } })).total).toBe(0)
+  })
+})
+
+describe('stacked tokens, hostile repeats and encoder indexes', () => {
+  const folding = { analyzer: { folded: { type: 'custom', tokenizer: 'whitespace', filter: ['lowercase', 'folding'] } }, filter: { folding: { type: 'asciifolding', preserve_original: true } } }
+
+  it('indexes a token stacked on an equal one, and sums the idf of the phrase terms that occur only', async () => {
+    const twice = { analyzer: { twice: { type: 'custom', tokenizer: 'whitespace', filter: ['folding', 'asciifolding'] } }, filter: folding.filter }
+    const stacked = await indexOf({ s: 'le café noir' }, { type: 'text', analyzer: 'twice' }, twice)
+    expect(await stacked.check()).toEqual([])
+    expect((await hitsOf(stacked, { match_phrase: { body: 'cafe noir' } })).total).toBe(1)
+    // "café noir" is the stack (cafe|café) noir; café occurs nowhere, so only cafe and noir weigh (Lucene's PhraseWeight).
+    const index = await indexOf({ x: 'cafe noir', y: 'the cafe', z: 'other words' }, { type: 'text', analyzer: 'folded' }, folding)
+    const { hits } = await hitsOf(index, { match_phrase: { body: 'café noir' } })
+    expect(hits.map((h) => h.id)).toEqual(['x'])
+    expect(hits[0].score).toBeCloseTo(bm25(idf(3, 2) + idf(3, 1), 1, 2, 2), 12)
+  })
+
+  it('refuses a sloppy phrase whose repeated words would take seconds, and still runs it exact', async () => {
+    const index = await indexOf({ long: Array.from({ length: 20_000 }, () => 'a').join(' '), short: 'a b a' })
+    const words = Array.from({ length: 300 }, () => 'a').join(' ')
+    const started = performance.now()
+    await expect(index.search({ query: { match_phrase: { body: { query: words, slop: 1 } } } })).rejects.toThrow(/needs more than 500,000,000 position comparisons/)
+    expect(performance.now() - started).toBeLessThan(5_000)
+    expect((await hitsOf(index, { match_phrase: { body: words } })).hits.map((h) => h.id)).toEqual(['long'])
+  })
+
+  it('runs one encoder word as a term, leaves the encoder field out of a lenient phrase, and applies zero_terms_query over all fields', async () => {
+    const encoded = await SparseIndex.open(await tempDir(), { create: true, schema: { mappings: { properties: { body: { type: 'text' } } } } })
+    opened.push(encoded)
+    await encoded.add([{ id: 'e', title: '', text: 'quick brown fox', source: { text: 'quick brown fox', body: 'quick brown fox' } }, { id: 'f', title: '', text: 'brown quick', source: { text: 'brown quick', body: 'brown quick' } }])
+    expect((await hitsOf(encoded, { match_phrase: { text: 'quick' } })).total).toBe(2)
+    expect((await hitsOf(encoded, { multi_match: { query: 'quick brown', type: 'phrase' } })).hits.map((h) => h.id)).toEqual(['e'])
+    await expect(encoded.search({ query: { multi_match: { query: 'quick brown', type: 'phrase', fields: ['text', 'body'] } } })).rejects.toThrow(/encoder field .* holds no positions/)
+    const index = await indexOf({ p: 'quick brown', q: 'slow' })
+    expect((await hitsOf(index, { multi_match: { query: 'quick zzz', type: 'phrase_prefix', fields: ['body'], zero_terms_query: 'all' } })).total).toBe(0)
+    expect((await hitsOf(index, { multi_match: { query: '   ', type: 'phrase', fields: ['body'], zero_terms_query: 'all' } })).total).toBe(2)
+    expect((await hitsOf(index, { match_phrase_prefix: { body: { query: 'quick br', max_expansions: '0' as unknown as number } } })).total).toBe(0)
+    expect((await hitsOf(index, { match_phrase: { body: { query: 'brown quick', slop: '2' as unknown as number } } })).total).toBe(1)
   })
 })
 

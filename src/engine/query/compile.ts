@@ -84,6 +84,14 @@ function scoredTerms({ term, phrase }: SearchTerm): number {
   return phrase ? phrase.allTerms().length : term.charCodeAt(0) === 0 ? 0 : 1
 }
 
+/** An integer option that Elasticsearch reads as an int: a number or a numeric string, at least 0. */
+function integerOption(value: unknown, fallback: number, what: string): number {
+  if (value === undefined) return fallback
+  const n = typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : value
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 2 ** 31 - 1) throw parsing(`${what} must be a non-negative integer, got ${JSON.stringify(value)}`)
+  return n
+}
+
 /** Splits `{"<type>": body}` into type and body. */
 function single(clause: unknown, where: string): [string, unknown] {
   if (!isObject(clause)) throw parsing(`${where} must be an object with one query type`)
@@ -331,22 +339,41 @@ class Compiler {
    * max_expansions index terms in term order, Lucene's MultiPhrasePrefixQuery). One position is
    * scored as its terms, as Lucene rewrites a phrase of one position. A field that is not text
    * matches its exact value, as a match query does.
+   * @param within - set by a multi_match: `lenient` leaves out a field that cannot run a phrase
+   *   (no positions), and text that analyzes to nothing is reported to `noTerms` (the multi_match
+   *   applies zero_terms_query over all its fields)
    */
-  private phraseOn(field: string, text: unknown, options: Json, type: PhraseType, lenient = false): Clause {
-    const slop = options.slop ?? 0
-    if (typeof slop !== 'number' || !Number.isInteger(slop) || slop < 0) throw parsing(`[${type}] slop must be a non-negative integer, got ${JSON.stringify(slop)}`)
-    const prefix = type === 'match_phrase_prefix' || type === 'phrase_prefix'
-    const maxExpansions = options.max_expansions ?? 50
-    if (typeof maxExpansions !== 'number' || !Number.isInteger(maxExpansions) || maxExpansions < 1) throw parsing(`[${type}] max_expansions must be a positive integer, got ${JSON.stringify(maxExpansions)}`)
+  private phraseOn(field: string, text: unknown, options: Json, type: PhraseType, within?: { lenient: boolean; noTerms: () => void }): Clause {
+    const slop = integerOption(options.slop, 0, `[${type}] slop`)
+    const maxExpansions = integerOption(options.max_expansions, 50, `[${type}] max_expansions`)
+    const zeroTerms = options.zero_terms_query
+    if (zeroTerms !== undefined && zeroTerms !== 'none' && zeroTerms !== 'all') throw parsing(`[${type}] zero_terms_query must be "none" or "all"`)
     if (options.analyzer !== undefined && typeof options.analyzer !== 'string') throw parsing(`[${type}] analyzer must be a string`)
-    if (this.ctx.isEncoderField(field)) throw unsupported(`[${type}] on [${field}]: the encoder field (title + text) holds no positions; map title and text as text fields to run phrase queries`)
+    if (typeof text !== 'string' && typeof text !== 'number' && typeof text !== 'boolean') throw parsing(`[${type}] query must be a string`)
+    const prefix = type === 'match_phrase_prefix' || type === 'phrase_prefix'
+    const lenient = within?.lenient === true
+    const noTerms = () => {
+      within?.noTerms()
+      return within ? this.none() : this.matchTerms([], false, undefined, undefined, zeroTerms, type)
+    }
+    const withoutPositions = (why: string) => {
+      if (lenient) return this.none() // as Elasticsearch's lenient multi_match: the field is left out
+      throw unsupported(why)
+    }
+    if (this.ctx.isEncoderField(field)) {
+      if (options.analyzer !== undefined) throw unsupported(`[${type}] analyzer on [${field}] is not supported: it is searched through the index's encoder`)
+      const terms = this.ctx.encoder!.encodeQuery(String(text))
+      if (terms.length === 0) return noTerms()
+      // One word needs no positions: a term query, as Lucene rewrites a phrase of one term.
+      if (terms.length === 1 && !prefix) return this.matchTerms(this.#count({ terms }).terms, false, undefined, undefined, undefined, type)
+      return withoutPositions(`[${type}] on [${field}]: the encoder field (title + text) holds no positions; map title and text as text fields to run phrase queries`)
+    }
     const leaf = this.ctx.schema?.field(field)
     if (leaf?.type !== 'text') {
       const { terms, exact } = this.fieldTerms(field, text, options.analyzer, type)
-      return this.matchTerms(terms, exact, undefined, undefined, options.zero_terms_query, type)
+      return this.matchTerms(terms, exact, undefined, undefined, within ? undefined : zeroTerms, type)
     }
     if (!leaf.index) throw unsupported(`Cannot search on field [${field}] since it is not indexed.`)
-    if (typeof text !== 'string' && typeof text !== 'number' && typeof text !== 'boolean') throw parsing(`[${type}] query must be a string`)
     const { tokens, positions } = this.ctx.schema!.searchAnalyzer(field, options.analyzer as string | undefined)(String(text))
     const words: PhrasePosition[] = []
     tokens.forEach((token, i) => {
@@ -359,18 +386,20 @@ class Compiler {
         words.push({ offset, terms: [term] })
       }
     })
-    if (prefix && words.length > 0) {
+    if (words.length === 0) return noTerms()
+    const shown = () => `${field}:"${tokens.join(' ')}"`
+    if (words.length > 1 && !this.ctx.schema!.hasPositions(field)) {
+      return withoutPositions(`field:[${field}] was indexed without position data; cannot run PhraseQuery (phrase=${shown()})`)
+    }
+    if (prefix) {
       const last = words[words.length - 1]
       const stem = this.ctx.textTerm(field, '')
       const expansions = new Set(last.terms.flatMap((term) => this.ctx.firstTermsStartingWith(stem, term.slice(stem.length), maxExpansions)))
-      if (expansions.size === 0) return this.none()
+      if (expansions.size === 0 || maxExpansions === 0) return this.none()
       last.terms = [...expansions].slice(0, maxExpansions)
     }
-    if (words.length <= 1) return this.matchTerms(this.#count({ terms: counted(words[0]?.terms ?? []) }).terms, false, undefined, undefined, options.zero_terms_query, type)
+    if (words.length === 1) return this.matchTerms(this.#count({ terms: counted(words[0].terms) }).terms, false, undefined, undefined, undefined, type)
     const phrase = new Phrase(field, words, slop)
-    // Lenient (a multi_match over every field): a field that cannot run the phrase is left out, as Elasticsearch does.
-    if (!this.ctx.schema!.hasPositions(field) && lenient) return this.none()
-    if (!this.ctx.schema!.hasPositions(field)) throw unsupported(`field:[${field}] was indexed without position data; cannot run PhraseQuery (phrase=${phrase.display()})`)
     const entry: SearchTerm = { term: `\u0003${phrase.key()}`, weight: 1, phrase }
     return this.#count({ terms: [entry], disMax: [], docs: () => this.ctx.phraseDocs(phrase), constant: 0, covered: true, exact: true })
   }
@@ -429,13 +458,22 @@ class Compiler {
     const lenient = (body.lenient as boolean | undefined) ?? (Array.isArray(fields) ? fields : [fields]).some((f) => typeof f === 'string' && /^\*(\^.*)?$/.test(f))
     const groups: DisMaxBlock['groups'] = []
     const docs: RoaringBitmap32[] = []
-    for (const { field, boost } of this.ctx.expandFields(fields, 'multi_match')) {
-      const clause = this.phraseOn(field, body.query, body, type, lenient)
+    const expanded = this.ctx.expandFields(fields, 'multi_match')
+    let withoutTerms = 0
+    for (const { field, boost } of expanded) {
+      const clause = this.phraseOn(field, body.query, body, type, { lenient, noTerms: () => withoutTerms++ })
       if (clause.terms.length === 0 && clause.disMax.length === 0) continue
       docs.push(clause.docs())
       groups.push({ terms: scaled(clause.terms.length > 0 ? clause.terms : clause.disMax[0].groups.flatMap((g) => g.terms), boost), docs: clause.exact ? undefined : docs[docs.length - 1] })
     }
-    if (groups.length === 0) return body.zero_terms_query === 'all' ? this.constant({}, 'multi_match', [], () => this.ctx.allDocs()) : this.none()
+    // zero_terms_query applies to text that analyzes to nothing, field by field in Elasticsearch:
+    // in every field, it is the whole answer; in some fields only, it would need a constant inside
+    // the dis_max, which lsr does not have.
+    if (body.zero_terms_query === 'all' && withoutTerms > 0) {
+      if (withoutTerms === expanded.length) return this.constant({}, 'multi_match', [], () => this.ctx.allDocs())
+      throw unsupported('[multi_match] zero_terms_query [all] where the text analyzes to nothing in some fields and to terms in others is not supported')
+    }
+    if (groups.length === 0) return this.none()
     const exact = groups.every((g) => g.docs === undefined)
     const clause: Clause = groups.length === 1
       ? { terms: groups[0].terms, disMax: [], docs: () => orAll(docs), constant: 0, covered: true, exact }

@@ -228,8 +228,8 @@ const EMPTY_LENGTHS = new Uint32Array(0)
 /**
  * Phrases scored as Lucene scores a PhraseQuery with BM25: the phrase frequency (phrase.ts: its
  * occurrences, or the sum of 1 / (1 + match length) of sloppy matches) takes the place of tf, and
- * the idf is the sum of the idfs of the phrase's terms (one per position and expansion, repeats
- * included, as Lucene sums the statistics of each term it holds):
+ * the idf is the sum of the idfs of the phrase's terms that occur (one per position and expansion,
+ * repeats included, as Lucene sums the statistics of each term it holds):
  *   weight * (sum of idf) * freq / (freq + k1 * (1 - b + b * dl / avgdl)).
  * Lengths are exact where Lucene quantizes them to one byte (as for terms).
  */
@@ -246,10 +246,8 @@ class PhraseBm25Query implements ScoredQuery {
     private readonly models: readonly FieldModel[],
   ) {
     this.postings = phrases.map((phrase) => phrase.matches(state))
-    this.idfs = Float64Array.from(phrases, (phrase, i) => phrase.allTerms().reduce((sum, term) => {
-      const id = state.termIds.get(term)
-      return sum + bm25Idf(models[i].docCount, id === undefined ? 0 : state.df[id])
-    }, 0))
+    // Lucene's PhraseWeight sums the statistics of the terms that occur (a stacked variant no document has adds nothing).
+    this.idfs = Float64Array.from(phrases, (phrase, i) => this.#dfs(phrase).reduce((sum, df) => sum + bm25Idf(models[i].docCount, df), 0))
     this.weights = Float64Array.from(queryWeights, (weight, i) => weight * this.idfs[i])
     this.upperBounds = Float64Array.from(this.postings, ({ docs, values, length }, i) => {
       let maxRank = 0
@@ -282,7 +280,7 @@ class PhraseBm25Query implements ScoredQuery {
     const { params: { k1, b }, docCount, avgdl, lengths } = this.models[i]
     const freq = this.postings[i].freqs[rank - 1]
     const phrase = this.phrases[i]
-    const dfs = phrase.allTerms().map((term) => this.state.df[this.state.termIds.get(term) ?? -1] ?? 0)
+    const dfs = this.#dfs(phrase)
     return {
       value: this.contribution(i, rank, doc),
       description: `weight(${phrase.display()}) = query weight * idf * freq / (freq + k1 * (1 - b + b * dl / avgdl))`,
@@ -292,6 +290,14 @@ class PhraseBm25Query implements ScoredQuery {
         leaf(freq / (freq + this.#norm(i, lengths[doc])), `freq / (freq + k1 * (1 - b + b * dl / avgdl)), phrase freq = ${freq}${phrase.slop > 0 ? ` (sum of 1 / (1 + match length), slop ${phrase.slop})` : ''}, k1 = ${k1}, b = ${b}, dl = ${lengths[doc]}, avgdl = ${avgdl}`),
       ],
     }
+  }
+
+  /** The document frequencies of the phrase's terms that occur in live documents. */
+  #dfs(phrase: Phrase): number[] {
+    return phrase.allTerms().flatMap((term) => {
+      const id = this.state.termIds.get(term)
+      return id === undefined || this.state.df[id] === 0 ? [] : [this.state.df[id]]
+    })
   }
 
   #norm(i: number, length: number): number {
