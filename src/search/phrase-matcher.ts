@@ -94,34 +94,6 @@ export function phraseMatches(terms: readonly PhraseTermPositions[], slop: numbe
   return spans
 }
 
-/**
- * An upper bound of {@link phraseFreq} from the entries' frequencies in the document alone (for
- * pruning before positions are read).
- * - slop 0: the least tf (a match needs a distinct position of every entry).
- * - slop > 0: 1 + Σ(tf_i - 1). Proof: a match counts at most 1; every match but the last is counted
- *   right after a successful advance of a cursor, at most one per advance, and cursors start on their
- *   first position, so there are at most Σ(tf_i - 1) advances. (Lucene's own bound is Σ tf_i.)
- * - slop > 0, two entries with no shared term: also 2 · min tf. The queue then alternates: each
- *   round pops the lesser cursor and ends (with at most one match) when it passes the other or runs
- *   out, and every round but the last consumes a position of the popped entry.
- * @param tfs - each entry's number of positions in the document
- * @param distinctTerms - no two entries share a term (needed for the two-entry bound)
- */
-export function phraseFreqUpperBound(tfs: ArrayLike<number>, slop: number, distinctTerms = false): number {
-  const n = tfs.length
-  if (n === 0) return 0
-  let min = Infinity
-  let sum = 0
-  for (let i = 0; i < n; i++) {
-    min = Math.min(min, tfs[i])
-    sum += tfs[i] - 1
-  }
-  if (min === 0) return 0
-  if (slop === 0 || n === 1) return min
-  const bound = 1 + sum
-  return n === 2 && distinctTerms ? Math.min(bound, 2 * min) : bound
-}
-
 function exact(terms: readonly PhraseTermPositions[], spans: Array<[number, number]> | null): number {
   const n = terms.length
   if (n === 0) return 0

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { mulberry32 } from '../../scripts/bench/sampling.js'
-import { exactPhraseFreq, phraseFreq, phraseFreqUpperBound, phraseMatches, sloppyPhraseFreq, type PhraseTermPositions } from '../../src/search/phrase-matcher.js'
+import { exactPhraseFreq, phraseFreq, phraseMatches, sloppyPhraseFreq, type PhraseTermPositions } from '../../src/search/phrase-matcher.js'
 
 /** Phrase entries for a document of whitespace tokens: `spec` words in phrase order, `a|b` for several terms; positions are token indexes. */
 function entries(doc: string, spec: string, offsets?: readonly number[]): PhraseTermPositions[] {
@@ -150,23 +150,6 @@ describe('sloppyPhraseFreq', () => {
 
   it('gives the spans of its matches', () => {
     expect(phraseMatches(entries('x a b a y', 'a b'), 2)).toEqual([[1, 2], [2, 3]])
-  })
-})
-
-describe('phraseFreqUpperBound', () => {
-  it('bounds the frequency from the entries frequencies alone', () => {
-    const above: string[] = []
-    for (const { spec, doc, es, slop } of randomCases(5, 3000, [...DISTINCT, ...REPEATED, 'a|b a', 'a a|b b'], 20)) {
-      const tfs = es.map((e) => e.positions.length)
-      const words = spec.split(/[ |]/)
-      const distinct = new Set(words).size === words.length
-      for (const s of [0, slop]) if (phraseFreq(es, s) > phraseFreqUpperBound(tfs, s, distinct)) above.push(`"${spec}"~${s} in "${doc}"`)
-    }
-    expect(above).toEqual([])
-    expect(phraseFreqUpperBound([3, 5], 0)).toBe(3)
-    expect(phraseFreqUpperBound([3, 5], 2)).toBe(7)
-    expect(phraseFreqUpperBound([3, 5], 2, true)).toBe(6)
-    expect(phraseFreqUpperBound([3, 0], 2)).toBe(0)
   })
 })
 
