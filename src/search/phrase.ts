@@ -199,6 +199,15 @@ function positionsIn(cursors: readonly TermCursor[], doc: number, scratch: Scrat
     decodePositions(cursor.positions.bytes, cursor.positions.starts[p], cursor.postings.values[p], out.subarray(filled))
     filled += cursor.postings.values[p]
   }
-  // Several terms at one position (prefix expansions) hold distinct positions of the document: merge them.
-  return found.length > 1 ? out.subarray(0, total).sort() : out.subarray(0, total)
+  // Several terms at one phrase position (prefix expansions, stacked variants) are merged; a document
+  // position counts once even where two of them (or one token stacked on an equal one) share it.
+  const merged = found.length > 1 ? out.subarray(0, total).sort() : out.subarray(0, total)
+  return withoutRepeats(merged)
+}
+
+/** The ascending positions with repeats removed, in place (the matcher wants them strictly ascending). */
+function withoutRepeats(positions: Uint32Array): Uint32Array {
+  let kept = positions.length > 0 ? 1 : 0
+  for (let i = 1; i < positions.length; i++) if (positions[i] !== positions[kept - 1]) positions[kept++] = positions[i]
+  return kept === positions.length ? positions : positions.subarray(0, kept)
 }
