@@ -1,12 +1,11 @@
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Level } from 'level'
-import { afterEach, describe, expect, it } from 'vitest'
-import { decodeJson, FORMAT_VERSION, KEY_META, type IndexMeta } from '../../src/storage/format.js'
+import { describe, expect, it } from 'vitest'
+import { FORMAT_VERSION, type IndexMeta } from '../../src/storage/format.js'
 import { SparseIndex, type IndexStats } from '../../src/engine/sparse-index.js'
 import type { Query } from '../../src/engine/query/types.js'
 import { doc, ROOT } from '../helpers.js'
+import { fixtureCopies, metaOnDisk } from './fixture-copies.js'
 
 type Scored = Array<{ id: string; score: number }>
 
@@ -25,27 +24,8 @@ interface Expected {
 const FIXTURE = join(ROOT, 'test/fixtures/index-v2')
 const expected = JSON.parse(await readFile(join(FIXTURE, 'expected.json'), 'utf8')) as Expected
 
-const copies: string[] = []
-afterEach(async () => {
-  await Promise.all(copies.splice(0).map((dir) => rm(dir, { recursive: true, force: true })))
-})
-
 /** A copy of the committed database (the committed files are never opened, so never changed). */
-async function copyOfFixture(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'lsr-v2-'))
-  copies.push(dir)
-  await cp(join(FIXTURE, 'db'), dir, { recursive: true })
-  return dir
-}
-
-async function metaOnDisk(dir: string): Promise<IndexMeta> {
-  const raw = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
-  try {
-    return decodeJson<IndexMeta>((await raw.get(KEY_META))!, 'meta')
-  } finally {
-    await raw.close()
-  }
-}
+const copyOfFixture = fixtureCopies(FIXTURE)
 
 const scored = (hits: Scored): Scored => hits.map(({ id, score }) => ({ id, score }))
 
