@@ -16,6 +16,7 @@ import { timeout } from 'hono/timeout'
 import { LsrError } from '../errors.js'
 import { VERSION } from '../version.js'
 import { runBulk } from './bulk.js'
+import { compatHandshake, compatMainResponse, compatMiddleware } from './compat.js'
 import { BY_QUERY_PARAMS, deleteByQuery, parseByQuery, updateByQuery } from './by-query.js'
 import { documentRoutes } from './documents.js'
 import { multiSearch, parseMultiSearch, type SearchItem } from './msearch.js'
@@ -55,6 +56,14 @@ export interface AppOptions {
   models?: ModelRegistry
   /** Let `DELETE` take wildcards and `_all` (Elasticsearch's `action.destructive_requires_name: false`). @default false */
   allowDestructive?: boolean
+  /**
+   * Give the official Elasticsearch clients' handshake (`'elasticsearch'`, see compat.ts): `GET /`
+   * answers an Elasticsearch version and every answer carries `X-Elastic-Product`. Off by
+   * default, and then an Elasticsearch client's request is a 400 before anything runs.
+   */
+  compat?: 'elasticsearch'
+  /** With `compat`: the `version.number` that `GET /` reports (7.0.0 on). @default '8.11.0' */
+  compatVersion?: string
 }
 
 /** Hono's per-request variables: the indexes the request uses, released when it ends. */
@@ -131,6 +140,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   const models = options.models ?? new ModelRegistry(options.modelsDir)
   const pipelines = new IngestPipelines(registry.dataDir, models)
   const searchPipelines = new SearchPipelines(registry.dataDir)
+  const handshake = compatHandshake(options)
 
   app.onError((error, c) => {
     // The client hung up mid-body: nobody reads the answer, and it is no server fault to log.
@@ -146,6 +156,8 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   })
   app.notFound((c) => c.json(errorBody(new HttpError(404, 'not_found', `no handler for ${c.req.method} ${c.req.path}`)), 404))
 
+  // First: an Elasticsearch client without the compatibility mode is refused before anything runs.
+  app.use(compatMiddleware(handshake))
   // Before anything reads the path: the Node adapter resolves dot segments (WHATWG URL), so
   // `DELETE /_ingest/pipeline/../../victim` would reach `DELETE /victim`, past any proxy rule.
   app.use(async (c, next) => {
@@ -196,7 +208,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   }))
 
   // Cluster
-  const info = { name: 'lsr', cluster_name: 'lsr', version: { number: VERSION, distribution: 'lsr', build_flavor: 'default' }, tagline: 'You Know, for Sparse Search' }
+  const info = handshake ? compatMainResponse(handshake) : { name: 'lsr', cluster_name: 'lsr', version: { number: VERSION, distribution: 'lsr', build_flavor: 'default' }, tagline: 'You Know, for Sparse Search' }
   app.get('/', acceptsParams(), (c) => ((c.req.header('accept') ?? '').includes('text/html') ? c.html(SEARCH_PAGE) : c.json(info)))
   app.get('/_ui', acceptsParams(), (c) => c.html(SEARCH_PAGE))
   /** Every index's state; a broken one is listed (red), not a failure. */

@@ -2,7 +2,8 @@
  * `lsr serve`: the HTTP API over a data directory, until SIGINT/SIGTERM.
  * @module
  */
-import type { Command } from 'commander'
+import { Option, type Command } from 'commander'
+import { compatHandshake } from '../../server/compat.js'
 import { startServer, type ServerOptions } from '../../server/serve.js'
 import { parsePort, parsePositiveInt } from '../format.js'
 
@@ -16,7 +17,10 @@ interface ServeFlags {
   maxBody: number
   requestTimeout: number
   allowDestructive?: boolean
+  autoCreate: boolean
   models: string
+  compat?: 'elasticsearch'
+  compatVersion?: string
 }
 
 export function registerServeCommand(program: Command): void {
@@ -32,7 +36,10 @@ export function registerServeCommand(program: Command): void {
     .option('--max-body <mib>', 'largest request body in MiB', parsePositiveInt('--max-body'), 50)
     .option('--request-timeout <ms>', 'requests taking longer get a 504', parsePositiveInt('--request-timeout'), 60_000)
     .option('--allow-destructive', 'allow DELETE of wildcard and _all index expressions (refused otherwise)')
+    .option('--no-auto-create', 'a document write to a missing index is a 404 (by default it creates the index, with dynamic mapping)')
     .option('--models <dir>', 'folder of neural model folders that PUT /{index} settings may name (clients never send paths)', 'index-data/models')
+    .addOption(new Option('--compat <product>', 'give the official Elasticsearch clients\' handshake (GET / answers an Elasticsearch version, X-Elastic-Product on every answer); without it their requests are a 400').choices(['elasticsearch']))
+    .option('--compat-version <x.y.z>', 'with --compat: the version GET / reports (default: 8.11.0; 7.10.2 for tools older than the 7.14 product check)')
     .action(async (flags: ServeFlags) => {
       const options: ServerOptions = {
         dataDir: flags.data,
@@ -44,8 +51,13 @@ export function registerServeCommand(program: Command): void {
         maxBodyBytes: flags.maxBody * 2 ** 20,
         requestTimeoutMs: flags.requestTimeout,
         allowDestructive: flags.allowDestructive === true,
+        autoCreateIndex: flags.autoCreate,
         modelsDir: flags.models,
+        compat: flags.compat,
+        compatVersion: flags.compatVersion,
       }
+      // A usage error before the data folder is made.
+      compatHandshake(options)
       const server = await startServer(options)
       console.log(`lsr serving ${flags.data} at ${server.url} (search page: ${server.url}/_ui)`)
       await new Promise<void>((resolve) => {
