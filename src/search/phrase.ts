@@ -19,7 +19,7 @@ import type { IndexState } from '../storage/index-state.js'
 import { decodePositions } from '../storage/position-codec.js'
 import type { PositionsView, PostingList, PostingsView } from '../storage/posting-list.js'
 import { RoaringBitmap32 } from '../storage/roaring.js'
-import { lowerBound } from './algorithms/sorted-arrays.js'
+import { gallop } from './algorithms/sorted-arrays.js'
 import { phraseFreq, type PhraseTermPositions } from './phrase-matcher.js'
 
 /** One position of a phrase: its offset in the phrase (gaps where stop words were) and its terms. */
@@ -183,25 +183,27 @@ class Scratch {
 /** The positions of `doc` in one phrase position's terms (merged and ascending when several). */
 function positionsIn(cursors: readonly TermCursor[], doc: number, scratch: Scratch): Uint32Array {
   let total = 0
-  const found: Array<[TermCursor, number]> = []
+  let found = 0
   for (const cursor of cursors) {
     const { docs, values, length } = cursor.postings
-    const p = lowerBound(docs, cursor.at, length, doc)
+    // Candidates ascend: each search starts where the last ended, galloping (they are often near).
+    const p = gallop(docs, cursor.at, length, doc)
     cursor.at = p
     if (p < length && docs[p] === doc) {
-      found.push([cursor, p])
       total += values[p]
+      found++
     }
   }
   const out = scratch.fit(total)
   let filled = 0
-  for (const [cursor, p] of found) {
-    decodePositions(cursor.positions.bytes, cursor.positions.starts[p], cursor.postings.values[p], out.subarray(filled))
-    filled += cursor.postings.values[p]
+  for (const { postings: { docs, values, length }, positions, at } of cursors) {
+    if (at === length || docs[at] !== doc) continue
+    decodePositions(positions.bytes, positions.starts[at], values[at], out, filled)
+    filled += values[at]
   }
   // Several terms at one phrase position (prefix expansions, stacked variants) are merged; a document
   // position counts once even where two of them (or one token stacked on an equal one) share it.
-  const merged = found.length > 1 ? out.subarray(0, total).sort() : out.subarray(0, total)
+  const merged = found > 1 ? out.subarray(0, total).sort() : out.subarray(0, total)
   return withoutRepeats(merged)
 }
 

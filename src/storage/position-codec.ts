@@ -81,13 +81,13 @@ export function positionStarts(bytes: Uint8Array, counts: ArrayLike<number>, len
 }
 
 /**
- * Decodes `count` positions starting at byte `start` into `out` (which must hold `count`).
+ * Decodes `count` positions starting at byte `start` into `out` from index `outAt` (it must hold them).
  * @returns `out`, for chaining
  */
-export function decodePositions(bytes: Uint8Array, start: number, count: number, out: Uint32Array): Uint32Array {
+export function decodePositions(bytes: Uint8Array, start: number, count: number, out: Uint32Array, outAt = 0): Uint32Array {
   let at = start
   let position = 0
-  for (let i = 0; i < count; i++) {
+  for (let i = outAt; i < outAt + count; i++) {
     let gap = 0
     let shift = 0
     let byte: number
