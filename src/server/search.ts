@@ -53,7 +53,7 @@ function totalHitsCap(value: unknown): number | undefined {
   throw parsingError('[track_total_hits] must be true, false or a non-negative integer')
 }
 
-interface Compiled {
+export interface Compiled {
   name: string
   index: SparseIndex
   reader: IndexReader
@@ -65,6 +65,41 @@ export interface SearchContext {
   /** Models `neural_sparse` query_text names (the server's models folder). */
   models?: ModelSource
   pipeline?: SearchPipeline
+  /** A scroll's or point in time's hold on the search (scroll.ts, pit.ts): its readers and ranking outlive the request. */
+  hold?: SearchHold
+}
+
+/** Every hit a scroll or point in time may show, ranked once, with the readers that ranked them. */
+export interface HeldRanking {
+  compiled: Compiled[]
+  /** Best first in the sort's order, across indexes; `at` is the hit's index in `compiled`. */
+  ranked: Array<{ at: number; hit: SortedHit }>
+  total: number
+  /** The best score over every match; null when the sort computes none. */
+  maxScore: number | null
+  /** Whether hits show scores (sorted by score, or `track_scores`). */
+  scored: boolean
+  sort?: ParsedSort
+}
+
+/** Renders hits of a ranking as the `_search` response of the request that made the renderer (its `_source`, highlight and total settings). */
+export type PageRenderer = (ranking: HeldRanking, hits: HeldRanking['ranked'], started?: number) => Promise<Json>
+
+/**
+ * How a scroll or point in time runs a search: with its own readers (never released by the
+ * search), ranking `depth` hits per index (or paging a ranking an earlier request made), and
+ * choosing the page itself. The holder refuses `explain` and hybrid queries, and applies its own
+ * `search_after` to the ranking (a body's would restrict the ranking itself).
+ */
+export interface SearchHold {
+  /** The reader to rank `index` with; the holder keeps and releases it. */
+  reader(name: string, index: SparseIndex): IndexReader
+  /** Hits to rank per index. */
+  depth: number
+  /** A ranking an earlier request made of the same query: paged instead of ranked anew. */
+  ranking?: HeldRanking
+  /** Chooses the page of the ranking and renders it; called synchronously once the ranking is made. */
+  page(ranking: HeldRanking, render: PageRenderer): Promise<Json>
 }
 
 /**
@@ -85,8 +120,8 @@ async function withReaders<T>(
   const readers: IndexReader[] = []
   try {
     const compiled = indexes.map(([name, index]) => {
-      const reader = index.reader()
-      readers.push(reader)
+      const reader = context.hold ? context.hold.reader(name, index) : index.reader()
+      if (!context.hold) readers.push(reader)
       const request = compile ? pipelineTwoPhase(query, reader.compile(query, options), context.pipeline?.twoPhase) : { terms: [], matchAnyTerm: false }
       return { name, index, reader, request }
     })
@@ -116,6 +151,10 @@ export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body
   const highlighter = body.highlight === undefined ? undefined : highlightOf(body.highlight)
   const hybrid = hybridOf(body.query)
   if (hybrid) return hybridSearchOf(indexes, body, hybrid, { from, size, cap, filterSource, highlighter, started }, context)
+  const { hold } = context
+  const render: PageRenderer = async (ranking, page, at = started) =>
+    response(at, cap, ranking.total, size > 0 ? ranking.maxScore : null, await hitsJson(ranking.compiled, page, { scored: ranking.scored, filterSource, highlighter }))
+  if (hold?.ranking) return hold.page(hold.ranking, render)
 
   return withReaders(indexes, body.query, context, async (compiled) => {
     let total = 0
@@ -128,7 +167,7 @@ export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body
       if (sort && parsed) checkSortTypes(body.sort, sort, parsed)
       sort ??= parsed
       const searchAfter = body.search_after === undefined ? undefined : parseSearchAfter(body.search_after, parsed!)
-      const result = reader.rank(request, from + size, { sort: parsed, searchAfter, trackScores: body.track_scores === true })
+      const result = reader.rank(request, hold?.depth ?? from + size, { sort: parsed, searchAfter, trackScores: body.track_scores === true })
       total += result.total
       for (const hit of result.hits) ranked.push({ at, hit })
       if (result.maxScore !== null) maxScore = Math.max(maxScore, result.maxScore)
@@ -141,8 +180,9 @@ export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body
     } else {
       ranked.sort((a, b) => b.hit.score - a.hit.score)
     }
-    const page = ranked.slice(from, from + size)
     const scored = !keys || keys.some((k) => k.by === 'score') || body.track_scores === true
+    if (hold) return hold.page({ compiled, ranked, total, maxScore: ranked.length > 0 && scored ? maxScore : null, scored, sort }, render)
+    const page = ranked.slice(from, from + size)
     const explanations = body.explain === true ? page.map(({ at, hit }) => explanationOf(compiled[at].reader, compiled[at].request, hit.docId)) : undefined
     const hits = await hitsJson(compiled, page, { scored, explanations, filterSource, highlighter })
     // The best score of the whole result, not of this page (Elasticsearch's max_score); null
