@@ -30,7 +30,10 @@ import type { SparseIndex } from '../engine/sparse-index.js'
 import { badRequest, errorBody, HttpError, parsingError, toHttpError, type HiddenPath } from './http-error.js'
 import { namesIndexesByPattern, validateIndexName } from './index-names.js'
 import type { IndexRegistry, IndexSession } from './registry.js'
-import { count, explainDocument, search, SHARDS } from './search.js'
+import { count, explainDocument, search, SHARDS, type SearchHold } from './search.js'
+import { pitRoutes, pitSearch } from './pit.js'
+import { readerContexts } from './reader-contexts.js'
+import { scrollRoutes, startScroll } from './scroll.js'
 import { filterPath } from './filter-path.js'
 import { acceptsParams, NO_EFFECT_ON_ONE_NODE, otherMethods, refreshParam } from './url-params.js'
 import { COUNT_PARAMS, restTotalHitsAsInt, SEARCH_PARAMS, totalAsInt, uriQuery, uriSearch } from './uri-search.js'
@@ -70,9 +73,10 @@ export interface AppOptions {
 export type AppEnv = { Bindings: Partial<HttpBindings>; Variables: { indexes: IndexSession } }
 type Ctx = Context<AppEnv>
 
-// Exactly /_search, /_count, /_mget, /_msearch (each also under /{index}), /{index}/_explain/{id}: a
-// path that merely ends so (/{index}/_doc/_search) is a write.
-const READ_ENDPOINTS = /^\/(?:[^/]+\/)?(?:_search|_count|_mget|_msearch)$|^\/[^/]+\/_explain\/[^/]+$/
+// Exactly /_search, /_count, /_mget, /_msearch (each also under /{index}), /{index}/_explain/{id},
+// /_search/scroll[/{id}] and the opening of a point in time: a path that merely ends so
+// (/{index}/_doc/_search) is a write.
+const READ_ENDPOINTS = /^\/(?:[^/]+\/)?(?:_search|_count|_mget|_msearch)$|^\/[^/]+\/_explain\/[^/]+$|^\/_search\/scroll(?:\/[^/]+)?$|^\/[^/]+\/(?:_pit|_search\/point_in_time)$/
 
 /**
  * The request body as text. The Node adapter gives GET requests no body (the Fetch API has none),
@@ -245,16 +249,26 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   })
 
   // Search and bulk across indexes
-  /** One search as `_search` runs it: the indexes, the search pipeline (body, URL, index default), the hits. */
-  const runSearch = async (c: Ctx, expression: string, body: Json, urlPipeline?: string) => {
-    const searched = await indexes(c, expression)
+  /** Open scrolls and points in time (scroll.ts, pit.ts), freed when an index they read is dropped. */
+  const contexts = readerContexts(registry)
+  /**
+   * One search as `_search` runs it: the indexes (an expression, or a point in time's), the search
+   * pipeline (body, URL, index default), the hits; `hold` for a scroll's or point in time's search.
+   */
+  const runSearch = async (c: Ctx, expression: string | Array<[string, SparseIndex]>, body: Json, urlPipeline?: string, hold?: SearchHold) => {
+    const searched = typeof expression === 'string' ? await indexes(c, expression) : expression
     const pipeline = await searchPipelines.resolve(body.search_pipeline, urlPipeline, searched)
-    const result = await search(searched, body, { models, pipeline })
+    const result = await search(searched, body, { models, pipeline, hold })
     return restTotalHitsAsInt(c) ? totalAsInt(result) : result
   }
   const searchHandler = (expression?: string) => async (c: Ctx) => {
     const body = uriSearch(c, await jsonBody(c))
-    return c.json(await runSearch(c, expression ?? c.req.param('index') ?? '_all', body, c.req.query('search_pipeline')))
+    const [target, urlPipeline, scroll] = [expression ?? c.req.param('index') ?? '_all', c.req.query('search_pipeline'), c.req.query('scroll')]
+    if (body.pit !== undefined) {
+      return c.json(await pitSearch(contexts, body, { pathIndex: c.req.param('index'), scroll, urlPipeline }, (searched, held, hold) => runSearch(c, searched, held, urlPipeline, hold)))
+    }
+    if (scroll !== undefined) return c.json(await startScroll(contexts, scroll, body, (held, hold) => runSearch(c, target, held, urlPipeline, hold)))
+    return c.json(await runSearch(c, target, body, urlPipeline))
   }
   const msearchHandler = async (c: Ctx) => {
     const concurrency = c.req.query('max_concurrent_searches')
@@ -277,7 +291,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     const ingest = { ...pipelines.forBulk(pipeline), update: (target: SparseIndex, name: string, id: string) => updateIngest(pipelines, target, name, id, pipeline) }
     return c.json(await runBulk(await c.req.text(), index, (name) => c.var.indexes.get(name), errorOf, ingest))
   }
-  app.on(['GET', 'POST'], '/_search', acceptsParams(...SEARCH_PARAMS), searchHandler('_all'))
+  app.on(['GET', 'POST'], '/_search', acceptsParams(...SEARCH_PARAMS, 'scroll'), searchHandler('_all'))
   app.on(['GET', 'POST'], '/_count', acceptsParams(...COUNT_PARAMS), countHandler('_all'))
   app.on(['GET', 'POST'], '/_msearch', acceptsParams(...MSEARCH_PARAMS), msearchHandler)
   app.all('/_msearch', otherMethods('/_msearch', ['GET', 'POST']))
@@ -286,6 +300,10 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     await indexes(c, '_all')
     return c.json({ _shards: SHARDS })
   })
+
+  // Scrolls and points in time, before /{index} takes _pit for an index name
+  scrollRoutes(app, contexts, jsonBody)
+  pitRoutes(app, contexts, jsonBody)
 
   // Ingest pipelines and the models they encode with
   ingestPipelineRoutes(app, pipelines, jsonBody, errorOf)
@@ -355,16 +373,18 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
       throw badRequest(`Wildcard expressions or all indices are not allowed: [${expression}] (name the indexes, or start the server with --allow-destructive)`)
     }
     for (const { name, matched } of await registry.resolve(expression)) {
+      // Scrolls and points in time reading the index hold readers, which closing it waits for: freed first.
+      const dropped = contexts.dropping(name)
       // A pattern's match deleted meanwhile by another request is already gone: not an error.
       await registry.drop(name).catch((error) => {
         if (!(matched && error instanceof HttpError && error.status === 404)) throw error
-      })
+      }).finally(dropped)
     }
     return c.json({ acknowledged: true })
   })
 
   // Per-index endpoints
-  app.on(['GET', 'POST'], '/:index/_search', acceptsParams(...SEARCH_PARAMS), searchHandler())
+  app.on(['GET', 'POST'], '/:index/_search', acceptsParams(...SEARCH_PARAMS, 'scroll'), searchHandler())
   app.on(['GET', 'POST'], '/:index/_count', acceptsParams(...COUNT_PARAMS), countHandler())
   app.on(['GET', 'POST'], '/:index/_msearch', acceptsParams(...MSEARCH_PARAMS), msearchHandler)
   app.on(['POST', 'PUT'], '/:index/_bulk', acceptsParams(...BULK_PARAMS), async (c) => bulkHandler(validateIndexName(c.req.param('index')))(c))
