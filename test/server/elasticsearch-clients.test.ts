@@ -1,7 +1,7 @@
 /**
  * The official Elasticsearch JavaScript clients, 8.x and 7.17, over a real port. With the
  * compatibility mode (`compat: 'elasticsearch'`, `lsr serve --compat elasticsearch`) they pass
- * their product check and run the document, search and multi-request APIs; without it their
+ * their product check and run the document, search, scroll and multi-request APIs; without it their
  * first request is a 400 naming the flag and nothing is written, while the OpenSearch client
  * goes on as before.
  */
@@ -104,6 +104,21 @@ describe('the Elasticsearch 8.x client with --compat elasticsearch', () => {
     expect(await client.indices.exists({ index: 'books' })).toBe(false)
   })
 
+  it('scrolls: search with scroll, scroll, clearScroll and helpers.scrollDocuments', async () => {
+    await client.indices.create({ index: 'scrolled', mappings: MAPPINGS })
+    await client.bulk({ operations: bulkOperations('scrolled'), refresh: true })
+    const first = await client.search({ index: 'scrolled', scroll: '1m', size: 3, sort: [{ year: 'asc' }] })
+    expect(first.hits.hits.map((hit) => hit._id)).toEqual(['2', '4', '3'])
+    const second = await client.scroll({ scroll_id: first._scroll_id!, scroll: '1m' })
+    expect(second.hits.hits.map((hit) => hit._id)).toEqual(['1'])
+    expect((await client.scroll({ scroll_id: second._scroll_id!, scroll: '1m' })).hits.hits).toEqual([])
+    expect(await client.clearScroll({ scroll_id: second._scroll_id! })).toMatchObject({ succeeded: true, num_freed: 1 })
+    await expect(client.scroll({ scroll_id: second._scroll_id! })).rejects.toMatchObject({ meta: { statusCode: 404 } })
+    const titles: string[] = []
+    for await (const doc of client.helpers.scrollDocuments<{ title: string }>({ index: 'scrolled', size: 1, query: { match_all: {} } })) titles.push(doc.title)
+    expect(titles.sort()).toEqual(BOOKS.map((book) => book.title).sort())
+  })
+
   it('helpers.bulk (its own meta header) loads and refreshes', async () => {
     await client.indices.create({ index: 'helped', mappings: MAPPINGS })
     const stats = await client.helpers.bulk({ datasource: BOOKS, onDocument: (doc) => ({ index: { _index: 'helped', _id: String(BOOKS.indexOf(doc) + 1) } }), refreshOnCompletion: true })
@@ -130,6 +145,17 @@ describe('the Elasticsearch 8.x client with --compat elasticsearch', () => {
     expect((await head(`${server.url}/media/_count`)).headers.get('content-type')).toMatch(/^application\/json/)
     // Text answers stay text (the 8.x client accepts text/plain).
     expect((await head(`${server.url}/_cat/indices`, { headers: CLIENT8_HEADERS })).headers.get('content-type')).toMatch(/^text\/plain/)
+  })
+
+  it('serves the OpenSearch client too (it ignores the handshake)', async () => {
+    const opensearch = new OpenSearchClient({ node: server.url })
+    try {
+      await opensearch.indices.create({ index: 'both', body: { mappings: MAPPINGS } })
+      await opensearch.bulk({ body: bulkOperations('both'), refresh: true })
+      expect((await opensearch.search({ index: 'both', body: { query: { term: { genre: 'sf' } } } })).body.hits.total).toEqual({ value: 2, relation: 'eq' })
+    } finally {
+      await opensearch.close()
+    }
   })
 
   it('refuses a compatible-with version it does not answer, before anything runs', async () => {
@@ -175,6 +201,16 @@ describe('the Elasticsearch 7.17 client with --compat elasticsearch', () => {
     expect((await client.count({ index: 'books' })).body.count).toBe(3)
     await expect(client.get({ index: 'books', id: '2' })).rejects.toMatchObject({ meta: { statusCode: 404 } })
     expect((await client.indices.delete({ index: 'books' })).body).toEqual({ acknowledged: true })
+  })
+
+  it('scrolls: search with scroll, scroll and clearScroll', async () => {
+    await client.indices.create({ index: 'scrolled', body: { mappings: MAPPINGS } })
+    await client.bulk({ body: bulkOperations('scrolled'), refresh: true })
+    const first = await client.search({ index: 'scrolled', scroll: '1m', size: 2, body: { sort: [{ year: 'desc' }] } })
+    expect(first.body.hits.hits.map((hit: { _id: string }) => hit._id)).toEqual(['1', '3'])
+    const second = await client.scroll({ body: { scroll_id: first.body._scroll_id, scroll: '1m' } })
+    expect(second.body.hits.hits.map((hit: { _id: string }) => hit._id)).toEqual(['4', '2'])
+    expect((await client.clearScroll({ body: { scroll_id: second.body._scroll_id } })).body).toMatchObject({ succeeded: true })
   })
 })
 
