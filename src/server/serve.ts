@@ -11,6 +11,7 @@ import { LsrError } from '../errors.js'
 import { createApp, type AppOptions } from './app.js'
 import { errorBody, HttpError } from './http-error.js'
 import { IndexRegistry } from './registry.js'
+import { readerContexts } from './reader-contexts.js'
 
 export interface ServerOptions extends AppOptions {
   /** Folder holding one sub-folder per index. */
@@ -140,8 +141,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     registry,
     close() {
+      // Open scrolls and PITs hold readers, which closeAll() waits for: free them first.
       closing ??= new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())))
-        .finally(() => registry.closeAll())
+        .finally(() => {
+          readerContexts(registry).freeAll()
+          return registry.closeAll()
+        })
       return closing
     },
   }

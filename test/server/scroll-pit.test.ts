@@ -344,3 +344,16 @@ describe('scroll and point in time over a real port', () => {
     expect((await send(`${url}/_search/point_in_time`, 'DELETE', { pit_id: pit })).body).toEqual({ pits: [{ pit_id: pit, successful: true }] })
   })
 })
+
+describe('shutting down with open search contexts', () => {
+  it('frees open scrolls and PITs instead of waiting out their keep-alive', async () => {
+    const { url, close } = await portServer()
+    expect((await send(`${url}/docs/_doc/1?refresh=true`, 'PUT', { text: 'open scroll' })).status).toBe(201)
+    const scroll = await send(`${url}/docs/_search?scroll=10m`, 'POST', { size: 1, query: { match_all: {} } })
+    expect(scroll.body._scroll_id).toEqual(expect.any(String))
+    expect((await send(`${url}/docs/_search/point_in_time?keep_alive=10m`, 'POST')).status).toBe(200)
+    const started = performance.now()
+    await close()
+    expect(performance.now() - started).toBeLessThan(5_000)
+  })
+})
