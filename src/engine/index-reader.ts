@@ -28,6 +28,7 @@ import type { Schema } from './schema.js'
 import { decodeJson, sourceKey } from '../storage/format.js'
 import type { IndexState } from '../storage/index-state.js'
 import type { IndexDb, PinnedSnapshot, SegmentStore } from '../storage/load.js'
+import type { DocVersion } from './write-conditions.js'
 
 /** One ranked hit; ties are ordered by insertion order (internal doc id ascending). */
 export interface Hit {
@@ -94,6 +95,11 @@ export interface ReaderSearchOptions extends SearchOptions, CompileOptions {
 
 /** A hit with the document's stored source. */
 export interface HitWithSource extends Hit {
+  source: Record<string, unknown>
+}
+
+/** A document's stored source with its sequence number and version (see write-conditions.ts). */
+export interface VersionedSource extends DocVersion {
   source: Record<string, unknown>
 }
 
@@ -245,6 +251,25 @@ export class IndexReader {
   async withSources(hits: readonly Hit[]): Promise<HitWithSource[]> {
     const sources = await this.#read(hits)
     return hits.map((hit, i) => ({ ...hit, source: sources[i] }))
+  }
+
+  /**
+   * The sequence number and version of a doc id. Unlike the other in-memory reads it may come
+   * after the reader's moment (a scroll's later page): a doc id's source never changes, and its
+   * version only advances where an identical write re-versioned it in place.
+   */
+  version(docId: number): DocVersion {
+    if (this.#released) throw new Error('IndexReader used after release()')
+    return { seqNo: this.state.seqNoOf(docId), version: this.state.versionOf(docId) }
+  }
+
+  /** The stored source of a live document with its version, or undefined when no live document has the id. */
+  async versioned(id: string): Promise<VersionedSource | undefined> {
+    const docId = this.docId(id)
+    if (docId === undefined) return undefined
+    const version = this.version(docId)
+    const [source] = await this.#read([{ id, docId }])
+    return { source, ...version }
   }
 
   /** The stored source of a document by external id, or undefined when no live document has it. */

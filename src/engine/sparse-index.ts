@@ -23,26 +23,31 @@ import { directorySize, hasEntries, isLevelDb, openError } from '../storage/inde
 import {
   checkMeta, decodeForward, decodeJson, encodeJson, forwardKey, KEY_META, KEY_STATS, sourceKey, type IndexMeta, type IndexPipelines, type StoredSchema,
 } from '../storage/format.js'
-import { IndexReader, type Hit, type HitWithSource, type SearchBody, type SearchResult, type SortedHit } from './index-reader.js'
+import { IndexReader, type Hit, type HitWithSource, type SearchBody, type SearchResult, type SortedHit, type VersionedSource } from './index-reader.js'
 import type { IndexState } from '../storage/index-state.js'
 import { loadState, SegmentStore, upgradeSchema, type IndexDb } from '../storage/load.js'
-import { planWrite, type DocToAdd, type DocToDelete } from '../storage/write-plan.js'
+import { planWrite, type DocToAdd, type DocToDelete, type DocToTouch, type WriteExtras } from '../storage/write-plan.js'
 import { checkIntegrity } from '../storage/integrity.js'
 import { failPoint } from '../storage/fail-points.js'
 import { writeBatch } from '../storage/time-slices.js'
 import { newIndexOps, writeNewIndex } from '../storage/create-index.js'
 import { planCompaction, planLogMerges } from '../storage/compaction.js'
+import { alreadyExists, checkCondition, conflictOf, nextVersion, type DocVersion, type WriteCondition, type WriteConflict } from './write-conditions.js'
 
 export type { SearchAlgorithm, SearchOptions, SearchRequest } from '../search/searcher.js'
 export type { Hit, HitWithSource, SearchBody, SearchResult, SortedHit } from './index-reader.js'
 export { IndexReader } from './index-reader.js'
+export type { VersionedSource } from './index-reader.js'
+export { MAX_VERSION, PRIMARY_TERM, type DocVersion, type WriteCondition, type WriteConflict } from './write-conditions.js'
 
 /**
  * What happened to one document of an {@link SparseIndex.add} call: `created` (no live document
  * had its id), `updated` (it replaced one), `unchanged` (the stored source was identical: left as
- * it was), `exists` (refused: `createOnly` and a live document has the id).
+ * it was, its version advanced only with `versionIdentical` or a condition), `exists` (refused:
+ * `createOnly` and a live document has the id), `conflict` (refused: its condition does not hold),
+ * `failed` (with `perDocumentErrors`: it cannot be indexed).
  */
-export type AddOutcome = 'created' | 'updated' | 'unchanged' | 'exists' | 'failed'
+export type AddOutcome = 'created' | 'updated' | 'unchanged' | 'exists' | 'conflict' | 'failed'
 
 /** What one {@link SparseIndex.add} call did. */
 export interface AddResult {
@@ -54,6 +59,14 @@ export interface AddResult {
   outcomes: AddOutcome[]
   /** Per input document: why it failed (outcome `failed`, only with `perDocumentErrors`). */
   errors: Array<LsrError | undefined>
+  /**
+   * Per input document: the sequence number and version it was written with (`created`,
+   * `updated`, `unchanged`), or, when refused (`exists`, `conflict`), those of the live document
+   * it was refused for (undefined when there is none, and for `failed`).
+   */
+  versions: Array<DocVersion | undefined>
+  /** Per input document refused (`exists`, `conflict`): why, in Elasticsearch's words. */
+  conflicts: Array<WriteConflict | undefined>
 }
 
 /** Options of {@link SparseIndex.add}. */
@@ -70,6 +83,55 @@ export interface AddOptions {
    * `_bulk`. Without it, such a document fails the whole call and nothing is written.
    */
   perDocumentErrors?: boolean
+  /**
+   * Per input document (same order): a condition on the live document of its id (Elasticsearch's
+   * `if_seq_no` + `if_primary_term`, or an external `version`), checked inside the serialized
+   * write against the state the documents before it in the call left. Refused documents get the
+   * outcome `conflict`.
+   * @throws LsrError `invalid_argument` (the whole call, before anything is written) for a number out of range
+   */
+  conditions?: ReadonlyArray<WriteCondition | undefined>
+  /**
+   * An identical document (left as it was) still counts as a write: it takes a new sequence
+   * number and version, as Elasticsearch's index API gives every write (the index is not
+   * rewritten: only the version is stored). Without it an identical document keeps its version,
+   * so re-running an ingest writes nothing. A document with a condition always counts.
+   * @default false
+   */
+  versionIdentical?: boolean
+}
+
+/** Options of {@link SparseIndex.deleteDocuments}. */
+export interface DeleteOptions {
+  /** Per id (same order): a condition on its live document, as {@link AddOptions.conditions}. */
+  conditions?: ReadonlyArray<WriteCondition | undefined>
+}
+
+/**
+ * What happened to one id of a {@link SparseIndex.deleteDocuments} call: `deleted`, `not_found`
+ * (no live document has it, or an earlier id of the call deleted it) or `conflict` (refused: its
+ * condition does not hold).
+ */
+export type DeleteOutcome = 'deleted' | 'not_found' | 'conflict'
+
+/** What one {@link SparseIndex.deleteDocuments} call did. */
+export interface DeleteResult {
+  deleted: number
+  /** One per id, in order. */
+  outcomes: DeleteOutcome[]
+  /** Per id deleted: the sequence number of the delete and the version it answers (one more, or the external one); per conflict: the live document's. */
+  versions: Array<DocVersion | undefined>
+  /** Per id refused: why, in Elasticsearch's words. */
+  conflicts: Array<WriteConflict | undefined>
+}
+
+/** What one {@link SparseIndex.update} did. */
+export interface UpdateResult {
+  existed: boolean
+  /** The document's version when `change` read it (undefined when absent). */
+  current?: DocVersion
+  /** What was written (undefined when `change` declined). */
+  result?: AddResult
 }
 
 /** Summary counts of an index. */
@@ -232,15 +294,22 @@ export class SparseIndex {
 
   /**
    * Read-modify-write of one document, serialized with every other write (no lost updates):
-   * `change` gets the stored source (undefined when absent) and returns the new document, or
-   * undefined to leave things as they are.
-   * @returns what was written (undefined when `change` declined), and whether the document existed
+   * `change` gets the stored source and its version (undefined when absent) and returns the new
+   * document, or undefined to leave things as they are; what it throws is the call's error, with
+   * nothing written.
+   * @param options how the new document is added (`versionIdentical`)
+   * @returns what was written (undefined when `change` declined), whether the document existed, and its version then
    */
-  update(id: string, change: (current: Record<string, unknown> | undefined) => SourceDocument | undefined): Promise<{ existed: boolean; result?: AddResult }> {
+  update(
+    id: string,
+    change: (current: Record<string, unknown> | undefined, version: DocVersion | undefined) => SourceDocument | undefined,
+    options: Pick<AddOptions, 'versionIdentical'> = {},
+  ): Promise<UpdateResult> {
     return this.#serialized(async () => {
-      const current = await this.get(id)
-      const next = change(current)
-      return { existed: current !== undefined, result: next && (await this.#add([next], {})) }
+      const found = await this.getWithVersion(id)
+      const current = found && { seqNo: found.seqNo, version: found.version }
+      const next = change(found?.source, current)
+      return { existed: found !== undefined, current, result: next && (await this.#add([next], options)) }
     })
   }
 
@@ -280,20 +349,45 @@ export class SparseIndex {
     })
   }
 
-  async #add(docs: readonly SourceDocument[], { createOnly, perDocumentErrors }: AddOptions): Promise<AddResult> {
-    const live = this.#state.docByExternalId
-    const outcomes: AddOutcome[] = []
+  async #add(docs: readonly SourceDocument[], { createOnly, perDocumentErrors, conditions, versionIdentical = false }: AddOptions): Promise<AddResult> {
+    for (const condition of conditions ?? []) if (condition) checkCondition(condition)
+    const outcomes: AddOutcome[] = new Array<AddOutcome>(docs.length)
     const errors: Array<LsrError | undefined> = docs.map(() => undefined)
-    // Each document in turn, as a bulk applies its actions: mapped first (which can refuse it, and
-    // grows the mapping the documents after it see), then it is its id's document to write. Of a
-    // repeated id, the last document accepted is written.
+    const versions: Array<DocVersion | undefined> = docs.map(() => undefined)
+    const conflicts: Array<WriteConflict | undefined> = docs.map(() => undefined)
+    // The live documents of the ids: sources to find identical documents, forward vectors to
+    // compare field terms and to delete the replaced.
+    const stored = await this.#storedDocs(docs.map((doc) => doc.id))
+    // Each document in turn, as a bulk applies its actions: checked against its id's document
+    // (live, or written by an earlier document of the call), mapped (which can refuse it, and
+    // grows the mapping the documents after it see), then it is its id's document to write and
+    // takes the next sequence number. Of a repeated id, the last document accepted is written.
     let schema = this.#schema
     const mapped = new Map<number, SchemaDocument>()
-    const latest = new Map<string, number>()
+    /** Per id a document of the call was accepted for: its version now, and the position of the last one. */
+    const written = new Map<string, DocVersion & { at: number }>()
+    const sameAsStored = new Map<number, boolean>()
+    const identical = (i: number): boolean => {
+      let same = sameAsStored.get(i)
+      if (same === undefined) {
+        const live = stored.get(docs[i].id)
+        // Identical source and, under today's mapping, identical field terms (a field mapped since
+        // the document was written makes it a change, as Elasticsearch reindexes every write).
+        same = live !== undefined && live.source?.equals(encodeJson(docs[i].source)) === true && this.#sameFieldTerms(mapped.get(i), live.forward)
+        sameAsStored.set(i, same)
+      }
+      return same
+    }
+    let seqNo = this.#state.nextSeqNo
     docs.forEach((doc, i) => {
-      const exists = latest.has(doc.id) || live.has(doc.id)
-      if (createOnly?.[i] && exists) {
-        outcomes.push('exists')
+      const live = stored.get(doc.id)
+      const current = written.get(doc.id) ?? (live && this.#versionOf(live.docId))
+      const condition = conditions?.[i]
+      const conflict = createOnly?.[i] && current ? alreadyExists(current) : conflictOf(condition, current)
+      if (conflict) {
+        outcomes[i] = createOnly?.[i] ? 'exists' : 'conflict'
+        conflicts[i] = conflict
+        versions[i] = conflict.current
         return
       }
       try {
@@ -305,38 +399,35 @@ export class SparseIndex {
         }
       } catch (error) {
         if (!perDocumentErrors || !(error instanceof LsrError)) throw error
-        outcomes.push('failed')
+        outcomes[i] = 'failed'
         errors[i] = error
         return
       }
-      outcomes.push(exists ? 'updated' : 'created')
-      latest.set(doc.id, i)
+      if (live && !written.has(doc.id) && !versionIdentical && !condition && identical(i)) {
+        outcomes[i] = 'unchanged'
+        versions[i] = current
+        return
+      }
+      const version = { seqNo: seqNo++, version: nextVersion(condition, current) }
+      outcomes[i] = current ? 'updated' : 'created'
+      versions[i] = version
+      written.set(doc.id, { ...version, at: i })
     })
-    const positions = [...latest.values()]
-    const existing = positions.map((i) => live.get(docs[i].id))
-    const old = existing.filter((d) => d !== undefined)
-    // Sources to find identical documents; forward vectors to compare field terms and to delete the replaced.
-    const [stored, forward] = await Promise.all([this.#db.getMany(old.map(sourceKey)), this.#db.getMany(old.map(forwardKey))])
     const toEncode: number[] = []
+    const touches: DocToTouch[] = []
     /** Input position -> the replaced document, to delete. */
     const replaced = new Map<number, DocToDelete>()
-    let unchanged = 0
-    let at = 0
-    positions.forEach((i, n) => {
-      const docId = existing[n]
-      if (docId !== undefined) {
-        const k = at++
-        // Identical source and, under today's mapping, identical field terms (a field mapped since
-        // the document was written makes it a change, as Elasticsearch reindexes every write).
-        if (stored[k]?.equals(encodeJson(docs[i].source)) && this.#sameFieldTerms(mapped.get(i), forward[k])) {
-          unchanged++
-          outcomes[i] = 'unchanged'
-          return
-        }
-        replaced.set(i, toDelete(docId, forward[k]))
+    for (const [id, { at, seqNo, version }] of written) {
+      const live = stored.get(id)
+      if (live && identical(at)) {
+        // Left where it is: only its new version is written.
+        touches.push({ docId: live.docId, seqNo, version })
+        outcomes[at] = 'unchanged'
+        continue
       }
-      toEncode.push(i)
-    })
+      if (live) replaced.set(at, toDelete(live.docId, live.forward))
+      toEncode.push(at)
+    }
     const vectors = this.encoder ? await this.encoder.encodeDocuments(toEncode.map((i) => docs[i])) : undefined
     const adds: DocToAdd[] = toEncode.map((i, n) => {
       const doc = docs[i]
@@ -347,11 +438,27 @@ export class SparseIndex {
         : withKeywords(encoded, this.#keywords(doc))
       // Positions are the mapped fields' (parallel to their terms, after the encoder's terms, which have none).
       const positions = fields?.positions.some((p) => p !== undefined) ? [...encoded.terms.map(() => undefined), ...fields.positions] : undefined
-      return { doc, vector, positions, fieldLengths: fields?.fieldLengths, columns: fields?.columns }
+      const { seqNo: docSeqNo, version } = written.get(doc.id)!
+      return { doc, vector, positions, fieldLengths: fields?.fieldLengths, columns: fields?.columns, seqNo: docSeqNo, version }
     })
     const deletes = toEncode.flatMap((i) => (replaced.has(i) ? [replaced.get(i)!] : []))
-    await this.#write(adds, deletes, schema)
-    return { added: adds.length - deletes.length, replaced: deletes.length, unchanged, outcomes, errors }
+    await this.#write(adds, deletes, schema, { touches, nextSeqNo: seqNo })
+    const unchanged = outcomes.filter((outcome) => outcome === 'unchanged').length
+    return { added: adds.length - deletes.length, replaced: deletes.length, unchanged, outcomes, errors, versions, conflicts }
+  }
+
+  /** The live documents of these ids (those that have one): doc id, stored source and forward vector. */
+  async #storedDocs(ids: readonly string[]): Promise<Map<string, { docId: number; source?: Buffer; forward?: Buffer }>> {
+    const live = this.#state.docByExternalId
+    const found = [...new Set(ids)].filter((id) => live.has(id))
+    const docIds = found.map((id) => live.get(id)!)
+    const [sources, forwards] = await Promise.all([this.#db.getMany(docIds.map(sourceKey)), this.#db.getMany(docIds.map(forwardKey))])
+    return new Map(found.map((id, k) => [id, { docId: docIds[k], source: sources[k], forward: forwards[k] }]))
+  }
+
+  /** The sequence number and version of a doc id. */
+  #versionOf(docId: number): DocVersion {
+    return { seqNo: this.#state.seqNoOf(docId), version: this.#state.versionOf(docId) }
   }
 
   /** True when a stored forward vector holds exactly the mapped-field terms and values given (none without a schema). */
@@ -368,11 +475,45 @@ export class SparseIndex {
   }
 
   /** Deletes documents by external id in one atomic batch; returns how many existed. */
-  delete(ids: readonly string[]): Promise<number> {
+  async delete(ids: readonly string[]): Promise<number> {
+    return (await this.deleteDocuments(ids)).deleted
+  }
+
+  /**
+   * Deletes documents by external id in one atomic batch, each id in turn (with its condition,
+   * checked inside the serialized write); each deleted document takes the next sequence number.
+   * A missing id writes nothing and takes none.
+   * @throws LsrError `invalid_argument` (before anything is written) for a condition's number out of range
+   */
+  deleteDocuments(ids: readonly string[], { conditions }: DeleteOptions = {}): Promise<DeleteResult> {
     return this.#serialized(async () => {
-      const docIds = [...new Set(ids)].map((id) => this.#state.docByExternalId.get(id)).filter((d) => d !== undefined)
-      if (docIds.length > 0) await this.#write([], await this.#forwardVectors(docIds))
-      return docIds.length
+      for (const condition of conditions ?? []) if (condition) checkCondition(condition)
+      const live = this.#state.docByExternalId
+      const outcomes: DeleteOutcome[] = []
+      const versions: Array<DocVersion | undefined> = ids.map(() => undefined)
+      const conflicts: Array<WriteConflict | undefined> = ids.map(() => undefined)
+      const docIds: number[] = []
+      const gone = new Set<string>()
+      let seqNo = this.#state.nextSeqNo
+      ids.forEach((id, i) => {
+        const docId = gone.has(id) ? undefined : live.get(id)
+        const current = docId === undefined ? undefined : this.#versionOf(docId)
+        const conflict = conflictOf(conditions?.[i], current)
+        if (conflict) {
+          outcomes.push('conflict')
+          conflicts[i] = conflict
+          versions[i] = current
+        } else if (docId === undefined) {
+          outcomes.push('not_found')
+        } else {
+          outcomes.push('deleted')
+          versions[i] = { seqNo: seqNo++, version: nextVersion(conditions?.[i], current) }
+          gone.add(id)
+          docIds.push(docId)
+        }
+      })
+      if (docIds.length > 0) await this.#write([], await this.#forwardVectors(docIds), this.#schema, { nextSeqNo: seqNo })
+      return { deleted: docIds.length, outcomes, versions, conflicts }
     })
   }
 
@@ -385,6 +526,11 @@ export class SparseIndex {
   /** The stored source of a document, or undefined. */
   async get(id: string): Promise<Record<string, unknown> | undefined> {
     return this.#read((reader) => reader.source(id))
+  }
+
+  /** The stored source of a document with its sequence number and version (one moment), or undefined. */
+  async getWithVersion(id: string): Promise<VersionedSource | undefined> {
+    return this.#read((reader) => reader.versioned(id))
   }
 
   searchIds(query: string | readonly QueryTerm[], options: SearchOptions = {}): Hit[] {
@@ -599,12 +745,12 @@ export class SparseIndex {
     return docIds.map((docId, i) => toDelete(docId, values[i]))
   }
 
-  /** Writes adds, deletes and a changed schema (grown mapping) as one atomic batch. */
-  async #write(adds: DocToAdd[], deletes: DocToDelete[], schema = this.#schema): Promise<void> {
+  /** Writes adds, deletes, touches (new versions alone) and a changed schema (grown mapping) as one atomic batch. */
+  async #write(adds: DocToAdd[], deletes: DocToDelete[], schema = this.#schema, extras: Omit<WriteExtras, 'extraOps'> = {}): Promise<void> {
     const schemaChanged = schema !== this.#schema
-    if (adds.length === 0 && deletes.length === 0 && !schemaChanged) return
+    if (adds.length === 0 && deletes.length === 0 && !extras.touches?.length && !schemaChanged) return
     const meta: IndexMeta | undefined = schemaChanged ? { ...this.meta, schema: schema!.toStored() } : undefined
-    const plan = await planWrite(this.#state, adds, deletes, meta ? [{ type: 'put', key: KEY_META, value: encodeJson(meta) }] : [])
+    const plan = await planWrite(this.#state, adds, deletes, { ...extras, extraOps: meta ? [{ type: 'put', key: KEY_META, value: encodeJson(meta) }] : [] })
     failPoint('write:before-batch')
     await writeBatch(this.#db, plan.ops)
     failPoint('write:after-batch')

@@ -7,14 +7,15 @@
  * | key                              | value                                                        |
  * |----------------------------------|--------------------------------------------------------------|
  * | `M`                              | metadata JSON: `{format: "lsr-index", version, encoder?, createdAt, schema?, pipelines?}` |
- * | `S`                              | corpus statistics JSON: `{numDocs, sumLength, nextDocId, nextSegment, compactedDeletions?}` (live docs only; the last: deleted docs at the last full compaction, 0 when absent) |
+ * | `S`                              | corpus statistics JSON: `{numDocs, sumLength, nextDocId, nextSegment, nextSeqNo?, compactedDeletions?}` (live docs only; the last: deleted docs at the last full compaction, 0 when absent) |
  * | `X`                              | RoaringBitmap32 (portable format) of deleted internal doc ids |
  * | `t` + term (UTF-8)               | term entry, LE: termId u32, df u32 (live docs), maxValue u32, minLength u32, then per posting segment of the term (ascending): segment u32, postings u32, encoded bytes u32 |
  * | `p` + termId u32 + segment u32   | posting segment (below) for the docs added by one write batch |
- * | `g` + segment u32                | segment doc table JSON: `{firstDoc, ids, lengths, fieldLengths?, columns?}`; docs `firstDoc + i` (below) |
+ * | `g` + segment u32                | segment doc table JSON: `{firstDoc, ids, lengths, fieldLengths?, columns?, seqNos?, versions?}`; docs `firstDoc + i` (below) |
  * | `d` + docId u32                  | the document's original source JSON (UTF-8)                   |
  * | `f` + docId u32                  | forward vector: n termIds u32 LE, then n values u32 LE       |
  * | `q` + termId u32 + segment u32   | positions of posting segment `p` + termId + segment (version 4; position-codec.ts) |
+ * | `v` + docId u32                  | the document's sequence number and version since an identical write (version 4, below): seqNo f64 LE, version f64 LE |
  *
  * Fields (version 3). An index has an optional encoder, which turns each document's `title` + `text`
  * into the terms of the encoder field (terms as the encoder makes them, e.g. `fever`), and a
@@ -41,6 +42,19 @@
  * terms as above (every scalar leaf a string), and they read as they are; opening one writes the
  * new version into `M`.
  *
+ * Versions (version 4; added to it before it was released, so no version number of their own):
+ * every write operation of an index (an add, a replace, a delete; not a refused or failed one)
+ * takes the next sequence number, `S.nextSeqNo` (absent: `nextDocId`, which exceeds every doc id).
+ * A document's sequence number and version (1 when new, one more per write, or the external
+ * version a write gave it) are stored in its segment doc table: `seqNos[i]` and `versions[i]` of
+ * doc `firstDoc + i`; `seqNos` is absent when every doc's equals its doc id, `versions` when every
+ * one is 1, which is also what segments written before versions mean. A write whose document is
+ * identical to the stored one leaves it where it is (no new doc id, no postings) and stores its
+ * new sequence number and version under `v` + docId instead, which then overrides the segment's
+ * (integers below 2^53, as float64 LE); deleting or replacing the document deletes that key in
+ * the same batch. Deleted documents keep no version (no tombstones): an id added again starts at
+ * version 1. The primary term is always 1 and not stored.
+ *
  * Posting segment: `[width u8][roaringLength u32 LE][RoaringBitmap32 portable bytes][values]`, the
  * values in doc-id order, each `width` (1, 2 or 4) bytes LE. A value is the term frequency (bm25) or
  * the quantized weight (dot scoring). Segments of a term, read in key order, list ascending doc ids.
@@ -54,7 +68,7 @@
  * deleted ones included, so they stay safe bounds without being rewritten on delete.
  *
  * Write protocol: each add or delete is ONE LevelDB batch holding every key it changes plus `S`
- * (and `X` when docs are deleted). LevelDB applies a batch atomically through its write-ahead log,
+ * (and `X` when docs are deleted; `v` keys of identical writes). LevelDB applies a batch atomically through its write-ahead log,
  * so after a crash each document is either fully indexed or absent.
  * @module
  */
@@ -121,6 +135,8 @@ export interface CorpusStats {
   nextDocId: number
   /** Next posting segment number; one per write batch that adds documents. */
   nextSegment: number
+  /** Next sequence number, one per write operation; absent: `nextDocId` (indexes written before versions). */
+  nextSeqNo?: number
   /**
    * Deleted documents when the last full compaction ended (whose postings it dropped); absent in
    * indexes never compacted since it was added (read as 0). Deleted documents past it are the
@@ -157,6 +173,10 @@ export interface SegmentDocs {
   fieldLengths?: Record<string, number[]>
   /** Per keyword/numeric/date/boolean field path: each document's doc values. */
   columns?: Record<string, ColumnValue[]>
+  /** Each document's sequence number; absent: its doc id. */
+  seqNos?: number[]
+  /** Each document's version; absent: 1. */
+  versions?: number[]
 }
 
 export const KEY_META = Buffer.from('M')
@@ -168,6 +188,7 @@ export const PREFIX_SEGMENT = 0x67 // 'g'
 export const PREFIX_SOURCE = 0x64 // 'd'
 export const PREFIX_FORWARD = 0x66 // 'f'
 export const PREFIX_POSITIONS = 0x71 // 'q'
+export const PREFIX_VERSION = 0x76 // 'v'
 
 /**
  * The value of `key` in a record keyed by field paths, own properties only: a field may be named
@@ -210,6 +231,7 @@ export const positionsKey = (termId: number, segment: number): Buffer => u32Key(
 export const segmentKey = (segment: number): Buffer => u32Key(PREFIX_SEGMENT, segment)
 export const sourceKey = (docId: number): Buffer => u32Key(PREFIX_SOURCE, docId)
 export const forwardKey = (docId: number): Buffer => u32Key(PREFIX_FORWARD, docId)
+export const versionKey = (docId: number): Buffer => u32Key(PREFIX_VERSION, docId)
 
 const TERM_HEAD_BYTES = 16
 const SEGMENT_REF_BYTES = 12
@@ -315,6 +337,22 @@ export function decodeForward(buf: Buffer): { termIds: Uint32Array; values: Uint
     values[i] = buf.readUInt32LE(4 * (n + i))
   }
   return { termIds, values }
+}
+
+/** Encodes a document's sequence number and version (the value of `v` + docId). */
+export function encodeDocVersion(seqNo: number, version: number): Buffer {
+  const buf = Buffer.allocUnsafe(16)
+  buf.writeDoubleLE(seqNo, 0)
+  buf.writeDoubleLE(version, 8)
+  return buf
+}
+
+export function decodeDocVersion(buf: Buffer, docId: number): { seqNo: number; version: number } {
+  if (buf.length !== 16) throw corrupt(`version of doc ${docId} has ${buf.length} bytes`)
+  const seqNo = buf.readDoubleLE(0)
+  const version = buf.readDoubleLE(8)
+  if (!Number.isSafeInteger(seqNo) || seqNo < 0 || !Number.isSafeInteger(version) || version < 0) throw corrupt(`version of doc ${docId} is [${seqNo}, ${version}]`)
+  return { seqNo, version }
 }
 
 export function encodeDeleted(bitmap: RoaringBitmap32): Buffer {

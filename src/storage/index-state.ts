@@ -82,6 +82,14 @@ export class IndexState {
 
   stats: CorpusStats = { numDocs: 0, sumLength: 0, nextDocId: 0, nextSegment: 0 }
   /**
+   * Per doc id: sequence number and version (format.ts), allocated when a document first has
+   * others than the defaults (its doc id, 1), so an index that only ever added documents holds none.
+   */
+  #seqNos: Float64Array | undefined
+  #versions: Float64Array | undefined
+  /** Docs whose version is stored under their own `v` key (an identical write; format.ts). */
+  readonly versionKeys = new RoaringBitmap32()
+  /**
    * Bumped when documents are added or deleted; caches derived from corpus statistics and
    * document lengths (BM25 norms) key on it. Merges and compaction only move postings, and
    * posting lists invalidate their own caches.
@@ -130,6 +138,8 @@ export class IndexState {
     lengths: readonly number[],
     fieldLengths: Readonly<Record<string, readonly number[]>> = {},
     columns?: Record<string, ColumnValue[]>,
+    seqNos?: readonly number[],
+    versions?: readonly number[],
   ): void {
     const end = firstDoc + ids.length
     this.docLength = ensureCapacity(this.docLength, end)
@@ -150,6 +160,7 @@ export class IndexState {
       this.fieldLengths.set(path, grown)
     }
     this.columns.addSegment(firstDoc, columns)
+    this.#addVersions(firstDoc, end, seqNos, versions)
     this.live.fill(1, firstDoc, end)
     for (let i = 0; i < ids.length; i++) this.docIdOf[firstDoc + i] = ids[i]
     if (this.deleted.rangeCardinality(firstDoc, end) > 0) {
@@ -158,9 +169,57 @@ export class IndexState {
     if (this.#docByExternalId) for (let doc = firstDoc; doc < end; doc++) if (this.live[doc] === 1) this.#docByExternalId.set(this.docIdOf[doc], doc)
   }
 
+  /** Records the sequence numbers and versions of docs `firstDoc .. end` (absent: the defaults). */
+  #addVersions(firstDoc: number, end: number, seqNos: readonly number[] | undefined, versions: readonly number[] | undefined): void {
+    if (seqNos || this.#seqNos) {
+      const array = (this.#seqNos = this.#grown(this.#seqNos, end, (doc) => doc))
+      for (let doc = firstDoc; doc < end; doc++) array[doc] = seqNos ? seqNos[doc - firstDoc] : doc
+    }
+    if (versions || this.#versions) {
+      const array = (this.#versions = this.#grown(this.#versions, end, () => 1))
+      array.fill(1, firstDoc, end)
+      if (versions) array.set(versions, firstDoc)
+    }
+  }
+
+  /** `array` holding at least `needed` entries (capacity doubling), made with the defaults when absent. */
+  #grown(array: Float64Array | undefined, needed: number, initial: (doc: number) => number): Float64Array {
+    if (array && needed <= array.length) return array
+    const grown = new Float64Array(Math.max(needed, (array?.length ?? 0) * 2, 16))
+    if (array) grown.set(array)
+    else for (let doc = 0; doc < this.maxDoc; doc++) grown[doc] = initial(doc)
+    return grown
+  }
+
+  /** The sequence number of a doc id (live or deleted). */
+  seqNoOf(doc: number): number {
+    return this.#seqNos ? this.#seqNos[doc] : doc
+  }
+
+  /** The version of a doc id (live or deleted). */
+  versionOf(doc: number): number {
+    return this.#versions ? this.#versions[doc] : 1
+  }
+
+  /** The next sequence number a write takes. */
+  get nextSeqNo(): number {
+    return this.stats.nextSeqNo ?? this.stats.nextDocId
+  }
+
+  /**
+   * Gives doc `doc` (already added) the sequence number and version stored under its `v` key:
+   * those an identical write gave it (format.ts), written or loaded.
+   */
+  setKeyedVersion(doc: number, seqNo: number, version: number): void {
+    if (seqNo !== doc || this.#seqNos) (this.#seqNos = this.#grown(this.#seqNos, this.maxDoc, (d) => d))[doc] = seqNo
+    if (version !== 1 || this.#versions) (this.#versions = this.#grown(this.#versions, this.maxDoc, () => 1))[doc] = version
+    this.versionKeys.add(doc)
+  }
+
   markDeleted(doc: number): void {
     this.live[doc] = 0
     this.deleted.add(doc)
+    this.versionKeys.delete(doc)
     const id = this.docIdOf[doc]
     if (this.#docByExternalId?.get(id) === doc) this.#docByExternalId.delete(id)
   }
@@ -192,7 +251,7 @@ export class IndexState {
    * the term dictionary and the external-id map (JS strings and maps) are not counted.
    */
   memoryBytes(): number {
-    let bytes = this.docLength.byteLength + this.live.byteLength
+    let bytes = this.docLength.byteLength + this.live.byteLength + (this.#seqNos?.byteLength ?? 0) + (this.#versions?.byteLength ?? 0)
     for (const lengths of this.fieldLengths.values()) bytes += lengths.byteLength + this.df.byteLength + this.maxValue.byteLength + this.minLength.byteLength
     for (const list of this.postings) bytes += list.memoryBytes()
     return bytes

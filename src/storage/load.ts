@@ -6,8 +6,8 @@
  */
 import type { Level } from 'level'
 import {
-  decodeDeleted, decodeJson, decodeTermEntry, encodeJson, encodeTermEntry, FORMAT_VERSION, KEY_DELETED, KEY_META,
-  KEY_STATS, postingCount, postingsKey, prefixRange, PREFIX_POSTINGS, PREFIX_SEGMENT, PREFIX_TERM,
+  decodeDeleted, decodeDocVersion, decodeJson, decodeTermEntry, encodeJson, encodeTermEntry, FORMAT_VERSION, KEY_DELETED, KEY_META,
+  KEY_STATS, postingCount, postingsKey, prefixRange, PREFIX_POSTINGS, PREFIX_SEGMENT, PREFIX_TERM, PREFIX_VERSION,
   positionsKey, segmentFromPostingsKey, termFromKey, termIdFromPostingsKey, termKey, type CorpusStats, type IndexMeta, type SegmentDocs,
 } from './format.js'
 import { IndexState } from './index-state.js'
@@ -118,7 +118,14 @@ export async function loadState(db: IndexDb, meta: IndexMeta, store: SegmentStor
 
   await scanPrefix(db, PREFIX_SEGMENT, (_key, value) => {
     const segment = decodeJson<SegmentDocs>(value, 'segment doc table')
-    state.addDocs(segment.firstDoc, segment.ids, segment.lengths, segment.fieldLengths, segment.columns)
+    state.addDocs(segment.firstDoc, segment.ids, segment.lengths, segment.fieldLengths, segment.columns, segment.seqNos, segment.versions)
+  })
+  // Versions of identical writes override their segments' (format.ts).
+  await scanPrefix(db, PREFIX_VERSION, (key, value) => {
+    const docId = key.length === 5 ? key.readUInt32BE(1) : -1
+    if (docId < 0 || docId >= state.maxDoc) throw new LsrError('data_corruption', `index data corruption: version key ${key.toString('hex')} names no document`)
+    const { seqNo, version } = decodeDocVersion(value, docId)
+    state.setKeyedVersion(docId, seqNo, version)
   })
   await scanPrefix(db, PREFIX_TERM, (key, value) => {
     const { entry, segments } = decodeTermEntry(value, key, meta.version)

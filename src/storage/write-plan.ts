@@ -6,8 +6,8 @@
  */
 import type { EncodedDocument, SourceDocument } from '../encode/encoder.js'
 import {
-  encodeDeleted, encodeForward, encodeJson, encodePostings, encodeTermEntry, forwardKey, KEY_DELETED,
-  KEY_STATS, byPath, positionsKey, postingsKey, segmentKey, sourceKey, termKey, type ColumnValue, type CorpusStats, type FieldStats, type SegmentDocs,
+  encodeDeleted, encodeDocVersion, encodeForward, encodeJson, encodePostings, encodeTermEntry, forwardKey, KEY_DELETED,
+  KEY_STATS, byPath, positionsKey, postingsKey, segmentKey, sourceKey, termKey, versionKey, type ColumnValue, type CorpusStats, type FieldStats, type SegmentDocs,
   type SegmentRef, type TermEntry,
 } from './format.js'
 import { textFieldOf, type IndexState } from './index-state.js'
@@ -32,6 +32,26 @@ export interface DocToAdd {
   fieldLengths?: Readonly<Record<string, number>>
   /** Doc values per keyword/numeric/date/boolean field path. */
   columns?: Readonly<Record<string, ColumnValue>>
+  /** The sequence number of the write that adds it, and its version (format.ts). */
+  seqNo: number
+  version: number
+}
+
+/** A live document left as it is (an identical write) that takes a new sequence number and version. */
+export interface DocToTouch {
+  docId: number
+  seqNo: number
+  version: number
+}
+
+/** What a write changes besides adding and deleting documents. */
+export interface WriteExtras {
+  /** Further ops of the same batch (a changed schema's metadata). */
+  extraOps?: readonly BatchOp[]
+  /** Documents whose version alone changes. */
+  touches?: readonly DocToTouch[]
+  /** The next sequence number once the write is done (absent: unchanged). */
+  nextSeqNo?: number
 }
 
 /** A document to delete, with its stored forward vector (needed to decrement document frequencies). */
@@ -83,7 +103,7 @@ function addPositions(term: TermUpdate, positions: Uint32Array | undefined, tf: 
 const LONE_SURROGATE = /[\ud800-\udfff]/u
 
 /**
- * Plans adding `adds` (with fresh doc ids) and deleting `deletes`, as one atomic write. Encoding
+ * Plans adding `adds` (with fresh doc ids), deleting `deletes` and re-versioning `touches`, as one atomic write. Encoding
  * the segments yields to the event loop every few milliseconds (a bulk of documents with tens of
  * thousands of distinct terms would otherwise hold every other request back).
  */
@@ -91,12 +111,12 @@ export async function planWrite(
   state: IndexState,
   adds: readonly DocToAdd[],
   deletes: readonly DocToDelete[],
-  extraOps: readonly BatchOp[] = [],
+  { extraOps = [], touches = [], nextSeqNo }: WriteExtras = {},
 ): Promise<WritePlan> {
   const ops: BatchOp[] = [...extraOps]
   const fields = byPath<FieldStats>()
   for (const [path, field] of Object.entries(state.stats.fields ?? {})) fields[path] = { ...field }
-  const stats: CorpusStats = { ...state.stats, fields }
+  const stats: CorpusStats = { ...state.stats, fields, ...(nextSeqNo === undefined ? {} : { nextSeqNo }) }
   const fieldStats = (path: string) => (fields[path] ??= { docCount: 0, sumLength: 0 })
   const updates = new Map<string, TermUpdate>()
   let nextTermId = state.terms.length
@@ -131,13 +151,19 @@ export async function planWrite(
     }
     deleted.add(docId)
     ops.push({ type: 'del', key: sourceKey(docId) }, { type: 'del', key: forwardKey(docId) })
+    if (state.versionKeys.has(docId)) ops.push({ type: 'del', key: versionKey(docId) })
   }
+  for (const { docId, seqNo, version } of touches) ops.push({ type: 'put', key: versionKey(docId), value: encodeDocVersion(seqNo, version) })
 
   const segment: SegmentDocs = { firstDoc: stats.nextDocId, ids: [], lengths: [] }
   const fieldLengths = byPath<number[]>()
   const columns = byPath<ColumnValue[]>()
-  for (const [n, { doc, vector, positions, fieldLengths: lengths = {}, columns: values = {} }] of adds.entries()) {
+  const seqNos: number[] = []
+  const versions: number[] = []
+  for (const [n, { doc, vector, positions, fieldLengths: lengths = {}, columns: values = {}, seqNo, version }] of adds.entries()) {
     const docId = stats.nextDocId++
+    seqNos.push(seqNo)
+    versions.push(version)
     for (const [path, length] of Object.entries(lengths)) {
       if (!(Number.isInteger(length) && length >= 0 && length <= 0xffffffff)) throw new InvalidInputError(`document ${doc.id}: length ${length} of field ${path} is not a 32-bit integer`)
       if (length === 0) continue
@@ -176,6 +202,9 @@ export async function planWrite(
 
   if (Object.keys(fieldLengths).length > 0) segment.fieldLengths = fieldLengths
   if (Object.keys(columns).length > 0) segment.columns = columns
+  // Stored only where they differ from the defaults (format.ts): a bulk load into a new index stores neither.
+  if (seqNos.some((seqNo, i) => seqNo !== segment.firstDoc + i)) segment.seqNos = seqNos
+  if (versions.some((version) => version !== 1)) segment.versions = versions
   if (Object.keys(fields).length === 0) delete stats.fields
   const seg = adds.length > 0 ? stats.nextSegment++ : -1
   const slices = new TimeSlices()
@@ -205,7 +234,8 @@ export async function planWrite(
         if (segment) state.postings[entry.id].append(segment, docs, values)
       }
       state.stats = stats
-      state.addDocs(segment.firstDoc, segment.ids, segment.lengths, segment.fieldLengths, segment.columns)
+      state.addDocs(segment.firstDoc, segment.ids, segment.lengths, segment.fieldLengths, segment.columns, segment.seqNos, segment.versions)
+      for (const { docId, seqNo, version } of touches) state.setKeyedVersion(docId, seqNo, version)
       state.version++
     },
   }

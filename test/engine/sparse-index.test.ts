@@ -90,8 +90,13 @@ describe('SparseIndex persistence', () => {
 describe('SparseIndex updates', () => {
   it('replaces a document whose id exists and leaves identical ones untouched', async () => {
     const index = await SparseIndex.open(await tempDir(), { create: true })
-    expect(await index.add(DOCS)).toEqual({ added: 4, replaced: 0, unchanged: 0, outcomes: ['created', 'created', 'created', 'created'], errors: [undefined, undefined, undefined, undefined] })
-    expect(await index.add([DOCS[0], doc('b', 'a completely different text about zebras')])).toEqual({ added: 0, replaced: 1, unchanged: 1, outcomes: ['unchanged', 'updated'], errors: [undefined, undefined] })
+    const none = (n: number) => Array(n).fill(undefined)
+    const versions = [0, 1, 2, 3].map((seqNo) => ({ seqNo, version: 1 }))
+    expect(await index.add(DOCS)).toEqual({ added: 4, replaced: 0, unchanged: 0, outcomes: ['created', 'created', 'created', 'created'], errors: none(4), versions, conflicts: none(4) })
+    // The identical document keeps its version; the replaced one is version 2, with the next sequence number.
+    expect(await index.add([DOCS[0], doc('b', 'a completely different text about zebras')])).toEqual({
+      added: 0, replaced: 1, unchanged: 1, outcomes: ['unchanged', 'updated'], errors: none(2), versions: [versions[0], { seqNo: 4, version: 2 }], conflicts: none(2),
+    })
     expect(index.searchIds('LevelDB')).toEqual([])
     expect(index.searchIds('zebras').map((h) => h.id)).toEqual(['b'])
     expect((await index.stats()).documents).toBe(4)
