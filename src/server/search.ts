@@ -4,7 +4,7 @@
  * Elasticsearch response shape.
  * @module
  */
-import type { IndexReader, SearchRequest, SortedHit, SparseIndex } from '../engine/sparse-index.js'
+import { PRIMARY_TERM, type IndexReader, type SearchRequest, type SortedHit, type SparseIndex } from '../engine/sparse-index.js'
 import type { CompileOptions } from '../engine/index-reader.js'
 import { describeFusion, fuse, type Fusion, type FusedHit, type SubQueryHits } from '../engine/hybrid/fusion.js'
 import { hybridDepth, hybridOf, pipelineTwoPhase, runSubQueries, type HybridQuery } from '../engine/hybrid/hybrid-query.js'
@@ -27,7 +27,7 @@ const MAX_RESULT_WINDOW = 10_000
 const DEFAULT_TOTAL_HITS_CAP = 10_000
 /** Elasticsearch's time values (TimeValue.parseTimeValue, trimmed and lowercased): -1, 0, or an integer and a unit. */
 const TIME_VALUE = /^(?:-1|0|\d+(?:nanos|micros|ms|s|m|h|d))$/
-const SEARCH_KEYS = ['query', 'size', 'from', '_source', 'track_total_hits', 'explain', 'highlight', 'sort', 'timeout', 'search_after', 'track_scores', 'search_pipeline']
+const SEARCH_KEYS = ['query', 'size', 'from', '_source', 'track_total_hits', 'explain', 'highlight', 'sort', 'timeout', 'search_after', 'track_scores', 'search_pipeline', 'version', 'seq_no_primary_term']
 
 export const SHARDS = { total: 1, successful: 1, skipped: 0, failed: 0 }
 
@@ -146,14 +146,15 @@ export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body
     throw parsingError(`[timeout] must be a time value such as 500ms, 10s or 1m, got ${JSON.stringify(body.timeout)?.slice(0, 100)}`)
   }
   if (body.track_scores !== undefined && typeof body.track_scores !== 'boolean') throw parsingError('[track_scores] must be a boolean')
+  const versionFields = versionFieldsOf(body)
   if (body.search_after !== undefined && body.sort === undefined) throw badRequest('[search_after] needs a [sort]')
   if (body.search_after !== undefined && from > 0) throw badRequest('[from] parameter must be set to 0 when [search_after] is used')
   const highlighter = body.highlight === undefined ? undefined : highlightOf(body.highlight)
   const hybrid = hybridOf(body.query)
-  if (hybrid) return hybridSearchOf(indexes, body, hybrid, { from, size, cap, filterSource, highlighter, started }, context)
+  if (hybrid) return hybridSearchOf(indexes, body, hybrid, { from, size, cap, filterSource, highlighter, versionFields, started }, context)
   const { hold } = context
   const render: PageRenderer = async (ranking, page, at = started) =>
-    response(at, cap, ranking.total, size > 0 ? ranking.maxScore : null, await hitsJson(ranking.compiled, page, { scored: ranking.scored, filterSource, highlighter }))
+    response(at, cap, ranking.total, size > 0 ? ranking.maxScore : null, await hitsJson(ranking.compiled, page, { scored: ranking.scored, filterSource, highlighter, versionFields }))
   if (hold?.ranking) return hold.page(hold.ranking, render)
 
   return withReaders(indexes, body.query, context, async (compiled) => {
@@ -184,7 +185,7 @@ export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body
     if (hold) return hold.page({ compiled, ranked, total, maxScore: ranked.length > 0 && scored ? maxScore : null, scored, sort }, render)
     const page = ranked.slice(from, from + size)
     const explanations = body.explain === true ? page.map(({ at, hit }) => explanationOf(compiled[at].reader, compiled[at].request, hit.docId)) : undefined
-    const hits = await hitsJson(compiled, page, { scored, explanations, filterSource, highlighter })
+    const hits = await hitsJson(compiled, page, { scored, explanations, filterSource, highlighter, versionFields })
     // The best score of the whole result, not of this page (Elasticsearch's max_score); null
     // when hits are sorted by fields without track_scores.
     return response(started, cap, total, size > 0 && ranked.length > 0 && scored ? maxScore : null, hits)
@@ -205,13 +206,31 @@ function response(started: number, cap: number | undefined, total: number, maxSc
   }
 }
 
+/** Which version fields hits show: `_version` (`version: true`), `_seq_no` and `_primary_term` (`seq_no_primary_term: true`). */
+interface VersionFields {
+  version: boolean
+  seqNo: boolean
+}
+
+function versionFieldsOf(body: Json): VersionFields | undefined {
+  for (const key of ['version', 'seq_no_primary_term']) if (body[key] !== undefined && typeof body[key] !== 'boolean') throw parsingError(`[${key}] must be a boolean`)
+  return body.version === true || body.seq_no_primary_term === true ? { version: body.version === true, seqNo: body.seq_no_primary_term === true } : undefined
+}
+
 /** A page's hits in Elasticsearch's shape; each hit of the index `compiled[at]`. */
 async function hitsJson(
   compiled: readonly Compiled[],
   page: ReadonlyArray<{ at: number; hit: SortedHit }>,
-  { scored, explanations, filterSource, highlighter }: { scored: boolean; explanations?: Explanation[]; filterSource: (source: Json) => Json | undefined; highlighter?: Highlighter },
+  { scored, explanations, filterSource, highlighter, versionFields }: {
+    scored: boolean
+    explanations?: Explanation[]
+    filterSource: (source: Json) => Json | undefined
+    highlighter?: Highlighter
+    versionFields?: VersionFields
+  },
 ): Promise<Json[]> {
-  // Stored sources last, through each reader's snapshot (the only asynchronous reads).
+  // Versions first, from memory; stored sources last, through each reader's snapshot (the only asynchronous reads).
+  const versions = versionFields && page.map(({ at, hit }) => compiled[at].reader.version(hit.docId))
   const sources: Json[] = new Array(page.length)
   await Promise.all(compiled.map(async ({ reader }, at) => {
     const slots = page.flatMap((r, i) => (r.at === at ? [i] : []))
@@ -221,7 +240,10 @@ async function hitsJson(
   return page.map(({ at, hit }, i) => {
     const { name, reader, request } = compiled[at]
     const source = sources[i]
-    const out: Json = { _index: name, _id: hit.id, _score: scored ? hit.score : null }
+    const out: Json = { _index: name, _id: hit.id }
+    if (versions && versionFields?.version) out._version = versions[i].version
+    if (versions && versionFields?.seqNo) Object.assign(out, { _seq_no: versions[i].seqNo, _primary_term: PRIMARY_TERM })
+    out._score = scored ? hit.score : null
     const filtered = filterSource(source)
     if (filtered !== undefined) out._source = filtered
     if (hit.sort) out.sort = hit.sort
@@ -241,6 +263,7 @@ interface PageSettings {
   cap: number | undefined
   filterSource: (source: Json) => Json | undefined
   highlighter?: Highlighter
+  versionFields?: VersionFields
   started: number
 }
 
@@ -272,7 +295,7 @@ async function hybridSearchOf(indexes: ReadonlyArray<[string, SparseIndex]>, bod
       return { at, fused: hit, hit: { id: compiled[at].reader.externalId(docId), docId, score: hit.score } }
     })
     const explanations = body.explain === true ? pageHits.map(({ at, fused: hit, hit: { docId } }) => hybridExplanation(fusion, hit, perIndex[at].requests, compiled[at].reader, docId)) : undefined
-    const hits = await hitsJson(merged, pageHits, { scored: true, explanations, filterSource: page.filterSource, highlighter: page.highlighter })
+    const hits = await hitsJson(merged, pageHits, { scored: true, explanations, filterSource: page.filterSource, highlighter: page.highlighter, versionFields: page.versionFields })
     return response(page.started, page.cap, total, page.size > 0 && fused.length > 0 ? fused[0].score : null, hits)
   }, false)
 }

@@ -13,7 +13,7 @@ import { NO_EFFECT_ON_ONE_NODE } from './url-params.js'
 /** Search parameters taken from the URL (they override the body's, as in Elasticsearch). */
 export const SEARCH_PARAMS = [
   'q', 'df', 'default_operator', 'size', 'from', 'sort', '_source', '_source_includes', '_source_excludes', 'track_total_hits', 'track_scores', 'explain',
-  'rest_total_hits_as_int', 'search_pipeline', ...NO_EFFECT_ON_ONE_NODE,
+  'rest_total_hits_as_int', 'search_pipeline', 'version', 'seq_no_primary_term', ...NO_EFFECT_ON_ONE_NODE,
 ]
 export const COUNT_PARAMS = ['q', 'df', 'default_operator', ...NO_EFFECT_ON_ONE_NODE]
 
@@ -57,7 +57,7 @@ function flag(value: string | undefined): boolean | string | undefined {
   return value === undefined ? undefined : value === '' || value === 'true' ? true : value === 'false' ? false : value
 }
 
-/** URI search parameters over the body: `q`, `size`, `from`, `sort`, `_source*`, `track_total_hits`, `track_scores`, `explain`. */
+/** URI search parameters over the body: `q`, `size`, `from`, `sort`, `_source*`, `track_total_hits`, `track_scores`, `explain`, `version`, `seq_no_primary_term`. */
 export function uriSearch(c: Context, body: Json): Json {
   const out: Json = uriQuery(c, body)
   for (const key of ['size', 'from']) {
@@ -71,7 +71,7 @@ export function uriSearch(c: Context, body: Json): Json {
   if (sort !== undefined) out.sort = sort.split(',').map((s) => (s.includes(':') ? { [s.slice(0, s.indexOf(':'))]: s.slice(s.indexOf(':') + 1) } : s))
   const total = c.req.query('track_total_hits') ?? (restTotalHitsAsInt(c) && body.track_total_hits === undefined ? 'true' : undefined)
   if (total !== undefined) out.track_total_hits = total
-  for (const key of ['explain', 'track_scores']) {
+  for (const key of ['explain', 'track_scores', 'version', 'seq_no_primary_term']) {
     const value = flag(c.req.query(key))
     if (value !== undefined) out[key] = value
   }
