@@ -396,7 +396,8 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   })
   app.post('/:index/_delete_by_query', acceptsParams(...BY_QUERY_PARAMS), async (c) => {
     const request = parseByQuery(c, await jsonBody(c), 'delete')
-    return c.json(await deleteByQuery(await indexes(c, c.req.param('index')), request, models))
+    const { status, body } = await deleteByQuery(await indexes(c, c.req.param('index')), request, models)
+    return c.json(body, status as 200)
   })
   app.post('/:index/_update_by_query', acceptsParams(...BY_QUERY_PARAMS, 'pipeline'), async (c) => {
     const request = parseByQuery(c, await jsonBody(c), 'update')

@@ -6,15 +6,18 @@
  * index's default and final) run over such a batch together, before it is written: a document
  * the pipelines fail is its item's error. An `update` is the update API's (update.ts: `doc`,
  * `upsert`, `doc_as_upsert`, `detect_noop`, `_source`), its new source run through the same
- * pipelines.
+ * pipelines. An action's `if_seq_no` + `if_primary_term`, or `version` + `version_type`, is
+ * checked inside the index's serialized write (url-params.ts `writeCondition`); every written
+ * item answers its `_version`, `_seq_no` and `_primary_term`.
  * @module
  */
 import { documentWithId } from '../corpus/documents.js'
 import type { SourceDocument } from '../encode/encoder.js'
-import type { AddOutcome, SparseIndex } from '../engine/sparse-index.js'
+import { PRIMARY_TERM, type AddOutcome, type DocVersion, type SparseIndex, type WriteCondition, type WriteConflict } from '../engine/sparse-index.js'
 import { HttpError, toHttpError } from './http-error.js'
 import { isObject, parseJson, type Json } from './json.js'
-import { applyUpdate, parseUpdate, updateAnswer, type UpdateIngest } from './update.js'
+import { applyUpdate, checkUpdateCondition, parseUpdate, updateAnswer, type UpdateIngest } from './update.js'
+import { VERSION_PARAMS, writeCondition, type VersionParams } from './url-params.js'
 
 export { deepMerge } from './update.js'
 
@@ -33,10 +36,10 @@ interface Parsed {
 
 /** Keys of an action's metadata that lsr honours; others are refused rather than ignored. */
 const META_KEYS: Record<Action, readonly string[]> = {
-  index: ['_index', '_id', 'pipeline'],
-  create: ['_index', '_id', 'pipeline'],
-  update: ['_index', '_id', 'retry_on_conflict'],
-  delete: ['_index', '_id'],
+  index: ['_index', '_id', 'pipeline', ...VERSION_PARAMS],
+  create: ['_index', '_id', 'pipeline', ...VERSION_PARAMS],
+  update: ['_index', '_id', 'retry_on_conflict', 'if_seq_no', 'if_primary_term'],
+  delete: ['_index', '_id', ...VERSION_PARAMS],
 }
 
 function tryParse(line: string): unknown {
@@ -127,6 +130,7 @@ interface Group {
   index: SparseIndex
   docs: BulkDocument[]
   createOnly: boolean[]
+  conditions: Array<WriteCondition | undefined>
   items: Array<{ slot: number; action: 'index' | 'create'; head: Json }>
 }
 
@@ -168,11 +172,18 @@ export async function runBulk(body: string, defaultIndex: string | undefined, lo
           }
         })
         if (docs.length === 0) continue
-        const { outcomes, errors } = await group.index.add(docs, { createOnly: kept.map((i) => group.createOnly[i]), perDocumentErrors: true })
+        const { outcomes, errors, versions, conflicts } = await group.index.add(docs, {
+          createOnly: kept.map((i) => group.createOnly[i]),
+          conditions: kept.map((i) => group.conditions[i]),
+          perDocumentErrors: true,
+          versionIdentical: true,
+        })
         kept.forEach((i, j) => {
           const { slot, action, head } = group.items[i]
-          const error = errors[j]
-          items[slot] = error ? failure(action, head, errorOf(error)) : written(action, head, outcomes[j])
+          const [error, conflict] = [errors[j], conflicts[j]]
+          items[slot] = error
+            ? failure(action, head, errorOf(error))
+            : conflict ? failure(action, head, conflictError(String(head._id), conflict)) : written(action, head, outcomes[j], versions[j]!)
         })
       } catch (error) {
         const http = errorOf(error)
@@ -190,16 +201,18 @@ export async function runBulk(body: string, defaultIndex: string | undefined, lo
     }
     try {
       const id = meta._id === undefined ? undefined : documentId(meta._id)
+      const condition = writeCondition(meta as VersionParams, action, id !== undefined)
       if (!indexName) throw new HttpError(400, 'action_request_validation_exception', 'index is missing')
       const index = await lookup(indexName)
       if (action === 'index' || action === 'create') {
         const docId = id ?? generateId()
         sourceDocument(docId, source) // an _id field is refused before any pipeline sees the document
         let group = pending.get(indexName)
-        if (!group) pending.set(indexName, (group = { index, docs: [], createOnly: [], items: [] }))
+        if (!group) pending.set(indexName, (group = { index, docs: [], createOnly: [], conditions: [], items: [] }))
         const pipeline = (meta.pipeline as string | undefined) ?? ingest?.pipeline
         group.docs.push({ id: docId, source: source as Json, ...(pipeline === undefined ? {} : { pipeline }) })
         group.createOnly.push(action === 'create')
+        group.conditions.push(condition)
         group.items.push({ slot: items.length, action, head: { _index: indexName, _id: docId } })
         items.push({ [action]: { _index: indexName, _id: docId } }) // filled in by flush
         continue
@@ -207,11 +220,14 @@ export async function runBulk(body: string, defaultIndex: string | undefined, lo
       if (!id) throw new HttpError(400, 'action_request_validation_exception', 'id is missing')
       await flush(indexName)
       if (action === 'delete') {
-        const deleted = await index.delete([id])
-        items.push({ delete: { ...head, result: deleted ? 'deleted' : 'not_found', status: deleted ? 200 : 404 } })
+        const { outcomes: [outcome], versions: [version], conflicts: [conflict] } = await index.deleteDocuments([id], { conditions: [condition] })
+        if (conflict) throw conflictError(id, conflict)
+        const found = outcome === 'deleted'
+        items.push({ delete: { ...writeAnswer(head, found ? 'deleted' : 'not_found', version), status: found ? 200 : 404 } })
       } else {
         const update = parseUpdate(source as Json)
-        const outcome = await applyUpdate(index, id, update, await ingest?.update?.(index, indexName, id))
+        checkUpdateCondition(update, condition, meta.retry_on_conflict as number | undefined)
+        const outcome = await applyUpdate(index, id, update, await ingest?.update?.(index, indexName, id), condition)
         items.push({ update: { ...head, ...updateAnswer(outcome, update), status: outcome.result === 'created' ? 201 : 200 } })
       }
     } catch (caught) {
@@ -222,15 +238,30 @@ export async function runBulk(body: string, defaultIndex: string | undefined, lo
   return { took: Math.round(performance.now() - started), errors: items.some((item) => Object.hasOwn(Object.values(item)[0] as Json, 'error')), items }
 }
 
-/** The item of a written index/create: created (201), replaced or identical (200), or refused (409). */
-function written(action: 'index' | 'create', head: Json, outcome: AddOutcome): Item {
-  if (outcome === 'exists') return failure(action, head, versionConflict(String(head._id)))
+/** The item of a written index/create: created (201), replaced or identical (200). */
+function written(action: 'index' | 'create', head: Json, outcome: AddOutcome, version: DocVersion): Item {
   const created = outcome === 'created'
-  return { [action]: { ...head, _version: 1, result: created ? 'created' : 'updated', status: created ? 201 : 200, _shards: WRITE_SHARDS } }
+  return { [action]: { ...writeAnswer(head, created ? 'created' : 'updated', version), status: created ? 201 : 200 } }
 }
 
-/** Elasticsearch's answer to a create of an id that exists. */
-export const versionConflict = (id: string) => new HttpError(409, 'version_conflict_engine_exception', `[${id}]: version conflict, document already exists`)
+/**
+ * A write's answer in Elasticsearch's order: `_index`, `_id`, `_version`, `result`, `_shards`,
+ * `_seq_no`, `_primary_term`. A delete that found nothing took no sequence number: it answers
+ * version 1 (Elasticsearch's for an id never written) and no `_seq_no`.
+ */
+export function writeAnswer(head: Json, result: string, version: DocVersion | undefined, shards: Json = WRITE_SHARDS): Json {
+  return {
+    _index: head._index,
+    _id: head._id,
+    _version: version?.version ?? 1,
+    result,
+    _shards: shards,
+    ...(version ? { _seq_no: version.seqNo, _primary_term: PRIMARY_TERM } : {}),
+  }
+}
+
+/** Elasticsearch's version conflict: 409 `[id]: version conflict, <why>`. */
+export const conflictError = (id: string, conflict: WriteConflict) => new HttpError(409, 'version_conflict_engine_exception', `[${id}]: version conflict, ${conflict.reason}`)
 
 /**
  * A client's document as the engine takes it. As in Elasticsearch, the id is the request's, and

@@ -4,12 +4,13 @@
  * `version_conflicts`, `failures`, …).
  *
  * The matches of each index are read through one reader (one committed state), the first
- * `max_docs` in index order. A delete by query deletes them in one atomic delete. An update by
- * query re-indexes them through the index's ingest pipelines (what it is for without a script:
- * new fields of a pipeline, a re-encoding, a mapping that changed), in batches of 1,000 read
- * from the reader's snapshot; each document is written only if its stored source is still the
- * one read, else it is a version conflict (`conflicts=abort` stops after the batch, `proceed`
- * counts it and goes on), as Elasticsearch's snapshot-and-version scheme does.
+ * `max_docs` in index order, each with its sequence number. A delete by query deletes them in one
+ * atomic delete. An update by query re-indexes them through the index's ingest pipelines (what
+ * it is for without a script: new fields of a pipeline, a re-encoding, a mapping that changed),
+ * in batches of 1,000 read from the reader's snapshot. Each document is deleted or written only
+ * if it is still at the sequence number read (`if_seq_no`), else it is a version conflict
+ * (`conflicts=abort` stops after the batch with a 409 failure, `proceed` counts it and goes on),
+ * as Elasticsearch's snapshot-and-version scheme does.
  * @see https://www.elastic.co/guide/en/elasticsearch/reference/current/docs-delete-by-query.html
  * @see https://www.elastic.co/guide/en/elasticsearch/reference/current/docs-update-by-query.html
  * @module
@@ -17,8 +18,8 @@
 import type { Context } from 'hono'
 import type { IngestResult } from '../engine/pipelines/ingest-pipeline.js'
 import { loadQueryModels, type ModelSource } from '../engine/query/models.js'
-import type { IndexReader, SparseIndex } from '../engine/sparse-index.js'
-import { sourceDocument } from './bulk.js'
+import { PRIMARY_TERM, type DocVersion, type IndexReader, type SparseIndex, type WriteConflict } from '../engine/sparse-index.js'
+import { conflictError, sourceDocument } from './bulk.js'
 import { badRequest, HttpError } from './http-error.js'
 import type { Json } from './json.js'
 import type { IngestInput } from './pipelines.js'
@@ -114,44 +115,72 @@ function answer(kind: ByQueryKind, started: number, { total, done, batches, conf
   }
 }
 
+/** The live documents of one index a by-query request matched, as of one moment. */
+interface Matches {
+  docIds: Uint32Array
+  ids: string[]
+  /** Each match's sequence number and version, read with it. */
+  versions: DocVersion[]
+}
+
 /**
  * The live documents of `index` the query matches, at most `limit`, in index order, with the
  * reader they were read through (released when `use` ends).
  */
-async function withMatches<T>(index: SparseIndex, query: unknown, limit: number, models: ModelSource | undefined, use: (reader: IndexReader, docIds: Uint32Array, ids: string[]) => Promise<T>): Promise<T> {
+async function withMatches<T>(index: SparseIndex, query: unknown, limit: number, models: ModelSource | undefined, use: (reader: IndexReader, matches: Matches) => Promise<T>): Promise<T> {
   const loaded = models && (await loadQueryModels(query, models))
   const reader = index.reader()
   try {
-    // Synchronous: the matches and their ids as of one moment.
+    // Synchronous: the matches, their ids and versions as of one moment.
     const matches = reader.matching(query ?? { match_all: {} }, { queryString: queryStringToDsl, models: loaded })
     const docIds = matches.toUint32Array(Math.min(limit, matches.size))
     const ids = Array.from(docIds, (docId) => reader.externalId(docId))
-    return await use(reader, docIds, ids)
+    const versions = Array.from(docIds, (docId) => reader.version(docId))
+    return await use(reader, { docIds, ids, versions })
   } finally {
     reader.release()
   }
 }
 
+/** The condition that a document is still the one read (Elasticsearch's `if_seq_no` of a by-query write). */
+const unchangedSince = ({ seqNo }: DocVersion) => ({ ifSeqNo: seqNo, ifPrimaryTerm: PRIMARY_TERM })
+
+/** A by-query failure (Elasticsearch's BulkItemResponse.Failure shape). */
+function failure(index: string, id: string, error: HttpError): Json {
+  return { index, id, cause: { type: error.type, reason: error.message }, status: error.status }
+}
+
+/** The answer and its status: 200, or the highest status of the failures (409 for conflicts with `conflicts=abort`). */
+function withStatus(kind: ByQueryKind, started: number, counts: Counts): { status: number; body: Json } {
+  const status = counts.failures.reduce((max, f) => Math.max(max, f.status as number), 200)
+  return { status, body: answer(kind, started, counts) }
+}
+
 /**
  * `_delete_by_query`: per index, the matches read through one reader, then one atomic delete of
- * them. A match another request deleted in between is counted as a version conflict (it is gone,
- * as asked: never a failure).
+ * those still at the sequence number read. A match changed since is a version conflict (a
+ * failure with `conflicts=abort`, which stops the request); a match another request deleted
+ * in between is counted as a version conflict too, but never a failure (it is gone, as asked;
+ * Elasticsearch fails it as well).
  */
-export async function deleteByQuery(indexes: ReadonlyArray<[string, SparseIndex]>, request: ByQueryRequest, models?: ModelSource): Promise<Json> {
+export async function deleteByQuery(indexes: ReadonlyArray<[string, SparseIndex]>, request: ByQueryRequest, models?: ModelSource): Promise<{ status: number; body: Json }> {
   const started = performance.now()
   const counts: Counts = { total: 0, done: 0, batches: 0, conflicts: 0, failures: [] }
-  for (const [, index] of indexes) {
+  for (const [name, index] of indexes) {
     const limit = request.maxDocs - counts.total
-    if (limit <= 0) break
-    const ids = await withMatches(index, request.query, limit, models, async (_, __, ids) => ids)
+    if (limit <= 0 || counts.failures.length > 0) break
+    const { ids, versions } = await withMatches(index, request.query, limit, models, async (_, matches) => matches)
     if (ids.length === 0) continue
-    const deleted = await index.delete(ids)
+    const { deleted, conflicts } = await index.deleteDocuments(ids, { conditions: versions.map(unchangedSince) })
     counts.total += ids.length
     counts.done += deleted
     counts.conflicts += ids.length - deleted
     counts.batches++
+    conflicts.forEach((conflict, i) => {
+      if (conflict?.current && request.conflicts === 'abort') counts.failures.push(failure(name, ids[i], conflictError(ids[i], conflict)))
+    })
   }
-  return answer('delete', started, counts)
+  return withStatus('delete', started, counts)
 }
 
 /** Runs an index's ingest pipelines over a batch of documents (undefined: the index runs none). */
@@ -174,42 +203,44 @@ export async function updateByQuery(
   const started = performance.now()
   const counts: Counts = { total: 0, done: 0, batches: 0, conflicts: 0, failures: [] }
   const abort = request.conflicts === 'abort'
-  const failure = (index: string, id: string, error: HttpError) => ({ index, id, cause: { type: error.type, reason: error.message }, status: error.status })
   for (const [name, index] of indexes) {
     // With conflicts=proceed, Elasticsearch goes past max_docs until max_docs are updated.
     const want = () => request.maxDocs - (abort ? counts.total : counts.done)
     if (want() <= 0 || counts.failures.length > 0) break
-    await withMatches(index, request.query, abort ? want() : Infinity, models, async (reader, docIds, ids) => {
+    await withMatches(index, request.query, abort ? want() : Infinity, models, async (reader, { docIds, ids, versions }) => {
       const run = ingest.get(name)
       for (let at = 0; at < docIds.length && want() > 0; ) {
+        const start = at
         const size = Math.min(BATCH, want(), docIds.length - at)
-        const hits = Array.from(docIds.subarray(at, at + size), (docId, i) => ({ id: ids[at + i], docId, score: 0 }))
+        const hits = Array.from(docIds.subarray(start, start + size), (docId, i) => ({ id: ids[start + i], docId, score: 0 }))
         at += size
         counts.batches++
         const read = await reader.withSources(hits)
         const piped: IngestResult[] = run ? await run(read.map(({ id, source }) => ({ id, source }))) : read.map(({ source }) => ({ source }))
-        const outcomes = await Promise.all(read.map(async ({ id, source: before }, i): Promise<HttpError | 'conflict' | 'updated'> => {
+        const outcomes = await Promise.all(read.map(async ({ id }, i): Promise<{ error: HttpError } | { conflict: WriteConflict } | 'updated'> => {
           try {
             const result = piped[i]
             if (result.error) throw result.error
-            return (await writeIfUnchanged(index, id, before, sourceDocument(id, result.source))) ? 'updated' : 'conflict'
+            const written = await writeIfUnchanged(index, versions[start + i], sourceDocument(id, result.source))
+            return 'version' in written ? 'updated' : written
           } catch (error) {
-            return errorOf(error)
+            return { error: errorOf(error) }
           }
         }))
         counts.total += size
         outcomes.forEach((outcome, i) => {
+          const { id } = read[i]
           if (outcome === 'updated') counts.done++
-          else if (outcome === 'conflict') {
+          else if ('error' in outcome) counts.failures.push(failure(name, id, outcome.error))
+          else {
             counts.conflicts++
-            if (abort) counts.failures.push(failure(name, read[i].id, new HttpError(409, 'version_conflict_engine_exception', `[${read[i].id}]: version conflict, the document changed since _update_by_query read it`)))
-          } else counts.failures.push(failure(name, read[i].id, outcome))
+            if (abort) counts.failures.push(failure(name, id, conflictError(id, outcome.conflict)))
+          }
         })
         // Any failure ends the request after its batch (Elasticsearch aborts on failures).
         if (counts.failures.length > 0) return
       }
     })
   }
-  const status = counts.failures.reduce((max, f) => Math.max(max, f.status as number), 200)
-  return { status, body: answer('update', started, counts) }
+  return withStatus('update', started, counts)
 }

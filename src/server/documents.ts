@@ -2,21 +2,24 @@
  * The document routes, as Elasticsearch's document APIs: index (`_doc`, `_create`), get (`_doc`,
  * `_source`), delete, multi get (`_mget`) and update (`_update`, see update.ts). Writes run the
  * ingest pipelines: the request's `?pipeline=` or the index's default, then its final; an update
- * runs the index's over its new (merged) source.
+ * runs the index's over its new (merged) source. Writes take `if_seq_no` + `if_primary_term`, or
+ * `version` + `version_type` (external), checked inside the index's serialized write; every
+ * answer carries the document's `_version`, `_seq_no` and `_primary_term`.
  * @see https://www.elastic.co/guide/en/elasticsearch/reference/current/docs.html
  * @module
  */
 import type { Context, Hono } from 'hono'
 import type { AppEnv } from './app.js'
-import { documentId, generateId, sourceDocument, versionConflict, WRITE_SHARDS } from './bulk.js'
+import { PRIMARY_TERM } from '../engine/sparse-index.js'
+import { conflictError, documentId, generateId, sourceDocument, writeAnswer } from './bulk.js'
 import { badRequest, HttpError } from './http-error.js'
 import { validateIndexName } from './index-names.js'
 import { multiGet, parseMultiGet } from './multi-get.js'
 import type { IngestPipelines, JsonBodyReader } from './pipelines.js'
 import { sourceFilter } from './source-filter.js'
-import { applyUpdate, parseUpdate, updateAnswer, updateIngest } from './update.js'
+import { applyUpdate, checkUpdateCondition, parseUpdate, updateAnswer, updateIngest } from './update.js'
 import { uriSource } from './uri-search.js'
-import { acceptsParams, booleanParam, NO_EFFECT_ON_ONE_NODE, otherMethods, refreshParam } from './url-params.js'
+import { acceptsParams, booleanParam, NO_EFFECT_ON_ONE_NODE, otherMethods, refreshParam, urlVersionParams, VERSION_PARAMS, writeCondition } from './url-params.js'
 
 type Ctx = Context<AppEnv>
 
@@ -59,21 +62,24 @@ export function documentRoutes(app: Hono<AppEnv>, { jsonBody, pipelines, errorOf
     const name = validateIndexName(c.req.param('index') ?? '')
     const opType = c.req.query('op_type')
     if (opType !== undefined && opType !== 'index' && opType !== 'create') throw badRequest(`[op_type] must be index or create, got [${opType}]`)
-    const index = await c.var.indexes.get(name)
+    const createOnly = create || opType === 'create'
     const given = c.req.param('id')
+    const condition = writeCondition(urlVersionParams(c), createOnly ? 'create' : 'index', given !== undefined)
+    const index = await c.var.indexes.get(name)
     const id = given === undefined ? generateId() : documentId(given)
     const body = await jsonBody(c, true)
     sourceDocument(id, body) // an _id field is refused before any pipeline sees the document
     const [ingested] = await pipelines.run(await pipelines.chain(index.meta.pipelines, c.req.query('pipeline')), name, [{ id, source: body }])
     if (ingested.error) throw ingested.error
     const doc = sourceDocument(id, ingested.source)
-    // The existence check of a create runs inside the serialized write: two concurrent creates cannot both succeed.
-    const [outcome] = (await index.add([doc], { createOnly: [create || opType === 'create'] })).outcomes
-    if (outcome === 'exists') throw versionConflict(id)
+    // The existence check of a create and the condition run inside the serialized write: of
+    // concurrent writers that read one version, one succeeds.
+    const { outcomes: [outcome], versions: [version], conflicts: [conflict] } = await index.add([doc], { createOnly: [createOnly], conditions: [condition], versionIdentical: true })
+    if (conflict) throw conflictError(id, conflict)
     const created = outcome === 'created'
-    return c.json({ _index: name, _id: id, _version: 1, result: created ? 'created' : 'updated', _shards: WRITE_SHARDS }, created ? 201 : 200)
+    return c.json(writeAnswer({ _index: name, _id: id }, created ? 'created' : 'updated', version), created ? 201 : 200)
   }
-  const writeParams = acceptsParams('refresh', 'op_type', 'pipeline', ...NO_EFFECT_ON_ONE_NODE)
+  const writeParams = acceptsParams('refresh', 'op_type', 'pipeline', ...VERSION_PARAMS, ...NO_EFFECT_ON_ONE_NODE)
   app.on(['PUT', 'POST'], '/:index/_doc/:id', writeParams, putDoc(false))
   app.post('/:index/_doc', writeParams, putDoc(false))
   app.on(['PUT', 'POST'], '/:index/_create/:id', writeParams, putDoc(true))
@@ -83,10 +89,11 @@ export function documentRoutes(app: Hono<AppEnv>, { jsonBody, pipelines, errorOf
     getFlags(c)
     const name = validateIndexName(c.req.param('index'))
     const filter = sourceFilter(uriSource(c))
-    const source = await (await c.var.indexes.get(name)).get(c.req.param('id'))
-    if (!source) return c.json({ _index: name, _id: c.req.param('id'), found: false }, 404)
-    const filtered = filter(source)
-    return c.json({ _index: name, _id: c.req.param('id'), _version: 1, found: true, ...(filtered ? { _source: filtered } : {}) })
+    const found = await (await c.var.indexes.get(name)).getWithVersion(c.req.param('id'))
+    if (!found) return c.json({ _index: name, _id: c.req.param('id'), found: false }, 404)
+    const filtered = filter(found.source)
+    const { version, seqNo } = found
+    return c.json({ _index: name, _id: c.req.param('id'), _version: version, _seq_no: seqNo, _primary_term: PRIMARY_TERM, found: true, ...(filtered ? { _source: filtered } : {}) })
   })
   // The source alone (Elasticsearch's get source API).
   app.get('/:index/_source/:id', acceptsParams(...GET_PARAMS), async (c) => {
@@ -102,24 +109,32 @@ export function documentRoutes(app: Hono<AppEnv>, { jsonBody, pipelines, errorOf
   })
 
   // Update
-  app.post('/:index/_update/:id', acceptsParams('refresh', 'retry_on_conflict', '_source', '_source_includes', '_source_excludes', ...NO_EFFECT_ON_ONE_NODE), async (c) => {
+  const updateParams = acceptsParams('refresh', 'retry_on_conflict', '_source', '_source_includes', '_source_excludes', ...VERSION_PARAMS, ...NO_EFFECT_ON_ONE_NODE)
+  app.post('/:index/_update/:id', updateParams, async (c) => {
     refreshParam(c)
     // Accepted: updates of one document are serialized, so they never conflict with each other.
     const retries = c.req.query('retry_on_conflict')
     if (retries !== undefined && !/^\d+$/.test(retries)) throw badRequest(`[retry_on_conflict] must be a non-negative integer, got [${retries}]`)
+    // `version` is a 400 here, as in Elasticsearch; `if_seq_no` is checked against the document read.
+    const condition = writeCondition(urlVersionParams(c), 'update')
     const name = validateIndexName(c.req.param('index'))
     const id = documentId(c.req.param('id'))
     const update = parseUpdate(await jsonBody(c), uriSource(c))
+    checkUpdateCondition(update, condition, retries)
     const index = await c.var.indexes.get(name)
-    const outcome = await applyUpdate(index, id, update, await updateIngest(pipelines, index, name, id))
+    const outcome = await applyUpdate(index, id, update, await updateIngest(pipelines, index, name, id), condition)
     return c.json({ _index: name, _id: id, ...updateAnswer(outcome, update) }, outcome.result === 'created' ? 201 : 200)
   })
 
   // Delete
-  app.delete('/:index/_doc/:id', acceptsParams('refresh', ...NO_EFFECT_ON_ONE_NODE), async (c) => {
+  app.delete('/:index/_doc/:id', acceptsParams('refresh', ...VERSION_PARAMS, ...NO_EFFECT_ON_ONE_NODE), async (c) => {
     refreshParam(c)
     const name = validateIndexName(c.req.param('index'))
-    const deleted = await (await c.var.indexes.get(name)).delete([c.req.param('id')])
-    return c.json({ _index: name, _id: c.req.param('id'), result: deleted ? 'deleted' : 'not_found', _shards: WRITE_SHARDS }, deleted ? 200 : 404)
+    const id = c.req.param('id')
+    const condition = writeCondition(urlVersionParams(c), 'delete')
+    const { outcomes: [outcome], versions: [version], conflicts: [conflict] } = await (await c.var.indexes.get(name)).deleteDocuments([id], { conditions: [condition] })
+    if (conflict) throw conflictError(id, conflict)
+    const deleted = outcome === 'deleted'
+    return c.json(writeAnswer({ _index: name, _id: id }, deleted ? 'deleted' : 'not_found', version), deleted ? 200 : 404)
   })
 }

@@ -7,7 +7,7 @@
  * @see https://www.elastic.co/guide/en/elasticsearch/reference/current/docs-multi-get.html
  * @module
  */
-import type { Hit, SparseIndex } from '../engine/sparse-index.js'
+import { PRIMARY_TERM, type DocVersion, type Hit, type SparseIndex } from '../engine/sparse-index.js'
 import { documentId } from './bulk.js'
 import { badRequest, errorBody, HttpError } from './http-error.js'
 import { isObject, type Json } from './json.js'
@@ -73,7 +73,7 @@ function idOf(raw: unknown, at: number): string {
 }
 
 /**
- * Reads the documents: `{docs: [{_index, _id, _version, found, _source}]}` in the request's
+ * Reads the documents: `{docs: [{_index, _id, _version, _seq_no, _primary_term, found, _source}]}` in the request's
  * order; a document of an index that cannot be opened answers `{_index, _id, error}`.
  * @param lookup - opens an index by name (404 when missing)
  * @param errorOf - how a failure becomes a document's error
@@ -97,17 +97,17 @@ export async function multiGet(items: readonly GetItem[], lookup: (name: string)
     }
     const reader = index.reader()
     try {
-      // Which ids are live, at the reader's moment (synchronous), then their sources in one read.
-      const found: Array<{ at: number; hit: Hit }> = []
+      // Which ids are live and their versions, at the reader's moment (synchronous), then their sources in one read.
+      const found: Array<{ at: number; hit: Hit; version: DocVersion }> = []
       for (const at of positions) {
         const docId = reader.docId(items[at].id)
         if (docId === undefined) docs[at] = { _index: name, _id: items[at].id, found: false }
-        else found.push({ at, hit: { id: items[at].id, docId, score: 0 } })
+        else found.push({ at, hit: { id: items[at].id, docId, score: 0 }, version: reader.version(docId) })
       }
       const read = await reader.withSources(found.map(({ hit }) => hit))
-      found.forEach(({ at }, j) => {
+      found.forEach(({ at, version: { version, seqNo } }, j) => {
         const filtered = items[at].filter(read[j].source)
-        docs[at] = { _index: name, _id: items[at].id, _version: 1, found: true, ...(filtered ? { _source: filtered } : {}) }
+        docs[at] = { _index: name, _id: items[at].id, _version: version, _seq_no: seqNo, _primary_term: PRIMARY_TERM, found: true, ...(filtered ? { _source: filtered } : {}) }
       })
     } finally {
       reader.release()

@@ -29,7 +29,8 @@ async function booksApp() {
 
 const DUNE = { title: 'Dune', genre: 'sf', year: 1965, meta: { pages: 412, isbn: 'x1' } }
 const EMMA = { title: 'Emma', genre: 'novel', year: 1815, meta: { pages: 474, isbn: 'x2' } }
-const found = (id: string, source: unknown, index = 'books') => ({ _index: index, _id: id, _version: 1, found: true, _source: source })
+/** A document as a get answers it; the books' ids 1-3 were written first to last (sequence numbers 0-2). */
+const found = (id: string, source: unknown, index = 'books', seqNo = Number(id) - 1) => ({ _index: index, _id: id, _version: 1, _seq_no: seqNo, _primary_term: 1, found: true, _source: source })
 const missing = (id: string, index = 'books') => ({ _index: index, _id: id, found: false })
 
 describe('_mget', () => {
@@ -50,7 +51,7 @@ describe('_mget', () => {
     expect(response.body).toEqual({
       docs: [
         found('1', DUNE),
-        { _index: 'books', _id: '2', _version: 1, found: true },
+        { _index: 'books', _id: '2', _version: 1, _seq_no: 1, _primary_term: 1, found: true },
         found('3', { title: 'Solaris' }),
         found('1', { title: 'Dune', meta: { pages: 412 } }),
         found('2', { meta: { pages: 474 } }),
@@ -67,10 +68,10 @@ describe('_mget', () => {
     expect((await call('POST', '/books/_mget?_source=genre', { docs: [{ _id: '1' }, { _id: '2', _source: 'year' }] })).body).toEqual({
       docs: [found('1', { genre: 'sf' }), found('2', { year: 1815 })],
     })
-    expect((await call('POST', '/books/_mget?_source=false', { ids: ['1'] })).body).toEqual({ docs: [{ _index: 'books', _id: '1', _version: 1, found: true }] })
+    expect((await call('POST', '/books/_mget?_source=false', { ids: ['1'] })).body).toEqual({ docs: [{ _index: 'books', _id: '1', _version: 1, _seq_no: 0, _primary_term: 1, found: true }] })
     // The path's index is the default of docs that name none.
     expect((await call('POST', '/books/_mget', { docs: [{ _id: '3', _source: false }, { _index: 'empty', _id: '3' }] })).body).toEqual({
-      docs: [{ _index: 'books', _id: '3', _version: 1, found: true }, missing('3', 'empty')],
+      docs: [{ _index: 'books', _id: '3', _version: 1, _seq_no: 2, _primary_term: 1, found: true }, missing('3', 'empty')],
     })
   })
 
@@ -155,8 +156,8 @@ describe('_mget', () => {
     try {
       await send(`${url}/g`, 'PUT', {})
       await send(`${url}/g/_doc/a?refresh=true`, 'PUT', { x: 1 })
-      expect((await send(`${url}/_mget`, 'GET', { docs: [{ _index: 'g', _id: 'a' }] })).body).toEqual({ docs: [found('a', { x: 1 }, 'g')] })
-      expect((await send(`${url}/g/_mget`, 'GET', { ids: ['a', 'b'] })).body).toEqual({ docs: [found('a', { x: 1 }, 'g'), missing('b', 'g')] })
+      expect((await send(`${url}/_mget`, 'GET', { docs: [{ _index: 'g', _id: 'a' }] })).body).toEqual({ docs: [found('a', { x: 1 }, 'g', 0)] })
+      expect((await send(`${url}/g/_mget`, 'GET', { ids: ['a', 'b'] })).body).toEqual({ docs: [found('a', { x: 1 }, 'g', 0), missing('b', 'g')] })
     } finally {
       await close()
     }
@@ -193,7 +194,7 @@ describe('get source and source filtering on get', () => {
     expect(await get('_source=meta&_source_excludes=meta.pages')).toEqual(found('1', { meta: { isbn: 'x1' } }))
     // _source_includes replaces the includes of _source; _source=false wins over both.
     expect(await get('_source=title&_source_includes=year')).toEqual(found('1', { year: 1965 }))
-    expect(await get('_source=false&_source_includes=year')).toEqual({ _index: 'books', _id: '1', _version: 1, found: true })
+    expect(await get('_source=false&_source_includes=year')).toEqual({ _index: 'books', _id: '1', _version: 1, _seq_no: 0, _primary_term: 1, found: true })
     expect(await get('_source=true&_source_excludes=meta,title,genre')).toEqual(found('1', { year: 1965 }))
     expect(await get('refresh=true&realtime=false')).toEqual(found('1', DUNE))
   })
@@ -209,8 +210,8 @@ describe('_update', () => {
   it('merges doc into the stored source (objects recursively; values and arrays replace) and answers as Elasticsearch', async () => {
     const { call } = await booksApp()
     const response = await call('POST', '/books/_update/1', { doc: { meta: { pages: 500, cover: 'hard' }, year: 1966, tags: ['a', 'b'], genre: null } })
-    expect(response).toMatchObject({ status: 200, body: { _index: 'books', _id: '1', _version: 1, result: 'updated', _shards: WRITTEN } })
-    expect(response.body).toEqual({ _index: 'books', _id: '1', _version: 1, result: 'updated', _shards: WRITTEN })
+    expect(response).toMatchObject({ status: 200, body: { _index: 'books', _id: '1', _version: 2, result: 'updated', _shards: WRITTEN } })
+    expect(response.body).toEqual({ _index: 'books', _id: '1', _version: 2, result: 'updated', _shards: WRITTEN, _seq_no: 3, _primary_term: 1 })
     expect((await call('GET', '/books/_source/1')).body).toEqual({ title: 'Dune', genre: null, year: 1966, meta: { pages: 500, isbn: 'x1', cover: 'hard' }, tags: ['a', 'b'] })
     await call('POST', '/books/_update/1', { doc: { tags: ['c'] } })
     expect((await call('GET', '/books/_source/1?_source_includes=tags')).body).toEqual({ tags: ['c'] })
@@ -224,10 +225,11 @@ describe('_update', () => {
     const { call } = await booksApp()
     const before = await replaced(call)
     const noop = await call('POST', '/books/_update/2', { doc: { title: 'Emma', meta: { pages: 474 } } })
-    expect(noop).toMatchObject({ status: 200, body: { _index: 'books', _id: '2', _version: 1, result: 'noop', _shards: NONE } })
+    expect(noop).toMatchObject({ status: 200, body: { _index: 'books', _id: '2', _version: 1, result: 'noop', _shards: NONE, _seq_no: 1, _primary_term: 1 } })
     expect(await replaced(call)).toBe(before)
     expect((await call('POST', '/books/_update/2', { doc: {} })).body.result).toBe('noop')
-    expect((await call('POST', '/books/_update/2', { doc: { title: 'Emma' }, detect_noop: false })).body).toEqual({ _index: 'books', _id: '2', _version: 1, result: 'updated', _shards: WRITTEN })
+    // Written although identical (it is left where it is), as a new version.
+    expect((await call('POST', '/books/_update/2', { doc: { title: 'Emma' }, detect_noop: false })).body).toEqual({ _index: 'books', _id: '2', _version: 2, result: 'updated', _shards: WRITTEN, _seq_no: 3, _primary_term: 1 })
     expect((await call('GET', '/books/_source/2')).body).toEqual(EMMA)
     expect((await call('POST', '/books/_update/2', { doc: { title: 'Emma!' } })).body.result).toBe('updated')
     expect(await replaced(call)).toBe(before + 1)
@@ -254,11 +256,14 @@ describe('_update', () => {
   it('_source in the body or the URL answers the updated source under get', async () => {
     const { call } = await booksApp()
     const full = await call('POST', '/books/_update/3', { doc: { year: 1962 }, _source: true })
-    expect(full.body).toEqual({ _index: 'books', _id: '3', _version: 1, result: 'updated', _shards: WRITTEN, get: { found: true, _source: { title: 'Solaris', genre: 'sf', year: 1962, meta: { pages: 204, isbn: 'x3' } } } })
-    expect((await call('POST', '/books/_update/3', { doc: { year: 1963 }, _source: ['year', 'meta.pages'] })).body.get).toEqual({ found: true, _source: { year: 1963, meta: { pages: 204 } } })
+    expect(full.body).toEqual({
+      _index: 'books', _id: '3', _version: 2, result: 'updated', _shards: WRITTEN, _seq_no: 3, _primary_term: 1,
+      get: { _seq_no: 3, _primary_term: 1, found: true, _source: { title: 'Solaris', genre: 'sf', year: 1962, meta: { pages: 204, isbn: 'x3' } } },
+    })
+    expect((await call('POST', '/books/_update/3', { doc: { year: 1963 }, _source: ['year', 'meta.pages'] })).body.get).toEqual({ _seq_no: 4, _primary_term: 1, found: true, _source: { year: 1963, meta: { pages: 204 } } })
     expect((await call('POST', '/books/_update/3', { doc: { year: 1964 }, _source: { excludes: ['meta'] } })).body.get._source).toEqual({ title: 'Solaris', genre: 'sf', year: 1964 })
-    expect((await call('POST', '/books/_update/3?_source_includes=title', { doc: { year: 1965 } })).body.get).toEqual({ found: true, _source: { title: 'Solaris' } })
-    expect((await call('POST', '/books/_update/3?_source=genre', { doc: { year: 1966 } })).body.get).toEqual({ found: true, _source: { genre: 'sf' } })
+    expect((await call('POST', '/books/_update/3?_source_includes=title', { doc: { year: 1965 } })).body.get).toEqual({ _seq_no: 6, _primary_term: 1, found: true, _source: { title: 'Solaris' } })
+    expect((await call('POST', '/books/_update/3?_source=genre', { doc: { year: 1966 } })).body.get).toEqual({ _seq_no: 7, _primary_term: 1, found: true, _source: { genre: 'sf' } })
     // The body's _source wins over the URL's; false answers no get.
     expect((await call('POST', '/books/_update/3?_source=genre', { doc: { year: 1967 }, _source: false })).body.get).toBeUndefined()
     // A noop answers the current source; an upsert the created one.
@@ -282,7 +287,8 @@ describe('_update', () => {
       ['', { doc: { _id: '2' } }, 'mapper_parsing_exception', 'Field [_id] is a metadata field and cannot be added inside a document. Use the index API request parameters.'],
       ['', { doc: { year: 'not a year' } }, 'mapper_parsing_exception', expect.stringContaining('[year]') as unknown as string],
       ['?retry_on_conflict=x', { doc: { a: 1 } }, 'illegal_argument_exception', '[retry_on_conflict] must be a non-negative integer, got [x]'],
-      ['?if_seq_no=1', { doc: { a: 1 } }, 'illegal_argument_exception', 'request [/books/_update/1] contains unrecognized parameter: [if_seq_no]'],
+      ['?if_seq_no=1', { doc: { a: 1 } }, 'action_request_validation_exception', 'Validation Failed: 1: ifSeqNo is set, but primary term is [0];'],
+      ['?version=2', { doc: { a: 1 } }, 'action_request_validation_exception', 'Validation Failed: 1: internal versioning can not be used for optimistic concurrency control. Please use `if_seq_no` and `if_primary_term` instead;'],
       ['?refresh=soon', { doc: { a: 1 } }, 'illegal_argument_exception', '[refresh] must be true, false or wait_for, got [soon]'],
     ]
     for (const [query, body, type, reason] of cases) {
@@ -374,10 +380,10 @@ describe('_bulk update actions take the update API\'s body', () => {
     ].map((line) => JSON.stringify(line)).join('\n') + '\n'
     const { body } = await call('POST', '/books/_bulk', lines, { 'content-type': 'application/x-ndjson' })
     expect(body.items).toEqual([
-      { update: { _index: 'books', _id: '1', _version: 1, result: 'noop', _shards: { total: 0, successful: 0, failed: 0 }, status: 200 } },
-      { update: { _index: 'books', _id: '1', _version: 1, result: 'updated', _shards: { total: 1, successful: 1, failed: 0 }, get: { found: true, _source: { year: 1970 } }, status: 200 } },
-      { update: { _index: 'books', _id: '8', _version: 1, result: 'created', _shards: { total: 1, successful: 1, failed: 0 }, status: 201 } },
-      { update: { _index: 'books', _id: '2', _version: 1, result: 'updated', _shards: { total: 1, successful: 1, failed: 0 }, status: 200 } },
+      { update: { _index: 'books', _id: '1', _version: 1, result: 'noop', _shards: { total: 0, successful: 0, failed: 0 }, _seq_no: 0, _primary_term: 1, status: 200 } },
+      { update: { _index: 'books', _id: '1', _version: 2, result: 'updated', _shards: { total: 1, successful: 1, failed: 0 }, _seq_no: 3, _primary_term: 1, get: { _seq_no: 3, _primary_term: 1, found: true, _source: { year: 1970 } }, status: 200 } },
+      { update: { _index: 'books', _id: '8', _version: 1, result: 'created', _shards: { total: 1, successful: 1, failed: 0 }, _seq_no: 4, _primary_term: 1, status: 201 } },
+      { update: { _index: 'books', _id: '2', _version: 2, result: 'updated', _shards: { total: 1, successful: 1, failed: 0 }, _seq_no: 5, _primary_term: 1, status: 200 } },
       { update: { _index: 'books', _id: '3', status: 400, error: { type: 'illegal_argument_exception', reason: '[script] is not supported: lsr runs no scripts (send the fields to change in [doc])' } } },
       { update: { _index: 'books', _id: '3', status: 400, error: { type: 'action_request_validation_exception', reason: 'line [11]: [update] option [retry_on_conflict] must be a non-negative integer' } } },
     ])
@@ -699,8 +705,12 @@ describe('_update_by_query', () => {
       }]])
     }
     const aborted = await updateByQuery([['c', index]], { query: undefined, maxDocs: Infinity, conflicts: 'abort' }, racing(['5', '6']), (e) => e as never)
-    const conflict = (id: string) => ({ index: 'c', id, cause: { type: 'version_conflict_engine_exception', reason: `[${id}]: version conflict, the document changed since _update_by_query read it` }, status: 409 })
-    expect(aborted).toEqual({ status: 409, body: byQuery({ total: 1000, updated: 998, deleted: 0, batches: 1, version_conflicts: 2 }, [conflict('5'), conflict('6')]) })
+    // Documents 0-2499 took sequence numbers 0-2499; the other writer's two, 2500 and 2501.
+    const conflict = (id: string, now: number) => ({
+      index: 'c', id, status: 409,
+      cause: { type: 'version_conflict_engine_exception', reason: `[${id}]: version conflict, required seqNo [${id}], primary term [1]. current document has seqNo [${now}] and primary term [1]` },
+    })
+    expect(aborted).toEqual({ status: 409, body: byQuery({ total: 1000, updated: 998, deleted: 0, batches: 1, version_conflicts: 2 }, [conflict('5', 2500), conflict('6', 2501)]) })
     expect((await call('GET', '/c/_source/5')).body).toEqual({ n: -1 })
     expect((await call('GET', '/c/_source/1500')).body).toEqual({ n: 1500 })
     // proceed: conflicts are counted and the request goes on until max_docs are updated. (Documents

@@ -44,7 +44,8 @@ describe('the OpenSearch client through the document, multi-request and by-query
 
   it('update: doc merged, noop, upsert, doc_as_upsert, _source; a missing document is a 404', async () => {
     const updated = await client.update({ index: 'books', id: '1', body: { doc: { year: 1966, tags: { classic: true } } } })
-    expect(updated.body).toEqual({ _index: 'books', _id: '1', _version: 1, result: 'updated', _shards: { total: 1, successful: 1, failed: 0 } })
+    // The five documents written first took sequence numbers 0-4.
+    expect(updated.body).toEqual({ _index: 'books', _id: '1', _version: 2, result: 'updated', _shards: { total: 1, successful: 1, failed: 0 }, _seq_no: 5, _primary_term: 1 })
     const noop = await client.update({ index: 'books', id: '1', body: { doc: { year: 1966 } } })
     expect(noop.body).toMatchObject({ result: 'noop', _shards: { total: 0, successful: 0, failed: 0 } })
     const upserted = await client.update({ index: 'books', id: '9', body: { doc: { title: 'x' }, upsert: { title: 'Beloved', genre: 'novel', year: 1987 } } })
@@ -52,7 +53,7 @@ describe('the OpenSearch client through the document, multi-request and by-query
     const asUpsert = await client.update({ index: 'books', id: '10', body: { doc: { title: 'Neuromancer', genre: 'sf' }, doc_as_upsert: true }, _source_includes: 'title' })
     expect(asUpsert.body).toMatchObject({ result: 'created', get: { found: true, _source: { title: 'Neuromancer' } } })
     const withSource = await client.update({ index: 'books', id: '9', body: { doc: { year: 1988 }, _source: true }, retry_on_conflict: 3, refresh: true })
-    expect(withSource.body.get).toEqual({ found: true, _source: { title: 'Beloved', genre: 'novel', year: 1988 } })
+    expect(withSource.body.get).toEqual({ _seq_no: 8, _primary_term: 1, found: true, _source: { title: 'Beloved', genre: 'novel', year: 1988 } })
     await expect(client.update({ index: 'books', id: '404', body: { doc: { a: 1 } } })).rejects.toMatchObject({
       meta: { statusCode: 404, body: { error: { type: 'document_missing_exception', reason: '[404]: document missing' } } },
     })
@@ -70,7 +71,8 @@ describe('the OpenSearch client through the document, multi-request and by-query
 
   it('mget by docs and by ids, getSource and existsSource', async () => {
     const byDocs = await client.mget({ body: { docs: [{ _index: 'books', _id: '2', _source: ['title'] }, { _index: 'books', _id: '99' }, { _index: 'nope', _id: '1' }] } })
-    expect(byDocs.body.docs[0]).toEqual({ _index: 'books', _id: '2', _version: 1, found: true, _source: { title: 'Emma' } })
+    // Written once, then updated 20 times (sequence numbers 9-28).
+    expect(byDocs.body.docs[0]).toEqual({ _index: 'books', _id: '2', _version: 21, _seq_no: 28, _primary_term: 1, found: true, _source: { title: 'Emma' } })
     expect(byDocs.body.docs[1]).toEqual({ _index: 'books', _id: '99', found: false })
     expect(byDocs.body.docs[2]).toMatchObject({ _index: 'nope', _id: '1', error: { type: 'index_not_found_exception' } })
     const byIds = await client.mget({ index: 'books', body: { ids: ['3', '4'] }, _source_excludes: 'year,genre' })

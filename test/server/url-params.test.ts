@@ -58,9 +58,8 @@ describe('URL parameters and GET bodies over a real port', () => {
     const cases: Array<[string, string, unknown]> = [
       ['POST', '/fruit/_search?foo=1', {}],
       ['POST', '/fruit/_search?ignore_unavailable=true', {}],
-      ['PUT', '/fruit/_doc/1?if_seq_no=3&if_primary_term=1', { text: 'stale write' }],
-      ['PUT', '/fruit/_doc/1?version=7&version_type=external', { text: 'versioned write' }],
-      ['DELETE', '/fruit/_doc/1?if_seq_no=3', undefined],
+      ['PUT', '/fruit/_doc/1?require_data_stream=true', { text: 'data stream write' }],
+      ['DELETE', '/fruit/_doc/1?parent=3', undefined],
       ['GET', '/fruit/_doc/1?stored_fields=text', undefined],
       ['GET', '/_cat/indices?h=index', undefined],
     ]
