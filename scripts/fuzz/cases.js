@@ -418,7 +418,7 @@ function failingBulk(r, index) {
     `{"index":{"_id":"x"}}\n5`,
     `{"index":{"_id":"x"}}\n{"title":"unterminated`,
     `{"index":{"_id":"x"}}\n{"title":"t",}`,
-    `{"index":{"_id":"x","_index":"%00"}}\n{"title":"t"}`,
+    `{"index":{"_id":"x","_index":"%00:"}}\n{"title":"t"}`,
     `{"index":{"_id":"x","_index":".."}}\n{"title":"t"}`,
     `{"index":{"_id":"x","_index":"Bad"}}\n{"title":"t"}`,
     `{"index":{"_id":"x","_index":"__proto__"}}\n{"title":"t"}`,
@@ -463,7 +463,7 @@ function scratchDocument(r, vectors, small = false) {
 function scratchBulk(r, index) {
   const vectors = index === SCRATCH_VECTORS
   const id = () => (r.chance(0.7) ? `x${r.int(0, 40)}` : r.pick(['', '__proto__', 'constructor', '\u0000', 'a'.repeat(600), 5, null, {}, [], true]))
-  const meta = () => (r.chance(0.85) ? obj(...[['_id', id()], ...(r.chance(0.15) ? [['_index', r.pick([index, 'Bad', '%00', '..', '__proto__', 'missing-zz', '', 5, null])]] : []), ...(r.chance(0.1) ? [[r.pick(['routing', 'version', 'if_seq_no', ...PROTO_NAMES]), hostileScalar(r)]] : [])]) : hostileScalar(r))
+  const meta = () => (r.chance(0.85) ? obj(...[['_id', id()], ...(r.chance(0.15) ? [['_index', r.pick([index, 'Bad', '%00', '..', '__proto__', 'fz-auto', '', 5, null])]] : []), ...(r.chance(0.1) ? [[r.pick(['routing', 'version', 'if_seq_no', ...PROTO_NAMES]), hostileScalar(r)]] : [])]) : hostileScalar(r))
   const count = r.weighted([[15, () => r.int(1, 6)], [1, () => r.pick([500, 2000])]])()
   const small = count > 6
   const action = () => r.weighted([
@@ -641,7 +641,11 @@ export function* fuzzCases({ seed = 1, count = 5000, apiKey = 'fuzz-key' } = {})
     // Names and expressions in every per-index route.
     [10, () => {
       const [method, suffix] = r.pick([['GET', ''], ['HEAD', ''], ['GET', '/_stats'], ['POST', '/_refresh'], ['GET', '/_doc/s01'], ['GET', '/_count'], ['POST', '/_search'], ['DELETE', '/_doc/missing-zz'], ['POST', '/_forcemerge'], ['PUT', '/_doc/x1']])
-      const name = method === 'POST' && suffix === '/_forcemerge' ? r.pick([SCRATCH, hostileName(r)]) : nameInPath(r)
+      const picked = method === 'POST' && suffix === '/_forcemerge' ? r.pick([SCRATCH, hostileName(r)]) : nameInPath(r)
+      // A write to a missing index creates it (auto-create): missing-zz must stay missing, and a
+      // name that only looks like a protected one (alpha + U+200B) would be created, not refused.
+      const decoded = decodeURIComponentSafe(picked)
+      const name = method === 'PUT' && (decoded === 'missing-zz' || (!noIndexCanBeNamed(decoded) && /alpha|beta/.test(decoded))) ? 'fz-auto' : picked
       const c = { kind: 'index-name', method, path: `/${name}${suffix}`, headers: json, body: method === 'POST' ? '{}' : method === 'PUT' ? writeBody : undefined }
       return method === 'DELETE' || (method === 'PUT' && mayTouchProtected(c)) ? { ...c, mustFail: true } : c
     }],

@@ -15,6 +15,9 @@ import { methodNotAllowed } from 'hono/method-not-allowed'
 import { timeout } from 'hono/timeout'
 import { LsrError } from '../errors.js'
 import { VERSION } from '../version.js'
+import { aliasRoutes, parseCreateAliases } from './alias-routes.js'
+import { aliasSession, type AliasSession } from './alias-session.js'
+import { AliasStore } from './aliases.js'
 import { runBulk } from './bulk.js'
 import { compatHandshake, compatMainResponse, compatMiddleware } from './compat.js'
 import { BY_QUERY_PARAMS, deleteByQuery, parseByQuery, updateByQuery } from './by-query.js'
@@ -29,7 +32,7 @@ import { searchPipelineRoutes, SearchPipelines } from './search-pipelines.js'
 import type { SparseIndex } from '../engine/sparse-index.js'
 import { badRequest, errorBody, HttpError, parsingError, toHttpError, type HiddenPath } from './http-error.js'
 import { namesIndexesByPattern, validateIndexName } from './index-names.js'
-import type { IndexRegistry, IndexSession } from './registry.js'
+import type { IndexRegistry } from './registry.js'
 import { count, explainDocument, search, SHARDS, type SearchHold } from './search.js'
 import { pitRoutes, pitSearch } from './pit.js'
 import { readerContexts } from './reader-contexts.js'
@@ -60,6 +63,11 @@ export interface AppOptions {
   /** Let `DELETE` take wildcards and `_all` (Elasticsearch's `action.destructive_requires_name: false`). @default false */
   allowDestructive?: boolean
   /**
+   * Let a document write (`_doc`, `_create`, `_bulk`, `_update` with an upsert) to a missing index
+   * create it with dynamic mapping, as Elasticsearch's `action.auto_create_index` does. @default true
+   */
+  autoCreateIndex?: boolean
+  /**
    * Give the official Elasticsearch clients' handshake (`'elasticsearch'`, see compat.ts): `GET /`
    * answers an Elasticsearch version and every answer carries `X-Elastic-Product`. Off by
    * default, and then an Elasticsearch client's request is a 400 before anything runs.
@@ -69,8 +77,8 @@ export interface AppOptions {
   compatVersion?: string
 }
 
-/** Hono's per-request variables: the indexes the request uses, released when it ends. */
-export type AppEnv = { Bindings: Partial<HttpBindings>; Variables: { indexes: IndexSession } }
+/** Hono's per-request variables: the indexes the request uses (names resolved through aliases), released when it ends. */
+export type AppEnv = { Bindings: Partial<HttpBindings>; Variables: { indexes: AliasSession } }
 type Ctx = Context<AppEnv>
 
 // Exactly /_search, /_count, /_mget, /_msearch (each also under /{index}), /{index}/_explain/{id},
@@ -144,6 +152,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   const models = options.models ?? new ModelRegistry(options.modelsDir)
   const pipelines = new IngestPipelines(registry.dataDir, models)
   const searchPipelines = new SearchPipelines(registry.dataDir)
+  const aliases = new AliasStore(registry)
   const handshake = compatHandshake(options)
 
   app.onError((error, c) => {
@@ -189,7 +198,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   app.use(timeout(options.requestTimeoutMs ?? 60_000))
   // After the timeout: a request that timed out keeps its indexes until its handler really ends.
   app.use(async (c, next) => {
-    const session = registry.session()
+    const session = aliasSession(c, registry, aliases, options.autoCreateIndex !== false)
     c.set('indexes', session)
     try {
       await next()
@@ -313,10 +322,20 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   // Documents, and /_mget before /{index} takes it for an index name
   documentRoutes(app, { jsonBody, pipelines, errorOf })
 
+  // Aliases, before /{index} takes _alias for an index name; remove_index frees the scrolls and
+  // points in time reading an index first, as DELETE does.
+  const dropIndex = (name: string) => {
+    const dropped = contexts.dropping(name)
+    return registry.drop(name).finally(dropped)
+  }
+  aliasRoutes(app, { store: aliases, jsonBody, allowDestructive: options.allowDestructive === true, drop: dropIndex })
+
   // Index management
   app.put('/:index', acceptsParams(...NO_EFFECT_ON_ONE_NODE), async (c) => {
     const name = validateIndexName(c.req.param('index'))
-    await registry.create(name, await indexSettingsFrom(await jsonBody(c), options.modelsDir)).catch((error) => {
+    const { aliases: wanted, ...body } = await jsonBody(c)
+    const settings = await indexSettingsFrom(body, options.modelsDir)
+    await aliases.createIndex(name, parseCreateAliases(wanted), () => registry.create(name, settings)).catch((error) => {
       // Creating, "not found" can only be something the settings name (a model's file): bad settings.
       throw error instanceof LsrError && error.code === 'not_found' ? badRequest(error.message) : error
     })
@@ -324,8 +343,9 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   })
   app.get('/:index', acceptsParams(), async (c) => {
     const found = await indexes(c, c.req.param('index'))
+    const aliasesOf = await aliases.byIndex()
     return c.json(Object.fromEntries(found.map(([name, index]) => [name, {
-      aliases: {}, mappings: index.schema?.toStored().mappings ?? {}, settings: { index: indexSettingsOf(name, index) },
+      aliases: aliasesOf.get(name) ?? {}, mappings: index.schema?.toStored().mappings ?? {}, settings: { index: indexSettingsOf(name, index) },
     }])))
   })
   /** An index's settings as `GET /{index}` and `GET /{index}/_settings` show them. */
@@ -372,6 +392,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     if (!options.allowDestructive && namesIndexesByPattern(expression)) {
       throw badRequest(`Wildcard expressions or all indices are not allowed: [${expression}] (name the indexes, or start the server with --allow-destructive)`)
     }
+    await aliases.refuseAliases(expression)
     for (const { name, matched } of await registry.resolve(expression)) {
       // Scrolls and points in time reading the index hold readers, which closing it waits for: freed first.
       const dropped = contexts.dropping(name)
@@ -379,6 +400,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
       await registry.drop(name).catch((error) => {
         if (!(matched && error instanceof HttpError && error.status === 404)) throw error
       }).finally(dropped)
+      await aliases.indexDeleted(name)
     }
     return c.json({ acknowledged: true })
   })
@@ -425,7 +447,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     return c.json({ _shards: SHARDS, indices: Object.fromEntries(entries) })
   })
   app.on(['GET', 'POST'], '/:index/_explain/:id', acceptsParams(...NO_EFFECT_ON_ONE_NODE), async (c) => {
-    const [[name, index]] = await indexes(c, validateIndexName(c.req.param('index') ?? ''))
+    const [name, index] = await c.var.indexes.named(validateIndexName(c.req.param('index') ?? ''))
     const explained = await explainDocument(index, (await jsonBody(c)).query, c.req.param('id'), { models })
     if (!explained) return c.json({ _index: name, _id: c.req.param('id'), matched: false }, 404)
     return c.json({ _index: name, _id: c.req.param('id'), ...explained })

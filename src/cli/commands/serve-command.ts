@@ -17,6 +17,7 @@ interface ServeFlags {
   maxBody: number
   requestTimeout: number
   allowDestructive?: boolean
+  autoCreate: boolean
   models: string
   compat?: 'elasticsearch'
   compatVersion?: string
@@ -35,6 +36,7 @@ export function registerServeCommand(program: Command): void {
     .option('--max-body <mib>', 'largest request body in MiB', parsePositiveInt('--max-body'), 50)
     .option('--request-timeout <ms>', 'requests taking longer get a 504', parsePositiveInt('--request-timeout'), 60_000)
     .option('--allow-destructive', 'allow DELETE of wildcard and _all index expressions (refused otherwise)')
+    .option('--no-auto-create', 'a document write to a missing index is a 404 (by default it creates the index, with dynamic mapping)')
     .option('--models <dir>', 'folder of neural model folders that PUT /{index} settings may name (clients never send paths)', 'index-data/models')
     .addOption(new Option('--compat <product>', 'give the official Elasticsearch clients\' handshake (GET / answers an Elasticsearch version, X-Elastic-Product on every answer); without it their requests are a 400').choices(['elasticsearch']))
     .option('--compat-version <x.y.z>', 'with --compat: the version GET / reports (default: 8.11.0; 7.10.2 for tools older than the 7.14 product check)')
@@ -49,6 +51,7 @@ export function registerServeCommand(program: Command): void {
         maxBodyBytes: flags.maxBody * 2 ** 20,
         requestTimeoutMs: flags.requestTimeout,
         allowDestructive: flags.allowDestructive === true,
+        autoCreateIndex: flags.autoCreate,
         modelsDir: flags.models,
         compat: flags.compat,
         compatVersion: flags.compatVersion,
