@@ -214,10 +214,16 @@ describe('search parameters over a real port', () => {
       expect(status, JSON.stringify(option)).toBe(400)
       expect(body.error.reason, JSON.stringify(option)).toMatch(reason)
     }
-    for (const name of ['analyzer', 'lenient', 'analyze_wildcard', 'stored_fields', 'docvalue_fields', 'terminate_after', 'version', 'search_after', 'scroll']) {
+    for (const name of ['analyzer', 'lenient', 'analyze_wildcard', 'stored_fields', 'docvalue_fields', 'terminate_after', 'search_after']) {
       const { status, body } = await search(`q=espresso&${name}=x`)
       expect(status, name).toBe(400)
       expect(body.error.reason, name).toBe(`request [/catalog/_search] contains unrecognized parameter: [${name}]`)
+    }
+    // Parameters lsr honours, with a value they cannot take.
+    for (const [name, reason] of [['version', /\[version\] must be a boolean/], ['scroll', /scroll/]] as const) {
+      const { status, body } = await search(`q=espresso&${name}=x`)
+      expect(status, name).toBe(400)
+      expect(body.error.reason, name).toMatch(reason)
     }
   })
 })
