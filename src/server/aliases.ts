@@ -18,8 +18,9 @@
  * @see https://www.elastic.co/guide/en/elasticsearch/reference/current/aliases.html
  * @module
  */
-import { open, readFile, rename, rm } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { writeFileAtomically } from './atomic-file.js'
 import { LsrError } from '../errors.js'
 import { badRequest, HttpError, indexNotFound } from './http-error.js'
 import { indexNameProblem, isPattern, namesIndexesByPattern, validateIndexName } from './index-names.js'
@@ -350,7 +351,7 @@ export class AliasStore {
         await create?.create()
         const text = serialize(table)
         if (text !== serialize(before)) {
-          await this.#write(text).catch(async (error: unknown) => {
+          await writeFileAtomically(this.#file, text).catch(async (error: unknown) => {
             if (create) await this.registry.drop(create.name).catch(() => undefined)
             throw error
           })
@@ -380,24 +381,8 @@ export class AliasStore {
       if (members.size === 0 || indexes.has(alias)) table.delete(alias)
     }
     const kept = serialize(table)
-    if (kept !== serialize(stored)) await this.#write(kept)
+    if (kept !== serialize(stored)) await writeFileAtomically(this.#file, kept)
     return table
   }
 
-  async #write(text: string): Promise<void> {
-    const temporary = `${this.#file}.tmp-${crypto.randomUUID()}`
-    try {
-      const handle = await open(temporary, 'w')
-      try {
-        await handle.writeFile(text)
-        await handle.sync()
-      } finally {
-        await handle.close()
-      }
-      await rename(temporary, this.#file)
-    } catch (error) {
-      await rm(temporary, { force: true })
-      throw error
-    }
-  }
 }

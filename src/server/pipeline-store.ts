@@ -10,8 +10,9 @@
  * when the file is read at startup.
  * @module
  */
-import { open, readFile, rename, rm } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { writeFileAtomically } from './atomic-file.js'
 import { LsrError } from '../errors.js'
 import { isObject, type Json } from '../engine/json-shapes.js'
 import { badRequest, HttpError } from './http-error.js'
@@ -129,20 +130,7 @@ export class PipelineStore<P> {
 
   async #write(all: Map<string, Stored<P>>): Promise<void> {
     const text = JSON.stringify(Object.fromEntries([...all].map(([id, { definition }]) => [id, definition])), null, 1)
-    const temporary = `${this.#file}.tmp-${crypto.randomUUID()}`
-    try {
-      const handle = await open(temporary, 'w')
-      try {
-        await handle.writeFile(text)
-        await handle.sync()
-      } finally {
-        await handle.close()
-      }
-      await rename(temporary, this.#file)
-    } catch (error) {
-      await rm(temporary, { force: true })
-      throw error
-    }
+    await writeFileAtomically(this.#file, text)
   }
 
   #load(): Promise<Map<string, Stored<P>>> {
