@@ -215,6 +215,22 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     const filtered = JSON.stringify(filter(await c.res.json()))
     c.res = new Response(filtered, { status: c.res.status, headers: { 'content-type': 'application/json' } })
   })
+  // A path under an endpoint lsr lacks (`/_analyze`, `/_flush`) would reach the /{index} routes and
+  // be answered as a bad index name or with their methods: name the endpoint instead.
+  let endpoints: Set<string> | undefined
+  app.use(async (c, next) => {
+    const [, first = '', ...rest] = c.req.path.split('/')
+    // PUT /_name creates an index: its answer is the index-name rule, as Elasticsearch's.
+    const creating = c.req.method === 'PUT' && rest.length === 0
+    if (first.startsWith('_') && !creating) {
+      // `_all` is an index expression, not an endpoint.
+      endpoints ??= new Set(['_all', ...app.routes.map((route) => route.path.split('/')[1] ?? '').filter((segment) => segment.startsWith('_'))])
+      if (!endpoints.has(first)) {
+        return c.json(errorBody(new HttpError(400, 'illegal_argument_exception', `no handler found for uri [${c.req.path}] and method [${c.req.method}]: lsr has no [${first}] endpoint`)), 400)
+      }
+    }
+    await next()
+  })
   app.use(methodNotAllowed({
     app,
     onMethodNotAllowed: (c, methods) => c.json(errorBody(new HttpError(405, 'method_not_allowed', `${c.req.method} is not allowed on ${c.req.path} (allowed: ${methods.join(', ')})`)), 405, { Allow: methods.join(', ') }),
