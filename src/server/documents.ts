@@ -65,11 +65,11 @@ export function documentRoutes(app: Hono<AppEnv>, { jsonBody, pipelines, errorOf
     const createOnly = create || opType === 'create'
     const given = c.req.param('id')
     const condition = writeCondition(urlVersionParams(c), createOnly ? 'create' : 'index', given !== undefined)
-    const index = await c.var.indexes.get(name)
+    const [concrete, index] = await c.var.indexes.named(name)
     const id = given === undefined ? generateId() : documentId(given)
     const body = await jsonBody(c, true)
     sourceDocument(id, body) // an _id field is refused before any pipeline sees the document
-    const [ingested] = await pipelines.run(await pipelines.chain(index.meta.pipelines, c.req.query('pipeline')), name, [{ id, source: body }])
+    const [ingested] = await pipelines.run(await pipelines.chain(index.meta.pipelines, c.req.query('pipeline')), concrete, [{ id, source: body }])
     if (ingested.error) throw ingested.error
     const doc = sourceDocument(id, ingested.source)
     // The existence check of a create and the condition run inside the serialized write: of
@@ -77,7 +77,7 @@ export function documentRoutes(app: Hono<AppEnv>, { jsonBody, pipelines, errorOf
     const { outcomes: [outcome], versions: [version], conflicts: [conflict] } = await index.add([doc], { createOnly: [createOnly], conditions: [condition], versionIdentical: true })
     if (conflict) throw conflictError(id, conflict)
     const created = outcome === 'created'
-    return c.json(writeAnswer({ _index: name, _id: id }, created ? 'created' : 'updated', version), created ? 201 : 200)
+    return c.json(writeAnswer({ _index: concrete, _id: id }, created ? 'created' : 'updated', version), created ? 201 : 200)
   }
   const writeParams = acceptsParams('refresh', 'op_type', 'pipeline', ...VERSION_PARAMS, ...NO_EFFECT_ON_ONE_NODE)
   app.on(['PUT', 'POST'], '/:index/_doc/:id', writeParams, putDoc(false))
@@ -89,11 +89,12 @@ export function documentRoutes(app: Hono<AppEnv>, { jsonBody, pipelines, errorOf
     getFlags(c)
     const name = validateIndexName(c.req.param('index'))
     const filter = sourceFilter(uriSource(c))
-    const found = await (await c.var.indexes.get(name)).getWithVersion(c.req.param('id'))
-    if (!found) return c.json({ _index: name, _id: c.req.param('id'), found: false }, 404)
+    const [concrete, index] = await c.var.indexes.named(name)
+    const found = await index.getWithVersion(c.req.param('id'))
+    if (!found) return c.json({ _index: concrete, _id: c.req.param('id'), found: false }, 404)
     const filtered = filter(found.source)
     const { version, seqNo } = found
-    return c.json({ _index: name, _id: c.req.param('id'), _version: version, _seq_no: seqNo, _primary_term: PRIMARY_TERM, found: true, ...(filtered ? { _source: filtered } : {}) })
+    return c.json({ _index: concrete, _id: c.req.param('id'), _version: version, _seq_no: seqNo, _primary_term: PRIMARY_TERM, found: true, ...(filtered ? { _source: filtered } : {}) })
   })
   // The source alone (Elasticsearch's get source API).
   app.get('/:index/_source/:id', acceptsParams(...GET_PARAMS), async (c) => {
@@ -103,8 +104,9 @@ export function documentRoutes(app: Hono<AppEnv>, { jsonBody, pipelines, errorOf
     if (spec === false || spec === 'false') throw new HttpError(400, 'action_request_validation_exception', 'Validation Failed: 1: fetching source can not be disabled;')
     const filter = sourceFilter(spec)
     const id = c.req.param('id')
-    const source = await (await c.var.indexes.get(name)).get(id)
-    if (!source) throw new HttpError(404, 'resource_not_found_exception', `Document not found [${name}]/[${id}]`)
+    const [concrete, index] = await c.var.indexes.named(name)
+    const source = await index.get(id)
+    if (!source) throw new HttpError(404, 'resource_not_found_exception', `Document not found [${concrete}]/[${id}]`)
     return c.json(filter(source) ?? {})
   })
 
@@ -121,9 +123,9 @@ export function documentRoutes(app: Hono<AppEnv>, { jsonBody, pipelines, errorOf
     const id = documentId(c.req.param('id'))
     const update = parseUpdate(await jsonBody(c), uriSource(c))
     checkUpdateCondition(update, condition, retries)
-    const index = await c.var.indexes.get(name)
-    const outcome = await applyUpdate(index, id, update, await updateIngest(pipelines, index, name, id), condition)
-    return c.json({ _index: name, _id: id, ...updateAnswer(outcome, update) }, outcome.result === 'created' ? 201 : 200)
+    const [concrete, index] = await c.var.indexes.named(name)
+    const outcome = await applyUpdate(index, id, update, await updateIngest(pipelines, index, concrete, id), condition)
+    return c.json({ _index: concrete, _id: id, ...updateAnswer(outcome, update) }, outcome.result === 'created' ? 201 : 200)
   })
 
   // Delete
@@ -132,9 +134,10 @@ export function documentRoutes(app: Hono<AppEnv>, { jsonBody, pipelines, errorOf
     const name = validateIndexName(c.req.param('index'))
     const id = c.req.param('id')
     const condition = writeCondition(urlVersionParams(c), 'delete')
-    const { outcomes: [outcome], versions: [version], conflicts: [conflict] } = await (await c.var.indexes.get(name)).deleteDocuments([id], { conditions: [condition] })
+    const [concrete, index] = await c.var.indexes.named(name)
+    const { outcomes: [outcome], versions: [version], conflicts: [conflict] } = await index.deleteDocuments([id], { conditions: [condition] })
     if (conflict) throw conflictError(id, conflict)
     const deleted = outcome === 'deleted'
-    return c.json(writeAnswer({ _index: name, _id: id }, deleted ? 'deleted' : 'not_found', version), deleted ? 200 : 404)
+    return c.json(writeAnswer({ _index: concrete, _id: id }, deleted ? 'deleted' : 'not_found', version), deleted ? 200 : 404)
   })
 }

@@ -149,7 +149,9 @@ describe('POST /_aliases is all or nothing', () => {
     expect((await call('POST', '/_aliases', { actions: swap })).body).toEqual({ acknowledged: true })
     expect((await call('HEAD', '/logs-a')).status).toBe(404)
     expect(await aliasesOf(call)).toEqual({ 'logs-b': { aliases: {} }, 'logs-c': { aliases: { logs: { is_write_index: true } } } })
-    expect((await call('PUT', '/logs/_doc/c1', { text: 'into c' })).status).toBe(201)
+    // Document answers through an alias name the concrete index, as Elasticsearch's.
+    expect(await call('PUT', '/logs/_doc/c1', { text: 'into c' })).toMatchObject({ status: 201, body: { _index: 'logs-c', result: 'created' } })
+    expect((await call('POST', '/logs/_update/c1', { doc: { n: 2 } })).body).toMatchObject({ _index: 'logs-c', result: 'updated' })
     expect((await call('GET', '/logs-c/_doc/c1')).body.found).toBe(true)
     expect(await countOf(call, 'logs')).toBe(1)
   })
@@ -202,7 +204,7 @@ describe('reads through an alias', () => {
   it('single-index reads (_doc, _mget, _explain) take an alias of one index, and refuse one of several', async () => {
     const { call } = await logsApp()
     await call('POST', '/_aliases', { actions: [{ add: { index: 'logs-a', alias: 'only-a' } }] })
-    expect((await call('GET', '/only-a/_doc/a1')).body).toMatchObject({ found: true, _source: { n: 1 } })
+    expect((await call('GET', '/only-a/_doc/a1')).body).toMatchObject({ _index: 'logs-a', found: true, _source: { n: 1 } })
     expect((await call('POST', '/only-a/_explain/a1', { query: { match: { text: 'disk' } } })).body).toMatchObject({ _index: 'logs-a', matched: true })
     const several = await call('GET', '/logs/_doc/a1')
     expect(several).toMatchObject({ status: 400, body: { error: { type: 'illegal_argument_exception', reason: "alias [logs] has more than one index associated with it [logs-a, logs-b], can't execute a single index op" } } })
