@@ -193,9 +193,6 @@ export class Searcher {
     const found = this.#lookup(entries)
     const group = found.kept.map((at) => entries[at].group)
     const query = this.#prepare(found)
-    if (query && !Number.isFinite(query.upperBounds.reduce((sum, bound) => sum + bound, 0))) {
-      throw new LsrError('invalid_argument', 'query weights too large: scores would overflow')
-    }
     const matches = request.matchAnyTerm
       ? RoaringBitmap32.orMany(this.#docsOf(found))
       : (request.allowed?.clone() ?? RoaringBitmap32.fromRange(0, this.state.maxDoc))
@@ -238,7 +235,11 @@ export class Searcher {
     return found
   }
 
-  /** The scored query of what {@link lookup} found: its terms, then its phrases; undefined when nothing. */
+  /**
+   * The scored query of what {@link lookup} found: its terms, then its phrases; undefined when
+   * nothing. Scores must stay finite (JSON has no Infinity): the bounds add up to the largest
+   * possible score.
+   */
   #prepare({ termIds, weights, phrases, phraseWeights }: Found): ScoredQuery | undefined {
     const parts: ScoredQuery[] = []
     if (termIds.length > 0) parts.push(this.scorer.prepare(this.state, termIds, weights))
@@ -246,7 +247,12 @@ export class Searcher {
       if (!this.scorer.preparePhrases) throw new LsrError('invalid_argument', 'this index scores no phrases')
       parts.push(this.scorer.preparePhrases(this.state, phrases, phraseWeights))
     }
-    return parts.length === 0 ? undefined : concatQueries(parts)
+    if (parts.length === 0) return undefined
+    const query = concatQueries(parts)
+    if (!Number.isFinite(query.upperBounds.reduce((sum, bound) => sum + bound, 0))) {
+      throw new LsrError('invalid_argument', 'query weights too large: scores would overflow')
+    }
+    return query
   }
 
   /** The documents of each entry of what {@link lookup} found (shared bitmaps: never modify them). */
@@ -302,32 +308,25 @@ export class Searcher {
     const found = this.#lookup(terms)
     const query = this.#prepare(found)
     if (!query) return undefined
-    const { termIds, weights } = found
-    // Scores must stay finite (JSON has no Infinity): the bounds add up to the largest possible score.
-    if (!Number.isFinite(query.upperBounds.reduce((sum, bound) => sum + bound, 0))) {
-      throw new LsrError('invalid_argument', 'query weights too large: scores would overflow')
-    }
     if (beta < 1) {
       if (found.phrases.length > 0) throw new LsrError('invalid_argument', 'beta < 1 keeps a fraction of the query terms: it does not apply to phrase queries')
-      const keep = Math.max(1, Math.ceil(beta * termIds.length))
+      const keep = Math.max(1, Math.ceil(beta * found.termIds.length))
       const threshold = [...query.weights].sort((a, b) => b - a)[keep - 1]
-      return this.#subset(termIds, weights, query.weights, (w) => w >= threshold, keep)
+      return this.#subset(found, query.weights, (w) => w >= threshold, keep)
     }
-    return { query, termIds, weights, found }
+    return { query, found }
   }
 
   /** The resolved query restricted to the terms whose effective weight passes `keep` (at most `limit`). */
-  #subset(termIds: number[], weights: number[], effective: Float64Array, keep: (weight: number) => boolean, limit = Infinity) {
-    const ids: number[] = []
-    const kept: number[] = []
+  #subset({ termIds, weights }: Found, effective: Float64Array, keep: (weight: number) => boolean, limit = Infinity) {
+    const found: Found = { termIds: [], weights: [], phrases: [], phraseWeights: [], kept: [] }
     effective.forEach((w, i) => {
-      if (ids.length < limit && keep(w)) {
-        ids.push(termIds[i])
-        kept.push(weights[i])
+      if (found.termIds.length < limit && keep(w)) {
+        found.termIds.push(termIds[i])
+        found.weights.push(weights[i])
       }
     })
-    const query = this.scorer.prepare(this.state, ids, kept)
-    return { query, termIds: ids, weights: kept, found: { termIds: ids, weights: kept, phrases: [], phraseWeights: [], kept: [] } as Found }
+    return { query: this.scorer.prepare(this.state, found.termIds, found.weights), found }
   }
 
   /**
@@ -344,7 +343,7 @@ export class Searcher {
     if (full.found.phrases.length > 0) throw new LsrError('invalid_argument', 'two-phase search prunes query terms: it does not apply to phrase queries')
     const effective = full.query.weights
     const maxWeight = effective.reduce((max, w) => (w > max ? w : max), 0)
-    const first = this.#subset(full.termIds, full.weights, effective, (w) => w >= pruneRatio * maxWeight)
+    const first = this.#subset(full.found, effective, (w) => w >= pruneRatio * maxWeight)
     // Never more than the documents: the window sizes the top-k arrays.
     const window = algorithm(first.query, Math.min(Math.ceil(k * expansionRate), maxWindowSize, this.state.maxDoc), this.state.live)
     // Rescore the window with every term, summing in query order as the other algorithms do.

@@ -435,7 +435,7 @@ class Compiler {
       const matched = clause.docs()
       docs.push(matched)
       exactAll &&= clause.exact
-      groups.push({ terms: scaled(clause.terms.length > 0 ? clause.terms : clause.disMax[0].groups.flatMap((g) => g.terms), boost), docs: filters ? matched : undefined })
+      groups.push({ terms: scaled(fieldTermsOf(clause), boost), docs: filters ? matched : undefined })
     }
     const boost = boostOf(body, 'multi_match')
     if (groups.length === 0) return body.zero_terms_query === 'all' ? this.constant({}, 'multi_match', [], () => this.ctx.allDocs()) : this.none()
@@ -464,7 +464,7 @@ class Compiler {
       const clause = this.phraseOn(field, body.query, body, type, { lenient, noTerms: () => withoutTerms++ })
       if (clause.terms.length === 0 && clause.disMax.length === 0) continue
       docs.push(clause.docs())
-      groups.push({ terms: scaled(clause.terms.length > 0 ? clause.terms : clause.disMax[0].groups.flatMap((g) => g.terms), boost), docs: clause.exact ? undefined : docs[docs.length - 1] })
+      groups.push({ terms: scaled(fieldTermsOf(clause), boost), docs: clause.exact ? undefined : docs[docs.length - 1] })
     }
     // zero_terms_query applies to text that analyzes to nothing, field by field in Elasticsearch:
     // in every field, it is the whole answer; in some fields only, it would need a constant inside
@@ -726,6 +726,11 @@ class Compiler {
     }
     return this.boosted(clause, boostOf(body, 'bool'))
   }
+}
+
+/** The scored terms of one field's clause in a multi_match: its own, or those of its one dis_max block (exact-value terms). */
+function fieldTermsOf(clause: Clause): SearchTerm[] {
+  return clause.terms.length > 0 ? clause.terms : clause.disMax[0].groups.flatMap((g) => g.terms)
 }
 
 /** The clause with its scores counted only for the documents it matches (as dis_max groups restricted to them). */
