@@ -7,12 +7,12 @@
  */
 import type { Context, Hono } from 'hono'
 import type { AppEnv } from './app.js'
-import { type AliasAction, aliasMatcher, type AliasOptions, type AliasStore, type AliasTable, parseError, UNSUPPORTED, validateAliasName, validation } from './aliases.js'
+import { type AliasAction, aliasMatcher, type AliasOptions, type AliasStore, type AliasTable, parseError, UNSUPPORTED, validateAliasName } from './aliases.js'
 import { badRequest } from './http-error.js'
 import { isPattern } from './index-names.js'
 import { isObject, type Json } from './json.js'
 import type { JsonBodyReader } from './pipelines.js'
-import { acceptsParams, NO_EFFECT_ON_ONE_NODE } from './url-params.js'
+import { acceptsParams, NO_EFFECT_ON_ONE_NODE, validationFailed } from './url-params.js'
 
 /** The options of one alias: `is_write_index`; the options lsr cannot honour are a 400 naming them. */
 function aliasOptions(spec: Json, where: string, others: readonly string[]): AliasOptions {
@@ -30,7 +30,7 @@ function aliasOptions(spec: Json, where: string, others: readonly string[]): Ali
 function namesOf(spec: Json, one: string, many: string, where: string): string[] {
   if (spec[one] !== undefined && spec[many] !== undefined) throw parseError(`[${where}] takes [${one}] or [${many}], not both`)
   const value = spec[one] ?? spec[many]
-  if (value === undefined) throw validation(`One of [${one}] or [${many}] is required`)
+  if (value === undefined) throw validationFailed([`One of [${one}] or [${many}] is required`])
   const list = typeof value === 'string' ? [value] : value
   if (!Array.isArray(list) || list.length === 0 || list.some((name) => typeof name !== 'string' || name === '')) {
     throw parseError(`[${where}] [${many}] must be a name or a non-empty array of names`)
@@ -50,7 +50,7 @@ const ACTION_KEYS: Record<AliasAction['type'], readonly string[]> = {
  */
 export function parseActions(body: Json): AliasAction[] {
   for (const key of Object.keys(body)) if (key !== 'actions') throw parseError(`[aliases] unknown field [${key}]`)
-  if (body.actions === undefined || (Array.isArray(body.actions) && body.actions.length === 0)) throw validation('Must specify at least one alias action')
+  if (body.actions === undefined || (Array.isArray(body.actions) && body.actions.length === 0)) throw validationFailed(['Must specify at least one alias action'])
   if (!Array.isArray(body.actions)) throw parseError('[actions] must be an array')
   return body.actions.map((entry: unknown): AliasAction => {
     const type = isObject(entry) && Object.keys(entry).length === 1 ? Object.keys(entry)[0] : undefined
@@ -111,7 +111,7 @@ export function aliasRoutes(app: Hono<AppEnv>, { store, jsonBody, allowDestructi
     const options = aliasOptions(body, 'alias', ['index', 'alias'])
     const given = (key: 'index' | 'alias') => {
       const value = c.req.param(key === 'alias' ? 'name' : 'index') ?? body[key]
-      if (value === undefined) throw validation(`[${key}] is missing`)
+      if (value === undefined) throw validationFailed([`[${key}] is missing`])
       if (typeof value !== 'string' || value === '') throw parseError(`[${key}] must be a name`)
       return value.split(',')
     }

@@ -52,7 +52,6 @@ const SAME_NAME = 'an index or data stream exists with the same name as the alia
 
 export const invalidAliasName = (name: string, why: string) => new HttpError(400, 'invalid_alias_name_exception', `Invalid alias name [${name}]: ${why}`)
 const aliasesMissing = (names: readonly string[]) => new HttpError(404, 'aliases_not_found_exception', `aliases [${names.join(', ')}] missing`)
-export const validation = (reason: string) => new HttpError(400, 'action_request_validation_exception', `Validation Failed: 1: ${reason};`)
 export const parseError = (reason: string) => new HttpError(400, 'x_content_parse_exception', reason)
 export const isIndexNotFound = (error: unknown) => error instanceof HttpError && error.type === 'index_not_found_exception'
 

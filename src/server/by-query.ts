@@ -18,13 +18,13 @@
 import type { Context } from 'hono'
 import type { IngestResult } from '../engine/pipelines/ingest-pipeline.js'
 import { loadQueryModels, type ModelSource } from '../engine/query/models.js'
-import { PRIMARY_TERM, type DocVersion, type IndexReader, type SparseIndex, type WriteConflict } from '../engine/sparse-index.js'
+import { type DocVersion, type IndexReader, type SparseIndex, type WriteConflict } from '../engine/sparse-index.js'
 import { conflictError, sourceDocument } from './bulk.js'
 import { badRequest, HttpError } from './http-error.js'
 import type { Json } from './json.js'
 import type { IngestInput } from './pipelines.js'
 import { queryStringToDsl } from './query-string-query.js'
-import { writeIfUnchanged } from './update.js'
+import { unchangedSince, writeIfUnchanged } from './update.js'
 import { uriQuery } from './uri-search.js'
 import { booleanParam, NO_EFFECT_ON_ONE_NODE } from './url-params.js'
 
@@ -143,8 +143,6 @@ async function withMatches<T>(index: SparseIndex, query: unknown, limit: number,
 }
 
 /** The condition that a document is still the one read (Elasticsearch's `if_seq_no` of a by-query write). */
-const unchangedSince = ({ seqNo }: DocVersion) => ({ ifSeqNo: seqNo, ifPrimaryTerm: PRIMARY_TERM })
-
 /** A by-query failure (Elasticsearch's BulkItemResponse.Failure shape). */
 function failure(index: string, id: string, error: HttpError): Json {
   return { index, id, cause: { type: error.type, reason: error.message }, status: error.status }
@@ -186,7 +184,6 @@ export async function deleteByQuery(indexes: ReadonlyArray<[string, SparseIndex]
 /** Runs an index's ingest pipelines over a batch of documents (undefined: the index runs none). */
 export type BatchIngest = (docs: readonly IngestInput[]) => Promise<IngestResult[]>
 
-/** Two sources are the same stored document (both decoded from stored JSON). */
 /**
  * `_update_by_query`: per index, the matches re-indexed through its pipelines (`ingest`, by
  * index name), in batches; a document changed since it was read is a version conflict.

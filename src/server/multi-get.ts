@@ -12,6 +12,7 @@ import { documentId } from './bulk.js'
 import { badRequest, errorBody, HttpError } from './http-error.js'
 import { isObject, type Json } from './json.js'
 import { sourceFilter, type SourceFilter } from './source-filter.js'
+import { validationFailed } from './url-params.js'
 
 /** One document a multi get asks for. */
 export interface GetItem {
@@ -23,7 +24,6 @@ export interface GetItem {
 /** Keys of a `docs` entry: the document, its `_source`, and routing (no effect on one node). */
 const DOC_KEYS = ['_index', '_id', '_source', 'routing', '_routing']
 
-const validation = (reason: string) => new HttpError(400, 'action_request_validation_exception', `Validation Failed: 1: ${reason};`)
 
 /**
  * The documents a multi get body asks for.
@@ -46,12 +46,12 @@ export function parseMultiGet(body: Json, pathIndex: string | undefined, urlSour
       throw new HttpError(400, 'parse_exception', `unknown key [${key}] for a multi get request${key === 'docs' || key === 'ids' ? ' (it must be an array)' : ''}, expected [docs] or [ids]`)
     }
   }
-  if (items.length === 0) throw validation('no documents to get')
+  if (items.length === 0) throw validationFailed(['no documents to get'])
   // Filters are parsed once per distinct spec: ten thousand ids share the URL's.
   const filters = new Map<unknown, SourceFilter>()
   return items.map(({ index, id, source }, i) => {
     const name = index ?? pathIndex
-    if (name === undefined) throw validation(`index is missing for doc ${i}`)
+    if (name === undefined) throw validationFailed([`index is missing for doc ${i}`])
     let filter = filters.get(source)
     if (!filter) filters.set(source, (filter = sourceFilter(source)))
     return { index: name, id, filter }
@@ -68,7 +68,7 @@ export function parseMultiGet(body: Json, pathIndex: string | undefined, urlSour
 
 /** A requested id: a string or a number (its text); missing or null is Elasticsearch's validation error. */
 function idOf(raw: unknown, at: number): string {
-  if (raw === undefined || raw === null) throw validation(`id is missing for doc ${at}`)
+  if (raw === undefined || raw === null) throw validationFailed([`id is missing for doc ${at}`])
   return documentId(typeof raw === 'boolean' ? String(raw) : raw)
 }
 

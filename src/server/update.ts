@@ -42,7 +42,6 @@ export interface PartialUpdate {
 /** Keys of an update body that lsr takes; `script` and `scripted_upsert` are refused by name. */
 const UPDATE_KEYS = ['doc', 'upsert', 'doc_as_upsert', 'detect_noop', '_source']
 
-const validation = (reason: string) => new HttpError(400, 'action_request_validation_exception', `Validation Failed: 1: ${reason};`)
 
 function booleanKey(body: Json, key: string): boolean | undefined {
   const value = body[key]
@@ -62,7 +61,7 @@ export function parseUpdate(body: Json, urlSource?: unknown): PartialUpdate {
   }
   const docAsUpsert = booleanKey(body, 'doc_as_upsert') ?? false
   const detectNoop = booleanKey(body, 'detect_noop') ?? true
-  if (body.doc === undefined) throw validation('script or doc is missing')
+  if (body.doc === undefined) throw validationFailed(['script or doc is missing'])
   if (!isObject(body.doc)) throw new HttpError(400, 'x_content_parse_exception', '[doc] must be an object')
   if (body.upsert !== undefined && !isObject(body.upsert)) throw new HttpError(400, 'x_content_parse_exception', '[upsert] must be an object')
   const source = body._source ?? urlSource
@@ -110,13 +109,16 @@ function sameSource(a: Json | undefined, b: Json | undefined): boolean {
   return a === b || (a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b))
 }
 
+/** The write condition that a document is still at the version it was read at. */
+export const unchangedSince = ({ seqNo }: DocVersion) => ({ ifSeqNo: seqNo, ifPrimaryTerm: PRIMARY_TERM })
+
 /**
  * Writes `doc` only if its id's document is still the one read at `before` (its sequence number;
  * undefined: it was missing, and must still be), checked inside the index's serialized write.
  * @returns the version written, or why nothing was (the document changed meanwhile)
  */
 export async function writeIfUnchanged(index: SparseIndex, before: DocVersion | undefined, doc: SourceDocument): Promise<{ version: DocVersion } | { conflict: WriteConflict }> {
-  const condition = before ? { conditions: [{ ifSeqNo: before.seqNo, ifPrimaryTerm: PRIMARY_TERM }] } : { createOnly: [true] }
+  const condition = before ? { conditions: [unchangedSince(before)] } : { createOnly: [true] }
   const { versions: [version], conflicts: [conflict] } = await index.add([doc], { ...condition, versionIdentical: true })
   return conflict ? { conflict } : { version: version! }
 }
