@@ -33,15 +33,13 @@ import type { JsonBodyReader } from './pipelines.js'
 import { MAX_RANKED_HITS, parseKeepAlive, type ReaderContext, type ReaderContexts } from './reader-contexts.js'
 import { refuseInHeldSearch } from './scroll.js'
 import type { HeldRanking, SearchHold } from './search.js'
-import { SHARDS } from './search.js'
+import { INDEX_STRIDE, SHARDS } from './search.js'
 import { acceptsParams, NO_EFFECT_ON_ONE_NODE, otherMethods } from './url-params.js'
 
 /** Hits a point in time ranks of a query at first: Elasticsearch's `index.max_result_window`. */
 export const PIT_WINDOW = 10_000
 /** Rankings a point in time keeps: those of the queries it searched last. */
 export const MAX_PIT_RANKINGS = 8
-/** The implicit tiebreaker's stride: index position × 2^32 + doc id. */
-const INDEX_STRIDE = 2 ** 32
 /** The order of a search without `sort`. */
 const BY_SCORE: ParsedSort = { keys: [{ by: 'score', descending: true }], fields: [undefined], byScore: true }
 

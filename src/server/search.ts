@@ -268,7 +268,7 @@ interface PageSettings {
 }
 
 /** Internal doc ids of several indexes as one number space: index position x 2^32 + doc id. */
-const INDEX_STRIDE = 2 ** 32
+export const INDEX_STRIDE = 2 ** 32
 
 /**
  * A `hybrid` search: each sub-query's exact top `pagination_depth` on every index, one list per
