@@ -260,7 +260,7 @@ export class IndexReader {
    */
   version(docId: number): DocVersion {
     if (this.#released) throw new Error('IndexReader used after release()')
-    return { seqNo: this.state.seqNoOf(docId), version: this.state.versionOf(docId) }
+    return this.state.docVersion(docId)
   }
 
   /** The stored source of a live document with its version, or undefined when no live document has the id. */

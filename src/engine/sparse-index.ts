@@ -381,7 +381,7 @@ export class SparseIndex {
     let seqNo = this.#state.nextSeqNo
     docs.forEach((doc, i) => {
       const live = stored.get(doc.id)
-      const current = written.get(doc.id) ?? (live && this.#versionOf(live.docId))
+      const current = written.get(doc.id) ?? (live && this.#state.docVersion(live.docId))
       const condition = conditions?.[i]
       const conflict = createOnly?.[i] && current ? alreadyExists(current) : conflictOf(condition, current)
       if (conflict) {
@@ -457,10 +457,6 @@ export class SparseIndex {
   }
 
   /** The sequence number and version of a doc id. */
-  #versionOf(docId: number): DocVersion {
-    return { seqNo: this.#state.seqNoOf(docId), version: this.#state.versionOf(docId) }
-  }
-
   /** True when a stored forward vector holds exactly the mapped-field terms and values given (none without a schema). */
   #sameFieldTerms(fields: SchemaDocument | undefined, forward: Buffer | undefined): boolean {
     if (!fields) return true
@@ -497,7 +493,7 @@ export class SparseIndex {
       let seqNo = this.#state.nextSeqNo
       ids.forEach((id, i) => {
         const docId = gone.has(id) ? undefined : live.get(id)
-        const current = docId === undefined ? undefined : this.#versionOf(docId)
+        const current = docId === undefined ? undefined : this.#state.docVersion(docId)
         const conflict = conflictOf(conditions?.[i], current)
         if (conflict) {
           outcomes.push('conflict')

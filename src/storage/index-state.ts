@@ -191,14 +191,9 @@ export class IndexState {
     return grown
   }
 
-  /** The sequence number of a doc id (live or deleted). */
-  seqNoOf(doc: number): number {
-    return this.#seqNos ? this.#seqNos[doc] : doc
-  }
-
-  /** The version of a doc id (live or deleted). */
-  versionOf(doc: number): number {
-    return this.#versions ? this.#versions[doc] : 1
+  /** The sequence number and version of a doc id (live or deleted). */
+  docVersion(doc: number): { seqNo: number; version: number } {
+    return { seqNo: this.#seqNos ? this.#seqNos[doc] : doc, version: this.#versions ? this.#versions[doc] : 1 }
   }
 
   /** The next sequence number a write takes. */
