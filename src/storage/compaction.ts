@@ -83,9 +83,8 @@ export async function* planCompaction(state: IndexState, db: IndexDb): AsyncGene
         if (values[p] > maxValue) maxValue = values[p]
         if (docLength[doc] < minLength) minLength = docLength[doc]
       }
-      const [first, ...rest] = list.segments.map((s) => s.segment)
       const encoded = kept > 0 ? encodePostings(keptDocs, keptValues) : undefined
-      rewrite(ops, list, first, rest, encoded, postings, state.live, readStoredPositions)
+      const first = rewrite(ops, list, 0, encoded, postings, state.live, readStoredPositions)
       const entry = { id, df: kept, maxValue, minLength }
       const merged = encoded && { segment: first, postings: kept, bytes: encoded.length }
       ops.push({ type: 'put', key: termKey(state.terms[id]), value: encodeTermEntry(entry, merged ? [merged] : []) })
@@ -106,34 +105,37 @@ export async function* planCompaction(state: IndexState, db: IndexDb): AsyncGene
 }
 
 /**
- * The ops that replace a term's segments `first` and `rest` by one segment stored at `first`
+ * The ops that replace a term's segments `from ..` by one segment stored at the first of them
  * holding `encoded` (undefined: no posting is left), with the positions of the live postings of
- * `postings` when the term has positions (copied posting by posting, never decoded).
+ * `postings` (those segments' postings) when the term has positions (copied posting by posting,
+ * never decoded).
+ * @returns the number of the segment the merged one is stored at
  */
 function rewrite(
   ops: BatchOp[],
   list: PostingList,
-  first: number,
-  rest: readonly number[],
+  from: number,
   encoded: Buffer | undefined,
   postings: PostingsView,
   live: Uint8Array,
   readPositions: SegmentReader,
-): void {
+): number {
+  const [first, ...rest] = list.segments.slice(from).map((s) => s.segment)
   const keys = list.positional ? [postingsKey, positionsKey] : [postingsKey]
   for (const segment of rest) for (const key of keys) ops.push({ type: 'del', key: key(list.termId, segment) })
   if (!encoded) {
     for (const key of keys) ops.push({ type: 'del', key: key(list.termId, first) })
-    return
+    return first
   }
   ops.push({ type: 'put', key: postingsKey(list.termId, first), value: encoded })
-  if (!list.positional) return
+  if (!list.positional) return first
   const { docs, values, length } = postings
-  const bytes = list.peekPositions(list.segments.findIndex((s) => s.segment === first), readPositions)
+  const bytes = list.peekPositions(from, readPositions)
   const starts = positionStarts(bytes, values, length, `term ${list.termId}`)
   const writer = new PositionWriter()
   for (let p = 0; p < length; p++) if (live[docs[p]] === 1) writer.addEncoded(bytes.subarray(starts[p], starts[p + 1]))
   ops.push({ type: 'put', key: positionsKey(list.termId, first), value: writer.toBuffer() })
+  return first
 }
 
 /** Segments read ahead of a merge or compaction, by posting (or positions) key. */
@@ -216,9 +218,8 @@ export async function planLogMerges(state: IndexState, termIds: readonly number[
       keptDocs.push(docs[p])
       keptValues.push(values[p])
     }
-    const [first, ...rest] = list.segments.slice(-count).map((s) => s.segment)
     const encoded = keptDocs.length > 0 ? encodePostings(Uint32Array.from(keptDocs), Uint32Array.from(keptValues)) : undefined
-    rewrite(ops, list, first, rest, encoded, postings, state.live, readStoredPositions)
+    const first = rewrite(ops, list, list.segments.length - count, encoded, postings, state.live, readStoredPositions)
     const merged = encoded && { segment: first, postings: keptDocs.length, bytes: encoded.length }
     const segments = [...list.segments.slice(0, -count), ...(merged ? [merged] : [])]
     ops.push({ type: 'put', key: termKey(state.terms[id]), value: encodeTermEntry(state.termEntry(id), segments) })
