@@ -47,6 +47,11 @@ export interface SchemaDocument {
   columns: Record<string, ColumnValue>
 }
 
+/** Whether an indexed text field keeps token positions (`index_options` positions or offsets). */
+function keepsPositions(field: TextField | undefined): boolean {
+  return field !== undefined && field.index && (field.indexOptions === undefined || field.indexOptions === 'offsets')
+}
+
 export class Schema {
   private constructor(
     readonly mapping: Mapping,
@@ -102,26 +107,22 @@ export class Schema {
 
   /** The analyzer that indexes a text field (`analyzer`, else the index's `default`, else standard). */
   indexAnalyzer(path: string): Analyzer {
-    return this.#analyzer(this.#indexAnalyzerName(path))
+    return this.#analyzer(this.#indexAnalyzerName(this.#text(path)))
   }
 
-  #indexAnalyzerName(path: string): string {
-    const field = this.field(path)
-    const name = field?.type === 'text' ? field.analyzer : undefined
-    return name ?? (this.analyzers.has('default') ? 'default' : 'standard')
+  #indexAnalyzerName(field: TextField | undefined): string {
+    return field?.analyzer ?? (this.analyzers.has('default') ? 'default' : 'standard')
   }
 
   /** Whether an indexed text field keeps token positions (`index_options` positions or offsets), as phrase queries need. */
   hasPositions(path: string): boolean {
-    const field = this.field(path)
-    return field?.type === 'text' && field.index && (field.indexOptions === undefined || field.indexOptions === 'offsets')
+    return keepsPositions(this.#text(path))
   }
 
-  /** Positions between two values of a text field: its `position_increment_gap`, else its index analyzer's. */
-  #positionIncrementGap(path: string): number {
+  /** The text field at `path`, or undefined when it is not one. */
+  #text(path: string): TextField | undefined {
     const field = this.field(path)
-    const gap = field?.type === 'text' ? field.positionIncrementGap : undefined
-    return gap ?? this.analyzers.positionIncrementGap(this.#indexAnalyzerName(path))
+    return field?.type === 'text' ? field : undefined
   }
 
   /** The analyzer of query text for a field: `search_analyzer`, else `analyzer`, else the index's `default_search`/`default`. */
@@ -154,10 +155,15 @@ export class Schema {
     const positions: Array<Uint32Array | undefined> = []
     const fieldLengths = byPath<number>()
     for (const { path, values: texts } of values.text) {
-      const withPositions = schema.hasPositions(path)
-      const inverted = invert(path, texts, schema.indexAnalyzer(path), schema.#positionIncrementGap(path), withPositions)
+      // One lookup of the field per document (a write analyzes every text field of every document).
+      const field = schema.#text(path)
+      const analyzerName = schema.#indexAnalyzerName(field)
+      const withPositions = keepsPositions(field)
+      // Between two values: the field's position_increment_gap, else its index analyzer's.
+      const gap = field?.positionIncrementGap ?? schema.analyzers.positionIncrementGap(analyzerName)
+      const inverted = invert(path, texts, schema.#analyzer(analyzerName), gap, withPositions)
       // Lucene scores a docs-only field as if each matching term occurred once.
-      const docsOnly = (schema.field(path) as TextField).indexOptions === 'docs'
+      const docsOnly = field?.indexOptions === 'docs'
       // A loop, not push(...): a field of 200,000 distinct tokens would overflow the stack.
       for (let i = 0; i < inverted.tokens.length; i++) {
         terms.push(textTerm(path, inverted.tokens[i]))
