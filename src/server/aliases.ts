@@ -23,7 +23,7 @@ import { join } from 'node:path'
 import { writeFileAtomically } from './atomic-file.js'
 import { LsrError } from '../errors.js'
 import { badRequest, HttpError, indexNotFound } from './http-error.js'
-import { indexNameProblem, isPattern, namesIndexesByPattern, validateIndexName } from './index-names.js'
+import { indexNameProblem, isPattern, refuseDestructive, validateIndexName } from './index-names.js'
 import { indexSettingsFrom } from './index-settings.js'
 import { isObject, wildcardMatcher } from './json.js'
 import { KeyedSerializer, UseCounter } from './keyed.js'
@@ -121,9 +121,7 @@ function applyActions(actions: readonly AliasAction[], table: Table, before: Ali
   const dropped: string[] = []
   let applied = 0
   for (const action of actions) {
-    if (action.type === 'remove_index' && !allowDestructive && namesIndexesByPattern(action.indices.join(','))) {
-      throw badRequest(`Wildcard expressions or all indices are not allowed: [${action.indices.join(',')}] (name the indexes, or start the server with --allow-destructive)`)
-    }
+    if (action.type === 'remove_index') refuseDestructive(action.indices.join(','), allowDestructive)
     for (const index of concreteIndexes(action.indices, before, indexes)) {
       if (dropped.includes(index)) throw indexNotFound(index)
       if (action.type === 'remove_index') {

@@ -31,7 +31,7 @@ import { ingestPipelineRoutes, IngestPipelines, type IngestInput } from './pipel
 import { searchPipelineRoutes, SearchPipelines } from './search-pipelines.js'
 import type { SparseIndex } from '../engine/sparse-index.js'
 import { badRequest, errorBody, HttpError, parsingError, toHttpError, type HiddenPath } from './http-error.js'
-import { namesIndexesByPattern, validateIndexName } from './index-names.js'
+import { refuseDestructive, validateIndexName } from './index-names.js'
 import type { IndexRegistry } from './registry.js'
 import { count, explainDocument, search, SHARDS, type SearchHold } from './search.js'
 import { pitRoutes, pitSearch } from './pit.js'
@@ -338,12 +338,13 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   // Documents, and /_mget before /{index} takes it for an index name
   documentRoutes(app, { jsonBody, pipelines, errorOf })
 
-  // Aliases, before /{index} takes _alias for an index name; remove_index frees the scrolls and
-  // points in time reading an index first, as DELETE does.
+  // Dropping an index (DELETE, and remove_index in _aliases) first frees the scrolls and points in
+  // time reading it: they hold readers, which closing it waits for.
   const dropIndex = (name: string) => {
     const dropped = contexts.dropping(name)
     return registry.drop(name).finally(dropped)
   }
+  // Aliases, before /{index} takes _alias for an index name.
   aliasRoutes(app, { store: aliases, jsonBody, allowDestructive: options.allowDestructive === true, drop: dropIndex })
 
   // Index management
@@ -405,17 +406,13 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   app.on('HEAD', '/:index', acceptsParams(), async (c) => c.body(null, (await registry.exists(validateIndexName(c.req.param('index')))) ? 200 : 404))
   app.delete('/:index', acceptsParams(...NO_EFFECT_ON_ONE_NODE), async (c) => {
     const expression = c.req.param('index')
-    if (!options.allowDestructive && namesIndexesByPattern(expression)) {
-      throw badRequest(`Wildcard expressions or all indices are not allowed: [${expression}] (name the indexes, or start the server with --allow-destructive)`)
-    }
+    refuseDestructive(expression, options.allowDestructive === true)
     await aliases.refuseAliases(expression)
     for (const { name, matched } of await registry.resolve(expression)) {
-      // Scrolls and points in time reading the index hold readers, which closing it waits for: freed first.
-      const dropped = contexts.dropping(name)
       // A pattern's match deleted meanwhile by another request is already gone: not an error.
-      await registry.drop(name).catch((error) => {
+      await dropIndex(name).catch((error) => {
         if (!(matched && error instanceof HttpError && error.status === 404)) throw error
-      }).finally(dropped)
+      })
       await aliases.indexDeleted(name)
     }
     return c.json({ acknowledged: true })

@@ -36,4 +36,14 @@ export function validateIndexName(name: string): string {
 export const isPattern = (part: string): boolean => part === '_all' || part.includes('*')
 
 /** True when an expression can match indexes it does not name (Elasticsearch's destructive_requires_name). */
-export const namesIndexesByPattern = (expression: string): boolean => expression.split(',').some(isPattern)
+const namesIndexesByPattern = (expression: string): boolean => expression.split(',').some(isPattern)
+
+/**
+ * Refuses deleting by wildcard or `_all` unless the server allows it (Elasticsearch 8's
+ * `action.destructive_requires_name`).
+ */
+export function refuseDestructive(expression: string, allowDestructive: boolean): void {
+  if (!allowDestructive && namesIndexesByPattern(expression)) {
+    throw badRequest(`Wildcard expressions or all indices are not allowed: [${expression}] (name the indexes, or start the server with --allow-destructive)`)
+  }
+}
