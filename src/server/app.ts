@@ -314,7 +314,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     const pipeline = c.req.query('pipeline')
     if (pipeline !== undefined) await pipelines.chain(undefined, pipeline)
     const ingest = { ...pipelines.forBulk(pipeline), update: (target: SparseIndex, name: string, id: string) => updateIngest(pipelines, target, name, id, pipeline) }
-    return c.json(await runBulk(await c.req.text(), index, (name) => c.var.indexes.get(name), errorOf, ingest))
+    return c.json(await runBulk(await c.req.text(), index, (name) => c.var.indexes.named(name), errorOf, ingest))
   }
   app.on(['GET', 'POST'], '/_search', acceptsParams(...SEARCH_PARAMS, 'scroll'), searchHandler('_all'))
   app.on(['GET', 'POST'], '/_count', acceptsParams(...COUNT_PARAMS), countHandler('_all'))

@@ -105,8 +105,8 @@ export function parseBulk(body: string): Parsed[] {
   return parsed
 }
 
-/** Resolves an index name to an open index. */
-export type IndexLookup = (name: string) => Promise<SparseIndex>
+/** Resolves an index name (or an alias) to the concrete index's name and the open index. */
+export type IndexLookup = (name: string) => Promise<[string, SparseIndex]>
 
 /** One document of a bulk write, as the ingest pipelines take it. */
 export interface BulkDocument {
@@ -203,22 +203,24 @@ export async function runBulk(body: string, defaultIndex: string | undefined, lo
       const id = meta._id === undefined ? undefined : documentId(meta._id)
       const condition = writeCondition(meta as VersionParams, action, id !== undefined)
       if (!indexName) throw new HttpError(400, 'action_request_validation_exception', 'index is missing')
-      const index = await lookup(indexName)
+      // Through an alias: the item names (and the pipelines run under) the concrete index, as Elasticsearch's do.
+      const [concrete, index] = await lookup(indexName)
+      head._index = concrete
       if (action === 'index' || action === 'create') {
         const docId = id ?? generateId()
         sourceDocument(docId, source) // an _id field is refused before any pipeline sees the document
-        let group = pending.get(indexName)
-        if (!group) pending.set(indexName, (group = { index, docs: [], createOnly: [], conditions: [], items: [] }))
+        let group = pending.get(concrete)
+        if (!group) pending.set(concrete, (group = { index, docs: [], createOnly: [], conditions: [], items: [] }))
         const pipeline = (meta.pipeline as string | undefined) ?? ingest?.pipeline
         group.docs.push({ id: docId, source: source as Json, ...(pipeline === undefined ? {} : { pipeline }) })
         group.createOnly.push(action === 'create')
         group.conditions.push(condition)
-        group.items.push({ slot: items.length, action, head: { _index: indexName, _id: docId } })
-        items.push({ [action]: { _index: indexName, _id: docId } }) // filled in by flush
+        group.items.push({ slot: items.length, action, head: { _index: concrete, _id: docId } })
+        items.push({ [action]: { _index: concrete, _id: docId } }) // filled in by flush
         continue
       }
       if (!id) throw new HttpError(400, 'action_request_validation_exception', 'id is missing')
-      await flush(indexName)
+      await flush(concrete)
       if (action === 'delete') {
         const { outcomes: [outcome], versions: [version], conflicts: [conflict] } = await index.deleteDocuments([id], { conditions: [condition] })
         if (conflict) throw conflictError(id, conflict)
@@ -227,7 +229,7 @@ export async function runBulk(body: string, defaultIndex: string | undefined, lo
       } else {
         const update = parseUpdate(source as Json)
         checkUpdateCondition(update, condition, meta.retry_on_conflict as number | undefined)
-        const outcome = await applyUpdate(index, id, update, await ingest?.update?.(index, indexName, id), condition)
+        const outcome = await applyUpdate(index, id, update, await ingest?.update?.(index, concrete, id), condition)
         items.push({ update: { ...head, ...updateAnswer(outcome, update), status: outcome.result === 'created' ? 201 : 200 } })
       }
     } catch (caught) {

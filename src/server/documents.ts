@@ -14,7 +14,7 @@ import { PRIMARY_TERM } from '../engine/sparse-index.js'
 import { conflictError, documentId, generateId, sourceDocument, writeAnswer } from './bulk.js'
 import { badRequest, HttpError } from './http-error.js'
 import { validateIndexName } from './index-names.js'
-import { multiGet, parseMultiGet } from './multi-get.js'
+import { checkReadVersion, multiGet, parseMultiGet, readVersion } from './multi-get.js'
 import type { IngestPipelines, JsonBodyReader } from './pipelines.js'
 import { sourceFilter } from './source-filter.js'
 import { applyUpdate, checkUpdateCondition, parseUpdate, updateAnswer, updateIngest } from './update.js'
@@ -33,6 +33,8 @@ export interface DocumentRouteDeps {
 
 /** URL parameters of the get APIs (`_doc`, `_source`, `_mget`): source filtering, and `refresh`/`realtime` (reads see every acknowledged write). */
 const GET_PARAMS = ['_source', '_source_includes', '_source_excludes', 'realtime', 'refresh', ...NO_EFFECT_ON_ONE_NODE]
+/** `_doc` and `_source` also take the version the document must be at (a 409 otherwise). */
+const GET_ONE_PARAMS = [...GET_PARAMS, 'version', 'version_type']
 
 /** `realtime` and `refresh` of a get: booleans, both honoured by any read (writes are visible when acknowledged). */
 function getFlags(c: Ctx): void {
@@ -50,7 +52,7 @@ export function documentRoutes(app: Hono<AppEnv>, { jsonBody, pipelines, errorOf
     getFlags(c)
     const path = c.req.param('index')
     const items = parseMultiGet(await jsonBody(c, true), path === undefined ? undefined : validateIndexName(path), uriSource(c))
-    return c.json(await multiGet(items, (name) => c.var.indexes.get(name), errorOf))
+    return c.json(await multiGet(items, (name) => c.var.indexes.named(name), errorOf))
   }
   app.on(['GET', 'POST'], '/_mget', acceptsParams(...GET_PARAMS), mget)
   app.all('/_mget', otherMethods('/_mget', ['GET', 'POST']))
@@ -84,30 +86,35 @@ export function documentRoutes(app: Hono<AppEnv>, { jsonBody, pipelines, errorOf
   app.post('/:index/_doc', writeParams, putDoc(false))
   app.on(['PUT', 'POST'], '/:index/_create/:id', writeParams, putDoc(true))
 
-  // Get (HEAD answers the status alone)
-  app.get('/:index/_doc/:id', acceptsParams(...GET_PARAMS), async (c) => {
+  // Get (HEAD answers the status alone). `?version=` as Elasticsearch's realtime get: a found
+  // document at another version is a 409, a missing one is not found.
+  app.get('/:index/_doc/:id', acceptsParams(...GET_ONE_PARAMS), async (c) => {
     getFlags(c)
     const name = validateIndexName(c.req.param('index'))
     const filter = sourceFilter(uriSource(c))
+    const expected = readVersion(c.req.query('version'), c.req.query('version_type'))
     const [concrete, index] = await c.var.indexes.named(name)
     const found = await index.getWithVersion(c.req.param('id'))
     if (!found) return c.json({ _index: concrete, _id: c.req.param('id'), found: false }, 404)
+    checkReadVersion(c.req.param('id'), found.version, expected)
     const filtered = filter(found.source)
     const { version, seqNo } = found
     return c.json({ _index: concrete, _id: c.req.param('id'), _version: version, _seq_no: seqNo, _primary_term: PRIMARY_TERM, found: true, ...(filtered ? { _source: filtered } : {}) })
   })
   // The source alone (Elasticsearch's get source API).
-  app.get('/:index/_source/:id', acceptsParams(...GET_PARAMS), async (c) => {
+  app.get('/:index/_source/:id', acceptsParams(...GET_ONE_PARAMS), async (c) => {
     getFlags(c)
     const name = validateIndexName(c.req.param('index'))
     const spec = uriSource(c)
     if (spec === false || spec === 'false') throw new HttpError(400, 'action_request_validation_exception', 'Validation Failed: 1: fetching source can not be disabled;')
     const filter = sourceFilter(spec)
+    const expected = readVersion(c.req.query('version'), c.req.query('version_type'))
     const id = c.req.param('id')
     const [concrete, index] = await c.var.indexes.named(name)
-    const source = await index.get(id)
-    if (!source) throw new HttpError(404, 'resource_not_found_exception', `Document not found [${concrete}]/[${id}]`)
-    return c.json(filter(source) ?? {})
+    const found = await index.getWithVersion(id)
+    if (!found) throw new HttpError(404, 'resource_not_found_exception', `Document not found [${concrete}]/[${id}]`)
+    checkReadVersion(id, found.version, expected)
+    return c.json(filter(found.source) ?? {})
   })
 
   // Update
