@@ -8,6 +8,7 @@
 import type { Context, Hono } from 'hono'
 import type { AppEnv } from './app.js'
 import { type AliasAction, aliasMatcher, type AliasOptions, type AliasStore, type AliasTable, parseError, UNSUPPORTED, validateAliasName } from './aliases.js'
+import { CAT_PARAMS, type CatColumn, catTable } from './cat.js'
 import { badRequest } from './http-error.js'
 import { isPattern } from './index-names.js'
 import { isObject, type Json } from './json.js'
@@ -136,7 +137,7 @@ export function aliasRoutes(app: Hono<AppEnv>, { store, jsonBody, allowDestructi
   for (const path of ['/_alias', '/_aliases', '/_alias/:name', '/:index/_alias', '/:index/_aliases', '/:index/_alias/:name']) {
     app.get(path, acceptsParams('local', ...NO_EFFECT_ON_ONE_NODE), get)
   }
-  app.get('/_cat/aliases/:name?', acceptsParams('format', 'v', 'local'), async (c) => catAliases(c, await store.table()))
+  app.get('/_cat/aliases/:name?', acceptsParams(...CAT_PARAMS, 'local'), async (c) => catAliases(c, await store.table()))
 }
 
 /**
@@ -161,20 +162,22 @@ async function describe(store: AliasStore, indexExpression: string | undefined, 
   return { status: 404, body: { error: `${missing.length === 1 ? 'alias' : 'aliases'} [${missing.join(',')}] missing`, status: 404, ...body } }
 }
 
-/** `GET /_cat/aliases[/{name}]`: one row per alias and index, Elasticsearch's columns; `v` adds the header, `format=json` gives objects. */
+/** `_cat/aliases` columns, with Elasticsearch's aliases. */
+const ALIAS_COLUMNS: readonly CatColumn[] = [
+  { name: 'alias', aliases: ['a'] },
+  { name: 'index', aliases: ['i', 'idx'] },
+  { name: 'filter', aliases: ['f', 'fi'] },
+  { name: 'routing.index', aliases: ['ri', 'routingIndex'] },
+  { name: 'routing.search', aliases: ['rs', 'routingSearch'] },
+  { name: 'is_write_index', aliases: ['w', 'isWriteIndex'] },
+]
+
+/** `GET /_cat/aliases[/{name}]`: one row per alias and index, by alias then index, Elasticsearch's columns (cat.ts: `v`, `format`, `h`, `s`). */
 function catAliases(c: Ctx, table: AliasTable): Response {
-  const format = c.req.query('format') ?? 'text'
-  if (format !== 'text' && format !== 'json') throw badRequest(`[format] must be text or json, got [${format}]`)
   const matches = aliasMatcher(c.req.param('name')?.split(',') ?? ['_all'])
   const rows = [...table].filter(([alias]) => matches(alias)).sort(([a], [b]) => (a < b ? -1 : 1)).flatMap(([alias, members]) =>
     [...members].sort(([a], [b]) => (a < b ? -1 : 1)).map(([index, { is_write_index: write }]) => ({
       alias, index, filter: '-', 'routing.index': '-', 'routing.search': '-', is_write_index: write === undefined ? '-' : String(write),
     })))
-  if (format === 'json') return c.json(rows)
-  const header = c.req.query('v') !== undefined && c.req.query('v') !== 'false'
-  const lines = [...(header ? [['alias', 'index', 'filter', 'routing.index', 'routing.search', 'is_write_index']] : []), ...rows.map((row) => Object.values(row))]
-  // Columns padded to their widest cell, as Elasticsearch prints cat tables.
-  const widths = lines.length === 0 ? [] : lines[0].map((_, i) => Math.max(...lines.map((line) => line[i].length)))
-  const text = lines.map((line) => line.map((cell, i) => cell.padEnd(widths[i])).join(' ').trimEnd()).join('\n')
-  return c.text(text + (lines.length ? '\n' : ''))
+  return catTable(c, ALIAS_COLUMNS, rows)
 }

@@ -19,6 +19,7 @@ import { aliasRoutes, parseCreateAliases } from './alias-routes.js'
 import { aliasSession, type AliasSession } from './alias-session.js'
 import { AliasStore } from './aliases.js'
 import { runBulk } from './bulk.js'
+import { catRoutes } from './cat.js'
 import { compatHandshake, compatMainResponse, compatMiddleware } from './compat.js'
 import { BY_QUERY_PARAMS, deleteByQuery, parseByQuery, updateByQuery } from './by-query.js'
 import { documentRoutes } from './documents.js'
@@ -38,7 +39,7 @@ import { pitRoutes, pitSearch } from './pit.js'
 import { readerContexts } from './reader-contexts.js'
 import { scrollRoutes, startScroll } from './scroll.js'
 import { filterPath } from './filter-path.js'
-import { acceptsParams, NO_EFFECT_ON_ONE_NODE, otherMethods, refreshParam } from './url-params.js'
+import { acceptsParams, booleanParam, NO_EFFECT_ON_ONE_NODE, otherMethods, refreshParam } from './url-params.js'
 import { COUNT_PARAMS, restTotalHitsAsInt, SEARCH_PARAMS, totalAsInt, uriQuery, uriSearch } from './uri-search.js'
 import { SEARCH_PAGE } from './search-page.js'
 import { isObject, parseJson, type Json } from './json.js'
@@ -255,23 +256,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
       relocating_shards: 0, initializing_shards: 0, unassigned_shards: broken,
     })
   })
-  app.get('/_cat/indices', acceptsParams('format', 'v'), async (c) => {
-    const format = c.req.query('format') ?? 'text'
-    if (format !== 'text' && format !== 'json') throw badRequest(`[format] must be text or json, got [${format}]`)
-    const rows = await Promise.all((await states(c)).map(async ({ name, index, broken }) => {
-      const row = { health: 'red', status: 'open', index: name, pri: '1', rep: '0' }
-      if (!index) return { ...row, 'docs.count': null, 'docs.deleted': null, 'store.size': null, reason: broken }
-      const stats = await index.stats()
-      return { ...row, health: 'green', 'docs.count': String(stats.documents), 'docs.deleted': String(stats.deletedDocuments), 'store.size': String(stats.sizeOnDiskBytes) }
-    }))
-    if (format === 'json') return c.json(rows)
-    // The reason of a red index is a JSON-only column: the text table keeps Elasticsearch's columns.
-    const line = ({ reason, ...columns }: Record<string, string | null | undefined>) => Object.values(columns).map((v) => v ?? '').join(' ')
-    // ?v: a header line, as Elasticsearch's cat APIs print it.
-    const header = c.req.query('v') !== undefined && c.req.query('v') !== 'false' ? ['health status index pri rep docs.count docs.deleted store.size'] : []
-    const lines = [...header, ...rows.map(line)]
-    return c.text(lines.join('\n') + (lines.length ? '\n' : ''))
-  })
+  catRoutes(app, { registry })
 
   // Search and bulk across indexes
   /** Open scrolls and points in time (scroll.ts, pit.ts), freed when an index they read is dropped. */
@@ -325,6 +310,19 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     await indexes(c, '_all')
     return c.json({ _shards: SHARDS })
   })
+  // Elasticsearch's flush commits what its translog holds. lsr keeps no such buffer: each write is
+  // one LevelDB batch, in the database's write-ahead log before it is acknowledged (so a crash of
+  // the process loses no acknowledged write), and there is nothing more a flush could write. (The
+  // log is not fsynced per batch, so an operating-system crash or power loss may lose the latest
+  // writes; a flush does not sync either.) It checks the indexes exist and answers
+  // Elasticsearch's shape, one shard per index.
+  const flushHandler = (expression?: string) => async (c: Ctx) => {
+    booleanParam(c, 'force', false)
+    booleanParam(c, 'wait_if_ongoing', true)
+    const shards = (await indexes(c, expression ?? c.req.param('index') ?? '_all')).length
+    return c.json({ _shards: { total: shards, successful: shards, failed: 0 } })
+  }
+  app.on(['GET', 'POST'], '/_flush', acceptsParams('force', 'wait_if_ongoing'), flushHandler('_all'))
 
   // Scrolls and points in time, before /{index} takes _pit for an index name
   scrollRoutes(app, contexts, jsonBody)
@@ -429,6 +427,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     await indexes(c, c.req.param('index'))
     return c.json({ _shards: SHARDS })
   })
+  app.on(['GET', 'POST'], '/:index/_flush', acceptsParams('force', 'wait_if_ongoing'), flushHandler())
   app.post('/:index/_delete_by_query', acceptsParams(...BY_QUERY_PARAMS), async (c) => {
     const request = parseByQuery(c, await jsonBody(c), 'delete')
     const { status, body } = await deleteByQuery(await indexes(c, c.req.param('index')), request, models)

@@ -295,8 +295,8 @@ describe('errors', () => {
       ['POST', '/sample/_search', { query: { fuzzy: { text: 'x' } } }, /query type \[fuzzy\] is not supported/],
       ['POST', '/sample/_search', { query: { match_bool_prefix: { text: 'posting li' } } }, /query type \[match_bool_prefix\] is not supported/],
       // An endpoint lsr lacks is named, not read as an index name nor answered with an index's methods.
-      ['GET', '/_analyze', undefined, /no handler found for uri \[\/_analyze\] and method \[GET\]: lsr has no \[_analyze\] endpoint/],
-      ['POST', '/_flush', undefined, /lsr has no \[_flush\] endpoint/],
+      ['GET', '/_snapshot', undefined, /no handler found for uri \[\/_snapshot\] and method \[GET\]: lsr has no \[_snapshot\] endpoint/],
+      ['POST', '/_tasks', undefined, /lsr has no \[_tasks\] endpoint/],
       ['POST', '/_nodes/stats', undefined, /lsr has no \[_nodes\] endpoint/],
       ['POST', '/sample/_search', { query: { match: { text: 'x' } }, aggs: {} }, /search option \[aggs\] is not supported/],
       ['POST', '/sample/_search', { query: { match: { text: { query: 'x', fuzziness: 'AUTO' } } } }, /\[match\] query does not support \[fuzziness\]/],
