@@ -1,46 +1,67 @@
 /**
  * The search page served at `GET /` (for browsers) and `/_ui`: pick an index, type a query, see
- * ranked hits with highlighted snippets, and open each hit's score explanation. It uses only the
- * public API (`_cat/indices`, `_settings`, `_search` with `highlight` and `explain`), and escapes
- * all text. An index with an encoder is searched through its encoder field (`match` on `text`);
- * an index of mapped fields only through all its text and keyword fields (`multi_match` over `*`,
- * best field wins, as Elasticsearch's default fields), where quoted parts are phrases (see
- * {@link pageQuery}). Every mapped text field is highlighted, a phrase occurrence as one unit.
+ * ranked hits with highlighted snippets, page through them, sort by a field, filter by field
+ * values, open each hit's labelled score explanation and its stored document, and see the
+ * index's counts, encoder and fields. Everything it shows lives in the URL (shareable; back and
+ * forward restore it). It uses only the public API (`_cat/indices`, `_mapping`, `_stats`,
+ * `_search`, `_doc`) and shows all text as text. An index with an encoder is searched through its
+ * encoder field (`match` on `text`); an index of mapped fields through all its text and keyword
+ * fields (`multi_match` over `*`, best field wins, as Elasticsearch's default fields), where
+ * quoted parts are phrases (see {@link pageQuery}); an empty search box lists every document.
+ *
+ * The page is this HTML and CSS, the functions of search-page-logic.ts (embedded as their
+ * sources) and the browser script of search-page-script.ts. No external resources.
  * @module
  */
+import { PAGE_LOGIC } from './search-page-logic.js'
+import { PAGE_SCRIPT } from './search-page-script.js'
 
-/**
- * The query the page sends for what the user typed. On an index of mapped fields, each quoted part
- * (`"red shoes"`) is a required phrase: `multi_match` type `phrase` over the same fields as the
- * words (a phrase per field, best field wins); the words outside quotes are the `multi_match` they
- * always were, optional beside phrases (they rank the phrase matches), and alone without quotes.
- * An unclosed quote runs to the end of the input; empty quotes are dropped. A text field mapped
- * without positions (`index_options: freqs`) is left out of a quoted search (the fields are `*`,
- * where Elasticsearch is lenient).
- *
- * On an index with an encoder, the encoder field (title + text as one) holds no positions, so a
- * phrase query on it is refused: the whole input stays one `match` on `text`, whose analysis drops
- * the quotes (the words of a quoted part are plain words there).
- *
- * The page runs this very function: its source is embedded in the page's script, so it must use
- * nothing outside itself.
- * @param input - the text of the search box
- * @param encoder - whether the index has an encoder
- * @example pageQuery('"red shoes" lamp', false)
- * // { bool: { must: [{ multi_match: { query: 'red shoes', type: 'phrase', fields: ['*'] } }], should: [{ multi_match: { query: 'lamp', fields: ['*'] } }] } }
- */
-export function pageQuery(input: string, encoder: boolean): Record<string, unknown> {
-  if (encoder || !input.includes('"')) return encoder ? { match: { text: input } } : { multi_match: { query: input, fields: ['*'] } }
-  const phrases: string[] = []
-  const words = input.replace(/"([^"]*)(?:"|$)/g, (_quoted: string, phrase: string) => {
-    if (phrase.trim() !== '') phrases.push(phrase.trim())
-    return ' '
-  }).replace(/\s+/g, ' ').trim()
-  const should = words === '' ? [] : [{ multi_match: { query: words, fields: ['*'] } }]
-  if (phrases.length === 0) return should[0] ?? { multi_match: { query: '', fields: ['*'] } }
-  const must = phrases.map((phrase) => ({ multi_match: { query: phrase, type: 'phrase', fields: ['*'] } }))
-  return { bool: should.length > 0 ? { must, should } : { must } }
-}
+export { pageQuery } from './search-page-logic.js'
+
+const STYLE = `
+  *, *::before, *::after { box-sizing: border-box; }
+  body { font: 15px/1.45 system-ui, sans-serif; margin: 0; color: #222; overflow-wrap: anywhere; }
+  header { border-bottom: 1px solid #e4e4e4; padding: .7rem 1rem; }
+  header > div, .layout { max-width: 72rem; margin: 0 auto; }
+  h1 { font-size: 1.15rem; margin: 0 0 .4rem; }
+  form { display: flex; flex-wrap: wrap; gap: .5rem; }
+  #index, #sort { max-width: 100%; min-width: 0; }
+  .bar label { display: flex; gap: .4rem; align-items: baseline; max-width: 100%; }
+  #q { flex: 1 1 12rem; min-width: 0; padding: .4rem .6rem; font-size: 1rem; }
+  select, button, input { font: inherit; }
+  select, button { padding: .35rem .5rem; }
+  .layout { display: grid; grid-template-columns: 17rem minmax(0, 1fr); gap: 1.5rem; padding: 1rem; }
+  @media (max-width: 720px) { .layout { grid-template-columns: minmax(0, 1fr); gap: .5rem; } }
+  aside details { margin-bottom: .8rem; }
+  summary { cursor: pointer; font-weight: 600; }
+  .bar { display: flex; flex-wrap: wrap; justify-content: space-between; gap: .5rem; align-items: baseline; }
+  #status { color: #666; margin: 0; }
+  #chips a { display: inline-block; margin: .4rem .4rem 0 0; padding: .1rem .5rem; border-radius: 1rem; background: #eef3ff; text-decoration: none; }
+  .hit { border-bottom: 1px solid #eee; padding: .7rem 0; }
+  .hit h3 { margin: 0 0 .2rem; font-size: 1.05rem; }
+  .meta, .values, .formula { color: #666; font-size: .85rem; }
+  .values span { margin-right: .8rem; }
+  .values b { color: #333; font-weight: 500; }
+  em { background: #fff3a8; font-style: normal; }
+  .panel { margin-top: .4rem; }
+  .scroll { overflow-x: auto; }
+  table { border-collapse: collapse; font-size: .85rem; }
+  td, th { border: 1px solid #ddd; padding: .15rem .45rem; text-align: right; vertical-align: top; overflow-wrap: normal; }
+  td:first-child { overflow-wrap: anywhere; min-width: 6rem; }
+  td:first-child, th:first-child, .fields td { text-align: left; }
+  td small { display: block; color: #777; font-size: .75rem; }
+  .total td { font-weight: 600; }
+  .formula { margin: .2rem 0 0; }
+  pre { white-space: pre-wrap; background: #f7f7f7; padding: .5rem; margin: 0; font-size: .8rem; }
+  dl { display: grid; grid-template-columns: auto minmax(0, 1fr); gap: .1rem .6rem; font-size: .85rem; margin: .4rem 0; }
+  dt { color: #666; } dd { margin: 0; }
+  fieldset { border: 1px solid #e4e4e4; margin: 0 0 .6rem; padding: .3rem .6rem .5rem; min-width: 0; }
+  legend { font-weight: 600; font-size: .9rem; }
+  .bounds { display: flex; gap: .3rem; align-items: center; }
+  .bounds input { width: 0; flex: 1 1 0; padding: .2rem; }
+  #pages { display: flex; flex-wrap: wrap; gap: .6rem; margin: 1rem 0; }
+  #pages [aria-current] { font-weight: 700; }
+`
 
 export const SEARCH_PAGE = `<!doctype html>
 <html lang="en">
@@ -48,125 +69,34 @@ export const SEARCH_PAGE = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>lsr search</title>
-<style>
-  body { font: 15px/1.45 system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
-  form { display: flex; gap: .5rem; margin-bottom: 1rem; }
-  input[type=search] { flex: 1; padding: .45rem .6rem; font-size: 1rem; }
-  select, button { padding: .4rem .6rem; font-size: 1rem; }
-  .hit { border-bottom: 1px solid #eee; padding: .7rem 0; }
-  .hit h3 { margin: 0 0 .2rem; font-size: 1.05rem; }
-  .meta { color: #666; font-size: .85rem; }
-  em { background: #fff3a8; font-style: normal; }
-  .explain table { border-collapse: collapse; margin-top: .4rem; font-size: .85rem; }
-  .explain td, .explain th { border: 1px solid #ddd; padding: .15rem .5rem; text-align: right; }
-  .explain td:first-child, .explain th:first-child { text-align: left; }
-  #status { color: #666; }
-</style>
+<style>${STYLE}</style>
 </head>
 <body>
+<header><div>
 <h1>lsr</h1>
 <form id="search">
   <select id="index" aria-label="index"></select>
-  <input id="q" type="search" placeholder="Search…" aria-label="query" autofocus>
+  <input id="q" type="search" placeholder="Search… (empty: every document)" aria-label="query" autofocus>
   <button type="submit">Search</button>
 </form>
-<p id="status"></p>
-<div id="results"></div>
+</div></header>
+<div class="layout">
+<aside>
+  <details id="info"><summary id="info-summary">Index</summary><div id="info-body"></div></details>
+  <details id="filters" open><summary>Filters</summary><div id="facets"></div></details>
+</aside>
+<main>
+  <div class="bar"><p id="status"></p><label>Sort <select id="sort" aria-label="sort"></select></label></div>
+  <div id="chips"></div>
+  <div id="results"></div>
+  <nav id="pages" aria-label="pages"></nav>
+</main>
+</div>
 <script>
-const $ = (id) => document.getElementById(id)
-const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';')
-
-async function loadIndexes() {
-  const response = await fetch('/_cat/indices?format=json')
-  const rows = response.ok ? await response.json() : []
-  $('index').innerHTML = rows.map((r) => '<option>' + escapeHtml(r.index) + '</option>').join('')
-  if (rows.length === 0) $('status').textContent = 'No index yet: create one with PUT /{index} and _bulk.'
-}
-
-// The explanation's term weights that make up the score: a dis_max (multi_match) counts its best
-// field only (the page's tie_breaker is 0); a constant-score part is a row of its own.
-function termRows(e) {
-  if (/^weight\\(/.test(e.description) || e.details.length === 0) return [e]
-  if (/^max plus/.test(e.description)) return termRows(e.details.reduce((best, d) => (d.value > best.value ? d : best)))
-  return e.details.flatMap(termRows)
-}
-
-// One row per matched term or phrase (a phrase's display may hold parentheses, as (cafe|café)): its
-// factors (hover for what each is) and its contribution.
-function explanationTable(explanation) {
-  const rows = termRows(explanation).map((d) => {
-    const term = d.description.match(/^weight\\((.*?)\\) = /)
-    const factors = d.details.map((x) => '<span title="' + escapeHtml(x.description) + '">' + Number(x.value.toFixed(4)) + '</span>').join(' × ')
-    return '<tr><td>' + escapeHtml(term ? term[1] : d.description) + '</td><td>' + factors + '</td><td>' + d.value.toFixed(4) + '</td></tr>'
-  }).join('')
-  return '<table><tr><th>term</th><th>factors</th><th>score</th></tr>' + rows +
-    '<tr><td colspan="2">sum</td><td>' + explanation.value.toFixed(4) + '</td></tr></table>'
-}
-
-// Whether each index has an encoder (then its title + text are searched as one field).
-const encoders = new Map()
-async function hasEncoder(index) {
-  if (!encoders.has(index)) {
-    const response = await fetch('/' + encodeURIComponent(index) + '/_settings')
-    const body = response.ok ? await response.json() : {}
-    const settings = body[index] ? body[index].settings.index : {}
-    encoders.set(index, settings.encoder !== undefined)
-  }
-  return encoders.get(index)
-}
-
-// What the page sends for the search box's text (src/server/search-page.ts).
-${pageQuery.toString()}
-
-// The field shown as a hit's heading: the first of these the document has.
-const HEADINGS = ['title', 'name']
-
-$('search').addEventListener('submit', async (event) => {
-  event.preventDefault()
-  const index = $('index').value
-  const query = $('q').value
-  if (!index) return
-  $('status').textContent = 'Searching…'
-  const dsl = pageQuery(query, await hasEncoder(index))
-  const response = await fetch('/' + encodeURIComponent(index) + '/_search', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      query: dsl, size: 10, explain: true,
-      highlight: { fields: { '*': {} }, encoder: 'html', fragment_size: 200, number_of_fragments: 2 },
-    }),
-  })
-  const body = await response.json()
-  if (!response.ok) {
-    $('status').textContent = 'Error: ' + (body.error ? body.error.reason : response.status)
-    $('results').innerHTML = ''
-    return
-  }
-  $('status').textContent = body.hits.total.value + (body.hits.total.relation === 'gte' ? '+' : '') + ' matches in ' + body.took + ' ms'
-  $('results').innerHTML = body.hits.hits.map((hit, i) => {
-    const source = hit._source || {}
-    const highlight = hit.highlight || {}
-    const heading = HEADINGS.find((field) => typeof source[field] === 'string')
-    const title = heading && highlight[heading] ? highlight[heading][0] : escapeHtml(heading ? source[heading] : hit._id)
-    const fragments = Object.keys(highlight).filter((field) => field !== heading).map((field) => highlight[field].join(' '))
-    const snippet = fragments.length > 0 ? fragments.join(' · ') : escapeHtml(String(source.text || source.description || '').slice(0, 200))
-    return '<div class="hit"><h3>' + title + '</h3><div class="snippet">' + snippet + '</div>' +
-      '<div class="meta">' + escapeHtml(hit._id) + ' · score ' + hit._score.toFixed(4) +
-      ' · <a href="#" class="toggle" data-i="' + i + '">explain</a></div>' +
-      '<div class="explain" id="explain-' + i + '" hidden>' + explanationTable(hit._explanation) + '</div></div>'
-  }).join('')
-})
-
-$('results').addEventListener('click', (event) => {
-  const link = event.target.closest('.toggle')
-  if (!link) return
-  event.preventDefault()
-  const panel = $('explain-' + link.dataset.i)
-  panel.hidden = !panel.hidden
-})
-
-loadIndexes()
+${PAGE_LOGIC}
+${PAGE_SCRIPT}
 </script>
 </body>
 </html>
 `
+

@@ -5,9 +5,14 @@ import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pageQuery } from '../../src/server/search-page.js'
+import { explanationRows, niceInterval, pageFields, queryOfState, searchBody, selectionFilters, stateFromQuery, type PageState } from '../../src/server/search-page-logic.js'
 import { startServer, type RunningServer } from '../../src/server/serve.js'
 import { ROOT } from '../helpers.js'
 import { portServer, sampleBulk, send } from './helpers.js'
+
+// The browser's globals, in functions that run in Chromium (the tests compile without the DOM library).
+declare const document: any
+declare const window: { __xss?: number }
 
 // Debian's chromium; .ci/run installs it when missing.
 const CHROMIUM = '/usr/bin/chromium'
@@ -19,24 +24,56 @@ async function load(url: string, index: string, body: unknown): Promise<void> {
   if ((await bulk.json() as { errors: boolean }).errors) throw new Error(`bulk into ${index} failed`)
 }
 
-/** Searches `query` in `index` on the page; returns the explanation rows of the first hit (opened). */
-async function searchFor(page: Page, index: string, query: string): Promise<string[]> {
-  await page.selectOption('#index', index)
-  await page.fill('#q', query)
-  await page.click('button[type=submit]')
-  await page.waitForSelector('.hit')
-  expect(await page.locator('#status').textContent()).toMatch(/^\d+ matches in \d+ ms$/)
-  const panel = page.locator('#explain-0')
-  expect(await panel.isHidden()).toBe(true)
-  await page.click('.hit .toggle >> nth=0')
-  expect(await panel.isVisible()).toBe(true)
-  return panel.locator('tr').allTextContents()
+/** The number of searches the page has shown (body[data-searches]). */
+const shownSearches = (page: Page) => page.evaluate(() => Number(document.body.dataset.searches ?? 0))
+
+/** Runs `action` and waits until the page shows the search it started. */
+async function searched(page: Page, action: () => Promise<unknown>): Promise<void> {
+  const before = await shownSearches(page)
+  await action()
+  await page.waitForFunction((n) => Number(document.body.dataset.searches ?? 0) > n, before)
 }
+
+/** Searches `query` in `index` through the form; returns the first hit's explanation (opened) as cell texts. */
+async function searchFor(page: Page, index: string, query: string): Promise<string[][]> {
+  if ((await page.inputValue('#index')) !== index) await searched(page, () => page.selectOption('#index', index))
+  await page.fill('#q', query)
+  await searched(page, () => page.click('button[type=submit]'))
+  expect(await page.locator('#status').textContent()).toMatch(/^\d+ match(es)? in \d+ ms$/)
+  const panel = page.locator('.hit .explain').first()
+  expect(await panel.isHidden()).toBe(true)
+  await page.click('.hit .toggle-explain >> nth=0')
+  expect(await panel.isVisible()).toBe(true)
+  return explanationCells(page)
+}
+
+/** The first hit's explanation table: each cell's first node's text (a factor's number, without its details). */
+function explanationCells(page: Page): Promise<string[][]> {
+  return page.locator('.hit .explain table').first().evaluate((table: any) =>
+    Array.from(table.rows, (row: any) => Array.from(row.cells, (cell: any) => String(cell.firstChild?.textContent ?? ''))))
+}
+
+/** The ids of the hits shown. */
+const shownIds = (page: Page) => page.locator('.hit').evaluateAll((hits) => hits.map((hit: any) => String(hit.dataset.id)))
 
 describe.skipIf(!existsSync(CHROMIUM))('search page in headless Chromium', () => {
   let server: RunningServer
   let browser: Browser
   let dataDir: string
+
+  /** A new page at the search page (`fragment`: its state), once it shows its first search. */
+  async function openPage(fragment = '', viewport = { width: 1200, height: 900 }): Promise<Page> {
+    const page = await browser.newPage({ viewport })
+    await page.goto(`${server.url}/_ui${fragment}`)
+    await page.waitForFunction(() => Number(document.body.dataset.searches ?? 0) > 0)
+    return page
+  }
+  /** `_search` over HTTP. */
+  async function apiSearch(index: string, body: unknown): Promise<any> {
+    const response = await send(`${server.url}/${index}/_search`, 'POST', body)
+    expect(response.status).toBe(200)
+    return response.body
+  }
 
   beforeAll(async () => {
     // Its own folder: tempDir() folders are removed after each test, this one serves them all.
@@ -56,87 +93,265 @@ describe.skipIf(!existsSync(CHROMIUM))('search page in headless Chromium', () =>
     await rm(dataDir, { recursive: true, force: true })
   })
 
-  it('searches every field of an index of mapped fields, highlights each text field, and explains the best field', async () => {
-    const page = await browser.newPage()
-    await page.goto(`${server.url}/`)
-    await expect.poll(() => page.locator('#index option').allTextContents()).toEqual(['sample', 'stemmed'])
+  it('searches every field of an index of mapped fields, highlights each text field, and labels the best field\'s factors', async () => {
+    const page = await openPage()
+    expect(await page.locator('#index option').allTextContents()).toEqual(['sample', 'stemmed'])
     const rows = await searchFor(page, 'sample', 'roaring bitmaps')
     // Title and text both match: the heading is the highlighted title, the snippet the text.
     expect(await page.locator('.hit h3').first().innerHTML()).toBe('<em>Roaring</em> <em>bitmaps</em>')
     expect(await page.locator('.hit .snippet em').first().textContent()).toBe('Roaring')
     expect(await page.locator('.hit').count()).toBe(1)
 
-    // The short title outscores the long text (best_fields): its two terms are the rows. BM25 of
-    // Elasticsearch's defaults, computed here from the corpus: k1 1.2, b 0.75, standard tokens.
+    // The short title outscores the long text (best_fields): its two terms are the rows, each
+    // factor in its named column. BM25 of Elasticsearch's defaults, computed here from the corpus:
+    // k1 1.2, b 0.75, standard tokens.
     const titles = readFileSync(join(ROOT, 'sample/corpus.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line).title as string)
     const avgdl = titles.reduce((sum, title) => sum + (title.match(/[\p{L}\p{N}_]+/gu)?.length ?? 0), 0) / titles.length
     const idf = Math.log(1 + (30 - 1 + 0.5) / (1 + 0.5))
     const tf = 1 / (1 + 1.2 * (1 - 0.75 + (0.75 * 2) / avgdl))
-    const row = (term: string) => `title:${term}1 × ${Number(idf.toFixed(4))} × ${Number(tf.toFixed(4))}${(idf * tf).toFixed(4)}`
-    expect(rows).toEqual(['termfactorsscore', row('roaring'), row('bitmaps'), `sum${(2 * idf * tf).toFixed(4)}`])
+    const row = (term: string) => [`title:${term}`, '1', String(Number(idf.toFixed(4))), String(Number(tf.toFixed(4))), (idf * tf).toFixed(4)]
+    expect(rows).toEqual([['term', 'query weight', 'idf', 'tf norm', 'score'], row('roaring'), row('bitmaps'), ['total', (2 * idf * tf).toFixed(4)]])
+    // Each factor shows what it was computed from, and its formula on hover.
+    const idfCell = page.locator('.hit .explain tr >> nth=1').locator('td >> nth=2')
+    expect(await idfCell.locator('small').textContent()).toBe('N = 30, df = 1')
+    expect(await idfCell.getAttribute('title')).toBe('idf = ln(1 + (N - df + 0.5) / (df + 0.5)), N = 30, df = 1')
+    const tfCell = page.locator('.hit .explain tr >> nth=1').locator('td >> nth=3')
+    expect(await tfCell.locator('small').textContent()).toBe(`tf = 1, k1 = 1.2, b = 0.75, dl = 2, avgdl = ${Number(avgdl.toFixed(4))}`)
+    expect(await page.locator('.hit .explain .formula').textContent()).toBe('score of a term = query weight × idf × tf norm')
     await page.close()
   })
 
-  it('searches an index with an encoder through its encoder field, with stemmed terms', async () => {
-    const page = await browser.newPage()
-    await page.goto(`${server.url}/`)
-    await expect.poll(() => page.locator('#index option').allTextContents()).toEqual(['sample', 'stemmed'])
+  it('searches an index with an encoder through its encoder field, with stemmed terms, and shows the encoder', async () => {
+    const page = await openPage()
     const rows = await searchFor(page, 'stemmed', 'roaring bitmaps')
     expect(await page.locator('.hit h3').first().innerHTML()).toBe('<em>Roaring</em> <em>bitmaps</em>')
     expect(await page.locator('.hit .snippet em').first().textContent()).toBe('Roaring')
-    expect(rows[0]).toBe('termfactorsscore')
-    expect(rows.slice(1, -1).map((r) => r.split(/\d/)[0])).toEqual(['roar', 'bitmap'])
-    expect(rows[1]).toMatch(/^roar1 × \d+\.\d+ × \d+\.\d+\d+\.\d{4}$/)
-    expect(rows.at(-1)).toMatch(/^sum\d+\.\d{4}$/)
+    expect(rows[0]).toEqual(['term', 'query weight', 'idf', 'tf norm', 'score'])
+    expect(rows.slice(1, -1).map((r) => r[0])).toEqual(['roar', 'bitmap'])
+    expect(rows[1].slice(1)).toEqual(['1', expect.stringMatching(/^\d+\.\d+$/), expect.stringMatching(/^\d+\.\d+$/), expect.stringMatching(/^\d+\.\d{4}$/)])
+    expect(rows.at(-1)).toEqual(['total', expect.stringMatching(/^\d+\.\d{4}$/)])
+
+    // Index information: the counts, the encoder and its parameters, the fields and their types.
+    await page.click('#info summary')
+    expect(await page.locator('#info-summary').textContent()).toBe('stemmed · 30 documents')
+    const terms = await page.locator('#info dt').allTextContents()
+    const values = await page.locator('#info dd').allTextContents()
+    const info = Object.fromEntries(terms.map((term, i) => [term, values[i]]))
+    expect(info).toMatchObject({ documents: '30', deleted: '0', encoder: 'bm25, k1 0.9, b 0.4, analyzer lucene-english-porter' })
+    const fields = await page.locator('#info table.fields tr').evaluateAll((rows) => rows.map((row: any) => Array.from(row.cells, (cell: any) => String(cell.textContent))))
+    expect(fields).toEqual([
+      ['field', 'type', 'use'], ['title + text', 'encoder field', ''], ['meta.n', 'long', 'sort, filter'], ['tag', 'text', ''], ['tag.keyword', 'keyword', 'sort, filter'],
+    ])
     await page.close()
   })
 
   it('searches quoted words as a phrase and highlights each occurrence as one unit', async () => {
-    const page = await browser.newPage()
-    await page.goto(`${server.url}/`)
-    await expect.poll(() => page.locator('#index option').allTextContents()).toEqual(['sample', 'stemmed'])
+    const page = await openPage()
     const rows = await searchFor(page, 'sample', '"document frequency" logarithm')
     // s04 holds the phrase in its title and text, and logarithm; s03 only the phrase, in its text.
-    expect(await page.locator('.hit').count()).toBe(2)
+    expect(await shownIds(page)).toEqual(['s04', 's03'])
     expect(await page.locator('.hit h3').allInnerTexts()).toEqual(['Inverse document frequency', 'BM25 ranking'])
     expect(await page.locator('.hit h3').first().innerHTML()).toBe('Inverse <em>document frequency</em>')
     expect(await page.locator('.hit .snippet em').allTextContents()).toEqual(['document frequency', 'logarithm', 'document frequency'])
-    // The best field's phrase (the short title), then the word.
-    expect(rows.slice(1, -1).map((r) => r.split(/\d/)[0])).toEqual(['title:"document frequency"', 'text:logarithm'])
+    // The best field's phrase (the short title), then the word; a phrase's factors have the same names.
+    expect(rows.slice(1, -1).map((r) => r[0])).toEqual(['title:"document frequency"', 'text:logarithm'])
+    expect(rows[0]).toEqual(['term', 'query weight', 'idf', 'tf norm', 'score'])
+    expect(await page.locator('.hit .explain tr >> nth=1').locator('td >> nth=3').getAttribute('title')).toMatch(/^freq \/ \(freq \+ k1/)
     await page.close()
   })
 
-  it('shows an index without title or text by its name field and highlighted description', async () => {
-    await fetch(`${server.url}/shop`, { method: 'PUT' })
-    await fetch(`${server.url}/shop/_doc/p1?refresh=true`, {
-      method: 'PUT', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Espresso <machine>', description: 'A compact espresso maker', price: 199 }),
+  it('shows every value of a document as text, never as HTML', async () => {
+    const hostile = '<img src=x onerror="window.__xss = 1">'
+    await send(`${server.url}/shop`, 'PUT', { mappings: { properties: { name: { type: 'text' }, brand: { type: 'keyword' }, price: { type: 'float' } } } })
+    await send(`${server.url}/shop/_doc/p1?refresh=true`, 'PUT', {
+      name: `Espresso ${hostile}`, description: `A compact espresso maker <script>window.__xss = 2</script>`, brand: '<b onmouseover="window.__xss = 3">Bold</b>', price: 199,
+      // A field name is the document's too: dynamically mapped, it shows in the fields and the sort options.
+      '<i>odd</i>': 5,
     })
-    const page = await browser.newPage()
-    await page.goto(`${server.url}/`)
-    await expect.poll(() => page.locator('#index option').allTextContents()).toEqual(['sample', 'shop', 'stemmed'])
+    await send(`${server.url}/shop/_doc/p2?refresh=true`, 'PUT', { name: hostile, brand: hostile, price: 5 })
+    const page = await openPage('#index=shop')
+    // The name field is the heading; the description is the snippet.
     const rows = await searchFor(page, 'shop', 'espresso')
-    expect(await page.locator('.hit h3').first().innerHTML()).toBe('<em>Espresso</em> &lt;machine&gt;')
-    expect(await page.locator('.hit .snippet').first().innerHTML()).toBe('A compact <em>espresso</em> maker')
-    expect(rows.slice(1, -1).map((r) => r.split(/\d/)[0])).toHaveLength(1)
+    expect(await page.locator('.hit h3').first().innerHTML()).toBe('<em>Espresso</em> &lt;img src=x onerror="window.__xss = 1"&gt;')
+    expect(await page.locator('.hit .snippet').first().innerHTML()).toBe('A compact <em>espresso</em> maker &lt;script&gt;window.__xss = 2&lt;/script&gt;')
+    expect(rows.slice(1, -1)).toHaveLength(1)
+    expect(await page.locator('.hit .values').first().textContent()).toContain('brand: <b onmouseover="window.__xss = 3">Bold</b>')
+    await page.click('.hit .toggle-document >> nth=0')
+    await expect.poll(() => page.locator('.hit .document pre').first().textContent()).toContain(`"name": "Espresso ${hostile.replace(/"/g, '\\"')}"`)
+    await page.click('#info summary')
+    expect(await page.locator('#info table.fields').textContent()).toContain('<i>odd</i>long')
+    expect(await page.locator('#sort option').allTextContents()).toContain('<i>odd</i> ascending')
+
+    // Every document, the hostile heading highlighted and not: no element came from a value.
+    await searched(page, () => page.fill('#q', '').then(() => page.click('button[type=submit]')))
+    expect(await page.locator('.hit h3').allTextContents()).toEqual([`Espresso ${hostile}`, hostile])
+    await searched(page, () => page.fill('#q', 'img').then(() => page.click('button[type=submit]')))
+    expect(await page.locator('.hit h3').first().innerHTML()).toBe('&lt;<em>img</em> src=x onerror="window.__xss = 1"&gt;')
+    expect(await page.locator('img, script:not(head script, body > script), b[onmouseover], i').count()).toBe(0)
+    expect(await page.evaluate(() => window.__xss)).toBeUndefined()
     await page.close()
   })
 
   it('names a phrase of stacked tokens in full in the explanation', async () => {
     // asciifolding keeping the original stacks two tokens per accented word: the phrase shows them as (x|y).
     const analysis = { filter: { fold: { type: 'asciifolding', preserve_original: true } }, analyzer: { folded: { type: 'custom', tokenizer: 'standard', filter: ['lowercase', 'fold'] } } }
-    await fetch(`${server.url}/cafe`, {
-      method: 'PUT', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ settings: { analysis }, mappings: { properties: { name: { type: 'text', analyzer: 'folded' } } } }),
-    })
-    await fetch(`${server.url}/cafe/_doc/c1?refresh=true`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Un café crème, merci' }) })
-    const page = await browser.newPage()
-    await page.goto(`${server.url}/`)
-    await expect.poll(() => page.locator('#index option').allTextContents()).toEqual(['cafe', 'sample', 'shop', 'stemmed'])
+    await send(`${server.url}/cafe`, 'PUT', { settings: { analysis }, mappings: { properties: { name: { type: 'text', analyzer: 'folded' } } } })
+    await send(`${server.url}/cafe/_doc/c1?refresh=true`, 'PUT', { name: 'Un café crème, merci' })
+    const page = await openPage('#index=cafe')
     const rows = await searchFor(page, 'cafe', '"café crème"')
     expect(await page.locator('.hit h3').first().innerHTML()).toBe('Un <em>café crème</em>, merci')
-    expect(rows[1]).toMatch(/^name:"\((cafe\|café|café\|cafe)\) \((creme\|crème|crème\|creme)\)"1 × /)
+    expect(rows[1][0]).toMatch(/^name:"\((cafe\|café|café\|cafe)\) \((creme\|crème|crème\|creme)\)"$/)
     await page.close()
+  })
+
+  it('keeps the index, query, page, sort and filters in the URL: pages, back and forward, a shared link', async () => {
+    const page = await openPage('#index=sample')
+    // An empty query lists every document, ten a page, as the API ranks them.
+    const all = (from: number, extra: object = {}) => apiSearch('sample', { query: { match_all: {} }, from, size: 10, ...extra })
+      .then((body) => body.hits.hits.map((hit: { _id: string }) => hit._id))
+    expect(await page.locator('#status').textContent()).toMatch(/^30 matches in \d+ ms$/)
+    expect(await shownIds(page)).toEqual(await all(0))
+    expect(await page.locator('#pages').textContent()).toBe('123next ›')
+
+    await searched(page, () => page.click('#pages a:text-is("2")'))
+    expect(new URL(page.url()).hash).toBe('#index=sample&page=2')
+    expect(await shownIds(page)).toEqual(await all(10))
+    expect(await page.locator('#pages').textContent()).toBe('‹ previous123next ›')
+
+    // A sort starts again at page 1.
+    await searched(page, () => page.selectOption('#sort', 'meta.n:desc'))
+    expect(new URL(page.url()).hash).toBe('#index=sample&sort=meta.n%3Adesc')
+    expect(await shownIds(page)).toEqual(await all(0, { sort: [{ 'meta.n': 'desc' }] }))
+    expect((await shownIds(page))[0]).toBe('s30')
+
+    // A range of meta.n: its bounds are inclusive.
+    const bound = (which: string) => page.locator(`input[data-field="meta.n"][data-bound=${which}]`)
+    await searched(page, () => bound('min').fill('5').then(() => bound('min').press('Tab')))
+    await searched(page, () => bound('max').fill('12').then(() => bound('max').press('Tab')))
+    expect(new URL(page.url()).hash).toBe('#index=sample&sort=meta.n%3Adesc&r.meta.n=5..12')
+    expect(await shownIds(page)).toEqual(['s12', 's11', 's10', 's09', 's08', 's07', 's06', 's05'])
+    expect(await page.locator('#chips').textContent()).toBe('5 ≤ meta.n ≤ 12 ×')
+    expect(await page.locator('#pages').textContent()).toBe('')
+
+    // Back: the lower bound only, then no range, then page 2 unsorted; forward again.
+    await searched(page, () => page.goBack())
+    expect(await bound('min').inputValue()).toBe('5')
+    expect(await bound('max').inputValue()).toBe('')
+    expect(await page.locator('#status').textContent()).toMatch(/^26 matches/)
+    await searched(page, () => page.goBack())
+    expect(await page.inputValue('#sort')).toBe('meta.n:desc')
+    expect(await page.locator('#chips').textContent()).toBe('')
+    await searched(page, () => page.goBack())
+    expect(await page.inputValue('#sort')).toBe('')
+    expect(await shownIds(page)).toEqual(await all(10))
+    await searched(page, () => page.goForward())
+    await searched(page, () => page.goForward())
+    await searched(page, () => page.goForward())
+    expect(await shownIds(page)).toEqual(['s12', 's11', 's10', 's09', 's08', 's07', 's06', 's05'])
+
+    // The URL is the whole state: a new page opens on the same hits; removing the range widens them.
+    const shared = await openPage(new URL(page.url()).hash)
+    expect(await shownIds(shared)).toEqual(['s12', 's11', 's10', 's09', 's08', 's07', 's06', 's05'])
+    expect(await shared.inputValue('#sort')).toBe('meta.n:desc')
+    await searched(shared, () => shared.click('#chips a'))
+    expect(new URL(shared.url()).hash).toBe('#index=sample&sort=meta.n%3Adesc')
+    // A query of the search box keeps the sort and is in the URL too.
+    await shared.fill('#q', 'bitmaps')
+    await searched(shared, () => shared.click('button[type=submit]'))
+    expect(new URL(shared.url()).hash).toBe('#index=sample&q=bitmaps&sort=meta.n%3Adesc')
+    expect(await shownIds(shared)).toEqual(await apiSearch('sample', { query: { multi_match: { query: 'bitmaps', fields: ['*'] } }, sort: [{ 'meta.n': 'desc' }] })
+      .then((body) => body.hits.hits.map((hit: { _id: string }) => hit._id)))
+    await shared.close()
+    await page.close()
+  })
+
+  it('fits a 400 px wide screen without a horizontal scrollbar', async () => {
+    const long = 'x'.repeat(300)
+    await send(`${server.url}/narrow`, 'PUT', { mappings: { properties: { title: { type: 'text' }, code: { type: 'keyword' }, size: { type: 'integer' } } } })
+    await send(`${server.url}/narrow/_doc/${'d'.repeat(80)}?refresh=true`, 'PUT', { title: `Wide ${long}`, text: `A ${long} b`, code: long, size: 3, nested: { deeper: { [long.slice(0, 60)]: long } } })
+    const page = await openPage('#index=narrow&q=wide', { width: 400, height: 800 })
+    await page.click('.hit .toggle-explain >> nth=0')
+    await page.click('.hit .toggle-document >> nth=0')
+    await page.waitForSelector('.hit .document pre')
+    await page.click('#info summary')
+    await page.click('#filters summary')
+    const widths: number[] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth])
+    expect(widths[1]).toBeLessThanOrEqual(400)
+    // Nothing reaches past the right edge (a failure names what does).
+    const past = await page.evaluate((width) => Array.from(document.querySelectorAll('body *'))
+      .filter((e: any) => e.getBoundingClientRect().right > width + 0.5 && !e.closest('.scroll')).map((e: any) => e.tagName + '.' + e.className), widths[1])
+    expect(past).toEqual([])
+    expect(widths[0]).toBeLessThanOrEqual(widths[1])
+    await page.close()
+  })
+})
+
+describe('the search page\'s state, request and explanation', () => {
+  const fields = pageFields({
+    title: { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } },
+    color: { type: 'keyword' }, inStock: { type: 'boolean' }, price: { type: 'scaled_float', scaling_factor: 100 },
+    added: { type: 'date' }, meta: { properties: { rank: { type: 'long' }, note: { type: 'keyword', doc_values: false } } },
+  })
+
+  it('keeps the state in the URL fragment, defaults left out, anything malformed dropped', () => {
+    const state: PageState = { index: 'shop', q: 'red & "blue"', page: 3, sort: 'price:desc', terms: { color: ['red', 'a b'], inStock: ['true'] }, ranges: { price: { min: 10 }, 'meta.rank': { min: -1, max: 2.5 } } }
+    const fragment = queryOfState(state)
+    expect(fragment).toBe('#index=shop&q=red+%26+%22blue%22&sort=price%3Adesc&f.color=red&f.color=a+b&f.inStock=true&r.price=10..&r.meta.rank=-1..2.5&page=3')
+    expect(stateFromQuery(fragment)).toEqual(state)
+    expect(queryOfState(stateFromQuery(''))).toBe('#')
+    expect(stateFromQuery('#index=x&page=0&sort=price&r.price=a..b&r.size=..&f.=y')).toEqual({ index: 'x', q: '', page: 1, sort: '', terms: {}, ranges: {} })
+  })
+
+  it('finds the sortable and filterable fields of a mapping', () => {
+    expect(fields).toEqual([
+      { name: 'title', type: 'text', sub: false, sortable: false },
+      { name: 'title.keyword', type: 'keyword', sub: true, sortable: true, facet: 'terms' },
+      { name: 'color', type: 'keyword', sub: false, sortable: true, facet: 'terms' },
+      { name: 'inStock', type: 'boolean', sub: false, sortable: true, facet: 'terms' },
+      { name: 'price', type: 'scaled_float', sub: false, sortable: true, facet: 'range' },
+      { name: 'added', type: 'date', sub: false, sortable: true },
+      { name: 'meta.rank', type: 'long', sub: false, sortable: true, facet: 'range' },
+      { name: 'meta.note', type: 'keyword', sub: false, sortable: false },
+    ])
+  })
+
+  it('asks for a page of hits under every selection, each facet\'s filters without its own', () => {
+    const state: PageState = { index: 'shop', q: 'lamp', page: 2, sort: 'price:asc', terms: { color: ['red', 'blue'], inStock: ['true'] }, ranges: { price: { max: 50 } } }
+    expect(selectionFilters(state, fields)).toEqual([{ terms: { color: ['red', 'blue'] } }, { terms: { inStock: [true] } }, { range: { price: { lte: 50 } } }])
+    expect(selectionFilters(state, fields, 'color')).toEqual([{ terms: { inStock: [true] } }, { range: { price: { lte: 50 } } }])
+    expect(searchBody(state, false, fields)).toMatchObject({
+      query: { bool: { must: [{ multi_match: { query: 'lamp', fields: ['*'] } }], filter: selectionFilters(state, fields) } },
+      from: 10, size: 10, explain: true, sort: [{ price: { order: 'asc' } }], track_scores: true,
+    })
+    expect(searchBody({ ...state, q: ' ', terms: {}, ranges: {}, sort: '', page: 1 }, true, fields)).toMatchObject({ query: { match_all: {} }, from: 0 })
+  })
+
+  it('names each factor of a term\'s score, and counts a dis_max\'s best field only', () => {
+    const leaf = (value: number, description: string) => ({ value, description, details: [] })
+    const weight = (term: string, value: number) => ({
+      value, description: `weight(${term}) = query weight * idf * tf / (tf + k1 * (1 - b + b * dl / avgdl))`,
+      details: [leaf(2, 'query weight (occurrences of the term in the query, times boosts)'), leaf(1.5, 'idf = ln(1 + (N - df + 0.5) / (df + 0.5)), N = 3, df = 1'), leaf(value / 3, 'tf / (tf + k1 * (1 - b + b * dl / avgdl)), tf = 1, k1 = 1.2, b = 0.75, dl = 2, avgdl = 2.3333333333333335')],
+    })
+    const rows = explanationRows({
+      value: 3.5, description: 'sum of:', details: [
+        { value: 3, description: 'max plus 0 times others of:', details: [weight('title:a', 3), weight('text:a', 1)] },
+        leaf(0.5, 'constant score of the match_all, range, exists, prefix, ids and constant_score clauses (x boost)'),
+      ],
+    })
+    expect(rows.map((row) => [row.term, row.factors.map((f) => [f.label, f.detail]), row.score])).toEqual([
+      ['title:a', [['query weight', ''], ['idf', 'N = 3, df = 1'], ['tf norm', 'tf = 1, k1 = 1.2, b = 0.75, dl = 2, avgdl = 2.3333']], 3],
+      ['constant score of the match_all, range, exists, prefix, ids and constant_score clauses (x boost)', [], 0.5],
+    ])
+    const learned = explanationRows({ value: 0.6, description: 'weight(lamp) = query weight * document weight', details: [leaf(2, 'query weight = corpus idf = ln(1 + (N - df + 0.5) / (df + 0.5))'), leaf(0.3, 'document weight (learned, stored with relative error <= 2^-9)')] })
+    expect(learned[0].factors.map((f) => [f.label, f.detail])).toEqual([['query weight', 'the corpus idf'], ['document weight', '']])
+  })
+
+  it('picks histogram intervals of 1, 2 or 5 times a power of ten', () => {
+    expect(niceInterval(0, 100, false)).toBe(5)
+    expect(niceInterval(0, 1, false)).toBe(0.05)
+    expect(niceInterval(3, 9, true)).toBe(1)
+    expect(niceInterval(0, 3000, true)).toBe(200)
+    expect(niceInterval(4, 4, true)).toBe(1)
   })
 })
 
@@ -173,16 +388,14 @@ describe('the search page\'s query', () => {
         const lines = Object.entries(docs).flatMap(([id, doc]) => [{ index: { _id: id } }, index === 'encoded' ? { title: doc.name, text: doc.description } : doc])
         await send(`${url}/${index}/_bulk?refresh=true`, 'POST', lines.map((line) => JSON.stringify(line)).join('\n') + '\n', { 'content-type': 'application/x-ndjson' })
       }
-      const search = (index: string, input: string, encoder: boolean) => send(`${url}/${index}/_search`, 'POST', {
-        query: pageQuery(input, encoder), size: 10, explain: true,
-        highlight: { fields: { '*': {} }, encoder: 'html', fragment_size: 200, number_of_fragments: 2 },
-      })
+      const state = (q: string): PageState => ({ index: 'shop', q, page: 1, sort: '', terms: {}, ranges: {} })
+      const search = (index: string, input: string, encoder: boolean) => send(`${url}/${index}/_search`, 'POST', searchBody(state(input), encoder, []))
       const { status, body } = await search('shop', '"red shoes" lamp', false)
       expect(status).toBe(200)
       // p2 and p3 hold red, shoes and lamp, but not "red shoes"; the lamp ranks p1 first.
       expect(body.hits.hits.map((hit: { _id: string }) => hit._id)).toEqual(['p1', 'p4'])
-      expect(body.hits.hits[0].highlight).toEqual({ name: ['<em>Red shoes</em>'], description: ['<em>Red shoes</em> and a reading <em>lamp</em>'] })
-      expect(body.hits.hits[1].highlight).toEqual({ description: ['Dark <em>red shoes</em> for winter'] })
+      expect(body.hits.hits[0].highlight).toEqual({ name: ['\uE000Red shoes\uE001'], description: ['\uE000Red shoes\uE001 and a reading \uE000lamp\uE001'] })
+      expect(body.hits.hits[1].highlight).toEqual({ description: ['Dark \uE000red shoes\uE001 for winter'] })
 
       // The encoder field has no positions: quotes change nothing there (the words are searched).
       const encoded = await search('encoded', '"red shoes" lamp', true)
