@@ -18,6 +18,7 @@ export type {
   AddOptions, AddOutcome, AddResult, Hit, HitWithSource, IndexStats, OpenOptions, SearchAlgorithm, SearchBody, SearchOptions, SearchRequest, SearchResult, SearchResultWithSources, SortedHit,
 } from './engine/sparse-index.js'
 export type { CompileOptions, ReaderSearchOptions } from './engine/index-reader.js'
+export type { Aggregation, Aggregations, AggregationResult, AggregationsResult, Bucket, BucketOrder } from './engine/aggs/types.js'
 export type {
   BoolQuery, ConstantScoreQuery, DisMaxQuery, ExistsQuery, FieldValue, FieldsWithBoost, IdsQuery, MatchAllQuery, MatchOperator, MatchOptions, MatchQuery, MinimumShouldMatch,
   MatchPhraseOptions, MatchPhraseQuery, MatchPhrasePrefixOptions, MatchPhrasePrefixQuery,

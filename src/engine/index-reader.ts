@@ -12,7 +12,10 @@
 import type { Encoder, QueryTerm } from '../encode/encoder.js'
 import { LsrError } from '../errors.js'
 import type { Explanation } from '../search/scorers/scored-query.js'
-import type { SearchOptions, SearchRequest, Searcher } from '../search/searcher.js'
+import { restrictRequest, type SearchOptions, type SearchRequest, type Searcher } from '../search/searcher.js'
+import { parseAggregations, readTopHitSources } from './aggs/aggregate.js'
+import { AggRun } from './aggs/scope.js'
+import type { Aggregations, AggregationsResult } from './aggs/types.js'
 import type { SortValue } from '../search/sorted-search.js'
 import type { ScoredDoc } from '../search/top-k.js'
 import { compileQuery, matchingDocs } from './query/compile.js'
@@ -26,6 +29,7 @@ import { parseSearchAfter, parseSort, type ParsedSort } from './query/sort.js'
 import type { Query, SearchAfterValue, Sort } from './query/types.js'
 import type { Schema } from './schema.js'
 import { decodeJson, sourceKey } from '../storage/format.js'
+import type { Column } from '../storage/columns.js'
 import type { IndexState } from '../storage/index-state.js'
 import type { IndexDb, PinnedSnapshot, SegmentStore } from '../storage/load.js'
 import type { DocVersion } from './write-conditions.js'
@@ -61,6 +65,10 @@ export interface SearchBody {
   searchAfter?: readonly SearchAfterValue[]
   /** Compute scores when sorting by fields. */
   trackScores?: boolean
+  /** A filter (query DSL) applied to the hits after the aggregations are computed (Elasticsearch's `post_filter`). */
+  postFilter?: Query
+  /** Aggregations over every document the query and `filter` match (not narrowed by `postFilter`). */
+  aggs?: Aggregations
   /**
    * A search pipeline definition, as OpenSearch's `PUT /_search/pipeline` takes it: its
    * phase-results processor fuses a `hybrid` query's sub-queries (needed by one), its
@@ -76,6 +84,8 @@ export interface SearchResult {
   total: number
   /** The best score of all matches; null when the sort does not compute scores. */
   maxScore: number | null
+  /** The aggregations' results, when the body has `aggs` (top_hits sources: see {@link IndexReader.readAggregationSources}). */
+  aggregations?: AggregationsResult
 }
 
 /** Options of query compilation: the `query_string` parser (a server layer supplies it) and the clock of date math. */
@@ -106,6 +116,8 @@ export interface VersionedSource extends DocVersion {
 export class IndexReader {
   readonly #generation: number
   readonly #pinned: PinnedSnapshot
+  /** The runs of aggregations whose top_hits sources are still to read, by result. */
+  readonly #aggregationRuns = new WeakMap<AggregationsResult, AggRun>()
   #released = false
 
   /** @internal Use `SparseIndex.reader()`. */
@@ -154,6 +166,31 @@ export class IndexReader {
     return matchingDocs(query, this.#context(options)).andNotInPlace(this.state.deleted)
   }
 
+  /** Every live document a compiled request matches: the documents its total counts, and its aggregations run over. */
+  matches(request: SearchRequest): RoaringBitmap32 {
+    this.#assertCurrent()
+    return this.searcher.matches(request)
+  }
+
+  /** Every live document. */
+  allDocs(): RoaringBitmap32 {
+    this.#assertCurrent()
+    return this.searcher.allDocs()
+  }
+
+  /** The doc values of a keyword/numeric/date/boolean field; undefined when no document has one. */
+  column(path: string): Column | undefined {
+    this.#assertCurrent()
+    return this.state.columns.get(path)
+  }
+
+  /** The documents holding an index term, deleted ones maybe included (shared: never modify it); undefined when none has it. */
+  termDocs(term: string): RoaringBitmap32 | undefined {
+    this.#assertCurrent()
+    const id = this.state.termIds.get(term)
+    return id === undefined || this.state.df[id] === 0 ? undefined : this.state.postings[id].bitmap()
+  }
+
   #context(options: CompileOptions): QueryContext {
     return new QueryContext(this.state, this.searcher, this.schema, this.encoder, options.queryString, options.now ?? Date.now(), options.models)
   }
@@ -177,9 +214,11 @@ export class IndexReader {
     }
     const pipeline = options.pipeline ?? (body.searchPipeline === undefined ? undefined : parseSearchPipeline(body.searchPipeline, '[searchPipeline]'))
     const compileOptions = { ...options, models: withDefaultModels(options.models, pipeline) }
+    const aggs = body.aggs === undefined ? undefined : parseAggregations(body.aggs)
     const hybrid = hybridOf(body.query)
     if (hybrid) {
       if (body.sort !== undefined || body.searchAfter !== undefined) throw new LsrError('invalid_argument', 'a hybrid query is ranked by its fused score: sort and search_after are not supported with it')
+      if (aggs || body.postFilter !== undefined) throw new LsrError('invalid_argument', 'aggs and postFilter with a hybrid query run through the HTTP server\'s _search here, not through the library\'s search')
       if (!pipeline?.fusion) throw new LsrError('invalid_argument', 'a hybrid query needs a search pipeline with a normalization-processor or score-ranker-processor to combine its sub-queries')
       const { hits, total, maxScore } = hybridSearch(this, hybrid, pipeline.fusion, { from, size }, { ...compileOptions, filter: body.filter, twoPhase: pipeline.twoPhase })
       return { hits: hits.map(({ id, docId, score }) => ({ id, docId, score })), total, maxScore }
@@ -189,8 +228,21 @@ export class IndexReader {
     const sort = body.sort === undefined ? undefined : this.sort(body.sort)
     if (body.searchAfter !== undefined && !sort) throw new LsrError('invalid_argument', 'search_after needs a sort')
     const searchAfter = body.searchAfter === undefined ? undefined : parseSearchAfter(body.searchAfter, sort!)
-    const { hits, total, maxScore } = this.rank(request, from + size, { sort, searchAfter, trackScores: body.trackScores }, options)
-    return { hits: hits.slice(from), total, maxScore }
+    let aggregations: AggregationsResult | undefined
+    if (aggs) {
+      const run = new AggRun(compileOptions)
+      aggregations = aggs.run([{ index: '', reader: this, request, docs: this.matches(request) }], run) as AggregationsResult
+      this.#aggregationRuns.set(aggregations, run)
+    }
+    const ranked = body.postFilter === undefined ? request : restrictRequest(request, this.matching(body.postFilter, compileOptions))
+    const { hits, total, maxScore } = this.rank(ranked, from + size, { sort, searchAfter, trackScores: body.trackScores }, options)
+    return { hits: hits.slice(from), total, maxScore, ...(aggregations && { aggregations }) }
+  }
+
+  /** Reads the stored sources of the hits a search's top_hits aggregations show, into its result. */
+  async readAggregationSources(result: SearchResult): Promise<void> {
+    const run = result.aggregations && this.#aggregationRuns.get(result.aggregations)
+    if (run) await readTopHitSources(run)
   }
 
   /**

@@ -549,6 +549,7 @@ export class SparseIndex {
     const models = options.models && (await loadQueryModels(body.query, options.models, pipeline))
     return this.#read(async (reader) => {
       const result = reader.search(body, { ...options, models, pipeline })
+      await reader.readAggregationSources(result)
       const sources = await reader.withSources(result.hits)
       return { ...result, hits: result.hits.map((hit, i) => ({ ...hit, source: sources[i].source })) }
     })

@@ -100,6 +100,11 @@ export interface SearchRequest {
   disMax?: ReadonlyArray<{ groups: ReadonlyArray<DisMaxGroup>; tieBreaker: number }>
 }
 
+/** The request with its matches also restricted to `docs` (a post_filter). */
+export function restrictRequest(request: SearchRequest, docs: RoaringBitmap32): SearchRequest {
+  return { ...request, allowed: request.allowed ? request.allowed.clone().andInPlace(docs) : docs }
+}
+
 /** One group of a dis_max block: summed terms; with `docs`, it counts only for those documents (a field's `operator: and`). */
 export interface DisMaxGroup {
   terms: readonly SearchTerm[]
@@ -193,19 +198,31 @@ export class Searcher {
     const found = this.#lookup(entries)
     const group = found.kept.map((at) => entries[at].group)
     const query = this.#prepare(found)
-    const matches = request.matchAnyTerm
-      ? RoaringBitmap32.orMany(this.#docsOf(found))
-      : (request.allowed?.clone() ?? RoaringBitmap32.fromRange(0, this.state.maxDoc))
-    if (request.allowed && request.matchAnyTerm) matches.andInPlace(request.allowed)
-    if (request.excluded) matches.andNotInPlace(request.excluded)
-    matches.andNotInPlace(this.state.deleted)
-    const candidates = matches.toUint32Array()
+    const candidates = this.#matches(request, found).toUint32Array()
     const keys = options.sort ?? [{ by: 'score', descending: true }]
     const scored = options.trackScores || keys.some((key) => key.by === 'score')
     const shape = { group: Int32Array.from(group), block: Int32Array.from(blocks), tieBreakers: Float64Array.from(tieBreakers), groupDocs }
     const scores = scored ? scoreCandidates(query, shape, candidates, request.constantScore ?? 0, this.#workspace, this.state.maxDoc) : undefined
     const hits = sortCandidates(keys, candidates, scores, this.#k(options), options.searchAfter)
     return { hits, total: candidates.length }
+  }
+
+  /**
+   * Every live document a request matches (what `execute` counts), as a new bitmap: what
+   * aggregations run over.
+   */
+  matches(request: SearchRequest): RoaringBitmap32 {
+    const entries = [...request.terms, ...(request.disMax ?? []).flatMap(({ groups }) => groups.flatMap((group) => group.terms))]
+    return this.#matches(request, this.#lookup(entries))
+  }
+
+  #matches(request: SearchRequest, found: Found): RoaringBitmap32 {
+    const matches = request.matchAnyTerm
+      ? RoaringBitmap32.orMany(this.#docsOf(found))
+      : (request.allowed?.clone() ?? RoaringBitmap32.fromRange(0, this.state.maxDoc))
+    if (request.allowed && request.matchAnyTerm) matches.andInPlace(request.allowed)
+    if (request.excluded) matches.andNotInPlace(request.excluded)
+    return matches.andNotInPlace(this.state.deleted)
   }
 
   /**

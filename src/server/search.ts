@@ -6,6 +6,8 @@
  */
 import { PRIMARY_TERM, type IndexReader, type SearchRequest, type SortedHit, type SparseIndex } from '../engine/sparse-index.js'
 import type { CompileOptions } from '../engine/index-reader.js'
+import { parseAggregations, readTopHitSources, type ParsedAggregations } from '../engine/aggs/aggregate.js'
+import { AggRun } from '../engine/aggs/scope.js'
 import { describeFusion, fuse, type Fusion, type FusedHit, type SubQueryHits } from '../engine/hybrid/fusion.js'
 import { hybridDepth, hybridOf, pipelineTwoPhase, runSubQueries, type HybridQuery } from '../engine/hybrid/hybrid-query.js'
 import type { SearchPipeline } from '../engine/hybrid/search-pipeline.js'
@@ -16,6 +18,8 @@ import { highlight, highlightPhrases, type HighlightPhrase } from '../search/hig
 import type { Explanation } from '../search/scorers/scored-query.js'
 import { compareSortValues, type SortValue } from '../search/sorted-search.js'
 import { textTerm } from '../storage/index-state.js'
+import type { RoaringBitmap32 } from '../storage/roaring.js'
+import { restrictRequest } from '../search/searcher.js'
 import { badRequest, parsingError } from './http-error.js'
 import { queryStringToDsl } from './query-string-query.js'
 import { sourceFilter } from './source-filter.js'
@@ -27,7 +31,7 @@ const MAX_RESULT_WINDOW = 10_000
 const DEFAULT_TOTAL_HITS_CAP = 10_000
 /** Elasticsearch's time values (TimeValue.parseTimeValue, trimmed and lowercased): -1, 0, or an integer and a unit. */
 const TIME_VALUE = /^(?:-1|0|\d+(?:nanos|micros|ms|s|m|h|d))$/
-const SEARCH_KEYS = ['query', 'size', 'from', '_source', 'track_total_hits', 'explain', 'highlight', 'sort', 'timeout', 'search_after', 'track_scores', 'search_pipeline', 'version', 'seq_no_primary_term']
+const SEARCH_KEYS = ['query', 'size', 'from', '_source', 'track_total_hits', 'explain', 'highlight', 'sort', 'timeout', 'search_after', 'track_scores', 'search_pipeline', 'version', 'seq_no_primary_term', 'aggs', 'aggregations', 'post_filter']
 
 export const SHARDS = { total: 1, successful: 1, skipped: 0, failed: 0 }
 
@@ -58,6 +62,8 @@ export interface Compiled {
   index: SparseIndex
   reader: IndexReader
   request: SearchRequest
+  /** The request aggregations run over when it differs from `request` (which post_filter narrows). */
+  aggRequest?: SearchRequest
 }
 
 /** What a search reads besides its body: the server's models and the search pipeline it runs. */
@@ -150,14 +156,25 @@ export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body
   if (body.search_after !== undefined && body.sort === undefined) throw badRequest('[search_after] needs a [sort]')
   if (body.search_after !== undefined && from > 0) throw badRequest('[from] parameter must be set to 0 when [search_after] is used')
   const highlighter = body.highlight === undefined ? undefined : highlightOf(body.highlight)
+  const aggs = aggregationsOf(body)
   const hybrid = hybridOf(body.query)
-  if (hybrid) return hybridSearchOf(indexes, body, hybrid, { from, size, cap, filterSource, highlighter, versionFields, started }, context)
+  if (hybrid) return hybridSearchOf(indexes, body, hybrid, { from, size, cap, filterSource, highlighter, versionFields, started, aggs }, context)
   const { hold } = context
-  const render: PageRenderer = async (ranking, page, at = started) =>
-    response(at, cap, ranking.total, size > 0 ? ranking.maxScore : null, await hitsJson(ranking.compiled, page, { scored: ranking.scored, filterSource, highlighter, versionFields }))
-  if (hold?.ranking) return hold.page(hold.ranking, render)
+  /** The aggregations' results once computed (with the ranking, before any page is rendered). */
+  let aggregations: Aggregated | undefined
+  const render: PageRenderer = async (ranking, page, at = started) => {
+    const hits = await hitsJson(ranking.compiled, page, { scored: ranking.scored, filterSource, highlighter, versionFields })
+    return response(at, cap, ranking.total, size > 0 ? ranking.maxScore : null, hits, await aggregations?.read())
+  }
+  if (hold?.ranking) {
+    if (aggs) throw badRequest('[aggs] on a later page of a scroll or point in time are not supported: ask for them with the search that starts it')
+    return hold.page(hold.ranking, render)
+  }
 
-  return withReaders(indexes, body.query, context, async (compiled) => {
+  return withReaders(indexes, body.query, context, async (compiled, options) => {
+    // post_filter narrows the hits, not what the aggregations count.
+    if (body.post_filter !== undefined) compiled = compiled.map((c) => ({ ...c, aggRequest: c.request, request: restrictRequest(c.request, c.reader.matching(body.post_filter, options)) }))
+    aggregations = aggs && aggregate(aggs, compiled, options)
     let total = 0
     let sort: ParsedSort | undefined
     /** The best score over every match of every index (not only the hits kept). */
@@ -188,12 +205,12 @@ export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body
     const hits = await hitsJson(compiled, page, { scored, explanations, filterSource, highlighter, versionFields })
     // The best score of the whole result, not of this page (Elasticsearch's max_score); null
     // when hits are sorted by fields without track_scores.
-    return response(started, cap, total, size > 0 && ranked.length > 0 && scored ? maxScore : null, hits)
+    return response(started, cap, total, size > 0 && ranked.length > 0 && scored ? maxScore : null, hits, await aggregations?.read())
   })
 }
 
-/** The `_search` response around its hits. */
-function response(started: number, cap: number | undefined, total: number, maxScore: number | null, hits: Json[]): Json {
+/** The `_search` response around its hits (and aggregations). */
+function response(started: number, cap: number | undefined, total: number, maxScore: number | null, hits: Json[], aggregations?: Json): Json {
   return {
     took: Math.round(performance.now() - started),
     timed_out: false,
@@ -202,6 +219,35 @@ function response(started: number, cap: number | undefined, total: number, maxSc
       ...(cap === undefined ? {} : { total: total > cap ? { value: cap, relation: 'gte' } : { value: total, relation: 'eq' } }),
       max_score: maxScore,
       hits,
+    },
+    ...(aggregations === undefined ? {} : { aggregations }),
+  }
+}
+
+/** A body's `aggs` (or `aggregations`), parsed; undefined when it has none. */
+function aggregationsOf(body: Json): ParsedAggregations | undefined {
+  if (body.aggs !== undefined && body.aggregations !== undefined) throw parsingError('Found two aggregation definitions: [aggs] and [aggregations]')
+  const spec = body.aggs ?? body.aggregations
+  return spec === undefined ? undefined : parseAggregations(spec, body.aggs !== undefined ? 'aggs' : 'aggregations')
+}
+
+/** Computed aggregations: `read` adds the sources top_hits show (read through the same readers). */
+interface Aggregated {
+  read(): Promise<Json>
+}
+
+/**
+ * Runs aggregations over every document each index's query matches (before post_filter),
+ * synchronously: call it while the readers are current.
+ */
+function aggregate(aggs: ParsedAggregations, compiled: readonly Compiled[], options: CompileOptions, matched?: readonly RoaringBitmap32[]): Aggregated {
+  const run = new AggRun(options, sourceFilter)
+  const scopes = compiled.map(({ name, reader, request, aggRequest }, at) => ({ index: name, reader, request: aggRequest ?? request, docs: matched?.[at] ?? reader.matches(aggRequest ?? request) }))
+  const json = aggs.run(scopes, run)
+  return {
+    async read() {
+      await readTopHitSources(run)
+      return json
     },
   }
 }
@@ -265,6 +311,7 @@ interface PageSettings {
   highlighter?: Highlighter
   versionFields?: VersionFields
   started: number
+  aggs?: ParsedAggregations
 }
 
 /** Internal doc ids of several indexes as one number space: index position x 2^32 + doc id. */
@@ -278,7 +325,7 @@ export const INDEX_STRIDE = 2 ** 32
 async function hybridSearchOf(indexes: ReadonlyArray<[string, SparseIndex]>, body: Json, hybrid: HybridQuery, page: PageSettings, context: SearchContext): Promise<Json> {
   const fusion = context.pipeline?.fusion
   if (!fusion) throw badRequest('a [hybrid] query needs a search pipeline with a normalization-processor or score-ranker-processor: ?search_pipeline=, index.search.default_pipeline or an inline search_pipeline')
-  for (const key of ['sort', 'search_after', 'track_scores']) {
+  for (const key of ['sort', 'search_after', 'track_scores', 'post_filter']) {
     if (body[key] !== undefined) throw badRequest(`[${key}] is not supported with a [hybrid] query: lsr ranks its hits by their fused score`)
   }
   const depth = hybridDepth(hybrid, page.from, page.size)
@@ -289,6 +336,8 @@ async function hybridSearchOf(indexes: ReadonlyArray<[string, SparseIndex]>, bod
     const lists = hybrid.queries.map((_, q) => acrossIndexes(perIndex.map((results) => results.lists[q])))
     const fused = fuse(lists, fusion, Math.max(page.from + page.size, 1))
     const total = perIndex.reduce((sum, results) => sum + results.matched.size, 0)
+    // Over every document a sub-query matches, as OpenSearch aggregates a hybrid query.
+    const aggregations = page.aggs && aggregate(page.aggs, merged, options, perIndex.map((results) => results.matched))
     const pageHits = fused.slice(page.from, page.from + page.size).map((hit) => {
       const at = Math.floor(hit.doc / INDEX_STRIDE)
       const docId = hit.doc - at * INDEX_STRIDE
@@ -296,7 +345,7 @@ async function hybridSearchOf(indexes: ReadonlyArray<[string, SparseIndex]>, bod
     })
     const explanations = body.explain === true ? pageHits.map(({ at, fused: hit, hit: { docId } }) => hybridExplanation(fusion, hit, perIndex[at].requests, compiled[at].reader, docId)) : undefined
     const hits = await hitsJson(merged, pageHits, { scored: true, explanations, filterSource: page.filterSource, highlighter: page.highlighter, versionFields: page.versionFields })
-    return response(page.started, page.cap, total, page.size > 0 && fused.length > 0 ? fused[0].score : null, hits)
+    return response(page.started, page.cap, total, page.size > 0 && fused.length > 0 ? fused[0].score : null, hits, await aggregations?.read())
   }, false)
 }
 

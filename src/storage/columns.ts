@@ -1,8 +1,10 @@
 /**
  * Doc values in memory: per keyword/numeric/date/boolean field, each document's smallest and
  * largest value (what a sort reads: ascending sorts use the minimum, descending the maximum, as
- * Elasticsearch's default sort mode), and for numbers every (value, doc) pair in value order, so
- * that a range is a slice of doc ids (a multi-valued document matches when any value does).
+ * Elasticsearch's default sort mode), every value of each document in doc id order (what
+ * aggregations read: Lucene's SortedNumeric/SortedSet doc values), and for numbers every
+ * (value, doc) pair in value order, so that a range is a slice of doc ids (a multi-valued document
+ * matches when any value does).
  *
  * Why sorted columns for ranges (and not a bit-sliced index or numeric terms): a range is two
  * binary searches plus one bitmap built from the slice, whatever its width; the index is one
@@ -30,6 +32,39 @@ function grownFloat(array: Float64Array, needed: number): Float64Array {
   return grown
 }
 
+/**
+ * Each document's values, in doc id order (compressed sparse rows): the values of doc `d` are
+ * `values[starts[d] .. starts[d + 1])` for `d < docs`; later docs have none. Documents arrive in
+ * increasing doc id order (writes append doc ids; loading reads segments in doc id order), so a
+ * write appends and never rewrites.
+ */
+export interface DocValues<V extends Float64Array | Uint32Array> {
+  readonly starts: Uint32Array
+  readonly values: V
+  /** Docs covered by `starts` (`starts` has `docs + 1` entries). */
+  readonly docs: number
+}
+
+/** A growable {@link DocValues}. */
+class DocValueRows<V extends Float64Array | Uint32Array> implements DocValues<V> {
+  starts = new Uint32Array(16)
+  docs = 0
+  count = 0
+
+  constructor(public values: V, private readonly grow: (array: V, needed: number) => V) {}
+
+  append(doc: number, values: ArrayLike<number>): void {
+    // Out of order would make the rows wrong, not slow: a programming error.
+    if (doc < this.docs) throw new Error(`doc values of doc ${doc} added after doc ${this.docs - 1}`)
+    this.starts = ensureCapacity(this.starts, doc + 2)
+    this.starts.fill(this.count, this.docs, doc + 1)
+    this.values = this.grow(this.values, this.count + values.length)
+    for (let i = 0; i < values.length; i++) this.values[this.count++] = values[i]
+    this.starts[doc + 1] = this.count
+    this.docs = doc + 1
+  }
+}
+
 /** Sorted pairs per chunk bitmap: a wide range ORs ~n / 4096 bitmaps instead of adding n doc ids. */
 const CHUNK = 4096
 
@@ -45,6 +80,12 @@ export class NumberColumn {
   #sortedCount = 0
   /** See #chunkBitmaps; dropped when pairs are merged in. */
   #chunks: RoaringBitmap32[] | undefined
+  readonly #rows = new DocValueRows(new Float64Array(16), grownFloat)
+
+  /** Every value of each document, in the order written (duplicates kept, as Lucene's SortedNumericDocValues). */
+  docValues(): DocValues<Float64Array> {
+    return this.#rows
+  }
 
   add(doc: number, value: ColumnValue | undefined): void {
     const values = valuesOf(value) as number[]
@@ -60,6 +101,7 @@ export class NumberColumn {
     }
     this.min[doc] = lo
     this.max[doc] = hi
+    this.#rows.append(doc, values)
     for (const v of values) {
       if (this.#count === this.#values.length) {
         this.#values = grownFloat(this.#values, this.#count + 1)
@@ -136,6 +178,19 @@ export class StringColumn {
   /** Bumped by every add: ordinals of another version are stale. */
   #version = 0
   #ordinals: (Ordinals & { version: number }) | undefined
+  /** Each distinct value's number, in the order values were first written (grows with writes, never renumbers). */
+  readonly #numbers = new Map<string, number>()
+  readonly #dictionary: string[] = []
+  readonly #rows = new DocValueRows(new Uint32Array(16), ensureCapacity)
+
+  /**
+   * Each document's distinct values as numbers into `dictionary` (as Lucene's SortedSetDocValues,
+   * but numbered in first-written order, not sorted, so that a write appends). The dictionary may
+   * hold values that only deleted documents had.
+   */
+  docValues(): DocValues<Uint32Array> & { dictionary: readonly string[] } {
+    return { starts: this.#rows.starts, values: this.#rows.values, docs: this.#rows.docs, dictionary: this.#dictionary }
+  }
 
   add(doc: number, value: ColumnValue | undefined): void {
     const values = valuesOf(value).map(String)
@@ -149,6 +204,16 @@ export class StringColumn {
     this.min[doc] = lo
     this.max[doc] = hi
     this.#version++
+    const numbers = new Set<number>()
+    for (const v of values) {
+      let n = this.#numbers.get(v)
+      if (n === undefined) {
+        n = this.#dictionary.push(v) - 1
+        this.#numbers.set(v, n)
+      }
+      numbers.add(n)
+    }
+    this.#rows.append(doc, [...numbers])
   }
 
   /**

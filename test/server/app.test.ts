@@ -298,7 +298,7 @@ describe('errors', () => {
       ['GET', '/_snapshot', undefined, /no handler found for uri \[\/_snapshot\] and method \[GET\]: lsr has no \[_snapshot\] endpoint/],
       ['POST', '/_tasks', undefined, /lsr has no \[_tasks\] endpoint/],
       ['POST', '/_nodes/stats', undefined, /lsr has no \[_nodes\] endpoint/],
-      ['POST', '/sample/_search', { query: { match: { text: 'x' } }, aggs: {} }, /search option \[aggs\] is not supported/],
+      ['POST', '/sample/_search', { query: { match: { text: 'x' } }, aggs: { a: { nope: {} } } }, /Unknown aggregation type \[nope\]/],
       ['POST', '/sample/_search', { query: { match: { text: { query: 'x', fuzziness: 'AUTO' } } } }, /\[match\] query does not support \[fuzziness\]/],
       ['POST', '/sample/_search', { query: { match: { text: { query: 'x', minimum_should_match: 'most' } } } }, /minimum_should_match \[most\] is not supported/],
       ['POST', '/sample/_search', { size: -1 }, /\[size\] must be a non-negative integer/],

@@ -417,7 +417,7 @@ describe('_msearch', () => {
       [{ index: ['books', 'empty'], search_type: 'query_then_fetch', preference: '_local' }, { track_total_hits: false, size: 0 }],
       [{ index: 'nope' }, {}],
       [{}, { query: { regexp: { title: 'a.*' } } }],
-      [{ index: 'books' }, { aggs: { g: { terms: { field: 'genre' } } } }],
+      [{ index: 'books' }, { collapse: { field: 'genre' } }],
     ]
     const response = await call('POST', '/books/_msearch', ndjson(searches.flat()), NDJSON)
     expect(response.status).toBe(200)
@@ -440,7 +440,7 @@ describe('_msearch', () => {
     })
     expect(responses[3]).toEqual({ error: { root_cause: [{ type: 'index_not_found_exception', reason: 'no such index [nope]' }], type: 'index_not_found_exception', reason: 'no such index [nope]' }, status: 404 })
     expect(responses[4]).toMatchObject({ error: { type: 'illegal_argument_exception', reason: expect.stringMatching(/query type \[regexp\] is not supported/) }, status: 400 })
-    expect(responses[5]).toMatchObject({ error: { reason: 'search option [aggs] is not supported' }, status: 400 })
+    expect(responses[5]).toMatchObject({ error: { reason: 'search option [collapse] is not supported' }, status: 400 })
   })
 
   it('searches every index without a path or header index; takes blank headers, CRLF lines and a missing final newline', async () => {

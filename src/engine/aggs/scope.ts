@@ -1,0 +1,213 @@
+/**
+ * What an aggregation runs over: a bucket's documents in each index searched (one scope per
+ * index, so that several indexes aggregate exactly, as one), and the field values it reads from
+ * their doc values (storage/columns.ts).
+ * @module
+ */
+import type { Json } from '../json-shapes.js'
+import { LsrError } from '../../errors.js'
+import { formatDate, isNumberField, parseDate, readBoolean, type LeafField } from '../../mapping/index.js'
+import type { SearchRequest } from '../../search/searcher.js'
+import type { DocValues } from '../../storage/columns.js'
+import { RoaringBitmap32 } from '../../storage/roaring.js'
+import type { CompileOptions, IndexReader, SortedHit } from '../index-reader.js'
+
+/** One index's part of a bucket. */
+export interface AggScope {
+  /** The index name hits of it show (`_index`). */
+  index: string
+  reader: IndexReader
+  /** The search's compiled query (top_hits ranks by its scores). */
+  request: SearchRequest
+  /** The bucket's live documents in this index (never modified: aggregations make new bitmaps). */
+  docs: RoaringBitmap32
+}
+
+export type Scopes = readonly AggScope[]
+
+/** Elasticsearch's `search.max_buckets`. */
+export const MAX_BUCKETS = 65_536
+
+/** What one aggregation request shares while it runs. */
+export class AggRun {
+  #buckets = 0
+  /** top_hits hits waiting for their stored sources (read after the synchronous part). */
+  readonly pending: PendingHits[] = []
+
+  /**
+   * @param sourceFilter - makes a hit's `_source` filter from a request's `_source` (the server's
+   *   includes/excludes); absent, only `true` and `false` are taken
+   */
+  constructor(
+    readonly compileOptions: CompileOptions,
+    private readonly makeSourceFilter?: (spec: unknown) => SourceFilter,
+  ) {}
+
+  /** The `_source` filter of a top_hits request. */
+  sourceFilter(spec: unknown): SourceFilter {
+    if (this.makeSourceFilter) return this.makeSourceFilter(spec)
+    if (spec === undefined || spec === true) return (source) => source
+    if (spec === false) return () => undefined
+    throw new LsrError('invalid_argument', '[top_hits] _source takes true or false here (filter the sources the hits carry)')
+  }
+
+  /** Counts buckets made, refusing more than Elasticsearch's `search.max_buckets`. */
+  addBuckets(n: number): void {
+    this.#buckets += n
+    if (this.#buckets > MAX_BUCKETS) {
+      throw new LsrError('invalid_argument', `Trying to create too many buckets. Must be less than or equal to: [${MAX_BUCKETS}] but was [${this.#buckets}]. This limit can be set by changing the [search.max_buckets] cluster level setting.`)
+    }
+  }
+}
+
+/** A hit's `_source` as a response shows it (undefined: none). */
+export type SourceFilter = (source: Record<string, unknown>) => Record<string, unknown> | undefined
+
+/** Hits of a top_hits aggregation: `fill` writes them into its result once their sources are read. */
+export interface PendingHits {
+  hits: Array<{ scope: AggScope; hit: SortedHit }>
+  fill(sources: Array<Record<string, unknown>>): void
+}
+
+/** How a field's values read: as strings (keyword) or numbers (numeric, date millis, boolean 0/1). */
+export type ValueFamily = 'string' | 'number'
+
+/** A field as the scopes map it: its leaf (from the first index mapping it) and value family. */
+export interface AggField {
+  name: string
+  /** Undefined: no index searched maps it (every document is missing it). */
+  leaf?: LeafField
+  family: ValueFamily
+}
+
+/**
+ * The field an aggregation names, checked as Elasticsearch checks it: a text field has no doc
+ * values ("fielddata"), a learned-sparse field no single values, a field without doc values
+ * cannot be aggregated, and indexes mapping it with incompatible types cannot aggregate it together.
+ * @param allow - the leaf types the aggregation takes (default: every field with doc values)
+ */
+export function aggField(scopes: Scopes, name: string, agg: string, allow?: (leaf: LeafField) => boolean): AggField {
+  let found: LeafField | undefined
+  for (const { reader } of scopes) {
+    const leaf = reader.schema?.field(name)
+    if (!leaf) continue
+    if (leaf.type === 'text') {
+      throw new LsrError('invalid_argument', `Text fields are not optimised for operations that require per-document field data like aggregations and sorting, so these operations are disabled by default. Please use a keyword field instead. Alternatively, set fielddata=true on [${name}] in order to load field data by uninverting the inverted index. Note that this can use significant memory. (lsr does not support fielddata: aggregate a keyword sub-field such as [${name}.keyword])`)
+    }
+    if (leaf.type === 'rank_features' || leaf.type === 'sparse_vector') throw new LsrError('invalid_argument', `Field [${name}] of type [${leaf.type}] is not supported for aggregation [${agg}]`)
+    if ('docValues' in leaf && !leaf.docValues) throw new LsrError('invalid_argument', `Can't load fielddata on [${name}] because fielddata is unsupported on fields of type [${leaf.type}]. Use doc values instead.`)
+    if (allow && !allow(leaf)) throw new LsrError('invalid_argument', `Field [${name}] of type [${leaf.type}] is not supported for aggregation [${agg}]`)
+    if (found && familyOf(found) !== familyOf(leaf)) throw new LsrError('invalid_argument', `Field [${name}] is mapped as [${found.type}] in one index and [${leaf.type}] in another: they cannot be aggregated together`)
+    found ??= leaf
+  }
+  return { name, leaf: found, family: found ? familyOf(found) : 'number' }
+}
+
+function familyOf(leaf: LeafField): ValueFamily {
+  return leaf.type === 'keyword' ? 'string' : 'number'
+}
+
+/** Leaves a metric reads as numbers: numeric, date and boolean fields. */
+export const numericLeaf = (leaf: LeafField): boolean => isNumberField(leaf) || leaf.type === 'date' || leaf.type === 'boolean'
+
+/** A scope's doc values of a field: numbers, or strings as numbers into a dictionary. */
+export type ScopeValues =
+  | { family: 'number'; rows: DocValues<Float64Array> }
+  | { family: 'string'; rows: DocValues<Uint32Array>; dictionary: readonly string[] }
+
+/** The doc values of a field in one scope; undefined when no document of the index has one. */
+export function scopeValues(scope: AggScope, field: AggField): ScopeValues | undefined {
+  if (!field.leaf || !scope.reader.schema?.field(field.name)) return undefined
+  const column = scope.reader.column(field.name)
+  if (!column) return undefined
+  if (column.kind === 'number') return { family: 'number', rows: column.docValues() }
+  const rows = column.docValues()
+  return { family: 'string', rows, dictionary: rows.dictionary }
+}
+
+/**
+ * Calls `each(doc, start, end)` for every document of `docs` with its rows' range of values
+ * (`start === end`: none). Doc ids in ascending order.
+ */
+export function forEachDoc(docs: RoaringBitmap32, rows: DocValues<Float64Array | Uint32Array>, each: (doc: number, start: number, end: number) => void): void {
+  const ids = docs.toUint32Array()
+  const { starts, docs: covered } = rows
+  for (let i = 0; i < ids.length; i++) {
+    const doc = ids[i]
+    if (doc < covered) each(doc, starts[doc], starts[doc + 1])
+    else each(doc, 0, 0)
+  }
+}
+
+/** Every value (numbers) of the documents of a scope, as the field's numbers; none for a string field. */
+export function numbersOf(scope: AggScope, field: AggField): Float64Array {
+  const values = scopeValues(scope, field)
+  if (!values || values.family !== 'number') return new Float64Array(0)
+  const ids = scope.docs.toUint32Array()
+  const { starts, values: all, docs: covered } = values.rows
+  let n = 0
+  for (let i = 0; i < ids.length && ids[i] < covered; i++) n += starts[ids[i] + 1] - starts[ids[i]]
+  const out = new Float64Array(n)
+  let at = 0
+  for (let i = 0; i < ids.length && ids[i] < covered; i++) {
+    const doc = ids[i]
+    for (let j = starts[doc]; j < starts[doc + 1]; j++) out[at++] = all[j]
+  }
+  return out
+}
+
+/** The documents of a scope with no value of the field. */
+export function docsMissing(scope: AggScope, field: AggField): RoaringBitmap32 {
+  const values = scopeValues(scope, field)
+  if (!values) return scope.docs.clone()
+  const missing: number[] = []
+  forEachDoc(scope.docs, values.rows, (doc, start, end) => {
+    if (start === end) missing.push(doc)
+  })
+  return new RoaringBitmap32(missing)
+}
+
+/** The same scopes over other documents (one bitmap per scope). */
+export function withDocs(scopes: Scopes, docs: readonly RoaringBitmap32[]): AggScope[] {
+  return scopes.map((scope, i) => ({ ...scope, docs: docs[i] }))
+}
+
+/** A key of a bucket or a metric's value as Elasticsearch shows it: dates and booleans also as strings. */
+export function keyJson(field: AggField, key: number | string, format?: string): Json {
+  if (typeof key === 'string') return { key }
+  const leaf = field.leaf
+  if (leaf?.type === 'date') return { key, key_as_string: formatValue(field, key, format) }
+  if (leaf?.type === 'boolean') return { key, key_as_string: key === 1 ? 'true' : 'false' }
+  return { key }
+}
+
+/** A date's millis in the aggregation's format or the field's first; other numbers as they are. */
+export function formatValue(field: AggField, value: number, format?: string, timeZone?: string): string {
+  if (field.leaf?.type === 'date') return formatDate(value, format ?? field.leaf.formats, timeZone)
+  return String(value)
+}
+
+/**
+ * A value of the request (`missing`, `include`, `exclude`) as the field's key: a string for a
+ * keyword field; a number for numeric fields, epoch millis for dates (a string through the field's
+ * formats), 1/0 for booleans.
+ * @param what - the option, for messages
+ */
+export function fieldKey(field: AggField, value: unknown, where: string, what: string): string | number {
+  const fail = (reason: string): never => {
+    throw new LsrError('invalid_argument', `${where}: [${what}] ${reason}`)
+  }
+  if (value === null || typeof value === 'object') return fail(`must be a string, number or boolean, got ${JSON.stringify(value)?.slice(0, 80)}`)
+  if (field.family === 'string') return String(value)
+  const leaf = field.leaf
+  if (leaf?.type === 'date' && typeof value === 'string') {
+    const parsed = parseDate(value, leaf.formats)
+    return parsed.ok ? parsed.value : fail(parsed.reason)
+  }
+  if (leaf?.type === 'boolean') {
+    const parsed = readBoolean(value)
+    return parsed.ok ? (parsed.value ? 1 : 0) : fail(parsed.reason)
+  }
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
+  return typeof n === 'number' && Number.isFinite(n) ? n : fail(`must be a number for field [${field.name}], got ${JSON.stringify(value)?.slice(0, 80)}`)
+}
