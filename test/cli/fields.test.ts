@@ -139,6 +139,22 @@ describe('lsr index --mapping', () => {
     expect(text.stdout).toBe('  1          -  p4  [19.5]  Desk organizer\n')
     // A keyword field is not analyzed: its exact value matches, a word of it does not.
     expect(ids(await searchJson('lighting', '--index', dir, '--fields', 'category')).sort()).toEqual(['p1', 'p2'])
+
+    // --aggs: over every match of 'lamp' (p1, p2, p3), not only the one hit shown.
+    const aggs = await writeJson(work, 'aggs.json', { cats: { terms: { field: 'category' } }, price: { avg: { field: 'price' } } })
+    const faceted = await lsr('search', 'lamp', '--index', dir, '-k', '1', '--aggs', aggs, '--json')
+    expect(faceted.code).toBe(0)
+    const { hits, aggregations } = JSON.parse(faceted.stdout)
+    expect(hits).toHaveLength(1)
+    expect(aggregations).toEqual({
+      cats: { doc_count_error_upper_bound: 0, sum_other_doc_count: 0, buckets: [{ key: 'lighting', doc_count: 2 }, { key: 'furniture', doc_count: 1 }] },
+      price: { value: (39.5 + 89 + 249) / 3 },
+    })
+    const printed = await lsr('search', 'lamp', '--index', dir, '-k', '1', '--aggs', aggs)
+    expect(printed.stdout).toMatch(/^aggregations:\n\{\n  "cats"/m)
+    const bad = await lsr('search', 'lamp', '--index', dir, '--aggs', await writeJson(work, 'bad.json', { x: { terms: { field: 'category', colour: 1 } } }))
+    expect(bad.code).not.toBe(0)
+    expect(bad.stderr).toMatch(/unknown or unsupported option \[colour\]/)
   })
 
   it('takes a bare mappings object, and settings with an analyzer and a similarity', async () => {

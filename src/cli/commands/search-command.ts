@@ -7,6 +7,7 @@
  * @module
  */
 import { createWriteStream } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { once } from 'node:events'
 import { InvalidArgumentError, type Command } from 'commander'
 import { readQrels, readQueries } from '../../corpus/beir.js'
@@ -14,6 +15,7 @@ import { formatRunLines } from '../../eval/run-file.js'
 import { LsrError } from '../../errors.js'
 import { SparseIndex, type SearchAlgorithm, type SearchBody } from '../../engine/sparse-index.js'
 import type { Query, SortEntry } from '../../engine/query/types.js'
+import type { Aggregations } from '../../engine/aggs/types.js'
 import { SEARCH_ALGORITHMS } from '../../search/searcher.js'
 import { parsePositiveInt } from '../format.js'
 
@@ -29,6 +31,7 @@ interface SearchFlags {
   fields?: string[]
   sort?: SortEntry[]
   filter?: Query
+  aggs?: string
 }
 
 /** What --help adds after an algorithm's name (the list itself is the engine's SEARCH_ALGORITHMS). */
@@ -85,11 +88,14 @@ export function registerSearchCommand(program: Command): void {
     .option('--fields <list>', 'search these mapped fields, multi_match best_fields: name^3,description (default: title + text with an encoder, else every text field)', parseFields)
     .option('--filter <json>', 'only documents matching this query DSL, unscored: \'{"range": {"price": {"lte": 50}}}\'', parseFilter)
     .option('--sort <list>', 'sort as Elasticsearch\'s URL parameter: price:desc,_score (default: by score)', parseSortList)
+    .option('--aggs <file>', 'a JSON file of Elasticsearch aggregations to compute over every match (printed after the hits; with --json: {hits, aggregations})')
     .action(async (query: string | undefined, flags: SearchFlags) => {
       if ((query === undefined) === (flags.queries === undefined)) {
         throw new LsrError('invalid_argument', 'give either a query or --queries <file>')
       }
-      if (flags.queries !== undefined && flags.sort !== undefined) throw new LsrError('invalid_argument', '--sort does not apply to --queries: a TREC run ranks by score')
+      for (const [flag, given] of [['--sort', flags.sort], ['--aggs', flags.aggs]] as const) {
+        if (flags.queries !== undefined && given !== undefined) throw new LsrError('invalid_argument', `${flag} does not apply to --queries: a TREC run ranks by score`)
+      }
       const index = await SparseIndex.open(flags.index)
       try {
         if (query !== undefined) await printHits(index, query, flags)
@@ -105,11 +111,26 @@ export function registerSearchCommand(program: Command): void {
  * a `multi_match` over `--fields` (without an encoder, every text field), or a `match` of the
  * encoder field when only `--filter` or `--sort` asks for the query DSL.
  */
-function searchBody(index: SparseIndex, text: string, flags: SearchFlags): SearchBody | undefined {
-  if (index.encoder && flags.fields === undefined && flags.filter === undefined && flags.sort === undefined) return undefined
+function searchBody(index: SparseIndex, text: string, flags: SearchFlags, aggs: Aggregations | undefined): SearchBody | undefined {
+  if (index.encoder && flags.fields === undefined && flags.filter === undefined && flags.sort === undefined && aggs === undefined) return undefined
   const fields = flags.fields ?? (index.encoder ? undefined : textFields(index))
   const query = fields ? { multi_match: { query: text, fields } } : { match: { text } }
-  return { query, filter: flags.filter, sort: flags.sort, size: flags.k }
+  return { query, filter: flags.filter, sort: flags.sort, size: flags.k, aggs }
+}
+
+/** The aggregations of an --aggs file (checked by the search, which names what it refuses). */
+async function readAggs(file: string): Promise<Aggregations> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    throw new LsrError('invalid_argument', `--aggs ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`)
+  }
+  try {
+    return JSON.parse(text) as Aggregations
+  } catch (error) {
+    throw new LsrError('invalid_argument', `--aggs ${file}: not JSON: ${(error as Error).message}`)
+  }
 }
 
 /** The text fields of an index's mapping: what a query searches in an index without an encoder. */
@@ -120,14 +141,16 @@ function textFields(index: SparseIndex): string[] {
 }
 
 async function printHits(index: SparseIndex, query: string, flags: SearchFlags): Promise<void> {
-  const body = searchBody(index, query, flags)
-  const hits: Array<{ id: string; score: number; sort?: unknown[]; source: Record<string, unknown> }> = body
-    ? (await index.search(body, { algorithm: flags.algorithm })).hits
+  const aggs = flags.aggs === undefined ? undefined : await readAggs(flags.aggs)
+  const body = searchBody(index, query, flags, aggs)
+  const result = body ? await index.search(body, { algorithm: flags.algorithm }) : undefined
+  const hits: Array<{ id: string; score: number; sort?: unknown[]; source: Record<string, unknown> }> = result
+    ? result.hits
     : await index.search(query, { k: flags.k, algorithm: flags.algorithm })
   if (flags.json) {
     // A score not computed (sorted by fields only) is NaN: null, as Elasticsearch's _score.
     const json = hits.map((hit) => ({ _id: hit.id, _score: Number.isNaN(hit.score) ? null : hit.score, ...(hit.sort ? { sort: hit.sort } : {}), _source: hit.source }))
-    console.log(JSON.stringify(json, null, 2))
+    console.log(JSON.stringify(aggs ? { hits: json, aggregations: result!.aggregations } : json, null, 2))
     return
   }
   if (hits.length === 0) console.log('no hits')
@@ -138,6 +161,7 @@ async function printHits(index: SparseIndex, query: string, flags: SearchFlags):
     const sort = hit.sort ? `  ${JSON.stringify(hit.sort)}` : ''
     console.log(`${String(i + 1).padStart(3)}  ${score.padStart(9)}  ${hit.id}${sort}  ${label(hit.source, labelFields).slice(0, 100)}`)
   })
+  if (aggs) console.log(`aggregations:\n${JSON.stringify(result!.aggregations, null, 2)}`)
 }
 
 /** The fields a search body's multi_match names, without boosts. */
@@ -185,7 +209,7 @@ async function writeRun(index: SparseIndex, queriesFile: string, flags: SearchFl
 
 /** The ranked hits of one query of a run (no stored sources read). */
 function runHits(index: SparseIndex, text: string, flags: SearchFlags): Array<{ id: string; score: number }> {
-  const body = searchBody(index, text, flags)
+  const body = searchBody(index, text, flags, undefined)
   if (!body) return index.searchIds(text, { k: flags.k, algorithm: flags.algorithm })
   const reader = index.reader()
   try {
