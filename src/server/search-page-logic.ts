@@ -168,22 +168,68 @@ export function selectionFilters(state: PageState, fields: PageField[], except?:
   return filters
 }
 
-/** The `_search` body of a state: the page of hits (highlighted, explained, sorted) under every selection. */
-export function searchBody(state: PageState, encoder: boolean, fields: PageField[]): Record<string, unknown> {
-  const text = state.q.trim() === '' ? { match_all: {} } : pageQuery(state.q, encoder)
+/**
+ * The `_search` body of a state: the page of hits (highlighted, explained, sorted) under every
+ * selection, and each facet's counts (Elasticsearch's `post_filter` pattern). The selections are
+ * the `post_filter`, so they narrow the hits but not the aggregations; each facet's aggregation
+ * (`f<i>`, the i-th field with a facet) is a `filter` of the other facets' selections around its
+ * `terms` (top values; with `selected` for chosen keyword values outside them) or its `histogram`
+ * (over the whole index's range of the field, from `bounds`). So a facet counts what choosing
+ * each of its values would add, under every other choice.
+ */
+export function searchBody(state: PageState, encoder: boolean, fields: PageField[], bounds: Record<string, FieldBounds> = {}): Record<string, unknown> {
+  const FACET_SIZE = 10
   const filters = selectionFilters(state, fields)
   const body: Record<string, unknown> = {
-    query: filters.length === 0 ? text : { bool: { must: [text], filter: filters } },
+    query: state.q.trim() === '' ? { match_all: {} } : pageQuery(state.q, encoder),
     from: (state.page - 1) * PAGE_SIZE, size: PAGE_SIZE, explain: true,
     // Private-use marks instead of HTML tags: the page builds the emphasis itself, from text only.
     highlight: { fields: { '*': {} }, pre_tags: ['\uE000'], post_tags: ['\uE001'], fragment_size: 200, number_of_fragments: 2 },
   }
+  if (filters.length > 0) body.post_filter = { bool: { filter: filters } }
+  const aggs: Record<string, unknown> = {}
+  fields.filter((f) => f.facet !== undefined).forEach((f, i) => {
+    const others = selectionFilters(state, fields, f.name)
+    const inner: Record<string, unknown> = {}
+    const selected = state.terms[f.name] ?? []
+    if (f.facet === 'terms') {
+      inner.values = { terms: { field: f.name, size: FACET_SIZE } }
+      if (f.type === 'keyword' && selected.length > 0) inner.selected = { terms: { field: f.name, include: selected, size: selected.length } }
+    } else if (bounds[f.name] !== undefined) {
+      const { min, max, interval } = bounds[f.name]
+      inner.histogram = { histogram: { field: f.name, interval, extended_bounds: { min, max } } }
+    } else return
+    aggs['f' + i] = { filter: others.length === 0 ? { match_all: {} } : { bool: { filter: others } }, aggs: inner }
+  })
+  if (Object.keys(aggs).length > 0) body.aggs = aggs
   if (state.sort !== '') {
     const at = state.sort.lastIndexOf(':')
     body.sort = [{ [state.sort.slice(0, at)]: { order: state.sort.slice(at + 1) } }]
     body.track_scores = true
   }
   return body
+}
+
+/** The `_search` body that finds each numeric facet's range over the index (`f<i>`: a `stats` per field, as in {@link searchBody}). */
+export function boundsBody(fields: PageField[]): Record<string, unknown> {
+  const aggs: Record<string, unknown> = {}
+  fields.filter((f) => f.facet !== undefined).forEach((f, i) => {
+    if (f.facet === 'range') aggs['f' + i] = { stats: { field: f.name } }
+  })
+  return { size: 0, track_total_hits: false, aggs }
+}
+
+/** Each numeric facet's bounds and histogram interval, from the answer to {@link boundsBody} (a field without values has none). */
+export function boundsOf(fields: PageField[], aggregations: Record<string, any>): Record<string, FieldBounds> {
+  const bounds: Record<string, FieldBounds> = {}
+  fields.filter((f) => f.facet !== undefined).forEach((f, i) => {
+    const stats = aggregations['f' + i]
+    if (f.facet !== 'range' || !stats || !(stats.count > 0)) return
+    const integer = ['long', 'integer', 'short', 'byte', 'unsigned_long'].includes(f.type)
+    const interval = niceInterval(stats.min, stats.max, integer)
+    bounds[f.name] = { min: Math.floor(stats.min / interval) * interval, max: stats.max, interval }
+  })
+  return bounds
 }
 
 /** One matched term or phrase of an explanation: its labelled factors and its part of the score. */
@@ -243,5 +289,5 @@ export function niceInterval(min: number, max: number, integer: boolean): number
 }
 
 /** The sources of this module's functions, for the page's script. */
-export const PAGE_LOGIC = [pageQuery, stateFromQuery, queryOfState, pageFields, selectionFilters, searchBody, explanationRows, niceInterval]
+export const PAGE_LOGIC = [pageQuery, stateFromQuery, queryOfState, pageFields, selectionFilters, searchBody, boundsBody, boundsOf, explanationRows, niceInterval]
   .map((f) => f.toString()).join('\n\n') + `\n\nconst PAGE_SIZE = ${PAGE_SIZE}\n`

@@ -43,14 +43,18 @@ async function getJson(path, body) {
 
 const indexPath = (name) => '/' + encodeURIComponent(name)
 
-// Per index: its fields (mapping), counts and encoder (_stats); read once per page load.
+// Per index: its fields (mapping), counts and encoder (_stats), and its numeric fields' ranges
+// (the histograms' buckets); read once per page load.
 const infos = new Map()
 function indexInfo(name) {
   if (!infos.has(name)) {
-    infos.set(name, Promise.all([getJson(indexPath(name) + '/_mapping'), getJson(indexPath(name) + '/_stats')]).then(([mapping, stats]) => {
+    infos.set(name, Promise.all([getJson(indexPath(name) + '/_mapping'), getJson(indexPath(name) + '/_stats')]).then(async ([mapping, stats]) => {
       const properties = mapping[name] && mapping[name].mappings ? mapping[name].mappings.properties : {}
+      const fields = pageFields(properties || {})
       const s = stats.indices[name]
-      return { name, fields: pageFields(properties || {}), docs: s.primaries.docs.count, deleted: s.primaries.docs.deleted, bytes: s.primaries.store.size_in_bytes, terms: s.lsr.terms, encoder: s.lsr.encoder }
+      const numeric = fields.some((f) => f.facet === 'range')
+      const bounds = numeric ? boundsOf(fields, (await getJson(indexPath(name) + '/_search', boundsBody(fields))).aggregations || {}) : {}
+      return { name, fields, bounds, docs: s.primaries.docs.count, deleted: s.primaries.docs.deleted, bytes: s.primaries.store.size_in_bytes, terms: s.lsr.terms, encoder: s.lsr.encoder }
     }))
     infos.get(name).catch(() => infos.delete(name))
   }
@@ -89,7 +93,7 @@ async function run() {
     if (mine !== serial) return
     renderInfo(info)
     renderSort(info)
-    const result = await getJson(indexPath(state.index) + '/_search', searchBody(state, Boolean(info.encoder), info.fields))
+    const result = await getJson(indexPath(state.index) + '/_search', searchBody(state, Boolean(info.encoder), info.fields, info.bounds))
     if (mine !== serial) return
     const total = result.hits.total
     $('status').textContent = total.value + (total.relation === 'gte' ? '+' : '') + (total.value === 1 ? ' match' : ' matches') + ' in ' + result.took + ' ms'
@@ -142,25 +146,62 @@ function renderChips() {
     const text = (range.min !== undefined ? range.min + ' ≤ ' : '') + field + (range.max !== undefined ? ' ≤ ' + range.max : '')
     chips.push(linkTo({ ranges: Object.assign({}, state.ranges, { [field]: {} }), page: 1 }, text + ' ×'))
   }
+  $('filters-summary').textContent = 'Filters' + (chips.length > 0 ? ' (' + chips.length + ' chosen)' : '')
   if (chips.length > 1) chips.push(linkTo({ terms: {}, ranges: {}, page: 1 }, 'clear all'))
   $('chips').replaceChildren(...chips)
 }
 
-// Min and max inputs per numeric field.
-function renderFilters(info) {
-  const ranges = info.fields.filter((f) => f.facet === 'range').map((f) => {
-    const range = state.ranges[f.name] || {}
-    const bound = (which) => h('input', {
-      type: 'number', step: 'any', value: range[which], placeholder: which, 'aria-label': f.name + ' ' + which, 'data-field': f.name, 'data-bound': which,
-      onchange: (event) => {
-        const value = event.target.value.trim() === '' ? undefined : Number(event.target.value)
-        const next = Object.assign({}, range, { [which]: Number.isFinite(value) ? value : undefined })
-        navigate({ ranges: Object.assign({}, state.ranges, { [f.name]: next }), page: 1 })
-      },
-    })
-    return h('fieldset', { class: 'range' }, h('legend', {}, f.name), h('div', { class: 'bounds' }, bound('min'), ' – ', bound('max')))
+// The facets, in the order of the aggregations (f<i>, search-page-logic.ts): a keyword or boolean
+// field's top values with their counts (a checkbox each), a numeric field's histogram and bounds.
+// A multi-field's facet (title.keyword) starts folded unless one of its values is chosen.
+function renderFilters(info, result) {
+  const aggregations = result.aggregations || {}
+  const facets = info.fields.filter((f) => f.facet).map((f, i) => {
+    const agg = aggregations['f' + i]
+    return f.facet === 'terms' ? termsFacet(f, agg) : rangeFacet(f, agg, info.bounds[f.name])
+  }).filter(Boolean)
+  $('facets').replaceChildren(...facets)
+}
+
+function termsFacet(f, agg) {
+  const chosen = state.terms[f.name] || []
+  const label = (bucket) => (bucket.key_as_string !== undefined ? bucket.key_as_string : String(bucket.key))
+  const counts = new Map((agg ? agg.values.buckets : []).map((bucket) => [label(bucket), bucket.doc_count]))
+  // Chosen values stay listed: outside the top values (their own counts), or with none left.
+  for (const bucket of agg && agg.selected ? agg.selected.buckets : []) if (!counts.has(label(bucket))) counts.set(label(bucket), bucket.doc_count)
+  for (const value of chosen) if (!counts.has(value)) counts.set(value, 0)
+  if (counts.size === 0) return null
+  const items = [...counts].map(([value, count]) => h('label', { class: 'value', 'data-value': value },
+    h('input', {
+      type: 'checkbox', checked: chosen.includes(value),
+      onchange: () => navigate({ terms: Object.assign({}, state.terms, { [f.name]: chosen.includes(value) ? chosen.filter((v) => v !== value) : chosen.concat([value]) }), page: 1 }),
+    }),
+    h('span', { class: 'name' }, value), h('span', { class: 'count' }, count)))
+  const others = agg && agg.values.sum_other_doc_count > 0 ? h('div', { class: 'more' }, '+ ' + agg.values.sum_other_doc_count + ' in other values') : null
+  return h('details', { class: 'facet', 'data-field': f.name, open: !f.sub || chosen.length > 0 }, h('summary', {}, f.name), items, others)
+}
+
+function rangeFacet(f, agg, bounds) {
+  const range = state.ranges[f.name] || {}
+  const number = (n) => String(Number(n.toPrecision(6)))
+  const bound = (which) => h('input', {
+    type: 'number', step: 'any', value: range[which], placeholder: which === 'min' && bounds ? number(bounds.min) : which === 'max' && bounds ? number(bounds.max) : which,
+    'aria-label': f.name + ' ' + which, 'data-field': f.name, 'data-bound': which,
+    onchange: (event) => {
+      const value = event.target.value.trim() === '' ? undefined : Number(event.target.value)
+      const next = Object.assign({}, range, { [which]: Number.isFinite(value) ? value : undefined })
+      navigate({ ranges: Object.assign({}, state.ranges, { [f.name]: next }), page: 1 })
+    },
   })
-  $('facets').replaceChildren(...ranges)
+  // One bar per bucket, as tall as its count; the buckets inside the chosen bounds darker.
+  const buckets = agg && agg.histogram ? agg.histogram.buckets : []
+  const most = Math.max(1, ...buckets.map((b) => b.doc_count))
+  const inside = (b) => (range.min === undefined || b.key + bounds.interval > range.min) && (range.max === undefined || b.key <= range.max)
+  const bars = buckets.length === 0 ? null : h('div', { class: 'histogram', 'aria-hidden': 'true' }, buckets.map((b) => h('span', {
+    class: inside(b) ? 'bucket in' : 'bucket', 'data-key': b.key, 'data-count': b.doc_count,
+    title: number(b.key) + ' – ' + number(b.key + bounds.interval) + ': ' + b.doc_count, style: 'height:' + (b.doc_count === 0 ? 0 : Math.max(4, Math.round((100 * b.doc_count) / most))) + '%',
+  })))
+  return h('fieldset', { class: 'range', 'data-field': f.name }, h('legend', {}, f.name), bars, h('div', { class: 'bounds' }, bound('min'), ' – ', bound('max')))
 }
 
 // The field shown as a hit's heading: the first of these the document has.

@@ -1,10 +1,12 @@
 /**
  * The search page served at `GET /` (for browsers) and `/_ui`: pick an index, type a query, see
- * ranked hits with highlighted snippets, page through them, sort by a field, filter by field
- * values, open each hit's labelled score explanation and its stored document, and see the
- * index's counts, encoder and fields. Everything it shows lives in the URL (shareable; back and
- * forward restore it). It uses only the public API (`_cat/indices`, `_mapping`, `_stats`,
- * `_search`, `_doc`) and shows all text as text. An index with an encoder is searched through its
+ * ranked hits with highlighted snippets, page through them, sort by a field, narrow them by
+ * facets (keyword and boolean fields' top values with counts; numeric fields' min and max over a
+ * histogram, combined as Elasticsearch's `post_filter` pattern: see searchBody in
+ * search-page-logic.ts), open each hit's labelled score explanation and its stored document, and
+ * see the index's counts, encoder and fields. Everything it shows lives in the URL (shareable;
+ * back and forward restore it). It uses only the public API (`_cat/indices`, `_mapping`,
+ * `_stats`, `_search` with aggregations, `_doc`) and shows all text as text. An index with an encoder is searched through its
  * encoder field (`match` on `text`); an index of mapped fields through all its text and keyword
  * fields (`multi_match` over `*`, best field wins, as Elasticsearch's default fields), where
  * quoted parts are phrases (see {@link pageQuery}); an empty search box lists every document.
@@ -57,6 +59,14 @@ const STYLE = `
   dt { color: #666; } dd { margin: 0; }
   fieldset { border: 1px solid #e4e4e4; margin: 0 0 .6rem; padding: .3rem .6rem .5rem; min-width: 0; }
   legend { font-weight: 600; font-size: .9rem; }
+  .facet { margin-bottom: .6rem; }
+  .facet summary { font-size: .9rem; }
+  .value { display: flex; gap: .35rem; align-items: baseline; font-size: .9rem; cursor: pointer; }
+  .value .name { flex: 1; min-width: 0; }
+  .count, .more { color: #777; font-size: .8rem; }
+  .histogram { display: flex; align-items: flex-end; gap: 1px; height: 2.5rem; margin: .2rem 0 .4rem; border-bottom: 1px solid #ccc; }
+  .bucket { flex: 1; background: #d5dbe8; min-width: 0; }
+  .bucket.in { background: #6a86c4; }
   .bounds { display: flex; gap: .3rem; align-items: center; }
   .bounds input { width: 0; flex: 1 1 0; padding: .2rem; }
   #pages { display: flex; flex-wrap: wrap; gap: .6rem; margin: 1rem 0; }
@@ -83,7 +93,7 @@ export const SEARCH_PAGE = `<!doctype html>
 <div class="layout">
 <aside>
   <details id="info"><summary id="info-summary">Index</summary><div id="info-body"></div></details>
-  <details id="filters" open><summary>Filters</summary><div id="facets"></div></details>
+  <details id="filters" open><summary id="filters-summary">Filters</summary><div id="facets"></div></details>
 </aside>
 <main>
   <div class="bar"><p id="status"></p><label>Sort <select id="sort" aria-label="sort"></select></label></div>

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pageQuery } from '../../src/server/search-page.js'
-import { explanationRows, niceInterval, pageFields, queryOfState, searchBody, selectionFilters, stateFromQuery, type PageState } from '../../src/server/search-page-logic.js'
+import { boundsBody, boundsOf, explanationRows, niceInterval, pageFields, queryOfState, searchBody, selectionFilters, stateFromQuery, type PageState } from '../../src/server/search-page-logic.js'
 import { startServer, type RunningServer } from '../../src/server/serve.js'
 import { ROOT } from '../helpers.js'
 import { portServer, sampleBulk, send } from './helpers.js'
@@ -185,6 +185,7 @@ describe.skipIf(!existsSync(CHROMIUM))('search page in headless Chromium', () =>
     // Every document, the hostile heading highlighted and not: no element came from a value.
     await searched(page, () => page.fill('#q', '').then(() => page.click('button[type=submit]')))
     expect(await page.locator('.hit h3').allTextContents()).toEqual([`Espresso ${hostile}`, hostile])
+    expect(await page.locator('.facet[data-field="brand"] .name').allTextContents()).toEqual(['<b onmouseover="window.__xss = 3">Bold</b>', hostile])
     await searched(page, () => page.fill('#q', 'img').then(() => page.click('button[type=submit]')))
     expect(await page.locator('.hit h3').first().innerHTML()).toBe('&lt;<em>img</em> src=x onerror="window.__xss = 1"&gt;')
     expect(await page.locator('img, script:not(head script, body > script), b[onmouseover], i').count()).toBe(0)
@@ -265,6 +266,107 @@ describe.skipIf(!existsSync(CHROMIUM))('search page in headless Chromium', () =>
     await page.close()
   })
 
+  it('filters by facets: the hits and every other facet\'s counts are what _search answers for the same selections', async () => {
+    const colors = ['red', 'blue', 'green', 'black']
+    const brands = ['acme', 'globex', 'initech']
+    await send(`${server.url}/catalog`, 'PUT', { mappings: { properties: { name: { type: 'text' }, color: { type: 'keyword' }, brand: { type: 'keyword' }, inStock: { type: 'boolean' }, price: { type: 'float' } } } })
+    // Some documents have two colors, some none; brand, stock and price vary independently.
+    const lines = Array.from({ length: 48 }, (_, i) => [{ index: { _id: `c${String(i).padStart(2, '0')}` } }, {
+      name: i % 2 === 0 ? 'table lamp' : 'desk lamp', brand: brands[(i * 5) % 3], inStock: i % 5 < 3, price: ((i * 37) % 200) + 0.5,
+      ...(i % 11 === 0 ? {} : { color: i % 7 === 0 ? [colors[i % 4], colors[(i + 1) % 4]] : colors[(i * 3) % 4] }),
+    }]).flat()
+    await send(`${server.url}/catalog/_bulk?refresh=true`, 'POST', lines.map((line) => JSON.stringify(line)).join('\n') + '\n', { 'content-type': 'application/x-ndjson' })
+    const page = await openPage('#index=catalog')
+
+    /** A facet's values and counts as the page shows them, and whether each is checked. */
+    const facet = (field: string) => page.locator(`.facet[data-field="${field}"] label`).evaluateAll((labels) => labels.map((label: any) =>
+      [label.dataset.value, Number(label.querySelector('.count').textContent), label.querySelector('input').checked]))
+    const counts = async (field: string) => (await facet(field)).map(([value, count]) => [value, count])
+    /** What _search counts for a field's values under `filters` (written as a plain bool filter, not the page's post_filter). */
+    const expected = async (field: string, filters: unknown[]) => {
+      const body = await apiSearch('catalog', { size: 0, query: { bool: { filter: filters } }, aggs: { v: { terms: { field, size: 10 } } } })
+      return body.aggregations.v.buckets.map((b: { key: unknown; key_as_string?: string; doc_count: number }) => [b.key_as_string ?? String(b.key), b.doc_count])
+    }
+    /** The hits _search finds under `filters`: ids of the first page and the total. */
+    const hits = async (filters: unknown[]) => {
+      const body = await apiSearch('catalog', { query: { bool: { filter: filters } }, size: 10 })
+      return [body.hits.hits.map((hit: { _id: string }) => hit._id), body.hits.total.value]
+    }
+    const shownHits = async () => [await shownIds(page), Number((await page.locator('#status').textContent())!.split(' ')[0])]
+    /** Clicks a facet value; returns the _search body the page sent (to send again from here). */
+    const choose = async (field: string, value: string) => {
+      const sent = page.waitForRequest((request) => request.url().endsWith('/catalog/_search'))
+      await searched(page, () => page.click(`.facet[data-field="${field}"] label[data-value="${value}"] input`))
+      return (await sent).postDataJSON()
+    }
+    /** The page's own request sent again: the hits and facet counts it shows are its answer. */
+    const sameAnswer = async (body: any) => {
+      const answer = await apiSearch('catalog', body)
+      expect(await shownIds(page)).toEqual(answer.hits.hits.map((hit: { _id: string }) => hit._id))
+      // The aggregations are f<i>, i the field's place among the fields with a facet.
+      const mapping = (await send(`${server.url}/catalog/_mapping`, 'GET')).body.catalog.mappings.properties
+      const facets = pageFields(mapping).filter((f) => f.facet !== undefined).map((f) => f.name)
+      for (const field of ['color', 'brand', 'inStock']) {
+        const i = facets.indexOf(field)
+        const buckets = answer.aggregations[`f${i}`].values.buckets.map((b: { key: unknown; key_as_string?: string; doc_count: number }) => [b.key_as_string ?? String(b.key), b.doc_count])
+        expect((await counts(field)).slice(0, buckets.length)).toEqual(buckets)
+      }
+    }
+
+    const red = { terms: { color: ['red'] } }
+    const acme = { terms: { brand: ['acme'] } }
+    const inStock = { terms: { inStock: [true] } }
+    for (const field of ['color', 'brand', 'inStock']) expect(await counts(field)).toEqual(await expected(field, []))
+    expect(await shownHits()).toEqual(await hits([]))
+
+    // One color: the hits narrow; the other facets count under it, the colors still over everything.
+    await sameAnswer(await choose('color', 'red'))
+    expect(new URL(page.url()).hash).toBe('#index=catalog&f.color=red')
+    expect(await shownHits()).toEqual(await hits([red]))
+    expect(await counts('color')).toEqual(await expected('color', []))
+    expect(await counts('brand')).toEqual(await expected('brand', [red]))
+    expect(await counts('inStock')).toEqual(await expected('inStock', [red]))
+
+    // And a brand: each facet counts under the other's choice.
+    await sameAnswer(await choose('brand', 'acme'))
+    expect(await shownHits()).toEqual(await hits([red, acme]))
+    expect(await counts('color')).toEqual(await expected('color', [acme]))
+    expect(await counts('brand')).toEqual(await expected('brand', [red]))
+    expect(await counts('inStock')).toEqual(await expected('inStock', [red, acme]))
+
+    // Two values of one facet are either; a boolean facet filters by true.
+    await sameAnswer(await choose('color', 'blue'))
+    await sameAnswer(await choose('inStock', 'true'))
+    const redOrBlue = { terms: { color: ['red', 'blue'] } }
+    expect(await shownHits()).toEqual(await hits([redOrBlue, acme, inStock]))
+    expect(await counts('brand')).toEqual(await expected('brand', [redOrBlue, inStock]))
+    expect((await facet('color')).filter(([, , checked]) => checked).map(([value]) => value).sort()).toEqual(['blue', 'red'])
+
+    // The price histogram counts under the three choices, in buckets over the whole index's prices.
+    const stats = (await apiSearch('catalog', { size: 0, aggs: { p: { stats: { field: 'price' } } } })).aggregations.p
+    const interval = niceInterval(stats.min, stats.max, false)
+    const histogram = async (filters: unknown[]) => (await apiSearch('catalog', {
+      size: 0, query: { bool: { filter: filters } }, aggs: { h: { histogram: { field: 'price', interval, extended_bounds: { min: Math.floor(stats.min / interval) * interval, max: stats.max } } } },
+    })).aggregations.h.buckets.map((b: { key: number; doc_count: number }) => [b.key, b.doc_count])
+    const bars = () => page.locator('.range[data-field="price"] .bucket').evaluateAll((spans) => spans.map((span: any) => [Number(span.dataset.key), Number(span.dataset.count)]))
+    expect(await bars()).toEqual(await histogram([redOrBlue, acme, inStock]))
+    // A lower bound: the hits and the other facets narrow; the histogram keeps every price.
+    const min = page.locator('input[data-field="price"][data-bound=min]')
+    await searched(page, () => min.fill('50').then(() => min.press('Tab')))
+    const cheap = { range: { price: { gte: 50 } } }
+    expect(await shownHits()).toEqual(await hits([redOrBlue, acme, inStock, cheap]))
+    expect(await counts('brand')).toEqual(await expected('brand', [redOrBlue, inStock, cheap]))
+    expect(await bars()).toEqual(await histogram([redOrBlue, acme, inStock]))
+    expect(await page.locator('.range[data-field="price"] .bucket.in').count()).toBe((await bars()).filter(([key]) => key + interval > 50).length)
+
+    // Back: the range goes, then the boolean; the checkboxes follow.
+    await searched(page, () => page.goBack())
+    await searched(page, () => page.goBack())
+    expect(await facet('inStock')).toEqual((await expected('inStock', [redOrBlue, acme])).map(([value, count]: [string, number]) => [value, count, false]))
+    expect(await shownHits()).toEqual(await hits([redOrBlue, acme]))
+    await page.close()
+  })
+
   it('fits a 400 px wide screen without a horizontal scrollbar', async () => {
     const long = 'x'.repeat(300)
     await send(`${server.url}/narrow`, 'PUT', { mappings: { properties: { title: { type: 'text' }, code: { type: 'keyword' }, size: { type: 'integer' } } } })
@@ -315,15 +417,36 @@ describe('the search page\'s state, request and explanation', () => {
     ])
   })
 
-  it('asks for a page of hits under every selection, each facet\'s filters without its own', () => {
+  it('asks for a page of hits under every selection (the post_filter), each facet counted under the others\' selections', () => {
     const state: PageState = { index: 'shop', q: 'lamp', page: 2, sort: 'price:asc', terms: { color: ['red', 'blue'], inStock: ['true'] }, ranges: { price: { max: 50 } } }
     expect(selectionFilters(state, fields)).toEqual([{ terms: { color: ['red', 'blue'] } }, { terms: { inStock: [true] } }, { range: { price: { lte: 50 } } }])
     expect(selectionFilters(state, fields, 'color')).toEqual([{ terms: { inStock: [true] } }, { range: { price: { lte: 50 } } }])
-    expect(searchBody(state, false, fields)).toMatchObject({
-      query: { bool: { must: [{ multi_match: { query: 'lamp', fields: ['*'] } }], filter: selectionFilters(state, fields) } },
+    const bounds = { price: { min: 0, max: 95, interval: 5 } }
+    const only = (...filters: unknown[]) => ({ bool: { filter: filters } })
+    const [color, inStock, price] = selectionFilters(state, fields)
+    expect(searchBody(state, false, fields, bounds)).toEqual({
+      query: { multi_match: { query: 'lamp', fields: ['*'] } },
+      post_filter: only(color, inStock, price),
       from: 10, size: 10, explain: true, sort: [{ price: { order: 'asc' } }], track_scores: true,
+      highlight: { fields: { '*': {} }, pre_tags: ['\uE000'], post_tags: ['\uE001'], fragment_size: 200, number_of_fragments: 2 },
+      aggs: {
+        f0: { filter: only(color, inStock, price), aggs: { values: { terms: { field: 'title.keyword', size: 10 } } } },
+        f1: { filter: only(inStock, price), aggs: { values: { terms: { field: 'color', size: 10 } }, selected: { terms: { field: 'color', include: ['red', 'blue'], size: 2 } } } },
+        f2: { filter: only(color, price), aggs: { values: { terms: { field: 'inStock', size: 10 } } } },
+        f3: { filter: only(color, inStock), aggs: { histogram: { histogram: { field: 'price', interval: 5, extended_bounds: { min: 0, max: 95 } } } } },
+        // meta.rank (f4) has no bounds: no values, no histogram.
+      },
     })
-    expect(searchBody({ ...state, q: ' ', terms: {}, ranges: {}, sort: '', page: 1 }, true, fields)).toMatchObject({ query: { match_all: {} }, from: 0 })
+    const plain = searchBody({ ...state, q: ' ', terms: {}, ranges: {}, sort: '', page: 1 }, true, fields)
+    expect(plain).toMatchObject({ query: { match_all: {} }, from: 0 })
+    expect(plain).not.toHaveProperty('post_filter')
+    expect((plain.aggs as Record<string, { filter: unknown }>).f1.filter).toEqual({ match_all: {} })
+  })
+
+  it('finds each numeric facet\'s bounds with a stats aggregation', () => {
+    expect(boundsBody(fields)).toEqual({ size: 0, track_total_hits: false, aggs: { f3: { stats: { field: 'price' } }, f4: { stats: { field: 'meta.rank' } } } })
+    expect(boundsOf(fields, { f3: { count: 4, min: 12.5, max: 97 }, f4: { count: 0, min: null, max: null } })).toEqual({ price: { min: 10, max: 97, interval: 5 } })
+    expect(boundsOf(fields, { f3: { count: 2, min: 3, max: 3 }, f4: { count: 3, min: -7, max: 9 } })).toEqual({ price: { min: 3, max: 3, interval: 1 }, 'meta.rank': { min: -7, max: 9, interval: 1 } })
   })
 
   it('names each factor of a term\'s score, and counts a dis_max\'s best field only', () => {
