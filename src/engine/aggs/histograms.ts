@@ -13,7 +13,7 @@ import { calendarRounding, calendarUnit, fixedInterval, fixedRounding, signedTim
 import { javaDouble } from './metrics.js'
 import { AggOptions, parsing } from './options.js'
 import { comparator, parseOrder, type Order } from './terms.js'
-import { aggField, fieldKey, forEachDoc, MAX_BUCKETS, numericLeaf, scopeValues, withDocs, type AggField, type AggRun, type Scopes } from './scope.js'
+import { aggField, fieldKey, forEachDoc, MAX_BUCKETS, tooManyBuckets, numericLeaf, scopeValues, withDocs, type AggField, type AggRun, type Scopes } from './scope.js'
 
 interface Bounds {
   min?: number
@@ -83,7 +83,11 @@ function bucketsOf(scopes: Scopes, field: AggField, rounding: Rounding, spec: Hi
       if (keysOfDoc.includes(key)) return
       keysOfDoc.push(key)
       let bucket = byKey.get(key)
-      if (!bucket) byKey.set(key, (bucket = { key, count: 0, docs: withDocLists ? scopes.map(() => []) : undefined }))
+      if (!bucket) {
+        // Every bucket made here is shown (its count is at least 1): refused before a narrow interval fills memory.
+        if (byKey.size >= MAX_BUCKETS && spec.minDocCount <= 1) throw tooManyBuckets(byKey.size + 1)
+        byKey.set(key, (bucket = { key, count: 0, docs: withDocLists ? scopes.map(() => []) : undefined }))
+      }
       bucket.count++
       bucket.docs?.[at].push(doc)
     }
@@ -122,9 +126,7 @@ function fillEmpty(buckets: Bucket[], byKey: Map<number, Bucket>, rounding: Roun
   let made = 0
   for (let key = first; key <= last; key = rounding.next(key)) {
     // Checked while walking: a tiny interval over a wide range must fail before it allocates.
-    if (++made > MAX_BUCKETS) {
-      throw new LsrError('invalid_argument', `Trying to create too many buckets. Must be less than or equal to: [${MAX_BUCKETS}] but was [${made}]. This limit can be set by changing the [search.max_buckets] cluster level setting.`)
-    }
+    if (++made > MAX_BUCKETS) throw tooManyBuckets(made)
     if (!byKey.has(key)) {
       const bucket = { key, count: 0, docs: withDocLists ? Array.from({ length: scopes }, () => []) : undefined }
       byKey.set(key, bucket)

@@ -54,10 +54,13 @@ export class AggRun {
   /** Counts buckets made, refusing more than Elasticsearch's `search.max_buckets`. */
   addBuckets(n: number): void {
     this.#buckets += n
-    if (this.#buckets > MAX_BUCKETS) {
-      throw new LsrError('invalid_argument', `Trying to create too many buckets. Must be less than or equal to: [${MAX_BUCKETS}] but was [${this.#buckets}]. This limit can be set by changing the [search.max_buckets] cluster level setting.`)
-    }
+    if (this.#buckets > MAX_BUCKETS) throw tooManyBuckets(this.#buckets)
   }
+}
+
+/** Elasticsearch's too_many_buckets_exception message. */
+export function tooManyBuckets(n: number): LsrError {
+  return new LsrError('invalid_argument', `Trying to create too many buckets. Must be less than or equal to: [${MAX_BUCKETS}] but was [${n}]. This limit can be set by changing the [search.max_buckets] cluster level setting.`)
 }
 
 /** A hit's `_source` as a response shows it (undefined: none). */

@@ -43,6 +43,7 @@ export const terms: AggregationParser = (body, where, subs) => {
   for (const key of ['script', 'value_type']) if (options.has(key)) throw parsing(`${where}: [${key}] is not supported (lsr does not run scripts)`)
   const name = options.field()!
   const size = options.count('size', 10)
+  if (size === 0) throw parsing(`${where}: [size] must be greater than 0. Found [0]`)
   // Shard-level knobs: one node counts every document exactly whatever they are.
   options.count('shard_size', size)
   options.count('shard_min_doc_count', 0)
