@@ -248,6 +248,14 @@ function renderHit(hit, info) {
     explain, documentPanel)
 }
 
+// What each factor of a term's score is (explanationRows names them).
+const FACTORS = {
+  'query weight': 'how often the term occurs in the query, times its boosts',
+  'idf': 'inverse document frequency: the fewer documents (df of N) hold the term, the more it weighs',
+  'tf norm': 'BM25\'s term frequency in this field (tf, or a phrase\'s freq), saturated by k1 and normalized by the field\'s length dl against the average avgdl, by b',
+  'document weight': 'the term\'s learned weight in this document (from the encoder model)',
+}
+
 // One row per matched term or phrase, a column per factor (hover a number for its formula).
 function explanationTable(explanation) {
   if (!explanation) return null
@@ -261,7 +269,8 @@ function explanationTable(explanation) {
   }), h('td', {}, row.score.toFixed(4))))
   const total = h('tr', { class: 'total' }, h('td', { colspan: labels.length + 1 }, 'total'), h('td', {}, explanation.value.toFixed(4)))
   const formula = labels.length > 0 ? h('p', { class: 'formula' }, 'score of a term = ' + labels.join(' × ')) : null
-  return [h('div', { class: 'scroll' }, h('table', {}, head, body, total)), formula]
+  const legend = labels.filter((label) => FACTORS[label]).map((label) => [h('dt', {}, label), h('dd', {}, FACTORS[label])])
+  return [h('div', { class: 'scroll' }, h('table', {}, head, body, total)), formula, legend.length > 0 ? h('dl', { class: 'legend' }, legend) : null]
 }
 
 // Previous, a window of page numbers around the current one, next (from + size stays within 10,000).
@@ -282,6 +291,8 @@ function renderPages(total) {
 
 $('search').addEventListener('submit', (event) => {
   event.preventDefault()
+  // An explicit search reads the index's counts and fields again.
+  infos.delete(state.index)
   navigate({ q: $('q').value, page: 1 })
 })
 // Another index: its own fields, so no selections or sort carry over.

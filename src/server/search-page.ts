@@ -54,6 +54,7 @@ const STYLE = `
   td small { display: block; color: #777; font-size: .75rem; }
   .total td { font-weight: 600; }
   .formula { margin: .2rem 0 0; }
+  .legend { font-size: .8rem; color: #666; }
   pre { white-space: pre-wrap; background: #f7f7f7; padding: .5rem; margin: 0; font-size: .8rem; }
   dl { display: grid; grid-template-columns: auto minmax(0, 1fr); gap: .1rem .6rem; font-size: .85rem; margin: .4rem 0; }
   dt { color: #666; } dd { margin: 0; }

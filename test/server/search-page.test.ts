@@ -118,6 +118,7 @@ describe.skipIf(!existsSync(CHROMIUM))('search page in headless Chromium', () =>
     const tfCell = page.locator('.hit .explain tr >> nth=1').locator('td >> nth=3')
     expect(await tfCell.locator('small').textContent()).toBe(`tf = 1, k1 = 1.2, b = 0.75, dl = 2, avgdl = ${Number(avgdl.toFixed(4))}`)
     expect(await page.locator('.hit .explain .formula').textContent()).toBe('score of a term = query weight × idf × tf norm')
+    expect(await page.locator('.hit .explain .legend dt').allTextContents()).toEqual(['query weight', 'idf', 'tf norm'])
     await page.close()
   })
 
@@ -188,6 +189,10 @@ describe.skipIf(!existsSync(CHROMIUM))('search page in headless Chromium', () =>
     expect(await page.locator('.facet[data-field="brand"] .name').allTextContents()).toEqual(['<b onmouseover="window.__xss = 3">Bold</b>', hostile])
     await searched(page, () => page.fill('#q', 'img').then(() => page.click('button[type=submit]')))
     expect(await page.locator('.hit h3').first().innerHTML()).toBe('&lt;<em>img</em> src=x onerror="window.__xss = 1"&gt;')
+    expect(await page.locator('img, script:not(head script, body > script), b[onmouseover], i').count()).toBe(0)
+    // An error names what the URL asked for: as text too.
+    await searched(page, () => page.goto(`${server.url}/_ui#index=shop&sort=${encodeURIComponent('<img src=y onerror="window.__xss = 4">')}:asc`))
+    expect(await page.locator('#status').textContent()).toMatch(/^Error: .*<img src=y onerror="window.__xss = 4">/)
     expect(await page.locator('img, script:not(head script, body > script), b[onmouseover], i').count()).toBe(0)
     expect(await page.evaluate(() => window.__xss)).toBeUndefined()
     await page.close()
