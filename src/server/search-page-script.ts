@@ -93,17 +93,19 @@ async function run() {
     if (mine !== serial) return
     renderInfo(info)
     renderSort(info)
+    // The selections show before the answer: one that fails can be taken back.
+    renderChips()
     const result = await getJson(indexPath(state.index) + '/_search', searchBody(state, Boolean(info.encoder), info.fields, info.bounds))
     if (mine !== serial) return
     const total = result.hits.total
     $('status').textContent = total.value + (total.relation === 'gte' ? '+' : '') + (total.value === 1 ? ' match' : ' matches') + ' in ' + result.took + ' ms'
-    renderChips(info)
     renderFilters(info, result)
     $('results').replaceChildren(...result.hits.hits.map((hit) => renderHit(hit, info)))
     renderPages(total.value)
   } catch (error) {
     if (mine !== serial) return
     $('status').textContent = 'Error: ' + error.message
+    $('facets').replaceChildren()
     $('results').replaceChildren()
     $('pages').replaceChildren()
   }
