@@ -241,7 +241,7 @@ interface Aggregated {
  * synchronously: call it while the readers are current.
  */
 function aggregate(aggs: ParsedAggregations, compiled: readonly Compiled[], options: CompileOptions, matched?: readonly RoaringBitmap32[]): Aggregated {
-  const run = new AggRun(options, sourceFilter)
+  const run = new AggRun(options)
   const scopes = compiled.map(({ name, reader, request, aggRequest }, at) => ({ index: name, reader, request: aggRequest ?? request, docs: matched?.[at] ?? reader.matches(aggRequest ?? request) }))
   const json = aggs.run(scopes, run)
   return {

@@ -34,22 +34,7 @@ export class AggRun {
   /** top_hits hits waiting for their stored sources (read after the synchronous part). */
   readonly pending: PendingHits[] = []
 
-  /**
-   * @param sourceFilter - makes a hit's `_source` filter from a request's `_source` (the server's
-   *   includes/excludes); absent, only `true` and `false` are taken
-   */
-  constructor(
-    readonly compileOptions: CompileOptions,
-    private readonly makeSourceFilter?: (spec: unknown) => SourceFilter,
-  ) {}
-
-  /** The `_source` filter of a top_hits request. */
-  sourceFilter(spec: unknown): SourceFilter {
-    if (this.makeSourceFilter) return this.makeSourceFilter(spec)
-    if (spec === undefined || spec === true) return (source) => source
-    if (spec === false) return () => undefined
-    throw new LsrError('invalid_argument', '[top_hits] _source takes true or false here (filter the sources the hits carry)')
-  }
+  constructor(readonly compileOptions: CompileOptions) {}
 
   /** Counts buckets made, refusing more than Elasticsearch's `search.max_buckets`. */
   addBuckets(n: number): void {
@@ -63,8 +48,6 @@ export function tooManyBuckets(n: number): LsrError {
   return new LsrError('invalid_argument', `Trying to create too many buckets. Must be less than or equal to: [${MAX_BUCKETS}] but was [${n}]. This limit can be set by changing the [search.max_buckets] cluster level setting.`)
 }
 
-/** A hit's `_source` as a response shows it (undefined: none). */
-export type SourceFilter = (source: Record<string, unknown>) => Record<string, unknown> | undefined
 
 /** Hits of a top_hits aggregation: `fill` writes them into its result once their sources are read. */
 export interface PendingHits {

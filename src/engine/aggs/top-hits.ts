@@ -9,6 +9,7 @@ import { compareSortValues, type SortValue } from '../../search/sorted-search.js
 import type { SortedHit } from '../index-reader.js'
 import type { Json } from '../json-shapes.js'
 import type { ParsedSort } from '../query/sort.js'
+import { sourceFilter } from '../source-filter.js'
 import { PRIMARY_TERM } from '../write-conditions.js'
 import type { AggregationParser } from './aggregator.js'
 import { AggOptions, parsing } from './options.js'
@@ -26,14 +27,13 @@ export const topHits: AggregationParser = (body, where, subs) => {
     throw new LsrError('invalid_argument', `${where}: Top hits result window is too large, the top hits aggregator [from + size] must be less than or equal to: [${MAX_INNER_RESULT_WINDOW}] but was [${from + size}]`)
   }
   const sortSpec = options.raw('sort')
-  const sourceSpec = options.raw('_source')
+  const filterSource = sourceFilter(options.raw('_source'))
   const trackScores = options.boolean('track_scores', false)
   const version = options.boolean('version', false)
   const seqNo = options.boolean('seq_no_primary_term', false)
   options.done()
   return {
     run(scopes, run) {
-      const filterSource = run.sourceFilter(sourceSpec)
       let sort: ParsedSort | undefined
       const ranked: Array<{ scope: AggScope; hit: SortedHit }> = []
       let maxScore = -Infinity
