@@ -106,7 +106,7 @@ export async function pitSearch(
   if (after !== undefined && from > 0) throw badRequest('[from] parameter must be set to 0 when [search_after] is used')
   const context = contexts.get('pit', id)
   const rankings = kept.get(context)!
-  const key = JSON.stringify([rest.query ?? null, rest.sort ?? null, rest.track_scores ?? null, rest.search_pipeline ?? null, options.urlPipeline ?? null])
+  const key = JSON.stringify([rest.query ?? null, rest.post_filter ?? null, rest.sort ?? null, rest.track_scores ?? null, rest.search_pipeline ?? null, options.urlPipeline ?? null])
   const indexes = context.indexes.map(({ name, index }) => [name, index] as [string, SparseIndex])
   const readers = new Map(context.indexes.map(({ name, reader }) => [name, reader]))
   return context.use(async () => {

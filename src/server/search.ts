@@ -163,11 +163,19 @@ export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body
   /** The aggregations' results once computed (with the ranking, before any page is rendered). */
   let aggregations: Aggregated | undefined
   const render: PageRenderer = async (ranking, page, at = started) => {
+    // Only the first page shows the aggregations (a scroll's later pages render with this too).
+    const first = aggregations
+    aggregations = undefined
     const hits = await hitsJson(ranking.compiled, page, { scored: ranking.scored, filterSource, highlighter, versionFields })
-    return response(at, cap, ranking.total, size > 0 ? ranking.maxScore : null, hits, await aggregations?.read())
+    return response(at, cap, ranking.total, size > 0 ? ranking.maxScore : null, hits, await first?.read())
   }
   if (hold?.ranking) {
-    if (aggs) throw badRequest('[aggs] on a later page of a scroll or point in time are not supported: ask for them with the search that starts it')
+    // A later page of a point in time: its aggregations count over the same readers, while they are current (else the holder's 409).
+    const { compiled } = hold.ranking
+    if (aggs) {
+      for (const { name, index } of compiled) hold.reader(name, index)
+      aggregations = aggregate(aggs, compiled, { queryString: queryStringToDsl, models: withDefaultModels(undefined, context.pipeline) })
+    }
     return hold.page(hold.ranking, render)
   }
 

@@ -239,6 +239,40 @@ describe('point in time', () => {
     expect(stale.status).toBe(409)
     expect(stale.body.error).toMatchObject({ type: 'lsr_point_in_time_stale_exception', reason: expect.stringMatching(/^index \[sample\] changed since the point in time was opened/) })
   })
+
+  it('answers aggregations on every page while unchanged, keeps a post_filter ranking apart, and is a 409 for aggregations after a write', async () => {
+    const { call } = await sampleApp()
+    const pit = (await call('POST', '/sample/_search/point_in_time?keep_alive=1m')).body.pit_id
+    const query = { match: { text: 'the' } }
+    const aggs = { tags: { terms: { field: 'tag.keyword' } } }
+    const direct = await call('POST', '/sample/_search', { query, aggs, size: 0 })
+    const sort = ['_doc']
+    const first = await call('POST', '/_search', { pit: { id: pit }, query, aggs, sort, size: 3 })
+    const second = await call('POST', '/_search', { pit: { id: pit }, query, aggs, sort, size: 3, search_after: first.body.hits.hits.at(-1).sort })
+    expect(first.body.aggregations).toEqual(direct.body.aggregations)
+    expect(second.body.aggregations).toEqual(direct.body.aggregations)
+    // The same query with a post_filter is another ranking: only odd hits, the same aggregations.
+    const odd = await call('POST', '/_search', { pit: { id: pit }, query, aggs, sort, size: 100, post_filter: { term: { 'tag.keyword': 'odd' } } })
+    expect(odd.body.hits.hits.length).toBeGreaterThan(0)
+    expect(odd.body.hits.hits.every((hit: any) => hit._source.tag === 'odd')).toBe(true)
+    expect(odd.body.aggregations).toEqual(direct.body.aggregations)
+    expect((await call('POST', '/sample/_bulk', writes({ add: 3 }), ndjson)).body.errors).toBe(false)
+    // Hits of the kept ranking still page; aggregations would need the changed index.
+    expect((await call('POST', '/_search', { pit: { id: pit }, query, sort, size: 3 })).status).toBe(200)
+    expect((await call('POST', '/_search', { pit: { id: pit }, query, aggs, sort, size: 3 })).status).toBe(409)
+  })
+})
+
+describe('scroll with aggregations', () => {
+  it('answers them on the first page only, as Elasticsearch does', async () => {
+    const { call } = await sampleApp()
+    const aggs = { tags: { terms: { field: 'tag.keyword' } } }
+    const direct = await call('POST', '/sample/_search', { aggs, size: 0 })
+    const first = await call('POST', '/sample/_search?scroll=1m', { aggs, size: 10 })
+    expect(first.body.aggregations).toEqual(direct.body.aggregations)
+    const pages = await scrollAll(call, first)
+    expect(pages.slice(1).every((page) => page.aggregations === undefined)).toBe(true)
+  })
 })
 
 describe('scroll and point in time over a real port', () => {
