@@ -175,9 +175,11 @@ export function selectionFilters(state: PageState, fields: PageField[], except?:
  * (`f<i>`, the i-th field with a facet) is a `filter` of the other facets' selections around its
  * `terms` (top values; with `selected` for chosen keyword values outside them) or its `histogram`
  * (over the whole index's range of the field, from `bounds`). So a facet counts what choosing
- * each of its values would add, under every other choice.
+ * each of its values would add, under every other choice. The `folded` facets are not counted
+ * (a multi-field's, until it is opened: `title.keyword` can hold a value per document, and
+ * counting those costs more than the search).
  */
-export function searchBody(state: PageState, encoder: boolean, fields: PageField[], bounds: Record<string, FieldBounds> = {}): Record<string, unknown> {
+export function searchBody(state: PageState, encoder: boolean, fields: PageField[], bounds: Record<string, FieldBounds> = {}, folded: string[] = []): Record<string, unknown> {
   const FACET_SIZE = 10
   const filters = selectionFilters(state, fields)
   const body: Record<string, unknown> = {
@@ -189,6 +191,7 @@ export function searchBody(state: PageState, encoder: boolean, fields: PageField
   if (filters.length > 0) body.post_filter = { bool: { filter: filters } }
   const aggs: Record<string, unknown> = {}
   fields.filter((f) => f.facet !== undefined).forEach((f, i) => {
+    if (folded.includes(f.name)) return
     const others = selectionFilters(state, fields, f.name)
     const inner: Record<string, unknown> = {}
     const selected = state.terms[f.name] ?? []

@@ -95,7 +95,7 @@ async function run() {
     renderSort(info)
     // The selections show before the answer: one that fails can be taken back.
     renderChips()
-    const result = await getJson(indexPath(state.index) + '/_search', searchBody(state, Boolean(info.encoder), info.fields, info.bounds))
+    const result = await getJson(indexPath(state.index) + '/_search', searchBody(state, Boolean(info.encoder), info.fields, info.bounds, folded(info)))
     if (mine !== serial) return
     const total = result.hits.total
     $('status').textContent = total.value + (total.relation === 'gte' ? '+' : '') + (total.value === 1 ? ' match' : ' matches') + ' in ' + result.took + ' ms'
@@ -153,12 +153,19 @@ function renderChips() {
   $('chips').replaceChildren(...chips)
 }
 
+// A multi-field's facet (title.keyword) is folded, and not counted, until it is opened or one of
+// its values is chosen: such a field may hold a value per document.
+const unfolded = new Set()
+const folded = (info) => info.fields.filter((f) => f.facet && f.sub && !unfolded.has(f.name) && !(state.terms[f.name] || []).length && !state.ranges[f.name]).map((f) => f.name)
+
 // The facets, in the order of the aggregations (f<i>, search-page-logic.ts): a keyword or boolean
 // field's top values with their counts (a checkbox each), a numeric field's histogram and bounds.
-// A multi-field's facet (title.keyword) starts folded unless one of its values is chosen.
 function renderFilters(info, result) {
   const aggregations = result.aggregations || {}
+  const closed = folded(info)
   const facets = info.fields.filter((f) => f.facet).map((f, i) => {
+    // Opening a folded facet counts its values (the same state searched again); folding it stops.
+    if (closed.includes(f.name)) return h('details', { class: 'facet', 'data-field': f.name, ontoggle: (event) => { if (event.target.open) { unfolded.add(f.name); run() } } }, h('summary', {}, f.name))
     const agg = aggregations['f' + i]
     return f.facet === 'terms' ? termsFacet(f, agg) : rangeFacet(f, agg, info.bounds[f.name])
   }).filter(Boolean)
@@ -180,7 +187,8 @@ function termsFacet(f, agg) {
     }),
     h('span', { class: 'name' }, value), h('span', { class: 'count' }, count)))
   const others = agg && agg.values.sum_other_doc_count > 0 ? h('div', { class: 'more' }, '+ ' + agg.values.sum_other_doc_count + ' in other values') : null
-  return h('details', { class: 'facet', 'data-field': f.name, open: !f.sub || chosen.length > 0 }, h('summary', {}, f.name), items, others)
+  const toggle = (event) => { if (!event.target.open) unfolded.delete(f.name) }
+  return h('details', { class: 'facet', 'data-field': f.name, open: true, ontoggle: toggle }, h('summary', {}, f.name), items, others)
 }
 
 function rangeFacet(f, agg, bounds) {

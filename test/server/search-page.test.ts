@@ -377,6 +377,31 @@ describe.skipIf(!existsSync(CHROMIUM))('search page in headless Chromium', () =>
     await page.close()
   })
 
+  it('counts a multi-field\'s facet (title.keyword) only once it is opened or chosen', async () => {
+    const page = await browser.newPage()
+    const sent: any[] = []
+    page.on('request', (request) => {
+      if (request.url().endsWith('/sample/_search') && request.postDataJSON().size !== 0) sent.push(request.postDataJSON())
+    })
+    await page.goto(`${server.url}/_ui#index=sample`)
+    await page.waitForFunction(() => Number(document.body.dataset.searches ?? 0) > 0)
+    // meta.n is counted (its histogram); tag.keyword, text.keyword and title.keyword are folded, without aggregations.
+    expect(await page.locator('.facet').evaluateAll((facets) => facets.map((f: any) => [f.dataset.field, f.open]))).toEqual([['tag.keyword', false], ['text.keyword', false], ['title.keyword', false]])
+    expect(Object.keys(sent[0].aggs)).toEqual(['f0'])
+    await searched(page, () => page.click('.facet[data-field="tag.keyword"] summary'))
+    expect(Object.keys(sent.at(-1).aggs)).toEqual(['f0', 'f1'])
+    expect(await page.locator('.facet[data-field="tag.keyword"] label').allTextContents()).toEqual(['even15', 'odd15'])
+    await searched(page, () => page.click('.facet[data-field="tag.keyword"] label[data-value="odd"] input'))
+    expect(new URL(page.url()).hash).toBe('#index=sample&f.tag.keyword=odd')
+    expect(await page.locator('#status').textContent()).toMatch(/^15 matches/)
+    // Chosen, it stays counted and open in a page opened on the same URL.
+    const shared = await openPage(new URL(page.url()).hash)
+    expect(await shared.locator('.facet[data-field="tag.keyword"]').evaluate((f: any) => f.open)).toBe(true)
+    expect(await shared.locator('.facet[data-field="tag.keyword"] label').allTextContents()).toEqual(['even15', 'odd15'])
+    await shared.close()
+    await page.close()
+  })
+
   it('fits a 400 px wide screen without a horizontal scrollbar', async () => {
     const long = 'x'.repeat(300)
     await send(`${server.url}/narrow`, 'PUT', { mappings: { properties: { title: { type: 'text' }, code: { type: 'keyword' }, size: { type: 'integer' } } } })
@@ -447,6 +472,7 @@ describe('the search page\'s state, request and explanation', () => {
         // meta.rank (f4) has no bounds: no values, no histogram.
       },
     })
+    expect(Object.keys(searchBody(state, false, fields, bounds, ['title.keyword', 'price']).aggs as object)).toEqual(['f1', 'f2'])
     const plain = searchBody({ ...state, q: ' ', terms: {}, ranges: {}, sort: '', page: 1 }, true, fields)
     expect(plain).toMatchObject({ query: { match_all: {} }, from: 0 })
     expect(plain).not.toHaveProperty('post_filter')
