@@ -116,6 +116,13 @@ describe('search pipelines over HTTP', () => {
     const nested = await call('POST', '/docs/_search', { query: { bool: { must: HYBRID } }, search_pipeline: RRF })
     expect(nested.status).toBe(400)
     expect(JSON.stringify(nested.body)).toContain('must be the top-level query')
+    // Aggregations count every document a sub-query matches (a: both, b: the neural one, c: the match), within the filter.
+    const counted = (await call('POST', '/docs/_search', { query: { hybrid: { ...HYBRID.hybrid, filter: { ids: { values: ['a', 'b'] } } } }, aggs: { docs: { filters: { filters: { a: { ids: { values: ['a'] } }, c: { ids: { values: ['c'] } } } } } }, search_pipeline: RRF, size: 0 })).body
+    expect(counted.aggregations).toEqual({ docs: { buckets: { a: { doc_count: 1 }, c: { doc_count: 0 } } } })
+    const every = (await call('POST', '/docs/_search', { query: HYBRID, aggs: { all: { filters: { filters: [{ match_all: {} }] } } }, search_pipeline: RRF, size: 0 })).body
+    expect(every.aggregations).toEqual({ all: { buckets: [{ doc_count: 3 }] } })
+    expect((await call('POST', '/docs/_search', { query: HYBRID, aggs: { n: { value_count: { field: '_id' } } }, search_pipeline: RRF })).body.error.reason).toBe('[value_count] on the metadata field [_id] is not supported')
+    expect((await call('POST', '/docs/_search', { query: HYBRID, post_filter: { ids: { values: ['a'] } }, search_pipeline: RRF })).status).toBe(400)
     await registry.closeAll()
   })
 

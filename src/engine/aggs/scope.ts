@@ -6,7 +6,7 @@
  */
 import type { Json } from '../json-shapes.js'
 import { LsrError } from '../../errors.js'
-import { formatDate, isNumberField, parseDate, readBoolean, type LeafField } from '../../mapping/index.js'
+import { formatDate, isNumberField, METADATA_FIELDS, parseDate, readBoolean, type LeafField } from '../../mapping/index.js'
 import type { SearchRequest } from '../../search/searcher.js'
 import type { DocValues } from '../../storage/columns.js'
 import { RoaringBitmap32 } from '../../storage/roaring.js'
@@ -73,6 +73,8 @@ export interface AggField {
  * @param allow - the leaf types the aggregation takes (default: every field with doc values)
  */
 export function aggField(scopes: Scopes, name: string, agg: string, allow?: (leaf: LeafField) => boolean): AggField {
+  // Not "unmapped" (which counts nothing): Elasticsearch aggregates some of them, lsr none.
+  if (METADATA_FIELDS.has(name)) throw new LsrError('invalid_argument', `[${agg}] on the metadata field [${name}] is not supported`)
   let found: LeafField | undefined
   for (const { reader } of scopes) {
     const leaf = reader.schema?.field(name)
