@@ -1224,6 +1224,25 @@ describe('date_histogram across month, leap-day and year boundaries in fixed-off
     ])
   })
 
+  it('weeks start on Monday and quarters on Jan/Apr/Jul/Oct 1st, in local time', async () => {
+    // Feb 29th 2024 is a Thursday: its week starts Monday Feb 26th; Dec 31st 2023 is a Sunday.
+    const weeks = await buckets({ calendar_interval: 'week' })
+    expect(weeks.map((b: Json) => [b.key, b.doc_count])).toEqual([
+      [utc(2023, 11, 25), 1],
+      ...[0, 7, 14, 21, 28, 35, 42, 49].map((d) => [utc(2024, 0, 1 + d), d === 0 ? 1 : 0]),
+      [utc(2024, 1, 26), 9],
+    ])
+    expect(await buckets({ calendar_interval: '1w', time_zone: '+05:30' }, SINCE_FEB_15)).toEqual([{ key_as_string: '2024-02-26T00:00:00.000+05:30', key: utc(2024, 1, 25, 18, 30), doc_count: 9 }])
+    expect(await buckets({ calendar_interval: 'quarter', time_zone: '-08:00' })).toEqual([
+      { key_as_string: '2023-10-01T00:00:00.000-08:00', key: utc(2023, 9, 1, 8), doc_count: 2 },
+      { key_as_string: '2024-01-01T00:00:00.000-08:00', key: utc(2024, 0, 1, 8), doc_count: 9 },
+    ])
+    expect(await buckets({ calendar_interval: '1q' })).toEqual([
+      { key_as_string: '2023-10-01T00:00:00.000Z', key: utc(2023, 9, 1), doc_count: 1 },
+      { key_as_string: '2024-01-01T00:00:00.000Z', key: utc(2024, 0, 1), doc_count: 10 },
+    ])
+  })
+
   it('fixed intervals round in local time; offset shifts the buckets', async () => {
     expect(await buckets({ fixed_interval: '12h', time_zone: '+05:30' }, SINCE_FEB_15)).toEqual([
       { key_as_string: '2024-02-28T12:00:00.000+05:30', key: utc(2024, 1, 28, 6, 30), doc_count: 1 },
