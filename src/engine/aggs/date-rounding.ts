@@ -29,6 +29,9 @@ const FIXED_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_60
 export interface Rounding {
   round(millis: number): number
   next(start: number): number
+  /** For an arithmetic rounding: a value's bucket number, whose start is `keyAt(number)`. */
+  ordinal?(value: number): number
+  keyAt?(ordinal: number): number
 }
 
 export function calendarUnit(name: string, where: string): CalendarUnit {

@@ -5,7 +5,7 @@
  * @module
  */
 import { LsrError } from '../../errors.js'
-import { formatDate, parseTimeZone } from '../../mapping/index.js'
+import { formatDate, parseDateMath, parseTimeZone, splitFormats } from '../../mapping/index.js'
 import type { Json } from '../json-shapes.js'
 import { RoaringBitmap32 } from '../../storage/roaring.js'
 import type { AggregationParser, SubAggregations } from './aggregator.js'
@@ -48,11 +48,14 @@ function histogramSpec(options: AggOptions, where: string, subs: SubAggregations
   }
 }
 
-function boundsOf(spec: Json | undefined, field: AggField, where: string, what: string): Bounds | undefined {
+/** Reads a bound of `extended_bounds` or `hard_bounds` as the field's number. */
+type BoundReader = (value: unknown, what: string) => number
+
+function boundsOf(spec: Json | undefined, read: BoundReader, where: string, what: string): Bounds | undefined {
   if (!spec) return undefined
   for (const key of Object.keys(spec)) if (key !== 'min' && key !== 'max') throw parsing(`${where}: [${what}] takes min and max, not [${key}]`)
-  const read = (key: 'min' | 'max') => (spec[key] === undefined || spec[key] === null ? undefined : (fieldKey(field, spec[key], where, `${what}.${key}`) as number))
-  const bounds = { min: read('min'), max: read('max') }
+  const bound = (key: 'min' | 'max') => (spec[key] === undefined || spec[key] === null ? undefined : read(spec[key], `${what}.${key}`))
+  const bounds = { min: bound('min'), max: bound('max') }
   if (bounds.min !== undefined && bounds.max !== undefined && bounds.min > bounds.max) {
     throw new LsrError('invalid_argument', `${where}: [${what}.min][${bounds.min}] cannot be greater than [${what}.max][${bounds.max}]`)
   }
@@ -66,48 +69,110 @@ interface Bucket {
   subs?: Json
 }
 
-/** Buckets of the scopes' documents by the rounding of their values. */
-function bucketsOf(scopes: Scopes, field: AggField, rounding: Rounding, spec: HistogramSpec): Bucket[] {
-  const hard = boundsOf(spec.hard, field, spec.where, 'hard_bounds')
-  const extended = boundsOf(spec.extended, field, spec.where, 'extended_bounds')
+/**
+ * Buckets of the scopes' documents by the rounding of their values.
+ * @param inBounds - whether a value counts under `hard_bounds` (a numeric histogram tests its
+ *   bucket, a date histogram the value itself, as Elasticsearch does)
+ */
+function bucketsOf(scopes: Scopes, field: AggField, rounding: Rounding, spec: HistogramSpec, readBound: BoundReader, inBounds: (hard: Bounds) => (v: number) => boolean): Bucket[] {
+  const hard = boundsOf(spec.hard, readBound, spec.where, 'hard_bounds')
+  const extended = boundsOf(spec.extended, readBound, spec.where, 'extended_bounds')
+  if (hard && extended && ((hard.min !== undefined && extended.min !== undefined && extended.min < hard.min) || (hard.max !== undefined && extended.max !== undefined && extended.max > hard.max))) {
+    const show = (b: Bounds) => `${b.min ?? ''}--${b.max ?? ''}`
+    throw new LsrError('invalid_argument', `${spec.where}: Extended bounds have to be inside hard bounds, hard bounds: [${show(hard)}] extended bounds: [${show(extended)}]`)
+  }
   const missing = spec.missing === undefined ? undefined : (fieldKey(field, spec.missing, spec.where, 'missing') as number)
-  const inside = (v: number) => (hard?.min === undefined || v >= hard.min) && (hard?.max === undefined || v < hard.max)
+  const inside = hard ? inBounds(hard) : undefined
   const withDocLists = spec.subs.names.length > 0
   const byKey = new Map<number, Bucket>()
-  const keysOfDoc: number[] = []
+  const slots = slotsOf(scopes, field, rounding, inside, missing)
+  const dense: Array<Bucket | undefined> = []
+  /** The bucket of a value (its slot's, or its rounded key's), made on first use. */
+  const bucketOf = (value: number): Bucket => {
+    const slot = slots ? slots.slot(value) : -1
+    let bucket = slots ? dense[slot] : byKey.get(rounding.round(value))
+    if (!bucket) {
+      // Every bucket made here is shown (its count is at least 1): refused before a narrow interval fills memory.
+      if (byKey.size >= MAX_BUCKETS && spec.minDocCount <= 1) throw tooManyBuckets(byKey.size + 1)
+      const key = slots ? slots.key(slot) : rounding.round(value)
+      bucket = { key, count: 0, docs: withDocLists ? scopes.map(() => []) : undefined }
+      byKey.set(key, bucket)
+      if (slots) dense[slot] = bucket
+    }
+    return bucket
+  }
   scopes.forEach((scope, at) => {
     const values = scopeValues(scope, field)
-    const add = (doc: number, value: number) => {
-      if (!inside(value)) return
-      const key = rounding.round(value)
-      if (keysOfDoc.includes(key)) return
-      keysOfDoc.push(key)
-      let bucket = byKey.get(key)
-      if (!bucket) {
-        // Every bucket made here is shown (its count is at least 1): refused before a narrow interval fills memory.
-        if (byKey.size >= MAX_BUCKETS && spec.minDocCount <= 1) throw tooManyBuckets(byKey.size + 1)
-        byKey.set(key, (bucket = { key, count: 0, docs: withDocLists ? scopes.map(() => []) : undefined }))
-      }
-      bucket.count++
-      bucket.docs?.[at].push(doc)
-    }
-    if (values?.family === 'number') {
-      const all = values.rows.values
-      forEachDoc(scope.docs, values.rows, (doc, start, end) => {
-        keysOfDoc.length = 0
-        for (let i = start; i < end; i++) add(doc, all[i])
-        if (start === end && missing !== undefined) add(doc, missing)
-      })
-    } else if (missing !== undefined) {
-      for (const doc of scope.docs.toArray()) {
-        keysOfDoc.length = 0
-        add(doc, missing)
+    const rows = values?.family === 'number' ? values.rows : undefined
+    const ids = scope.docs.toUint32Array()
+    const covered = rows?.docs ?? 0
+    for (let k = 0; k < ids.length; k++) {
+      const doc = ids[k]
+      const start = doc < covered ? rows!.starts[doc] : 0
+      const end = doc < covered ? rows!.starts[doc + 1] : 0
+      // A document counts once per bucket: its last bucket is remembered, and for more than two values, every one.
+      let last: Bucket | undefined
+      const seen: Bucket[] | undefined = end - start > 2 ? [] : undefined
+      for (let i = start; i < (end > start ? end : start + (missing === undefined ? 0 : 1)); i++) {
+        const value = end > start ? rows!.values[i] : missing!
+        if (inside && !inside(value)) continue
+        const bucket = bucketOf(value)
+        if (bucket === last || seen?.includes(bucket)) continue
+        last = bucket
+        seen?.push(bucket)
+        bucket.count++
+        bucket.docs?.[at].push(doc)
       }
     }
   })
   const buckets = [...byKey.values()]
   if (spec.minDocCount === 0) fillEmpty(buckets, byKey, rounding, extended, hard, scopes.length, withDocLists)
   return buckets.filter((b) => b.count >= spec.minDocCount)
+}
+
+/**
+ * Bucket numbers for the values of the scopes without a rounding and a map lookup per value:
+ * arithmetic for a numeric interval, else a binary search over the bucket starts between the
+ * smallest and largest value (dates: integer millis, so the search finds exactly the rounding's
+ * start). Undefined when the values span more buckets than may be shown.
+ */
+function slotsOf(scopes: Scopes, field: AggField, rounding: Rounding, inside: ((v: number) => boolean) | undefined, missing: number | undefined): { slot(v: number): number; key(slot: number): number } | undefined {
+  let min = missing !== undefined && (!inside || inside(missing)) ? missing : Infinity
+  let max = min === Infinity ? -Infinity : min
+  for (const scope of scopes) {
+    const values = scopeValues(scope, field)
+    if (values?.family !== 'number') continue
+    const all = values.rows.values
+    forEachDoc(scope.docs, values.rows, (_doc, start, end) => {
+      for (let i = start; i < end; i++) {
+        const v = all[i]
+        if (v < min && (!inside || inside(v))) min = v
+        if (v > max && (!inside || inside(v))) max = v
+      }
+    })
+  }
+  if (!(min <= max)) return undefined
+  if (rounding.ordinal) {
+    const { ordinal, keyAt } = rounding
+    const first = ordinal(min)
+    if (ordinal(max) - first >= MAX_BUCKETS) return undefined
+    return { slot: (v) => ordinal(v) - first, key: (slot) => keyAt!(slot + first) }
+  }
+  const starts: number[] = []
+  for (let key = rounding.round(min); key <= max; key = rounding.next(key)) if (starts.push(key) > MAX_BUCKETS) return undefined
+  const keys = Float64Array.from(starts)
+  // The last start <= v (a loop of its own: the shared searchSorted also serves strings, and is slower here).
+  const slot = (v: number) => {
+    let lo = 0
+    let hi = keys.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (keys[mid] <= v) lo = mid + 1
+      else hi = mid
+    }
+    return lo - 1
+  }
+  return { slot, key: (at) => keys[at] }
 }
 
 /** Adds the empty buckets between the first and last key, out to the extended bounds (within the hard ones). */
@@ -160,15 +225,24 @@ export const histogram: AggregationParser = (body, where, subs) => {
   const spec = histogramSpec(options, where, subs)
   options.done()
   // Keys as Elasticsearch computes them: floor((value - offset) / interval) x interval + offset.
-  const keyOf = (i: number) => i * interval + offset
+  const keyAt = (i: number) => i * interval + offset
+  const ordinal = (v: number) => Math.floor((v - offset) / interval)
   const rounding: Rounding = {
-    round: (v) => keyOf(Math.floor((v - offset) / interval)),
-    next: (key) => keyOf(Math.round((key - offset) / interval) + 1),
+    round: (v) => keyAt(ordinal(v)),
+    next: (key) => keyAt(Math.round((key - offset) / interval) + 1),
+    ordinal,
+    keyAt,
   }
   return {
     run(scopes, run) {
       const field = aggField(scopes, spec.name, 'histogram', numericLeaf)
-      return render(scopes, bucketsOf(scopes, field, rounding, spec), spec, run, (key) => ({ key }), javaDouble)
+      const readBound: BoundReader = (value, what) => fieldKey(field, value, where, what) as number
+      // Elasticsearch keeps a value whose bucket number x interval lies within the hard bounds, both included.
+      const inBounds = ({ min, max }: Bounds) => (v: number) => {
+        const at = ordinal(v) * interval
+        return (min === undefined || at >= min) && (max === undefined || at <= max)
+      }
+      return render(scopes, bucketsOf(scopes, field, rounding, spec, readBound, inBounds), spec, run, (key) => ({ key }), javaDouble)
     },
   }
 }
@@ -192,7 +266,13 @@ export const dateHistogram: AggregationParser = (body, where, subs) => {
       const field = aggField(scopes, spec.name, 'date_histogram', (leaf) => leaf.type === 'date')
       const formats = format ?? (field.leaf?.type === 'date' ? field.leaf.formats : 'strict_date_optional_time')
       const asString = (key: number) => formatDate(key, formats, timeZone)
-      return render(scopes, bucketsOf(scopes, field, rounding, spec), spec, run, (key) => ({ key_as_string: asString(key), key }), asString)
+      // Bounds as dates in the aggregation's format and time zone (date math too), or millis.
+      const readBound: BoundReader = (value, what) => {
+        if (typeof value !== 'string') return fieldKey(field, value, where, what) as number
+        return parseDateMath(value, splitFormats(Array.isArray(formats) ? formats.join('||') : formats), run.compileOptions.now ?? Date.now(), false, timeZone)
+      }
+      const inBounds = ({ min, max }: Bounds) => (v: number) => (min === undefined || v >= min) && (max === undefined || v < max)
+      return render(scopes, bucketsOf(scopes, field, rounding, spec, readBound, inBounds), spec, run, (key) => ({ key_as_string: asString(key), key }), asString)
     },
   }
 }
