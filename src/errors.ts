@@ -12,6 +12,8 @@ export type LsrErrorCode =
   | 'query_parsing'
   /** A query with more scored clauses than allowed. */
   | 'too_many_clauses'
+  /** Aggregations that would make more buckets than allowed (Elasticsearch's search.max_buckets). */
+  | 'too_many_buckets'
   /** A mapping definition, or a document value that cannot be indexed as its field's type. */
   | 'mapper_parsing'
   /** A document has a field that a `dynamic: strict` mapping does not declare. */

@@ -77,6 +77,9 @@ export interface SearchBody {
   searchPipeline?: unknown
 }
 
+/** Every key a {@link SearchBody} may have: any other is refused by name, never ignored. */
+const SEARCH_BODY_KEYS: ReadonlyArray<keyof SearchBody> = ['query', 'filter', 'postFilter', 'aggs', 'sort', 'size', 'from', 'searchAfter', 'trackScores', 'searchPipeline']
+
 /** The answer of {@link IndexReader.search}. */
 export interface SearchResult {
   hits: SortedHit[]
@@ -207,6 +210,13 @@ export class IndexReader {
    * @throws LsrError `query_parsing` / `invalid_argument` / `too_many_clauses` naming what is wrong
    */
   search(body: SearchBody, options: ReaderSearchOptions = {}): SearchResult {
+    for (const key of Object.keys(body)) {
+      if (!SEARCH_BODY_KEYS.includes(key as keyof SearchBody)) {
+        const camel = key.replace(/_(\w)/g, (_, c: string) => c.toUpperCase())
+        const hint = key === 'aggregations' ? ' (the library names it aggs)' : SEARCH_BODY_KEYS.includes(camel as keyof SearchBody) ? ` (the library names it ${camel})` : ''
+        throw new LsrError('invalid_argument', `search option [${key}] is not supported${hint}`)
+      }
+    }
     const size = body.size ?? 10
     const from = body.from ?? 0
     for (const [name, n] of [['size', size], ['from', from]] as const) {

@@ -35,6 +35,7 @@ const BY_CODE: Record<LsrErrorCode, [number, string]> = {
   mapper_parsing: [400, 'mapper_parsing_exception'],
   query_parsing: [400, 'parsing_exception'],
   too_many_clauses: [400, 'too_many_clauses'],
+  too_many_buckets: [400, 'too_many_buckets_exception'],
   strict_dynamic_mapping: [400, 'strict_dynamic_mapping_exception'],
   encoder_mismatch: [400, 'illegal_argument_exception'],
   not_found: [404, 'resource_not_found_exception'],

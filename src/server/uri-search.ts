@@ -88,5 +88,20 @@ export function restTotalHitsAsInt(c: Context): boolean {
 
 export function totalAsInt(result: Json): Json {
   const hits = result.hits as Json & { total?: { value: number } }
-  return { ...result, hits: { ...hits, total: hits.total?.value ?? 0 } }
+  const out: Json = { ...result, hits: { ...hits, total: hits.total?.value ?? 0 } }
+  // top_hits aggregations answer hits blocks too, which the setting covers as well.
+  if (result.aggregations !== undefined) out.aggregations = topHitsTotalsAsInt(result.aggregations)
+  return out
+}
+
+/** A copy of an aggregations tree with each top_hits `hits.total` as a number. */
+function topHitsTotalsAsInt(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(topHitsTotalsAsInt)
+  if (node === null || typeof node !== 'object') return node
+  const out: Json = {}
+  for (const [key, value] of Object.entries(node)) {
+    const total = key === 'hits' && value !== null && typeof value === 'object' ? (value as Json).total : undefined
+    out[key] = total !== null && typeof total === 'object' ? { ...(value as Json), total: (total as { value: number }).value } : topHitsTotalsAsInt(value)
+  }
+  return out
 }

@@ -267,6 +267,16 @@ describe('aggregations over HTTP, across two indexes', () => {
     expect(only.body).toEqual({ aggregations: { brands: terms([...live.values()], 'brand') } })
   })
 
+  it('rest_total_hits_as_int gives top_hits totals as numbers too, and too many buckets is a too_many_buckets_exception', async () => {
+    const answer = await call('POST', '/a/_search?rest_total_hits_as_int=true', { size: 0, aggs: { c: { terms: { field: 'category', size: 2 }, aggs: { top: { top_hits: { size: 1 } } } } } })
+    expect(answer.status).toBe(200)
+    expect(typeof answer.body.hits.total).toBe('number')
+    for (const bucket of answer.body.aggregations.c.buckets) expect(bucket.top.hits.total).toBe(bucket.doc_count)
+    const tooMany = await call('POST', '/a/_search', { size: 0, aggs: { h: { histogram: { field: 'price', interval: 0.0001 } } } })
+    expect(tooMany.status).toBe(400)
+    expect(tooMany.body.error.type).toBe('too_many_buckets_exception')
+  })
+
   it('_msearch runs each search\'s aggregations', async () => {
     const docs = [...live.values()]
     const response = await call('POST', '/_msearch', ndjson([

@@ -208,7 +208,7 @@ function render(scopes: Scopes, buckets: Bucket[], spec: HistogramSpec, run: Agg
     bucket.subs = spec.subs.run(withDocs(scopes, bucket.docs!.map((docs) => new RoaringBitmap32(docs))), run)
   }
   if (bySubAggregation) buckets.forEach(runSubs)
-  buckets.sort(comparator(spec.orders, spec.where))
+  buckets.sort(comparator(spec.orders, spec.where, run))
   if (!bySubAggregation && spec.subs.names.length > 0) buckets.forEach(runSubs)
   const rendered = buckets.map((b) => ({ ...keyJson(b.key), doc_count: b.count, ...b.subs }))
   if (!spec.keyed) return { buckets: rendered }

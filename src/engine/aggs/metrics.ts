@@ -11,7 +11,7 @@
 import type { Json } from '../json-shapes.js'
 import type { AggregationParser } from './aggregator.js'
 import { AggOptions, parsing } from './options.js'
-import { aggField, fieldKey, formatValue, numbersOf, numericLeaf, scopeValues, forEachDoc, type AggField, type Scopes } from './scope.js'
+import { aggField, fieldKey, formatValue, numbersOf, numericLeaf, scopeValues, forEachDoc, type AggField, type AggRun, type Scopes } from './scope.js'
 
 /** A metric's field and its `missing` value, read from the body. */
 interface MetricSource {
@@ -110,10 +110,12 @@ function singleValue(agg: 'min' | 'max' | 'sum' | 'avg'): AggregationParser {
     const source = sourceOf(options)
     options.done()
     return {
-      run(scopes) {
+      run(scopes, run) {
         const { field, values } = valuesOf(scopes, source, where, agg)
         const stats = statsOf(values)
-        return valueJson(field, stats[agg], source.format)
+        const json = valueJson(field, stats[agg], source.format)
+        if (stats.count === 0 && (agg === 'min' || agg === 'max')) run.sortValues.set(json, { value: EMPTY[agg] })
+        return json
       },
     }
   }
@@ -142,18 +144,22 @@ const stats: AggregationParser = (body, where) => {
   const source = sourceOf(options)
   options.done()
   return {
-    run(scopes) {
+    run(scopes, run) {
       const { field, values } = valuesOf(scopes, source, where, 'stats')
-      return statsJson(field, statsOf(values), source.format)
+      return statsJson(field, statsOf(values), source.format, run)
     },
   }
 }
 
-function statsJson(field: AggField, s: Stats, format: string | undefined): Json {
+/** What an empty min and max are, for ordering (AggRun.sortValues). */
+const EMPTY = { min: Infinity, max: -Infinity }
+
+function statsJson(field: AggField, s: Stats, format: string | undefined, run: AggRun): Json {
   const out: Json = { count: s.count, min: s.min, max: s.max, avg: s.avg, sum: s.sum }
   if (s.count > 0 && (field.leaf?.type === 'date' || format !== undefined)) {
     for (const key of ['min', 'max', 'avg', 'sum'] as const) out[`${key}_as_string`] = formatValue(field, s[key]!, format)
   }
+  if (s.count === 0) run.sortValues.set(out, EMPTY)
   return out
 }
 
@@ -164,7 +170,7 @@ const extendedStats: AggregationParser = (body, where) => {
   if (sigma < 0) throw parsing(`${where}: [sigma] must be greater than or equal to 0. Found [${sigma}]`)
   options.done()
   return {
-    run(scopes) {
+    run(scopes, run) {
       const { field, values } = valuesOf(scopes, source, where, 'extended_stats')
       const s = statsOf(values)
       const squares = new Float64Array(values.length)
@@ -176,8 +182,8 @@ const extendedStats: AggregationParser = (body, where) => {
       const sampling = n > 1 ? Math.max(0, (sumOfSquares! - (s.sum * s.sum) / n) / (n - 1)) : null
       const deviation = (v: number | null) => (v === null ? null : Math.sqrt(v))
       const bound = (variance: number | null, sign: number) => (variance === null ? null : s.avg! + sign * sigma * Math.sqrt(variance))
-      return {
-        ...statsJson(field, s, source.format),
+      const out: Json = {
+        ...statsJson(field, s, source.format, run),
         sum_of_squares: sumOfSquares,
         variance: population,
         variance_population: population,
@@ -194,6 +200,8 @@ const extendedStats: AggregationParser = (body, where) => {
           lower_sampling: bound(sampling, -1),
         },
       }
+      if (n === 0) run.sortValues.set(out, EMPTY)
+      return out
     },
   }
 }

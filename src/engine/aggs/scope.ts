@@ -33,6 +33,12 @@ export class AggRun {
   #buckets = 0
   /** top_hits hits waiting for their stored sources (read after the synchronous part). */
   readonly pending: PendingHits[] = []
+  /**
+   * What a metric's null values sort as, by result: Elasticsearch keeps an empty min as +Infinity
+   * and an empty max as -Infinity (shown as null), so ordering buckets by them puts those first in
+   * one direction; other nulls (an empty avg) sort last either way.
+   */
+  readonly sortValues = new WeakMap<object, Record<string, number>>()
 
   constructor(readonly compileOptions: CompileOptions) {}
 
@@ -45,7 +51,7 @@ export class AggRun {
 
 /** Elasticsearch's too_many_buckets_exception message. */
 export function tooManyBuckets(n: number): LsrError {
-  return new LsrError('invalid_argument', `Trying to create too many buckets. Must be less than or equal to: [${MAX_BUCKETS}] but was [${n}]. This limit can be set by changing the [search.max_buckets] cluster level setting.`)
+  return new LsrError('too_many_buckets', `Trying to create too many buckets. Must be less than or equal to: [${MAX_BUCKETS}] but was [${n}]. This limit can be set by changing the [search.max_buckets] cluster level setting.`)
 }
 
 

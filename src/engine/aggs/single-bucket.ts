@@ -3,6 +3,7 @@
  * `filter`, `filters` (named or anonymous, with `other_bucket`), `missing` and `global`.
  * @module
  */
+import { LsrError } from '../../errors.js'
 import type { Json } from '../json-shapes.js'
 import { isObject } from '../json-shapes.js'
 import { RoaringBitmap32 } from '../../storage/roaring.js'
@@ -28,6 +29,7 @@ export const filters: AggregationParser = (body, where, subs) => {
   const spec = options.raw('filters')
   const named = isObject(spec)
   if (!named && !Array.isArray(spec)) throw parsing(`${where}: [filters] must be an object of named queries or an array of queries`)
+  if ((named ? Object.keys(spec) : (spec as unknown[])).length === 0) throw new LsrError('invalid_argument', `${where}: [filters] cannot be empty.`)
   // Elasticsearch orders named filters by name.
   const entries: Array<[string | undefined, unknown]> = named ? Object.entries(spec).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : (spec as unknown[]).map((q) => [undefined, q])
   const otherKey = options.string('other_bucket_key')

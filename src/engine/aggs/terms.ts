@@ -18,7 +18,7 @@ import { RoaringBitmap32 } from '../../storage/roaring.js'
 import type { AggregationParser, SubAggregations } from './aggregator.js'
 import { javaDouble } from './metrics.js'
 import { AggOptions, parsing } from './options.js'
-import { aggField, docsMissing, fieldKey, forEachDoc, keyJson, scopeValues, withDocs, type AggField, type AggScope, type Scopes } from './scope.js'
+import { aggField, docsMissing, fieldKey, forEachDoc, keyJson, scopeValues, withDocs, type AggField, type AggRun, type AggScope, type Scopes } from './scope.js'
 
 type Key = string | number
 
@@ -82,7 +82,7 @@ export const terms: AggregationParser = (body, where, subs) => {
         for (const bucket of buckets) bucket.subs = subs.run(withDocs(scopes, bucket.docs!), run)
       }
       const total = buckets.reduce((n, b) => n + b.count, 0)
-      buckets = firstInOrder(buckets, comparator(orders, where), size)
+      buckets = firstInOrder(buckets, comparator(orders, where, run), size)
       run.addBuckets(buckets.length)
       if (!bySubAggregation && subs.names.length > 0) {
         bucketDocs(scopes, field, buckets, missingKey)
@@ -239,19 +239,20 @@ export function parseOrder(spec: unknown, where: string, subs: SubAggregations, 
 }
 
 /** The bucket comparator of the orders; a sub-aggregation's missing value (null) sorts last either way. */
-export function comparator(orders: Order[], where: string): (a: { key: Key; count: number; subs?: Json }, b: { key: Key; count: number; subs?: Json }) => number {
+export function comparator(orders: Order[], where: string, run: AggRun): (a: { key: Key; count: number; subs?: Json }, b: { key: Key; count: number; subs?: Json }) => number {
   return (a, b) => {
     for (const order of orders) {
       let c: number
       if (order.by === '_count') c = a.count - b.count
       else if (order.by === '_key') c = a.key < b.key ? -1 : a.key > b.key ? 1 : 0
       else if (order.by === 'path') {
-        const [x, y] = [pathValue(a.subs!, order, where), pathValue(b.subs!, order, where)]
+        const [x, y] = [pathValue(a.subs!, order, where, run), pathValue(b.subs!, order, where, run)]
         if (x === null || y === null) {
           if (x !== y) return x === null ? 1 : -1
           continue
         }
-        c = x - y
+        // Not x - y: an empty min or max is ±Infinity, and Infinity - Infinity is NaN.
+        c = x < y ? -1 : x > y ? 1 : 0
       } else c = 0
       if (c !== 0) return order.asc ? c : -c
     }
@@ -260,7 +261,7 @@ export function comparator(orders: Order[], where: string): (a: { key: Key; coun
 }
 
 /** The number a bucket sorts by: a metric's value, a multi-value metric's named value, or a single-bucket's count. */
-function pathValue(results: Json, order: Extract<Order, { by: 'path' }>, where: string): number | null {
+function pathValue(results: Json, order: Extract<Order, { by: 'path' }>, where: string, run: AggRun): number | null {
   let node: unknown = results
   for (const step of order.path) {
     node = node !== null && typeof node === 'object' ? (node as Json)[step] : undefined
@@ -277,7 +278,7 @@ function pathValue(results: Json, order: Extract<Order, { by: 'path' }>, where: 
   else {
     throw new LsrError('invalid_argument', `${where}: Buckets can only be sorted on a sub-aggregator path that is built out of zero or more single-bucket aggregations within the path and a final single-bucket or a metrics aggregation at the path end; [${order.path.join('>')}] needs a metric name, e.g. [${order.path.join('>')}.avg]`)
   }
-  return typeof value === 'number' ? value : null
+  return typeof value === 'number' ? value : (run.sortValues.get(result)?.[order.metric ?? 'value'] ?? null)
 }
 
 export type { Order }

@@ -59,7 +59,7 @@ export type Aggregation = (
   | { extended_stats: FieldMetric & { sigma?: number } }
   | { cardinality: FieldMetric & { precision_threshold?: number } }
   | { percentiles: FieldMetric & { percents?: number[]; keyed?: boolean } }
-  | { top_hits: { size?: number; from?: number; sort?: Sort; _source?: boolean; track_scores?: boolean; version?: boolean; seq_no_primary_term?: boolean } }
+  | { top_hits: { size?: number; from?: number; sort?: Sort; _source?: boolean | string | string[] | { includes?: string[]; excludes?: string[] }; track_scores?: boolean; version?: boolean; seq_no_primary_term?: boolean } }
 ) & { aggs?: Aggregations; aggregations?: Aggregations; meta?: Record<string, unknown> }
 
 /** Named aggregations. */

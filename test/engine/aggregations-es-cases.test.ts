@@ -1,0 +1,86 @@
+/**
+ * Aggregation answers checked case by case against what Elasticsearch's source does (found by the
+ * brute-force suite's author, who read HistogramAggregator, DoubleBounds, InternalOrder): hard and
+ * extended bounds, bounds in a time zone, ordering by an empty min or max, refusals; and the
+ * library refusing a search option it does not know.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { LsrError } from '../../src/errors.js'
+import { SparseIndex } from '../../src/engine/sparse-index.js'
+import type { Aggregations } from '../../src/index.js'
+
+let index: SparseIndex
+let dir: string
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'lsr-aggs-es-'))
+  index = await SparseIndex.open(dir, {
+    create: true,
+    encoder: null,
+    schema: { mappings: { properties: { k: { type: 'keyword' }, n: { type: 'integer' }, t: { type: 'keyword' }, d: { type: 'date' } } } },
+  })
+  await index.add([
+    { id: '1', title: '', text: '', source: { k: 'a', n: 5, t: 'sale', d: '2024-02-29T10:00:00Z' } },
+    { id: '2', title: '', text: '', source: { k: 'b', n: 7 } },
+    { id: '3', title: '', text: '', source: { k: 'c', n: 1, t: 'sale' } },
+    { id: '4', title: '', text: '', source: { k: 'd', n: 2 } },
+  ])
+})
+
+afterAll(async () => {
+  await index.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+async function aggs(request: Aggregations): Promise<Record<string, any>> {
+  return (await index.search({ aggs: request, size: 0 })).aggregations!
+}
+
+const keys = (result: any) => result.buckets.map((b: { key: number | string }) => b.key)
+
+describe('aggregations as Elasticsearch computes them', () => {
+  it('hard_bounds keep a value whose bucket key lies within [min, max], both included', async () => {
+    expect(keys((await aggs({ h: { histogram: { field: 'n', interval: 2, hard_bounds: { min: 2, max: 5 } } } })).h)).toEqual([2, 4])
+    expect(keys((await aggs({ h: { histogram: { field: 'n', interval: 2, hard_bounds: { min: 2, max: 6 } } } })).h)).toEqual([2, 4, 6])
+  })
+
+  it('extended_bounds outside hard_bounds are a 400, not clipped', async () => {
+    await expect(aggs({ h: { histogram: { field: 'n', interval: 2, extended_bounds: { min: 0, max: 20 }, hard_bounds: { min: 2, max: 10 } } } }))
+      .rejects.toThrow(/Extended bounds have to be inside hard bounds/)
+  })
+
+  it('date_histogram reads extended_bounds in its format and time zone', async () => {
+    const result = await aggs({ h: { date_histogram: { field: 'd', calendar_interval: 'day', time_zone: '-08:00', format: 'yyyy-MM-dd', extended_bounds: { min: '2024-02-28', max: '2024-03-01' } } } })
+    expect(result.h.buckets.map((b: any) => [b.key_as_string, b.doc_count])).toEqual([['2024-02-28', 0], ['2024-02-29', 1], ['2024-03-01', 0]])
+  })
+
+  it('ordering by an empty max puts it first ascending; by an empty min, first descending; an empty avg always last', async () => {
+    const by = async (metric: 'max' | 'min' | 'avg', order: 'asc' | 'desc') =>
+      keys((await aggs({ k: { terms: { field: 'k', order: { 'f>m': order } }, aggs: { f: { filter: { term: { t: 'sale' } }, aggs: { m: { [metric]: { field: 'n' } } as never } } } } })).k)
+    expect(await by('max', 'asc')).toEqual(['b', 'd', 'c', 'a'])
+    expect(await by('max', 'desc')).toEqual(['a', 'c', 'b', 'd'])
+    expect(await by('min', 'desc')).toEqual(['b', 'd', 'a', 'c'])
+    expect(await by('min', 'asc')).toEqual(['c', 'a', 'b', 'd'])
+    expect(await by('avg', 'asc')).toEqual(['c', 'a', 'b', 'd'])
+    expect(await by('avg', 'desc')).toEqual(['a', 'c', 'b', 'd'])
+  })
+
+  it('refuses empty filters, and too many buckets with too_many_buckets', async () => {
+    await expect(aggs({ f: { filters: { filters: {} } } })).rejects.toThrow(/\[filters\] cannot be empty/)
+    const tooMany = await aggs({ h: { histogram: { field: 'n', interval: 0.00001 } } }).catch((error: unknown) => error)
+    expect(tooMany).toBeInstanceOf(LsrError)
+    expect((tooMany as LsrError).code).toBe('too_many_buckets')
+  })
+})
+
+describe('the library search body', () => {
+  it('refuses a key it does not know, naming the library spelling of an Elasticsearch one', async () => {
+    const bad = (body: object) => index.search(body as never)
+    await expect(bad({ post_filter: { match_all: {} } })).rejects.toThrow('search option [post_filter] is not supported (the library names it postFilter)')
+    await expect(bad({ aggregations: {} })).rejects.toThrow('search option [aggregations] is not supported (the library names it aggs)')
+    await expect(bad({ colour: 1 })).rejects.toThrow('search option [colour] is not supported')
+  })
+})
