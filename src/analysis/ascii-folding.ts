@@ -15,7 +15,7 @@
  * Like Lucene, supplementary characters are never folded.
  * @module
  */
-import type { TokenFilter } from './types.js'
+import { newAttributes, type TokenFilter } from './types.js'
 
 /** Folds of characters without a usable decomposition, as `char=fold` pairs. */
 const TABLE = new Map(
@@ -102,17 +102,27 @@ export function asciiFoldingFilter(preserveOriginal: boolean): TokenFilter {
       return stream
     }
   }
-  return ({ tokens, positions, end }) => {
+  return ({ tokens, positions, end, attributes }) => {
     const out: string[] = []
     const at: number[] = []
+    // The original is stacked on its fold with the fold's offsets and type, as Lucene's captured state gives it.
+    const kept = attributes && newAttributes()
+    const keep = (i: number) => {
+      if (!attributes || !kept) return
+      kept.startOffsets.push(attributes.startOffsets[i])
+      kept.endOffsets.push(attributes.endOffsets[i])
+      kept.types.push(attributes.types[i])
+    }
     for (let i = 0; i < tokens.length; i++) {
       const folded = foldToAscii(tokens[i])
       out.push(folded)
       at.push(positions[i])
+      keep(i)
       if (folded === tokens[i]) continue
       out.push(tokens[i])
       at.push(positions[i])
+      keep(i)
     }
-    return { tokens: out, positions: at, end }
+    return { tokens: out, positions: at, end, attributes: kept }
   }
 }

@@ -3,7 +3,7 @@
  * (WhitespaceTokenizer) and `keyword` (KeywordTokenizer).
  * @module
  */
-import type { Tokenizer } from './types.js'
+import { type TokenAttributes, type Tokenizer, WORD_TYPE } from './types.js'
 
 /** The default `max_token_length` of Lucene's CharTokenizer and StandardTokenizer. */
 export const DEFAULT_MAX_TOKEN_LENGTH = 255
@@ -24,7 +24,7 @@ const NON_WHITESPACE = /[^\t-\r\x1c-\x20\u1680\u2000-\u2006\u2008-\u200a\u2028\u
  * @example letterTokenizer()("don't stop") // ['don', 't', 'stop']
  */
 export function letterTokenizer(maxTokenLength = DEFAULT_MAX_TOKEN_LENGTH): Tokenizer {
-  return (text) => splitLong(text.match(LETTERS) ?? [], maxTokenLength)
+  return (text, attributes) => (attributes ? runsAt(text, LETTERS, maxTokenLength, attributes) : splitLong(text.match(LETTERS) ?? [], maxTokenLength))
 }
 
 /**
@@ -33,14 +33,40 @@ export function letterTokenizer(maxTokenLength = DEFAULT_MAX_TOKEN_LENGTH): Toke
  * @example whitespaceTokenizer()('Hello, World!') // ['Hello,', 'World!']
  */
 export function whitespaceTokenizer(maxTokenLength = DEFAULT_MAX_TOKEN_LENGTH): Tokenizer {
-  return (text) => splitLong(text.match(NON_WHITESPACE) ?? [], maxTokenLength)
+  return (text, attributes) => (attributes ? runsAt(text, NON_WHITESPACE, maxTokenLength, attributes) : splitLong(text.match(NON_WHITESPACE) ?? [], maxTokenLength))
 }
 
 /**
  * KeywordTokenizer: the whole input as one token. Empty input gives one empty token, as Lucene's
  * KeywordTokenizer (and so Elasticsearch's `keyword` analyzer) does.
  */
-export const keywordTokenizer: Tokenizer = (text) => [text]
+export const keywordTokenizer: Tokenizer = (text, attributes) => {
+  if (attributes) {
+    attributes.startOffsets.push(0)
+    attributes.endOffsets.push(text.length)
+    attributes.types.push(WORD_TYPE)
+  }
+  return [text]
+}
+
+/** The runs `pattern` (global) matches, cut as splitLong cuts them, with their offsets (type `word`). */
+function runsAt(text: string, pattern: RegExp, max: number, attributes: TokenAttributes): string[] {
+  const runs = new RegExp(pattern.source, pattern.flags)
+  const out: string[] = []
+  for (let match = runs.exec(text); match !== null; match = runs.exec(text)) {
+    const run = match[0]
+    const pieces = splitLong([run], max)
+    let at = match.index
+    for (const piece of pieces) {
+      out.push(piece)
+      attributes.startOffsets.push(at)
+      attributes.endOffsets.push(at + piece.length)
+      attributes.types.push(WORD_TYPE)
+      at += piece.length
+    }
+  }
+  return out
+}
 
 /**
  * Cuts tokens longer than `max` as Lucene's CharTokenizer does: a piece ends once it holds `max`

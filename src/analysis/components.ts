@@ -16,7 +16,7 @@ import type { TokenFilter, Tokenizer } from './types.js'
 /** LowerCaseTokenizer: letter runs, lowercased. */
 const lowercaseTokenizer = (maxTokenLength = DEFAULT_MAX_TOKEN_LENGTH): Tokenizer => {
   const letters = letterTokenizer(maxTokenLength)
-  return (text) => letters(text).map(javaLowerCase)
+  return (text, attributes) => letters(text, attributes).map(javaLowerCase)
 }
 
 /** Tokenizers by built-in name. */

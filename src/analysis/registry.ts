@@ -72,6 +72,8 @@ export function buildAnalyzers(analysis: unknown): AnalyzerRegistry {
     get: (name) => analyzers.get(name),
     has: (name) => analyzers.has(name),
     positionIncrementGap: (name) => gaps.get(name) ?? DEFAULT_POSITION_INCREMENT_GAP,
+    tokenizer: (name) => tokenizers.get(name) ?? BUILT_IN_TOKENIZERS.get(name),
+    filter: (name) => filters.get(name) ?? BUILT_IN_FILTERS.get(name),
   }
 }
 

@@ -16,7 +16,8 @@
 import { wordSegments } from '../encode/english-analyzer.js'
 import { segmentWords } from '../encode/segmenter.js'
 import { DEFAULT_MAX_TOKEN_LENGTH } from './char-tokenizers.js'
-import type { Tokenizer } from './types.js'
+import { standardTokenType } from './token-types.js'
+import type { TokenAttributes, Tokenizer } from './types.js'
 
 /**
  * StandardTokenizer (case kept; the `standard` analyzer lowercases after it).
@@ -24,7 +25,12 @@ import type { Tokenizer } from './types.js'
  * @example standardTokenizer()('Hello, World! 3.14') // ['Hello', 'World', '3.14']
  */
 export function standardTokenizer(maxTokenLength = DEFAULT_MAX_TOKEN_LENGTH): Tokenizer {
-  return (text) => finish(LUCENE_SPECIFIC.test(text) ? luceneWords(text) : wordSegments(text), maxTokenLength)
+  return (text, attributes) => {
+    if (!attributes) return finish(LUCENE_SPECIFIC.test(text) ? luceneWords(text) : wordSegments(text), maxTokenLength)
+    const starts: number[] = []
+    const words = LUCENE_SPECIFIC.test(text) ? luceneWords(text, starts) : wordSegments(text, starts)
+    return finishAt(words, starts, maxTokenLength, attributes)
+  }
 }
 
 const SEA_SCRIPTS = '\\p{sc=Thai}\\p{sc=Lao}\\p{sc=Myanmar}\\p{sc=Khmer}\\p{sc=Tai_Le}\\p{sc=New_Tai_Lue}\\p{sc=Tai_Tham}\\p{sc=Tai_Viet}\\p{sc=Ahom}'
@@ -50,34 +56,73 @@ const OTHER = 0
 const KATAKANA_RUN = 2
 const SEA_RUN = 3
 
-/** The word-like segments of `text`, re-split and re-joined as Lucene's grammar does. */
-function luceneWords(text: string): string[] {
+/**
+ * The word-like segments of `text`, re-split and re-joined as Lucene's grammar does; each word's
+ * offset pushed onto `starts` when given (a word is always a substring of the text, but for an
+ * emoji's dropped U+FE0E, which ends it).
+ */
+function luceneWords(text: string, starts?: number[]): string[] {
   const words: string[] = []
   // Kind of the last token pushed while it may still grow: a Katakana or SEA run that the next
   // ICU segment continues (ICU's dictionaries split runs Lucene keeps whole).
   let open = OTHER
-  for (const { segment, isWordLike } of segmentWords(text)) {
+  for (const { segment, index, isWordLike } of segmentWords(text)) {
     if (!HAS_CJK_SEA.test(segment)) {
       open = OTHER
       if (isWordLike) {
         if (segment.includes('\u202f')) {
-          for (const part of segment.split('\u202f')) if (part.length > 0) words.push(part)
+          let at = index
+          for (const part of segment.split('\u202f')) {
+            if (part.length > 0) {
+              words.push(part)
+              starts?.push(at)
+            }
+            at += part.length + 1
+          }
         } else {
           words.push(segment)
+          starts?.push(index)
         }
       } else if (EMOJI.test(segment)) {
         words.push(segment.endsWith('\ufe0e') ? segment.slice(0, -1) : segment)
+        starts?.push(index)
       }
       continue
     }
     for (const match of segment.matchAll(PIECE)) {
       const kind = match[2] !== undefined ? KATAKANA_RUN : match[3] !== undefined ? SEA_RUN : OTHER
+      // A run the previous ICU segment started goes on (it is adjacent: it keeps its start).
       if (kind !== OTHER && kind === open) words[words.length - 1] += match[0]
-      else if (isWordLike || match[1] !== undefined || kind !== OTHER) words.push(match[0])
+      else if (isWordLike || match[1] !== undefined || kind !== OTHER) {
+        words.push(match[0])
+        starts?.push(index + match.index)
+      }
       open = kind
     }
   }
   return words
+}
+
+/** finish, with the words' offsets (`starts`) and types pushed onto `attributes`. */
+function finishAt(words: readonly string[], starts: readonly number[], max: number, attributes: TokenAttributes): string[] {
+  const out: string[] = []
+  const pieces: string[] = []
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]
+    if (isConnectorOnly(word)) continue
+    pieces.length = 0
+    if (word.length <= max) pieces.push(word)
+    else splitLong(word, max, pieces)
+    let at = starts[i]
+    for (const piece of pieces) {
+      out.push(piece)
+      attributes.startOffsets.push(at)
+      attributes.endOffsets.push(at + piece.length)
+      attributes.types.push(standardTokenType(piece))
+      at += piece.length
+    }
+  }
+  return out
 }
 
 /** Drops connector-only runs and cuts words longer than `max`; returns `words` itself when nothing changes. */

@@ -9,7 +9,7 @@
  * @module
  */
 import { stemmer } from 'stemmer'
-import type { TokenFilter, TokenStream } from './types.js'
+import type { TokenAttributes, TokenFilter, TokenStream } from './types.js'
 
 const JAVA_LOWER_SPECIAL = /[\u0130\u03a3]/g
 
@@ -36,16 +36,31 @@ export const lowercaseFilter: TokenFilter = (stream) => {
  * kept token keeps its position, so removed ones leave a gap (FilteringTokenFilter).
  */
 function keepIf(stream: TokenStream, keep: (token: string) => boolean): TokenStream {
-  const { tokens, positions } = stream
+  const { tokens, positions, attributes } = stream
   let kept = 0
   for (let i = 0; i < tokens.length; i++) {
     if (!keep(tokens[i])) continue
+    if (attributes) moveAttributes(attributes, i, kept)
     tokens[kept] = tokens[i]
     positions[kept++] = positions[i]
   }
   tokens.length = kept
   positions.length = kept
+  if (attributes) truncateAttributes(attributes, kept)
   return stream
+}
+
+/** Moves token `from`'s attributes to slot `to` (a compaction: `to` <= `from`). */
+function moveAttributes({ startOffsets, endOffsets, types }: TokenAttributes, from: number, to: number): void {
+  startOffsets[to] = startOffsets[from]
+  endOffsets[to] = endOffsets[from]
+  types[to] = types[from]
+}
+
+function truncateAttributes({ startOffsets, endOffsets, types }: TokenAttributes, length: number): void {
+  startOffsets.length = length
+  endOffsets.length = length
+  types.length = length
 }
 
 /**
@@ -177,7 +192,7 @@ export const trimFilter: TokenFilter = (stream) => {
  */
 export function uniqueFilter(onlyOnSamePosition: boolean): TokenFilter {
   return (stream) => {
-    const { tokens, positions } = stream
+    const { tokens, positions, attributes } = stream
     if (tokens.length === 0) return stream
     const seen = new Set<string>()
     const trailing = stream.end - positions[positions.length - 1]
@@ -192,11 +207,13 @@ export function uniqueFilter(onlyOnSamePosition: boolean): TokenFilter {
       if (seen.has(token)) continue
       seen.add(token)
       position += increment
+      if (attributes) moveAttributes(attributes, i, kept)
       tokens[kept] = token
       positions[kept++] = position
     }
     tokens.length = kept
     positions.length = kept
+    if (attributes) truncateAttributes(attributes, kept)
     stream.end = position + trailing
     return stream
   }

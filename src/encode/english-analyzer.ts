@@ -14,7 +14,8 @@
  * @module
  */
 import { stemmer } from 'stemmer'
-import type { TokenStream } from '../analysis/types.js'
+import { standardTokenType } from '../analysis/token-types.js'
+import type { TokenAttributes, TokenStream } from '../analysis/types.js'
 import { segmentWords } from './segmenter.js'
 
 /** Lucene's `EnglishAnalyzer.ENGLISH_STOP_WORDS_SET` (33 words). */
@@ -39,14 +40,31 @@ const NON_ASCII = /[^\x00-\x7f]/
  * a run of two or more is.)
  * @param text - any text
  */
-export function wordSegments(text: string): string[] {
+export function wordSegments(text: string, starts?: number[]): string[] {
   if (NON_ASCII.test(text)) {
     const words: string[] = []
-    for (const { segment, isWordLike } of segmentWords(text)) if (isWordLike) words.push(segment)
+    for (const { segment, index, isWordLike } of segmentWords(text)) {
+      if (!isWordLike) continue
+      words.push(segment)
+      starts?.push(index)
+    }
     return words
   }
+  if (starts) return asciiWordsAt(text, starts)
   const words: string[] = text.match(ASCII_WORD) ?? []
   return words.includes('_') ? words.filter((w) => w !== '_') : words
+}
+
+/** The ASCII path of wordSegments, each word's offset pushed onto `starts` (only `_analyze` asks). */
+function asciiWordsAt(text: string, starts: number[]): string[] {
+  const pattern = new RegExp(ASCII_WORD.source, 'g')
+  const words: string[] = []
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    if (match[0] === '_') continue
+    words.push(match[0])
+    starts.push(match.index)
+  }
+  return words
 }
 
 /** Porter stems by lowercased token; cleared when large so memory stays bounded. */
@@ -82,17 +100,25 @@ export function analyzeEnglish(text: string): string[] {
  * @param text - any text
  * @example analyzeEnglishStream('the dogs of war') // { tokens: ['dog', 'war'], positions: [1, 3], end: 4 }
  */
-export function analyzeEnglishStream(text: string): TokenStream {
+export function analyzeEnglishStream(text: string, withAttributes?: boolean): TokenStream {
   const positions: number[] = []
-  const { terms, end } = analyze(text, positions)
-  return { tokens: terms, positions, end }
+  const attributes = withAttributes === true ? { startOffsets: [], endOffsets: [], types: [] } : undefined
+  const { terms, end } = analyze(text, positions, attributes)
+  return { tokens: terms, positions, end, attributes }
 }
 
-/** The terms of `text`, and each one's position pushed onto `positions` when given. */
-function analyze(text: string, positions: number[] | undefined): { terms: string[]; end: number } {
+/**
+ * The terms of `text`, and each one's position pushed onto `positions` when given; with
+ * `attributes`, each one's offsets (the word's, or the piece's of a cut word: filters keep the
+ * tokenizer's offsets) and its StandardTokenizer type.
+ */
+function analyze(text: string, positions: number[] | undefined, attributes?: TokenAttributes): { terms: string[]; end: number } {
   const terms: string[] = []
+  const starts: number[] | undefined = attributes ? [] : undefined
   let position = 0
-  for (const segment of wordSegments(text)) {
+  const words = wordSegments(text, starts)
+  for (let w = 0; w < words.length; w++) {
+    const segment = words[w]
     for (let start = 0; start < segment.length; start += MAX_TOKEN_LENGTH, position++) {
       const token = segment.length > MAX_TOKEN_LENGTH ? segment.slice(start, start + MAX_TOKEN_LENGTH) : segment
       const term = token.replace(POSSESSIVE, '').toLowerCase()
@@ -100,6 +126,11 @@ function analyze(text: string, positions: number[] | undefined): { terms: string
       if (term.length === 0 || ENGLISH_STOP_WORDS.has(term)) continue
       terms.push(stem(term))
       positions?.push(position)
+      if (attributes && starts) {
+        attributes.startOffsets.push(starts[w] + start)
+        attributes.endOffsets.push(starts[w] + start + token.length)
+        attributes.types.push(standardTokenType(token))
+      }
     }
   }
   return { terms, end: position }
