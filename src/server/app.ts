@@ -17,6 +17,7 @@ import { LsrError } from '../errors.js'
 import { VERSION } from '../version.js'
 import { aliasRoutes, parseCreateAliases } from './alias-routes.js'
 import { aliasSession, type AliasSession } from './alias-session.js'
+import { analyzeRoutes } from './analyze.js'
 import { AliasStore } from './aliases.js'
 import { runBulk } from './bulk.js'
 import { catRoutes } from './cat.js'
@@ -335,6 +336,9 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
 
   // Documents, and /_mget before /{index} takes it for an index name
   documentRoutes(app, { jsonBody, pipelines, errorOf })
+
+  // Analysis, before /{index} takes _analyze for an index name
+  analyzeRoutes(app, { jsonBody })
 
   // Dropping an index (DELETE, and remove_index in _aliases) first frees the scrolls and points in
   // time reading it: they hold readers, which closing it waits for.
