@@ -139,6 +139,11 @@ export class IndexReader {
     this.#pinned = store.pin()
   }
 
+  /** @internal The LevelDB snapshot the reader reads stored documents through (SparseIndex.freeze loads the index from it). */
+  get pinnedSnapshot(): PinnedSnapshot {
+    return this.#pinned
+  }
+
   /** True while no write has been applied since the reader was taken (in-memory reads allowed). */
   get current(): boolean {
     return !this.#released && this.store.generation === this.#generation

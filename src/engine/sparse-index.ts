@@ -568,6 +568,33 @@ export class SparseIndex {
   }
 
   /**
+   * A reader of the index exactly as `reader` saw it that stays current whatever is written
+   * afterwards: its state (term dictionary, doc tables, doc values, schema) loaded again from the
+   * reader's LevelDB snapshot, its postings read from that snapshot when a query first needs them.
+   * It costs a second copy of the in-memory tables until released. A point in time ranks new
+   * queries with it once its index has changed.
+   */
+  async freeze(reader: IndexReader): Promise<IndexReader> {
+    this.#assertOpen()
+    const store = new SegmentStore(this.#db, reader.pinnedSnapshot)
+    try {
+      const stored = await this.#db.get(KEY_META, { snapshot: store.snapshot })
+      const meta = checkMeta(stored && decodeJson<IndexMeta>(stored, 'index metadata'), this.#label)
+      const schema = meta.schema && Schema.parse(meta.schema)
+      const state = await loadState(this.#db, meta, store, (path) => schema?.hasPositions(path) === true)
+      const searcher = new Searcher(state, createScorer(this.encoder, (field) => schema!.bm25(field)))
+      this.#readers++
+      return new IndexReader(this.#db, store, state, searcher, schema, this.encoder, (query) => this.#queryTerms(query), () => {
+        store.releaseFrozen()
+        if (--this.#readers === 0) this.#readersDone?.()
+      })
+    } catch (error) {
+      store.releaseFrozen()
+      throw error
+    }
+  }
+
+  /**
    * Runs a filtered search: scored terms plus exact document filters (bitmaps from
    * {@link docsWithAnyTerm}, {@link docsWithIds}, {@link docsWithKeyword}); returns the top k and
    * the exact number of matches.

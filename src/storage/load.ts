@@ -17,14 +17,16 @@ export type IndexDb = Level<Buffer, Buffer>
 
 const PAGE = 1000
 
-/** Calls `visit` for every entry with the given one-byte key prefix, in key order. */
-export function scanPrefix(db: IndexDb, prefix: number, visit: (key: Buffer, value: Buffer) => void): Promise<void> {
-  return scanRange(db, prefixRange(prefix), visit)
+type Snapshot = ReturnType<IndexDb['snapshot']>
+
+/** Calls `visit` for every entry with the given one-byte key prefix, in key order (as of `snapshot` when given). */
+export function scanPrefix(db: IndexDb, prefix: number, visit: (key: Buffer, value: Buffer) => void, snapshot?: Snapshot): Promise<void> {
+  return scanRange(db, prefixRange(prefix), visit, snapshot)
 }
 
-/** Calls `visit` for every entry in the key range, in key order. */
-export async function scanRange(db: IndexDb, range: { gte: Buffer; lt: Buffer }, visit: (key: Buffer, value: Buffer) => void): Promise<void> {
-  const iterator = db.iterator(range)
+/** Calls `visit` for every entry in the key range, in key order (as of `snapshot` when given). */
+export async function scanRange(db: IndexDb, range: { gte: Buffer; lt: Buffer }, visit: (key: Buffer, value: Buffer) => void, snapshot?: Snapshot): Promise<void> {
+  const iterator = db.iterator(snapshot ? { ...range, snapshot } : range)
   try {
     for (;;) {
       const entries = await iterator.nextv(PAGE)
@@ -54,8 +56,23 @@ export class SegmentStore {
   /** Bumped by every {@link advance}: a reader taken at another generation sees another state. */
   generation = 0
 
-  constructor(private readonly db: IndexDb) {
-    this.#current = new PinnedSnapshot(db.snapshot())
+  /**
+   * @param frozen - a snapshot to read forever (a frozen view of the index: never advanced); the
+   *   store holds a pin on it until {@link releaseFrozen}
+   */
+  constructor(private readonly db: IndexDb, frozen?: PinnedSnapshot) {
+    if (frozen) frozen.pins++
+    this.#current = frozen ?? new PinnedSnapshot(db.snapshot())
+  }
+
+  /** The snapshot reads go through now. */
+  get snapshot(): Snapshot {
+    return this.#current.snapshot
+  }
+
+  /** Ends a frozen store's pin on its snapshot (see the constructor). */
+  releaseFrozen(): void {
+    this.#current.release()
   }
 
   /** The stored bytes of one posting segment (synchronous: queries are synchronous). */
@@ -111,7 +128,9 @@ export class PinnedSnapshot {
  */
 export async function loadState(db: IndexDb, meta: IndexMeta, store: SegmentStore, positionalField?: (path: string) => boolean): Promise<IndexState> {
   const state = new IndexState((termId, segment) => store.read(termId, segment), (termId, segment) => store.readPositions(termId, segment), positionalField)
-  const [statsValue, deletedValue] = await db.getMany([KEY_STATS, KEY_DELETED])
+  // Everything through the store's snapshot: a frozen store loads the index as of its moment.
+  const { snapshot } = store
+  const [statsValue, deletedValue] = await db.getMany([KEY_STATS, KEY_DELETED], { snapshot })
   if (!statsValue) throw new LsrError('data_corruption', 'index data corruption: corpus statistics are missing')
   state.stats = decodeJson<CorpusStats>(statsValue, 'corpus statistics')
   if (deletedValue) state.deleted = decodeDeleted(deletedValue)
@@ -119,19 +138,19 @@ export async function loadState(db: IndexDb, meta: IndexMeta, store: SegmentStor
   await scanPrefix(db, PREFIX_SEGMENT, (_key, value) => {
     const segment = decodeJson<SegmentDocs>(value, 'segment doc table')
     state.addDocs(segment.firstDoc, segment.ids, segment.lengths, segment.fieldLengths, segment.columns, segment.seqNos, segment.versions)
-  })
+  }, snapshot)
   // Versions of identical writes override their segments' (format.ts).
   await scanPrefix(db, PREFIX_VERSION, (key, value) => {
     const docId = key.length === 5 ? key.readUInt32BE(1) : -1
     if (docId < 0 || docId >= state.maxDoc) throw new LsrError('data_corruption', `index data corruption: version key ${key.toString('hex')} names no document`)
     const { seqNo, version } = decodeDocVersion(value, docId)
     state.setKeyedVersion(docId, seqNo, version)
-  })
+  }, snapshot)
   await scanPrefix(db, PREFIX_TERM, (key, value) => {
     const { entry, segments } = decodeTermEntry(value, key, meta.version)
     state.setTerm(termFromKey(key), entry)
     state.postings[entry.id].addStored(segments)
-  })
+  }, snapshot)
   if (meta.version === 1) await upgradeFromVersion1(db, state, meta)
   else if (meta.version < FORMAT_VERSION) await upgradeMeta(db, meta)
   return state

@@ -14,6 +14,43 @@ async function firstGeneration(): Promise<SparseIndex> {
   return index
 }
 
+describe('SparseIndex.freeze: a reader that stays current', () => {
+  it('ranks, counts, aggregates and reads sources as of its moment, after replaces, deletes, new fields and compaction', async () => {
+    const index = await SparseIndex.open(await tempDir(), { create: true, encoder: null })
+    const products = (g: number, ids: string[]) => ids.map((id, i) => ({ id, title: '', text: '', source: { name: `lamp ${id} gen${g}`, price: 10 * (i + 1) + g, tag: g % 2 ? 'odd' : 'even' } }))
+    await index.add(products(1, ['a', 'b', 'c', 'd']))
+    const body = { query: { match: { name: 'lamp' } }, aggs: { tags: { terms: { field: 'tag.keyword' } }, price: { stats: { field: 'price' } } }, size: 10 } as const
+    const before = await index.search(body)
+    const live = index.reader()
+    // Everything changes: replaced, deleted, added documents, a new field, then a compaction.
+    await index.add(products(2, ['a', 'b', 'e']))
+    await index.delete(['c'])
+    await index.add([{ id: 'f', title: '', text: '', source: { name: 'lamp f', colour: 'red' } }])
+    await index.compact()
+    expect(live.current).toBe(false)
+    const frozen = await index.freeze(live)
+    live.release()
+    expect(frozen.current).toBe(true)
+    const result = frozen.search(body)
+    await frozen.readAggregationSources(result)
+    const sources = await frozen.withSources(result.hits)
+    expect(result.total).toBe(before.total)
+    expect(result.aggregations).toEqual(before.aggregations)
+    expect(sources.map((h) => [h.id, h.score, h.source])).toEqual(before.hits.map((h) => [h.id, h.score, h.source]))
+    // A field added later does not exist in the frozen view.
+    expect(frozen.schema?.field('colour')).toBeUndefined()
+    expect(frozen.search({ query: { match: { colour: 'red' } } }).total).toBe(0)
+    // The live index moved on; close waits for the frozen reader.
+    expect((await index.search(body)).total).toBe(5)
+    let closed = false
+    const closing = index.close().then(() => (closed = true))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(closed).toBe(false)
+    frozen.release()
+    await closing
+  })
+})
+
 describe('IndexReader: one committed state per read', () => {
   it('reads the sources of the state it ranked, although writes commit before the sources are read', async () => {
     const index = await firstGeneration()
