@@ -577,19 +577,21 @@ export class SparseIndex {
   async freeze(reader: IndexReader): Promise<IndexReader> {
     this.#assertOpen()
     const store = new SegmentStore(this.#db, reader.pinnedSnapshot)
+    // Counted from the start: close() waits for the load too, not only for the reader it makes.
+    this.#readers++
+    const release = () => {
+      store.releaseFrozen()
+      if (--this.#readers === 0) this.#readersDone?.()
+    }
     try {
       const stored = await this.#db.get(KEY_META, { snapshot: store.snapshot })
       const meta = checkMeta(stored && decodeJson<IndexMeta>(stored, 'index metadata'), this.#label)
       const schema = meta.schema && Schema.parse(meta.schema)
       const state = await loadState(this.#db, meta, store, (path) => schema?.hasPositions(path) === true)
       const searcher = new Searcher(state, createScorer(this.encoder, (field) => schema!.bm25(field)))
-      this.#readers++
-      return new IndexReader(this.#db, store, state, searcher, schema, this.encoder, (query) => this.#queryTerms(query), () => {
-        store.releaseFrozen()
-        if (--this.#readers === 0) this.#readersDone?.()
-      })
+      return new IndexReader(this.#db, store, state, searcher, schema, this.encoder, (query) => this.#queryTerms(query), release)
     } catch (error) {
-      store.releaseFrozen()
+      release()
       throw error
     }
   }
@@ -820,6 +822,77 @@ export class SparseIndex {
       throw this.#diverged
     }
   }
+
+  /**
+   * Every live document of one committed state, in doc id order, in batches of `batchSize`: its
+   * external id, its stored source, and with `encoderTerms` the terms and values the encoder put in
+   * its forward vector (term frequencies, or 16-bit weight codes for dot scoring; mapped fields'
+   * terms left out). Reads through one LevelDB snapshot pinned when the iteration starts, so writes
+   * meanwhile are invisible; holds a reader (close() waits) until the iteration ends. For exports
+   * (src/engine/export), in constant memory: one batch at a time. `afterDocId` starts after that
+   * doc id (a resumed export).
+   */
+  async *storedDocuments({ batchSize = 256, encoderTerms = false, afterDocId }: { batchSize?: number; encoderTerms?: boolean; afterDocId?: number } = {}): AsyncGenerator<StoredDocument[]> {
+    const reader = this.reader()
+    // Taken with the reader, before any await: the same committed state.
+    const pinned = this.#store.pin()
+    const live = reader.allDocs()
+    if (afterDocId !== undefined) live.removeRange(0, afterDocId + 1)
+    const terms = this.#state.terms
+    try {
+      const docIds = live[Symbol.iterator]()
+      for (;;) {
+        const batch: number[] = []
+        while (batch.length < batchSize) {
+          const next = docIds.next()
+          if (next.done) break
+          batch.push(next.value)
+        }
+        if (batch.length === 0) return
+        const { snapshot } = pinned
+        const [sources, forwards] = await Promise.all([
+          this.#db.getMany(batch.map(sourceKey), { snapshot }),
+          encoderTerms ? this.#db.getMany(batch.map(forwardKey), { snapshot }) : undefined,
+        ])
+        yield batch.map((docId, i) => {
+          const id = reader.externalId(docId)
+          const source = sources[i]
+          if (source === undefined) throw new LsrError('data_corruption', `index data corruption: the stored source of document ${id} (doc ${docId}) is missing`)
+          const doc: StoredDocument = { id, docId, source: decodeJson<Record<string, unknown>>(source, `source of doc ${docId}`) }
+          if (forwards) {
+            const forward = forwards[i]
+            if (forward === undefined) throw new LsrError('data_corruption', `index data corruption: forward vector of doc ${docId} is missing`)
+            const { termIds, values } = decodeForward(forward)
+            const kept: string[] = []
+            const keptValues: number[] = []
+            for (let k = 0; k < termIds.length; k++) {
+              const term = terms[termIds[k]]
+              // Mapped fields' terms start with U+0000..U+0002 (format.ts); the encoder's do not.
+              if (term !== undefined && term.charCodeAt(0) > 2) {
+                kept.push(term)
+                keptValues.push(values[k])
+              }
+            }
+            doc.encoderTerms = { terms: kept, values: keptValues }
+          }
+          return doc
+        })
+        if (batch.length < batchSize) return
+      }
+    } finally {
+      pinned.release()
+      reader.release()
+    }
+  }
+}
+
+/** A stored document as {@link SparseIndex.storedDocuments} reads it. */
+export interface StoredDocument {
+  id: string
+  docId: number
+  source: Record<string, unknown>
+  /** The encoder field's terms and stored values (frequencies or weight codes), when asked for. */
+  encoderTerms?: { terms: string[]; values: number[] }
 }
 
 /** A document to delete, from its stored forward vector (its terms' document frequencies drop). */

@@ -4,18 +4,15 @@
  * Elasticsearch's `POST /{index}/_pit?keep_alive=` (→ `id`) and `DELETE /_pit`; and `_search`
  * with `pit: {id, keep_alive}` (no index in the path), with `sort`, `from` and `search_after`.
  *
- * A point in time holds one reader per index, taken when it opens (reader-contexts.ts). A reader
- * ranks only while no write has been applied since it was taken: the index's in-memory state
- * (postings, statistics, deletions) changes in place with each write, and only stored documents
- * stay readable as of the reader's moment, through its LevelDB snapshot (index-reader.ts). So:
- * - a search ranks its query with the point in time's readers while its indexes are unchanged,
- *   and keeps that ranking (the first {@link PIT_WINDOW} hits, deeper on demand up to
- *   `MAX_RANKED_HITS`) for {@link MAX_PIT_RANKINGS} queries; its pages, now and after any
- *   writes, come from that ranking, with `_source` read through the snapshots. A point in time's
- *   results never change.
- * - once an index changed, a query the point in time has not ranked yet (or hits past the depth
- *   it ranked) is a 409 `lsr_point_in_time_stale_exception`, never an answer from another state.
- *   Ranking arbitrary new queries after writes needs the engine to keep a frozen state.
+ * A point in time holds one reader per index, taken when it opens (reader-contexts.ts), and sees
+ * its indexes as of then whatever is written afterwards:
+ * - while an index is unchanged, its searches rank with that reader; once a write has been
+ *   applied, with a frozen copy loaded from the reader's LevelDB snapshot the first time it is
+ *   needed (SparseIndex.freeze: a second copy of the index's in-memory tables, held until the point
+ *   in time is freed). Stored documents are read through the same snapshot.
+ * - it keeps the ranking of each query it ran (the first {@link PIT_WINDOW} hits, deeper on demand
+ *   up to `MAX_RANKED_HITS`) for {@link MAX_PIT_RANKINGS} queries, so that paging through one with
+ *   `search_after` or `from` does not rank it again.
  *
  * As in Elasticsearch, each hit's `sort` ends with an implicit tiebreaker (`_shard_doc`: index
  * position × 2^32 + doc id), so `search_after` with the last hit's `sort` never skips or repeats
@@ -27,7 +24,7 @@ import type { AppEnv } from './app.js'
 import type { SparseIndex } from '../engine/sparse-index.js'
 import { parseSearchAfter, type ParsedSort } from '../engine/query/sort.js'
 import { compareSortValues, type SortValue } from '../search/sorted-search.js'
-import { badRequest, HttpError, parsingError } from './http-error.js'
+import { badRequest, parsingError } from './http-error.js'
 import { isObject, type Json } from './json.js'
 import type { JsonBodyReader } from './pipelines.js'
 import { MAX_RANKED_HITS, parseKeepAlive, type ReaderContext, type ReaderContexts } from './reader-contexts.js'
@@ -76,14 +73,11 @@ function pitReference(pit: unknown): { id: string; keepAlive?: number } {
   return { id: pit.id, keepAlive: pit.keep_alive === undefined ? undefined : parseKeepAlive(pit.keep_alive, 'pit.keep_alive') }
 }
 
-/** A point in time's index changed before it ranked what a search asks for. */
-const stale = (name: string) => new HttpError(409, 'lsr_point_in_time_stale_exception',
-  `index [${name}] changed since the point in time was opened, and lsr ranks a query against a point in time only while its indexes are unchanged ` +
-  `(it keeps the rankings made then: the first ${PIT_WINDOW} hits of the last ${MAX_PIT_RANKINGS} queries). This query, or hits this deep, ` +
-  'was not ranked before the change: run it against a new point in time')
-
 /** Signals that a page lies past a ranking's depth: rank deeper. */
 class RankDeeper extends Error {}
+
+/** Signals that a write was applied between choosing a search's readers and ranking with them. */
+class ReadersChanged extends Error {}
 
 /**
  * `_search` with `pit`: the page of the query's ranking in the point in time (ranked now if its
@@ -108,19 +102,21 @@ export async function pitSearch(
   const rankings = kept.get(context)!
   const key = JSON.stringify([rest.query ?? null, rest.post_filter ?? null, rest.sort ?? null, rest.track_scores ?? null, rest.search_pipeline ?? null, options.urlPipeline ?? null])
   const indexes = context.indexes.map(({ name, index }) => [name, index] as [string, SparseIndex])
-  const readers = new Map(context.indexes.map(({ name, reader }) => [name, reader]))
   return context.use(async () => {
     if (keepAlive !== undefined) context.keepAlive(keepAlive)
     let known = rankings.get(key)
     let depth = known?.depth ?? PIT_WINDOW
-    for (;;) {
+    for (let tries = 0; ; tries++) {
+      // Current readers as of the point in time: its own, or frozen copies of indexes changed since.
+      const readers = new Map(await Promise.all(context.indexes.map(async ({ name }) => [name, await context.currentReader(name)] as const)))
       try {
         const answer = await run(indexes, rest, {
           depth,
           ranking: known?.ranking,
           reader: (name) => {
             const reader = readers.get(name)!
-            if (!reader.current) throw stale(name)
+            // A write applied since the readers were chosen: choose again (the next ones are frozen).
+            if (!reader.current) throw new ReadersChanged()
             return reader
           },
           page: (ranking, render) => {
@@ -138,8 +134,10 @@ export async function pitSearch(
         })
         return { pit_id: id, ...answer }
       } catch (error) {
+        // Each retry freezes at least one more index, and a frozen reader never changes.
+        if (error instanceof ReadersChanged && tries < context.indexes.length) continue
         if (!(error instanceof RankDeeper)) throw error
-        // Ranked anew, deeper: possible only while the indexes are unchanged (else a 409).
+        // Ranked anew, deeper.
         known = undefined
         depth = Math.min(depth * 10, MAX_RANKED_HITS)
       }

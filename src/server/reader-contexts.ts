@@ -70,6 +70,8 @@ export class ReaderContext {
   #timer: NodeJS.Timeout | undefined
   #uses = 0
   #freed = false
+  /** Frozen readers of indexes changed since the context opened (SparseIndex.freeze), by index name. */
+  readonly #frozen = new Map<string, Promise<IndexReader>>()
 
   constructor(
     readonly kind: ContextKind,
@@ -113,6 +115,25 @@ export class ReaderContext {
     }
   }
 
+  /**
+   * A reader of index `name` as of the context's moment that is current now: the context's own
+   * while the index is unchanged, else the index loaded again from that reader's snapshot (once;
+   * a second copy of its in-memory tables, kept until the context is freed).
+   */
+  async currentReader(name: string): Promise<IndexReader> {
+    const entry = this.indexes.find((e) => e.name === name)
+    if (!entry) throw new Error(`no index [${name}] in search context ${this.id}`)
+    if (entry.reader.current) return entry.reader
+    let frozen = this.#frozen.get(name)
+    if (!frozen) {
+      frozen = entry.index.freeze(entry.reader)
+      this.#frozen.set(name, frozen)
+      // A failed load is tried again by the next request.
+      frozen.catch(() => this.#frozen.delete(name))
+    }
+    return frozen
+  }
+
   /** Frees it (idempotent): no new request may use it, its readers are released when none does. */
   free(): void {
     if (this.#freed) return
@@ -133,6 +154,8 @@ export class ReaderContext {
   #releaseIfIdle(): void {
     if (this.#uses > 0) return
     for (const { reader } of this.indexes) reader.release()
+    for (const frozen of this.#frozen.values()) frozen.then((reader) => reader.release(), () => {})
+    this.#frozen.clear()
   }
 }
 

@@ -170,10 +170,9 @@ export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body
     return response(at, cap, ranking.total, size > 0 ? ranking.maxScore : null, hits, await first?.read())
   }
   if (hold?.ranking) {
-    // A later page of a point in time: its aggregations count over the same readers, while they are current (else the holder's 409).
-    const { compiled } = hold.ranking
+    // A later page of a point in time: its aggregations count with the point in time's current readers.
     if (aggs) {
-      for (const { name, index } of compiled) hold.reader(name, index)
+      const compiled = hold.ranking.compiled.map((c) => ({ ...c, reader: hold.reader(c.name, c.index) }))
       aggregations = aggregate(aggs, compiled, { queryString: queryStringToDsl, models: withDefaultModels(undefined, context.pipeline) })
     }
     return hold.page(hold.ranking, render)
