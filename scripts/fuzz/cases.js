@@ -611,6 +611,15 @@ function hostileName(r) {
   }
 }
 
+/** An alias name Elasticsearch (and lsr) refuse, so that none exists: `invalid_alias_name_exception` and kin. */
+function invalidAliasName(r) {
+  for (;;) {
+    const name = r.weighted([[3, () => hostileName(r)], [1, () => r.pick(['_all', '*', 'fz-al-*', '', 'Upper', '_x', '-x', 'a,b', 'missing-zz'])]])()
+    const decoded = decodeURIComponentSafe(name)
+    if (decoded !== 'missing-zz' && noIndexCanBeNamed(decoded)) return decoded
+  }
+}
+
 /**
  * The hostile requests, `count` of them, deterministic for `seed`.
  * @param {{seed?: number, count?: number, apiKey?: string}} options
@@ -736,6 +745,70 @@ export function* fuzzCases({ seed = 1, count = 5000, apiKey = 'fuzz-key' } = {})
       return { kind: 'burst', method: 'BURST', path: `/${name}`, burst }
     }],
   ]
+  // Aliases: created, moved and removed over the scratch indexes and this run's fz-* ones, and
+  // searched, counted, read and written through. An alias never gets a protected index (GET /alpha
+  // would show it): every action naming one carries something that fails the whole request (an
+  // option lsr refuses, an invalid alias name), so it also checks that _aliases is all or nothing.
+  const aliasName = () => r.weighted([[6, () => `fz-al-${r.int(0, 5)}`], [1, () => invalidAliasName(r)]])()
+  const aliasMember = () => r.weighted([[5, () => scratchIndex()], [2, () => (created.length > 0 ? r.pick(created) : SCRATCH)], [1, () => `fz-al-${r.int(0, 5)}`]])()
+  const safeAction = () => r.weighted([
+    [4, () => ({ add: { ...(r.chance(0.3) ? { indices: [aliasMember(), aliasMember()] } : { index: aliasMember() }), alias: aliasName(), ...(r.chance(0.3) ? { is_write_index: r.chance(0.8) ? r.chance(0.5) : hostileScalar(r) } : {}) } })],
+    [2, () => ({ remove: { index: r.chance(0.8) ? aliasMember() : '*', alias: r.chance(0.8) ? aliasName() : 'fz-al-*', ...(r.chance(0.3) ? { must_exist: r.chance(0.5) } : {}) } })],
+    [1, () => ({ [r.pick(['add', 'remove', 'remove_index', 'swap', '__proto__'])]: r.pick([{}, [], null, { index: SCRATCH }, { alias: 'fz-al-0' }, { index: SCRATCH, alias: 'fz-al-0', [r.pick(PROTO_NAMES)]: 1 }]) })],
+  ])()
+  const failingAction = () => r.pick([
+    { add: { index: protectedIndex(), alias: aliasName(), [r.pick(['filter', 'routing', 'index_routing', 'search_routing', 'is_hidden'])]: r.pick([{ term: { tag: 'x' } }, '1', true]) } },
+    { add: { index: protectedIndex(), alias: invalidAliasName(r) } },
+    { add: { indices: [SCRATCH, protectedIndex()], alias: aliasName(), is_write_index: r.pick(['yes', 1, [], {}]) } },
+    { add: { index: protectedIndex(), alias: r.pick(PROTECTED) } },
+    { remove_index: { index: r.pick(['*', '_all', 'al*', 'alpha,*', '*a']) } },
+  ])
+  const viaAlias = () => `fz-al-${r.int(0, 5)}`
+  generators.push(
+    [4, () => {
+      const failing = r.chance(0.3)
+      const actions = Array.from({ length: r.int(1, 3) }, safeAction)
+      if (failing) actions.splice(r.int(0, actions.length), 0, failingAction())
+      const body = r.chance(0.9) ? toJson({ actions }) : r.pick([toJson({ actions: [] }), toJson({ actions: safeAction() }), toJson({ actions, [r.pick(PROTO_NAMES)]: 1 }), brokenJson(r)])
+      return { kind: 'alias-actions', method: 'POST', path: '/_aliases', headers: json, body, ...(failing ? { mustFail: true } : {}) }
+    }],
+    [2, () => r.pick([
+      () => ({ kind: 'alias-api', method: r.pick(['PUT', 'POST']), path: `/${aliasMember()}/${r.pick(['_alias', '_aliases'])}/${aliasName()}`, headers: json, body: r.chance(0.7) ? '{}' : toJson({ is_write_index: r.chance(0.5) ? r.chance(0.5) : hostileScalar(r) }) }),
+      () => ({ kind: 'alias-api', method: 'DELETE', path: `/${aliasMember()}/_alias/${r.chance(0.8) ? aliasName() : 'fz-al-*'}` }),
+      () => ({ kind: 'alias-api', method: r.pick(['GET', 'HEAD']), path: r.pick(['/_alias', `/_alias/${aliasName()}`, `/${aliasMember()}/_alias`, `/${viaAlias()}/_alias/${aliasName()}`, '/alpha/_alias', '/_alias/fz-al-*,missing-zz']) }),
+      () => ({ kind: 'alias-api', method: 'GET', path: `/_cat/aliases${r.chance(0.5) ? `/${aliasName()}` : ''}?${r.pick(['v', 'format=json', 'h=alias,index&s=alias:desc', 'h=nope', 's=index:sideways', 'bytes=kb&v', `h=${r.pick(PROTO_NAMES)}`, 'format=__proto__'])}` }),
+      () => {
+        const name = `fz-${serial++}`
+        created.push(name)
+        return { kind: 'alias-api', method: 'PUT', path: `/${name}`, headers: json, body: toJson({ aliases: r.pick([{ [aliasName()]: {} }, { [aliasName()]: { is_write_index: true } }, { [aliasName()]: { filter: { match_all: {} } } }, obj(['__proto__', {}]), [], 'x']) }) }
+      },
+    ])()],
+    [3, () => {
+      const alias = viaAlias()
+      return r.pick([
+        () => ({ kind: 'alias-read', method: r.pick(['POST', 'GET']), path: `/${alias}/_search`, headers: json, body: toJson(r.chance(0.7) ? obj(['query', topQuery(r)]) : searchBody(r)) }),
+        () => ({ kind: 'alias-read', method: 'POST', path: `/${alias},${r.pick(PROTECTED)}/_count`, headers: json, body: '{}' }),
+        () => ({ kind: 'alias-read', method: 'GET', path: `/${alias}/_doc/x${r.int(0, 40)}${r.chance(0.3) ? `?version=${r.pick(['1', '2', '0', 'x', '-3'])}` : ''}` }),
+        () => ({ kind: 'alias-read', method: 'POST', path: '/_mget', headers: json, body: toJson({ docs: [{ _index: alias, _id: `x${r.int(0, 40)}`, ...(r.chance(0.3) ? { version: hostileScalar(r) } : {}) }, { _index: r.pick(PROTECTED), _id: 's01' }] }) }),
+        () => ({ kind: 'alias-read', method: 'POST', path: `/${alias}/_analyze`, headers: json, body: toJson(r.pick([{ field: 'text', text: r.pick(TEXTS) }, { text: [r.pick(TEXTS), r.pick(TEXTS)] }, { field: r.pick(FIELDS), text: 'x' }, { analyzer: r.pick(PROTO_NAMES), text: 'x' }])) }),
+        () => ({ kind: 'alias-read', method: 'GET', path: `/_cat/count/${alias}?${r.pick(['v', 'format=json', 'h=count', 'ts=false'])}` }),
+        () => ({ kind: 'alias-read', method: 'GET', path: `/${alias}` }),
+      ])()
+    }],
+    [3, () => {
+      const alias = viaAlias()
+      const id = `x${r.int(0, 40)}`
+      // (A write to a missing fz-al-* creates an index of that name, which the DELETE here may drop again.)
+      return r.pick([
+        () => ({ kind: 'alias-write', method: 'PUT', path: `/${alias}/_doc/${id}`, headers: json, body: toJson(scratchDocument(r, false, true)) }),
+        () => ({ kind: 'alias-write', method: 'POST', path: `/${alias}/_bulk`, headers: ndjson, body: scratchBulk(r, SCRATCH) }),
+        () => ({ kind: 'alias-write', method: 'POST', path: `/${alias}/_update/${id}`, headers: json, body: toJson({ doc: { title: r.pick(TEXTS) }, doc_as_upsert: r.chance(0.5) }) }),
+        () => ({ kind: 'alias-write', method: 'DELETE', path: `/${alias}/_doc/${id}` }),
+        () => ({ kind: 'alias-write', method: 'DELETE', path: `/${alias}` }),
+        () => ({ kind: 'alias-write', method: 'POST', path: `/${alias}/_flush` }),
+      ])()
+    }],
+  )
   // A mistake in this file must not turn a check into a write on a protected index.
   const guard = (c) => {
     if (!c.burst && !c.raw && !c.mustFail && !isRead(c) && mayTouchProtected(c)) {

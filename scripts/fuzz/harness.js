@@ -316,6 +316,8 @@ function isDocumentedNotFound(c, body, status) {
   if (/\/_doc\/[^/]+$/.test(path) && (c.method === 'GET' || c.method === 'HEAD')) return body.found === false
   if (/\/_doc\/[^/]+$/.test(path) && c.method === 'DELETE') return body.result === 'not_found'
   if (/\/_explain\/[^/]+$/.test(path)) return body.matched === false
+  // GET /_alias/{name} of a missing alias: Elasticsearch's own shape, a string error beside what was found.
+  if (/\/_alias(es)?(\/[^/]+)?$/.test(path) && c.method === 'GET') return typeof body.error === 'string' && /^alias(es)? \[.*\] missing$/.test(body.error) && body.status === 404
   return false
 }
 

@@ -11,7 +11,7 @@ describe('HTTP fuzz', () => {
     expect(run(11)).toEqual(run(11))
     expect(run(11)).not.toEqual(run(12))
     const kinds = new Set([...fuzzCases({ seed: 11, count: 2000 })].map((c) => c.kind))
-    for (const kind of ['search', 'count', 'explain', 'broken-json', 'index-name', 'bulk-protected', 'bulk-scratch', 'doc-empty', 'create-index', 'unknown-path', 'unknown-method', 'query-string', 'bad-auth', 'raw-http', 'delete-index']) {
+    for (const kind of ['search', 'count', 'explain', 'broken-json', 'index-name', 'bulk-protected', 'bulk-scratch', 'doc-empty', 'create-index', 'unknown-path', 'unknown-method', 'query-string', 'bad-auth', 'raw-http', 'delete-index', 'alias-actions', 'alias-api', 'alias-read', 'alias-write']) {
       expect(kinds, kind).toContain(kind)
     }
     for (const c of fuzzCases({ seed: 11, count: 2000 })) {
