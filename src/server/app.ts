@@ -41,7 +41,7 @@ import { readerContexts } from './reader-contexts.js'
 import { scrollRoutes, startScroll } from './scroll.js'
 import { filterPath } from './filter-path.js'
 import { acceptsParams, booleanParam, NO_EFFECT_ON_ONE_NODE, otherMethods, refreshParam } from './url-params.js'
-import { COUNT_PARAMS, restTotalHitsAsInt, SEARCH_PARAMS, totalAsInt, uriQuery, uriSearch } from './uri-search.js'
+import { COUNT_PARAMS, restTotalHitsAsInt, SEARCH_PARAMS, totalAsInt, typedKeys, uriQuery, uriSearch } from './uri-search.js'
 import { SEARCH_PAGE } from './search-page.js'
 import { isObject, parseJson, type Json } from './json.js'
 import { fieldAt, mergeMapping, parseMapping } from '../mapping/index.js'
@@ -269,7 +269,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   const runSearch = async (c: Ctx, expression: string | Array<[string, SparseIndex]>, body: Json, urlPipeline?: string, hold?: SearchHold) => {
     const searched = typeof expression === 'string' ? await indexes(c, expression) : expression
     const pipeline = await searchPipelines.resolve(body.search_pipeline, urlPipeline, searched)
-    const result = await search(searched, body, { models, pipeline, hold })
+    const result = await search(searched, body, { models, pipeline, hold, typedKeys: typedKeys(c) })
     return restTotalHitsAsInt(c) ? totalAsInt(result) : result
   }
   const searchHandler = (expression?: string) => async (c: Ctx) => {
@@ -487,7 +487,7 @@ async function checkMappingUpdate(index: SparseIndex, body: Json): Promise<void>
 }
 
 /** URL parameters of `_msearch` (`search_type`, `pre_filter_shard_size`, … change nothing on one node). */
-const MSEARCH_PARAMS = ['max_concurrent_searches', 'rest_total_hits_as_int', ...NO_EFFECT_ON_ONE_NODE]
+const MSEARCH_PARAMS = ['max_concurrent_searches', 'rest_total_hits_as_int', 'typed_keys', ...NO_EFFECT_ON_ONE_NODE]
 
 /** URL parameters of `_bulk`. */
 const BULK_PARAMS = ['refresh', 'pipeline', ...NO_EFFECT_ON_ONE_NODE]

@@ -73,6 +73,8 @@ export interface SearchContext {
   pipeline?: SearchPipeline
   /** A scroll's or point in time's hold on the search (scroll.ts, pit.ts): its readers and ranking outlive the request. */
   hold?: SearchHold
+  /** Name aggregation results `type#name` (`?typed_keys=true`). */
+  typedKeys?: boolean
 }
 
 /** Every hit a scroll or point in time may show, ranked once, with the readers that ranked them. */
@@ -173,7 +175,7 @@ export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body
     // A later page of a point in time: its aggregations count with the point in time's current readers.
     if (aggs) {
       const compiled = hold.ranking.compiled.map((c) => ({ ...c, reader: hold.reader(c.name, c.index) }))
-      aggregations = aggregate(aggs, compiled, { queryString: queryStringToDsl, models: withDefaultModels(undefined, context.pipeline) })
+      aggregations = aggregate(aggs, compiled, { queryString: queryStringToDsl, models: withDefaultModels(undefined, context.pipeline) }, context.typedKeys)
     }
     return hold.page(hold.ranking, render)
   }
@@ -181,7 +183,7 @@ export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body
   return withReaders(indexes, body.query, context, async (compiled, options) => {
     // post_filter narrows the hits, not what the aggregations count.
     if (body.post_filter !== undefined) compiled = compiled.map((c) => ({ ...c, aggRequest: c.request, request: restrictRequest(c.request, c.reader.matching(body.post_filter, options)) }))
-    aggregations = aggs && aggregate(aggs, compiled, options)
+    aggregations = aggs && aggregate(aggs, compiled, options, context.typedKeys)
     let total = 0
     let sort: ParsedSort | undefined
     /** The best score over every match of every index (not only the hits kept). */
@@ -247,8 +249,8 @@ interface Aggregated {
  * Runs aggregations over every document each index's query matches (before post_filter),
  * synchronously: call it while the readers are current.
  */
-function aggregate(aggs: ParsedAggregations, compiled: readonly Compiled[], options: CompileOptions, matched?: readonly RoaringBitmap32[]): Aggregated {
-  const run = new AggRun(options)
+function aggregate(aggs: ParsedAggregations, compiled: readonly Compiled[], options: CompileOptions, typedKeys: boolean | undefined, matched?: readonly RoaringBitmap32[]): Aggregated {
+  const run = new AggRun(options, typedKeys)
   const scopes = compiled.map(({ name, reader, request, aggRequest }, at) => ({ index: name, reader, request: aggRequest ?? request, docs: matched?.[at] ?? reader.matches(aggRequest ?? request) }))
   const json = aggs.run(scopes, run)
   return {
@@ -344,7 +346,7 @@ async function hybridSearchOf(indexes: ReadonlyArray<[string, SparseIndex]>, bod
     const fused = fuse(lists, fusion, Math.max(page.from + page.size, 1))
     const total = perIndex.reduce((sum, results) => sum + results.matched.size, 0)
     // Over every document a sub-query matches, as OpenSearch aggregates a hybrid query.
-    const aggregations = page.aggs && aggregate(page.aggs, merged, options, perIndex.map((results) => results.matched))
+    const aggregations = page.aggs && aggregate(page.aggs, merged, options, context.typedKeys, perIndex.map((results) => results.matched))
     const pageHits = fused.slice(page.from, page.from + page.size).map((hit) => {
       const at = Math.floor(hit.doc / INDEX_STRIDE)
       const docId = hit.doc - at * INDEX_STRIDE

@@ -13,7 +13,7 @@ import { NO_EFFECT_ON_ONE_NODE } from './url-params.js'
 /** Search parameters taken from the URL (they override the body's, as in Elasticsearch). */
 export const SEARCH_PARAMS = [
   'q', 'df', 'default_operator', 'size', 'from', 'sort', '_source', '_source_includes', '_source_excludes', 'track_total_hits', 'track_scores', 'explain',
-  'rest_total_hits_as_int', 'search_pipeline', 'version', 'seq_no_primary_term', ...NO_EFFECT_ON_ONE_NODE,
+  'rest_total_hits_as_int', 'typed_keys', 'search_pipeline', 'version', 'seq_no_primary_term', ...NO_EFFECT_ON_ONE_NODE,
 ]
 export const COUNT_PARAMS = ['q', 'df', 'default_operator', ...NO_EFFECT_ON_ONE_NODE]
 
@@ -84,6 +84,14 @@ export function restTotalHitsAsInt(c: Context): boolean {
   if (value === undefined || value === 'false') return false
   if (value === '' || value === 'true') return true
   throw badRequest(`[rest_total_hits_as_int] must be true or false, got [${value}]`)
+}
+
+/** `?typed_keys=true`: aggregation results named `type#name` (`sterms#by_tag`), as Elasticsearch's Java and .NET clients ask. */
+export function typedKeys(c: Context): boolean {
+  const value = c.req.query('typed_keys')
+  if (value === undefined || value === 'false') return false
+  if (value === '' || value === 'true') return true
+  throw badRequest(`[typed_keys] must be true or false, got [${value}]`)
 }
 
 export function totalAsInt(result: Json): Json {

@@ -277,6 +277,22 @@ describe('aggregations over HTTP, across two indexes', () => {
     expect(tooMany.body.error.type).toBe('too_many_buckets_exception')
   })
 
+  it('typed_keys names each result type#name as Elasticsearch (the Java and .NET clients ask for it)', async () => {
+    const aggs = {
+      cats: { terms: { field: 'category', size: 2 }, aggs: { p: { percentiles: { field: 'price', percents: [50] } }, top: { top_hits: { size: 1 } } } },
+      prices: { terms: { field: 'price', size: 1 } },
+      nothing: { terms: { field: 'no_such_field' } },
+      hist: { histogram: { field: 'price', interval: 100 }, aggs: { s: { stats: { field: 'price' } } } },
+    }
+    const typed = (await call('POST', '/a/_search?typed_keys=true', { size: 0, aggs })).body.aggregations
+    expect(Object.keys(typed).sort()).toEqual(['dterms#prices', 'histogram#hist', 'sterms#cats', 'umterms#nothing'])
+    expect(Object.keys(typed['sterms#cats'].buckets[0]).sort()).toEqual(['doc_count', 'key', 'tdigest_percentiles#p', 'top_hits#top'])
+    expect(Object.keys(typed['histogram#hist'].buckets[0])).toContain('stats#s')
+    const plain = (await call('POST', '/a/_search', { size: 0, aggs })).body.aggregations
+    expect(typed['sterms#cats'].buckets.map((b: Json) => b.doc_count)).toEqual(plain.cats.buckets.map((b: Json) => b.doc_count))
+    expect((await call('POST', '/a/_search?typed_keys=maybe', { size: 0 })).status).toBe(400)
+  })
+
   it('_msearch runs each search\'s aggregations', async () => {
     const docs = [...live.values()]
     const response = await call('POST', '/_msearch', ndjson([

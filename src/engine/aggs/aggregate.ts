@@ -35,7 +35,7 @@ const MAX_DEPTH = 20
 
 /** The aggregations of one level, by name. */
 class Level implements SubAggregations {
-  constructor(private readonly entries: ReadonlyArray<{ name: string; aggregator: Aggregator; meta?: Json }>) {}
+  constructor(private readonly entries: ReadonlyArray<{ name: string; type: string; aggregator: Aggregator; meta?: Json }>) {}
 
   get names(): string[] {
     return this.entries.map((e) => e.name)
@@ -43,13 +43,17 @@ class Level implements SubAggregations {
 
   run(scopes: Scopes, run: AggRun): Json {
     const out: Json = {}
-    for (const { name, aggregator, meta } of this.entries) {
+    for (const { name, type, aggregator, meta } of this.entries) {
       const result = aggregator.run(scopes, run)
-      out[name] = meta === undefined ? result : { meta, ...result }
+      const key = run.typedKeys ? `${run.typedNames.get(result) ?? TYPED_NAMES.get(type) ?? type}#${name}` : name
+      out[key] = meta === undefined ? result : { meta, ...result }
     }
     return out
   }
 }
+
+/** Elasticsearch's typed_keys names where they differ from the request's type (terms names itself by field: terms.ts). */
+const TYPED_NAMES = new Map([['percentiles', 'tdigest_percentiles']])
 
 /** Aggregations parsed from a request's `aggs`: run them with {@link Level.run}. */
 export type ParsedAggregations = SubAggregations
@@ -100,7 +104,7 @@ function parseLevel(spec: unknown, where: string, depth: number): Level {
       if (type === 'global' && depth > 0) throw new LsrError('invalid_argument', `Aggregator [${name}] of type [global] cannot be a sub-aggregator`)
     }
     if (!parser) throw parsing(`Unknown aggregation type [${type}] (lsr supports: ${[...BUCKETS.keys(), ...METRICS.keys(), 'top_hits'].join(', ')})`)
-    return { name, aggregator: parser(typeBody, at, subs), meta }
+    return { name, type, aggregator: parser(typeBody, at, subs), meta }
   })
   return new Level(entries)
 }

@@ -40,7 +40,17 @@ export class AggRun {
    */
   readonly sortValues = new WeakMap<object, Record<string, number>>()
 
-  constructor(readonly compileOptions: CompileOptions) {}
+  /**
+   * Names results by which Elasticsearch's typed_keys prefixes them (`sterms#by_tag`) when the
+   * result's type says more than its request's (terms: by the field's family).
+   */
+  readonly typedNames = new WeakMap<object, string>()
+
+  /** @param typedKeys - prefix each result's name with its type, as Elasticsearch's `typed_keys` */
+  constructor(
+    readonly compileOptions: CompileOptions,
+    readonly typedKeys = false,
+  ) {}
 
   /** Counts buckets made, refusing more than Elasticsearch's `search.max_buckets`. */
   addBuckets(n: number): void {

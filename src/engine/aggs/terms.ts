@@ -88,7 +88,7 @@ export const terms: AggregationParser = (body, where, subs) => {
         bucketDocs(scopes, field, buckets, missingKey)
         for (const bucket of buckets) bucket.subs = subs.run(withDocs(scopes, bucket.docs!), run)
       }
-      return {
+      const result = {
         doc_count_error_upper_bound: 0,
         sum_other_doc_count: total - buckets.reduce((n, b) => n + b.count, 0),
         buckets: buckets.map((b) => ({
@@ -98,8 +98,18 @@ export const terms: AggregationParser = (body, where, subs) => {
           ...b.subs,
         })),
       }
+      run.typedNames.set(result, typedName(field))
+      return result
     },
   }
+}
+
+/** Elasticsearch's typed_keys name of a terms result: by the field's values (unmapped: umterms). */
+function typedName(field: AggField): string {
+  const type = field.leaf?.type
+  if (type === undefined) return 'umterms'
+  if (type === 'keyword') return 'sterms'
+  return ['float', 'double', 'half_float', 'scaled_float'].includes(type) ? 'dterms' : 'lterms'
 }
 
 /**
