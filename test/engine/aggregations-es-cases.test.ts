@@ -76,6 +76,15 @@ describe('aggregations as Elasticsearch computes them', () => {
   })
 })
 
+describe('names a request chooses', () => {
+  it('__proto__ and constructor are ordinary names of aggregations, filters and ranges', async () => {
+    const request = JSON.parse('{"__proto__": {"filters": {"filters": {"__proto__": {"term": {"t": "sale"}}, "constructor": {"match_all": {}}}}}, "r": {"range": {"field": "n", "keyed": true, "ranges": [{"key": "__proto__", "to": 3}]}}}')
+    const result = JSON.parse(JSON.stringify(await aggs(request)))
+    expect(result).toEqual(JSON.parse('{"__proto__": {"buckets": {"__proto__": {"doc_count": 2}, "constructor": {"doc_count": 4}}}, "r": {"buckets": {"__proto__": {"to": 3, "doc_count": 2}}}}'))
+    expect(Object.keys(result)).toEqual(['__proto__', 'r'])
+  })
+})
+
 describe('the library search body', () => {
   it('refuses a key it does not know, naming the library spelling of an Elasticsearch one', async () => {
     const bad = (body: object) => index.search(body as never)

@@ -12,7 +12,7 @@ import { dateHistogram, histogram } from './histograms.js'
 import { METRICS } from './metrics.js'
 import { parsing } from './options.js'
 import { dateRange, range } from './ranges.js'
-import type { AggRun, Scopes } from './scope.js'
+import { keyedObject, type AggRun, type Scopes } from './scope.js'
 import { filter, filters, global, missing } from './single-bucket.js'
 import { terms } from './terms.js'
 import { topHits } from './top-hits.js'
@@ -42,7 +42,7 @@ class Level implements SubAggregations {
   }
 
   run(scopes: Scopes, run: AggRun): Json {
-    const out: Json = {}
+    const out: Json = keyedObject()
     for (const { name, type, aggregator, meta } of this.entries) {
       const result = aggregator.run(scopes, run)
       const key = run.typedKeys ? `${run.typedNames.get(result) ?? TYPED_NAMES.get(type) ?? type}#${name}` : name

@@ -13,7 +13,7 @@ import { calendarRounding, calendarUnit, fixedInterval, fixedRounding, signedTim
 import { javaDouble } from './metrics.js'
 import { AggOptions, parsing } from './options.js'
 import { comparator, parseOrder, type Order } from './terms.js'
-import { aggField, fieldKey, forEachDoc, MAX_BUCKETS, tooManyBuckets, numericLeaf, scopeValues, withDocs, type AggField, type AggRun, type Scopes } from './scope.js'
+import { keyedObject, aggField, fieldKey, forEachDoc, MAX_BUCKETS, tooManyBuckets, numericLeaf, scopeValues, withDocs, type AggField, type AggRun, type Scopes } from './scope.js'
 
 interface Bounds {
   min?: number
@@ -212,7 +212,7 @@ function render(scopes: Scopes, buckets: Bucket[], spec: HistogramSpec, run: Agg
   if (!bySubAggregation && spec.subs.names.length > 0) buckets.forEach(runSubs)
   const rendered = buckets.map((b) => ({ ...keyJson(b.key), doc_count: b.count, ...b.subs }))
   if (!spec.keyed) return { buckets: rendered }
-  const keyed: Json = {}
+  const keyed: Json = keyedObject()
   buckets.forEach((b, i) => (keyed[keyedName(b.key)] = rendered[i]))
   return { buckets: keyed }
 }

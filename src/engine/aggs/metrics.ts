@@ -11,7 +11,7 @@
 import type { Json } from '../json-shapes.js'
 import type { AggregationParser } from './aggregator.js'
 import { AggOptions, parsing } from './options.js'
-import { aggField, fieldKey, formatValue, numbersOf, numericLeaf, scopeValues, forEachDoc, type AggField, type AggRun, type Scopes } from './scope.js'
+import { keyedObject, aggField, fieldKey, formatValue, numbersOf, numericLeaf, scopeValues, forEachDoc, type AggField, type AggRun, type Scopes } from './scope.js'
 
 /** A metric's field and its `missing` value, read from the body. */
 interface MetricSource {
@@ -272,7 +272,7 @@ const percentiles: AggregationParser = (body, where) => {
         return { key, p, value, extra }
       })
       if (keyed) {
-        const out: Json = {}
+        const out: Json = keyedObject()
         for (const { key, value, extra } of entries) {
           out[key] = value
           if (extra !== undefined) out[`${key}_as_string`] = extra

@@ -11,7 +11,7 @@ import { RoaringBitmap32 } from '../../storage/roaring.js'
 import type { AggregationParser } from './aggregator.js'
 import { javaDouble } from './metrics.js'
 import { AggOptions, parsing } from './options.js'
-import { aggField, docsMissing, fieldKey, numericLeaf, withDocs, type AggField, type AggScope } from './scope.js'
+import { keyedObject, aggField, docsMissing, fieldKey, numericLeaf, withDocs, type AggField, type AggScope } from './scope.js'
 
 /** A range as the request gives it (bounds not yet read: date math needs the field and the clock). */
 interface RangeSpec {
@@ -85,7 +85,7 @@ function rangeAggregation(agg: 'range' | 'date_range'): AggregationParser {
           return { key, json: { ...out, ...subs.run(withDocs(scopes, docs), run) } }
         })
         if (!keyed) return { buckets: buckets.map((b) => b.json) }
-        const byKey: Json = {}
+        const byKey: Json = keyedObject()
         for (const { key, json } of buckets) {
           const { key: _key, ...rest } = json
           byKey[key] = rest

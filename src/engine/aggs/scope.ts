@@ -215,3 +215,11 @@ export function fieldKey(field: AggField, value: unknown, where: string, what: s
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
   return typeof n === 'number' && Number.isFinite(n) ? n : fail(`must be a number for field [${field.name}], got ${JSON.stringify(value)?.slice(0, 80)}`)
 }
+
+/**
+ * An object for keys a request names (aggregation, filter and range names, formatted keys):
+ * without a prototype, so that a name such as `__proto__` is an ordinary key, not the prototype.
+ */
+export function keyedObject(): Json {
+  return Object.create(null) as Json
+}

@@ -9,7 +9,7 @@ import { isObject } from '../json-shapes.js'
 import { RoaringBitmap32 } from '../../storage/roaring.js'
 import type { AggregationParser } from './aggregator.js'
 import { AggOptions, parsing } from './options.js'
-import { aggField, docsMissing, withDocs, type AggRun, type Scopes } from './scope.js'
+import { keyedObject, aggField, docsMissing, withDocs, type AggRun, type Scopes } from './scope.js'
 
 /** The scopes' documents that also match a query (query DSL, compiled per index). */
 function matching(scopes: Scopes, query: unknown, run: AggRun): RoaringBitmap32[] {
@@ -47,7 +47,7 @@ export const filters: AggregationParser = (body, where, subs) => {
       }
       const rendered = buckets.map(({ name, docs }) => ({ name, json: { doc_count: docs.reduce((n, d) => n + d.size, 0), ...subs.run(withDocs(scopes, docs), run) } }))
       if (!keyed) return { buckets: rendered.map((b) => b.json) }
-      const out: Json = {}
+      const out: Json = keyedObject()
       for (const { name, json } of rendered) out[name!] = json
       return { buckets: out }
     },
