@@ -4,7 +4,8 @@
  * @module
  */
 import {
-  own, decodeForward, decodeJson, PREFIX_FORWARD, PREFIX_POSITIONS, PREFIX_POSTINGS, PREFIX_SOURCE, segmentFromPostingsKey, termIdFromPostingsKey,
+  own, decodeDocVersion, decodeForward, decodeJson, PREFIX_FORWARD, PREFIX_POSITIONS, PREFIX_POSTINGS, PREFIX_SOURCE, PREFIX_VERSION, segmentFromPostingsKey,
+  termIdFromPostingsKey,
 } from './format.js'
 import type { IndexState } from './index-state.js'
 import { scanPrefix, type IndexDb } from './load.js'
@@ -107,7 +108,28 @@ export async function checkIntegrity(db: IndexDb, state: IndexState): Promise<st
     if (postings.positional) report(problems, `term "${term}": positions`, () => checkPositions(problems, postings, term))
   })
   await checkPositionKeys(db, state, problems)
+  await checkVersionKeys(db, state, problems)
   return problems
+}
+
+/**
+ * Version keys (`v`: a document re-versioned by an identical write) belong to live documents only
+ * (a delete or replace removes them), decode, and hold the version the index answers.
+ */
+async function checkVersionKeys(db: IndexDb, state: IndexState, problems: string[]): Promise<void> {
+  const seen = new Set<number>()
+  await scanPrefix(db, PREFIX_VERSION, (key, value) => {
+    if (!keyOfLength(problems, key, 5, 'version')) return
+    const doc = key.readUInt32BE(1)
+    seen.add(doc)
+    if (state.live[doc] !== 1) problems.push(`doc ${doc}: a version key, but no live document`)
+    const stored = report(problems, `doc ${doc}: version`, () => decodeDocVersion(value, doc))
+    const current = state.live[doc] === 1 ? state.docVersion(doc) : undefined
+    if (stored && current && (stored.seqNo !== current.seqNo || stored.version !== current.version)) {
+      problems.push(`doc ${doc}: version key [${stored.seqNo}, ${stored.version}] but the index answers [${current.seqNo}, ${current.version}]`)
+    }
+  })
+  for (const doc of state.versionKeys) if (!seen.has(doc)) problems.push(`doc ${doc}: a version key is expected but not stored`)
 }
 
 /** A positional term's stored positions: one non-decreasing run of tf positions per posting. */

@@ -124,6 +124,17 @@ describe('versions across writes', () => {
     expect(await index.check()).toEqual([])
     await index.close()
     expect((await onDisk(dir)).versionKeys).toEqual({ 1: v(4, 2) })
+
+    // check() finds a version key of a deleted document (doc 0: a's first version, deleted by its replace).
+    const db = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
+    const stray = Buffer.alloc(16)
+    stray.writeDoubleLE(9, 0)
+    stray.writeDoubleLE(9, 8)
+    await db.put(Buffer.from([PREFIX_VERSION, 0, 0, 0, 0]), stray)
+    await db.close()
+    index = await SparseIndex.open(dir)
+    expect(await index.check()).toEqual(['doc 0: a version key, but no live document'])
+    await index.close()
     index = await SparseIndex.open(dir)
     expect(await versionsOf(index, ['a', 'b', 'c'])).toEqual([undefined, v(4, 2), v(7, 41)])
     await index.close()
