@@ -4,9 +4,10 @@
  * get: a 409 when the document is at another version), and the concrete index in `_bulk` items
  * and `_mget` documents written or read through an alias.
  */
+import { Client } from '@opensearch-project/opensearch'
 import { describe, expect, it } from 'vitest'
 import { humanBytes } from '../../src/server/cat.js'
-import { testApp } from './helpers.js'
+import { portServer, testApp } from './helpers.js'
 
 const ndjson = { 'content-type': 'application/x-ndjson' }
 const bulkOf = (lines: unknown[]) => lines.map((line) => JSON.stringify(line)).join('\n') + '\n'
@@ -171,5 +172,30 @@ describe('_bulk and _mget through an alias name the concrete index', () => {
     expect((await call('POST', '/al/_mget', { ids: ['1'] })).body.docs[0]).toMatchObject({ _index: 'a', _id: '1', found: true })
     // An index that cannot be opened keeps the name asked for.
     expect((await call('POST', '/_mget', { docs: [{ _index: 'gone', _id: '1' }] })).body.docs[0]).toMatchObject({ _index: 'gone', error: { type: 'index_not_found_exception' } })
+  })
+})
+
+describe('the OpenSearch client over a real port: cat, flush, analyze, get with version', () => {
+  it('cat.count, cat.health, cat.indices (h, s, bytes), indices.flush, indices.analyze, get with version', async () => {
+    const server = await portServer()
+    const client = new Client({ node: server.url })
+    try {
+      await client.indices.create({ index: 'books', body: { mappings: { properties: { title: { type: 'text' }, tag: { type: 'keyword' } } } } })
+      await client.index({ index: 'books', id: '1', body: { title: 'Pride and Prejudice', tag: 'novel' } })
+      await client.index({ index: 'books', id: '1', body: { title: 'Pride and Prejudice', tag: 'classic' } })
+      expect((await client.cat.count({ index: 'books', format: 'json' })).body).toEqual([expect.objectContaining({ count: '1' })])
+      expect((await client.cat.health({ format: 'json', h: ['status', 'shards'] })).body).toEqual([{ status: 'green', shards: '1' }])
+      const indices = (await client.cat.indices({ format: 'json', h: ['index', 'docs.count', 'store.size'], s: 'index:desc', bytes: 'b' })).body
+      expect(indices).toEqual([{ index: 'books', 'docs.count': '1', 'store.size': expect.stringMatching(/^\d+$/) }])
+      expect((await client.indices.flush({ index: 'books' })).body).toEqual({ _shards: { total: 1, successful: 1, failed: 0 } })
+      const analyzed = (await client.indices.analyze({ index: 'books', body: { field: 'title', text: 'Pride and Prejudice' } })).body
+      expect(analyzed.tokens.map((t: { token: string; start_offset: number; end_offset: number }) => [t.token, t.start_offset, t.end_offset])).toEqual([['pride', 0, 5], ['and', 6, 9], ['prejudice', 10, 19]])
+      expect((await client.get({ index: 'books', id: '1', version: 2 })).body._source).toEqual({ title: 'Pride and Prejudice', tag: 'classic' })
+      const stale = await client.get({ index: 'books', id: '1', version: 1 }).catch((error: { meta: { statusCode: number; body: { error: { type: string } } } }) => error.meta)
+      expect(stale).toMatchObject({ statusCode: 409, body: { error: { type: 'version_conflict_engine_exception' } } })
+    } finally {
+      await client.close()
+      await server.close()
+    }
   })
 })
