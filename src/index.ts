@@ -30,6 +30,7 @@ export { parseSearchPipeline, type SearchPipeline } from './engine/hybrid/search
 export { hybridOf, hybridSearch, runSubQueries, type HybridQuery, type HybridPage, type SubQueryResults } from './engine/hybrid/hybrid-query.js'
 export { loadQueryModels, type ModelSource } from './engine/query/models.js'
 export type { QueryModel, QueryModels } from './engine/query/context.js'
+export { encodeQueryTokens, queryTokensOf, type QueryTokens, type QueryTokensOptions } from './engine/query/query-tokens.js'
 export { IngestPipeline, runPipelines } from './engine/pipelines/ingest-pipeline.js'
 export { ModelRegistry, type ModelInfo, type SparseModel } from './encode/neural/model-registry.js'
 export type { SortValue } from './search/sorted-search.js'
