@@ -257,7 +257,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
       relocating_shards: 0, initializing_shards: 0, unassigned_shards: broken,
     })
   })
-  catRoutes(app, { registry })
+  catRoutes(app, { registry, aliases })
 
   // Search and bulk across indexes
   /** Open scrolls and points in time (scroll.ts, pit.ts), freed when an index they read is dropped. */

@@ -1,5 +1,5 @@
 /**
- * The `_cat` APIs' tables, as Elasticsearch's RestTable prints them: `GET /_cat/indices`,
+ * The `_cat` APIs' tables, as Elasticsearch's RestTable prints them: `GET /_cat/indices[/{index}]`,
  * `/_cat/count[/{index}]`, `/_cat/health` here, `/_cat/aliases` in alias-routes.ts. Every one
  * takes `v` (a header line), `format` (`text` or `json`), `h` (the columns, by name or alias,
  * wildcards allowed; an unknown one is a 400 naming it), `s` (sort keys, each `column[:asc|:desc]`)
@@ -12,6 +12,7 @@ import type { Context, Hono } from 'hono'
 import type { AppEnv } from './app.js'
 import { badRequest } from './http-error.js'
 import type { AliasSession } from './alias-session.js'
+import type { AliasStore } from './aliases.js'
 import type { IndexRegistry } from './registry.js'
 import { acceptsParams, booleanParam } from './url-params.js'
 import { globMatcher } from '../engine/glob.js'
@@ -189,6 +190,8 @@ const withTimestamps = (c: Context, columns: readonly CatColumn[]) =>
 /** What the cat routes use of the app. */
 export interface CatRouteDeps {
   registry: IndexRegistry
+  /** Resolves `/_cat/indices/{index}`'s expression (aliases and patterns) to index names. */
+  aliases: AliasStore
 }
 
 type Ctx = Context<AppEnv>
@@ -200,17 +203,24 @@ async function states(c: Ctx, registry: IndexRegistry) {
   return all.flatMap(({ name, state }) => (state ? [{ name, ...state }] : []))
 }
 
-/** `GET /_cat/indices`, `/_cat/count[/{index}]` and `/_cat/health`. */
-export function catRoutes(app: Hono<AppEnv>, { registry }: CatRouteDeps): void {
-  app.get('/_cat/indices', acceptsParams(...CAT_PARAMS), async (c) => {
-    const rows = await Promise.all((await states(c, registry)).map(async ({ name, index, broken }): Promise<Record<string, Cell>> => {
+/** `GET /_cat/indices[/{index}]`, `/_cat/count[/{index}]` and `/_cat/health`. */
+export function catRoutes(app: Hono<AppEnv>, { registry, aliases }: CatRouteDeps): void {
+  // All indexes (a broken one red, with its reason), or those of an index expression or alias.
+  const indices = async (c: Ctx) => {
+    const expression = c.req.param('index')
+    // Names, not opened indexes: a broken index a pattern matches is listed too (red).
+    const selected = expression === undefined ? undefined : new Set((await aliases.expand(expression)).keys())
+    const all = (await states(c, registry)).filter(({ name }) => !selected || selected.has(name))
+    const rows = await Promise.all(all.map(async ({ name, index, broken }): Promise<Record<string, Cell>> => {
       const row = { health: 'red', status: 'open', index: name, pri: 1, rep: 0 }
       if (!index) return { ...row, reason: broken }
       const stats = await index.stats()
       return { ...row, health: 'green', 'docs.count': stats.documents, 'docs.deleted': stats.deletedDocuments, 'store.size': stats.sizeOnDiskBytes, 'pri.store.size': stats.sizeOnDiskBytes }
     }))
     return catTable(c, INDICES_COLUMNS, rows)
-  })
+  }
+  app.get('/_cat/indices', acceptsParams(...CAT_PARAMS), indices)
+  app.get('/_cat/indices/:index', acceptsParams(...CAT_PARAMS), indices)
 
   // The live documents of the indexes (all of them, or an expression's, through aliases).
   const count = async (c: Ctx) => {

@@ -4,6 +4,8 @@
  * get: a 409 when the document is at another version), and the concrete index in `_bulk` items
  * and `_mget` documents written or read through an alias.
  */
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { Client } from '@opensearch-project/opensearch'
 import { describe, expect, it } from 'vitest'
 import { humanBytes } from '../../src/server/cat.js'
@@ -76,6 +78,28 @@ describe('_cat tables', () => {
     const bySize = [...sizes].sort((x, y) => Number(y['store.size']) - Number(x['store.size'])).map((row) => row.index)
     expect(bigFirst.trim().split('\n').map((row) => row.split(' ')[0])).toEqual(bySize)
     expect((await call('GET', '/_cat/aliases?h=alias,index&v')).body).toBe('alias index\nal    a\n')
+  })
+
+  it('_cat/indices/{index} lists an index expression\'s indexes: names, patterns, aliases; a missing name is a 404', async () => {
+    const { call } = await twoIndexes()
+    const listed = async (expression: string) => (await call('GET', `/_cat/indices/${expression}?format=json&h=index`)).body.map((row: { index: string }) => row.index)
+    expect(await listed('b')).toEqual(['b'])
+    expect(await listed('a*,b')).toEqual(['a', 'b'])
+    expect(await listed('al')).toEqual(['a'])
+    expect(await listed('z*')).toEqual([])
+    expect((await call('GET', '/_cat/indices/missing')).status).toBe(404)
+  })
+
+  it('_cat/indices/{pattern} lists a broken index the pattern matches, red', async () => {
+    const { call, registry } = await testApp()
+    await call('PUT', '/half-good', {})
+    await registry.closeAll()
+    // A folder without CURRENT (LevelDB files, but never completed).
+    await mkdir(join(registry.dataDir, 'half-broken'))
+    await writeFile(join(registry.dataDir, 'half-broken', 'LOG'), '')
+    const restarted = await testApp({}, registry.dataDir)
+    expect((await restarted.call('GET', '/_cat/indices/half*?h=index,health')).body).toBe('half-broken red\nhalf-good   green\n')
+    expect((await restarted.call('GET', '/_cat/health?h=status,shards,unassign,active_shards_percent')).body).toBe('red 1 1 50.0%\n')
   })
 
   it('an unknown column in h or s, a bad sort order, bytes or format is a 400 naming it', async () => {
@@ -185,11 +209,11 @@ describe('the OpenSearch client over a real port: cat, flush, analyze, get with 
       await client.index({ index: 'books', id: '1', body: { title: 'Pride and Prejudice', tag: 'classic' } })
       expect((await client.cat.count({ index: 'books', format: 'json' })).body).toEqual([expect.objectContaining({ count: '1' })])
       expect((await client.cat.health({ format: 'json', h: ['status', 'shards'] })).body).toEqual([{ status: 'green', shards: '1' }])
-      const indices = (await client.cat.indices({ format: 'json', h: ['index', 'docs.count', 'store.size'], s: 'index:desc', bytes: 'b' })).body
+      const indices = (await client.cat.indices({ format: 'json', h: ['index', 'docs.count', 'store.size'], s: ['index:desc'], bytes: 'b' })).body
       expect(indices).toEqual([{ index: 'books', 'docs.count': '1', 'store.size': expect.stringMatching(/^\d+$/) }])
       expect((await client.indices.flush({ index: 'books' })).body).toEqual({ _shards: { total: 1, successful: 1, failed: 0 } })
       const analyzed = (await client.indices.analyze({ index: 'books', body: { field: 'title', text: 'Pride and Prejudice' } })).body
-      expect(analyzed.tokens.map((t: { token: string; start_offset: number; end_offset: number }) => [t.token, t.start_offset, t.end_offset])).toEqual([['pride', 0, 5], ['and', 6, 9], ['prejudice', 10, 19]])
+      expect((analyzed.tokens ?? []).map((t: { token: string; start_offset: number; end_offset: number }) => [t.token, t.start_offset, t.end_offset])).toEqual([['pride', 0, 5], ['and', 6, 9], ['prejudice', 10, 19]])
       expect((await client.get({ index: 'books', id: '1', version: 2 })).body._source).toEqual({ title: 'Pride and Prejudice', tag: 'classic' })
       const stale = await client.get({ index: 'books', id: '1', version: 1 }).catch((error: { meta: { statusCode: number; body: { error: { type: string } } } }) => error.meta)
       expect(stale).toMatchObject({ statusCode: 409, body: { error: { type: 'version_conflict_engine_exception' } } })
