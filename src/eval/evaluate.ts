@@ -46,6 +46,8 @@ export interface DatasetReport {
     indexReused: boolean
     /** The query template of the run, when it has one. */
     template?: TemplateSettings
+    /** The cluster whose index was searched (`lsr eval --upstream`; its URL without credentials). */
+    upstream?: { url: string; flavor: string; index: string }
   }
   counts: { documents: number; queries: number }
   timing: { indexBuildSeconds: number; queryP50Ms: number; queryP99Ms: number; queriesPerSecond: number }

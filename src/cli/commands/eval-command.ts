@@ -25,8 +25,11 @@ import { parsePositiveInt } from '../format.js'
 import { checkNewSchema, readMappingFile } from '../mapping-file.js'
 import { readPipelineFile } from '../../engine/pipelines/pipeline-corpus.js'
 import { ingestProgressBar } from '../progress.js'
+import { Upstream } from '../../server/upstream.js'
+import { evaluateUpstream } from '../../eval/upstream-eval.js'
+import { addUpstreamOptions, defaultModelsFrom, upstreamFrom, type UpstreamFlags } from '../upstream-options.js'
 
-interface EvalFlags extends EncoderFlags {
+interface EvalFlags extends EncoderFlags, UpstreamFlags {
   split: string
   cache: string
   baseUrl?: string
@@ -42,6 +45,7 @@ interface EvalFlags extends EncoderFlags {
   models: string
   searchPipeline?: string
   tune?: boolean
+  name?: string
 }
 
 /** Flags that only query template runs take. */
@@ -68,8 +72,13 @@ export function registerEvalCommand(program: Command): void {
     .option('--models <dir>', 'query templates: folder of the models that --pipeline sparse_encoding and neural_sparse model_id name', 'index-data/models')
     .option('--search-pipeline <file>', 'query templates: a search pipeline (JSON) every search runs with; a hybrid template needs one to fuse its sub-queries')
     .option('--tune', 'with one hybrid --query-template: sweep its fusion (weights, normalization x combination, rrf) on the train split, then report the best on --split')
+    .option('--name <index>', 'with --upstream: the cluster\'s index (or alias) to evaluate')
+  addUpstreamOptions(command, 'evaluate the index --name of this OpenSearch/Elasticsearch cluster with the --query-template runs (nothing is built here)')
     .action(async (datasets: string[], flags: EvalFlags) => {
       if (flags.compare) return compare(datasets)
+      const upstream = upstreamFrom(flags)
+      if (upstream) return evaluateOnUpstream(datasets, flags, upstream)
+      if (flags.name !== undefined) throw new LsrError('invalid_argument', '--name names the index of an --upstream cluster')
       if (flags.index && datasets.length > 1) throw new LsrError('invalid_argument', '--index works with one dataset at a time')
       if (flags.queryTemplate.length > 0) return evaluateQueryTemplates(datasets, flags)
       const unused = TEMPLATE_FLAGS.find(([flag]) => flags[flag] !== undefined)
@@ -124,6 +133,34 @@ async function evaluateQueryTemplates(datasets: string[], flags: EvalFlags): Pro
     console.log(flags.json ? JSON.stringify({ runs: reports, comparisons }, null, 2) : formatRunTable(reports, comparisons))
   } finally {
     progress.stop()
+  }
+}
+
+/** Flags that build or pick a local index: nothing is built with --upstream. */
+const LOCAL_INDEX_FLAGS: ReadonlyArray<[keyof EvalFlags, string]> = [['index', '--index'], ['mapping', '--mapping'], ['pipeline', '--pipeline'], ['tune', '--tune'], ['encoder', '--encoder'], ['model', '--model']]
+
+/** `--upstream URL --name NAME`: the template runs against the cluster's index. */
+async function evaluateOnUpstream(datasets: string[], flags: EvalFlags, options: NonNullable<ReturnType<typeof upstreamFrom>>): Promise<void> {
+  const local = LOCAL_INDEX_FLAGS.find(([flag]) => flags[flag] !== undefined)
+  if (local) throw new LsrError('invalid_argument', `${local[1]} does not apply with --upstream: the cluster's index --name is evaluated as it is`)
+  if (flags.name === undefined || flags.name === '') throw new LsrError('invalid_argument', '--upstream needs --name INDEX: the cluster\'s index to evaluate')
+  if (flags.queryTemplate.length === 0) throw new LsrError('invalid_argument', '--upstream evaluates query templates (the cluster has no lsr encoder): add --query-template NAME=FILE, such as {"match": {"text": "{{query}}"}}')
+  if (datasets.length > 1) throw new LsrError('invalid_argument', '--upstream works with one dataset at a time')
+  const templates = await Promise.all(flags.queryTemplate.map(parseTemplateFlag).map(({ name, file }) => readQueryTemplate(name, file)))
+  const searchPipeline = await searchPipelineFile(flags.searchPipeline)
+  const defaultModels = defaultModelsFrom(flags.upstreamModel)
+  const dataset = await resolve(datasets[0], flags)
+  const upstream = new Upstream(options)
+  try {
+    const { runs, comparisons } = await evaluateUpstream(dataset.name, dataset.dir, templates, {
+      upstream, index: flags.name, models: new ModelRegistry(flags.models, encoderRuntime(flags)), defaultModels,
+      split: flags.split, depth: flags.depth, keepIdenticalIds: flags.keepIdenticalIds, searchPipeline,
+    })
+    if (flags.out) for (const { report, run } of runs) await writeRunOutput(join(flags.out, report.run!), report, run)
+    const reports = runs.map((r) => r.report)
+    console.log(flags.json ? JSON.stringify({ runs: reports, comparisons }, null, 2) : formatRunTable(reports, comparisons))
+  } finally {
+    upstream.close()
   }
 }
 
