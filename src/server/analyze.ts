@@ -100,7 +100,8 @@ function fieldAnalyzer(index: SparseIndex, path: string): Chosen | undefined {
   if (!field && encoder && (encoder.sourceFields ?? ['title', 'text']).includes(path)) {
     // title + text feed the index's encoder: the bm25 one analyzes as the english analyzer does.
     if (encoder.config.name === 'bm25') return { analyze: analyzeEnglishStream, positionGap: DEFAULT_POSITION_INCREMENT_GAP }
-    throw badRequest(`field [${path}] feeds the index's [${encoder.config.name}] encoder, whose model tokenizer gives no character offsets in lsr: _analyze takes text and keyword fields, or an analyzer`)
+    if (encoder.config.name === 'vectors') throw badRequest(`Can't process field [${path}]: it holds the index's pre-encoded vectors ({token: weight}), not text`)
+    throw badRequest(`Can't process field [${path}]: it feeds the index's [${encoder.config.name}] encoder, whose model tokenizer gives no character offsets in lsr: _analyze takes text and keyword fields, or an analyzer`)
   }
   if (!schema || !field) return undefined
   if (field.type === 'text') {

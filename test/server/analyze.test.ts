@@ -111,6 +111,14 @@ describe('_analyze: several texts are the values of one field', () => {
     expect((await call('POST', '/_analyze', { tokenizer: 'short', text: 'x' })).body.error.reason).toBe('failed to find global tokenizer under [short]')
   })
 
+  it('a multi-field keyword gives the whole value; a vectors encoder\'s field is a 400 saying why', async () => {
+    const { call } = await testApp()
+    await call('PUT', '/d/_doc/1', { title: 'Hello World' })
+    expect(await rowsOf(call, '/d/_analyze', { field: 'title.keyword', text: 'Hello World' })).toEqual([['Hello World', 0, 11, 'word', 0]])
+    await call('PUT', '/v', { settings: { encoder: { name: 'vectors', field: 'vec' } } })
+    expect((await call('POST', '/v/_analyze', { field: 'vec', text: 'x' })).body.error.reason).toBe("Can't process field [vec]: it holds the index's pre-encoded vectors ({token: weight}), not text")
+  })
+
   it('an index whose title + text feed the bm25 encoder analyzes them as the english analyzer', async () => {
     const { call } = await testApp()
     await call('PUT', '/enc', BM25_ENCODER)
