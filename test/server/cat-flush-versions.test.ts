@@ -7,6 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Client } from '@opensearch-project/opensearch'
+import { Client as Client8 } from 'es8'
 import { describe, expect, it } from 'vitest'
 import { humanBytes } from '../../src/server/cat.js'
 import { portServer, testApp } from './helpers.js'
@@ -217,6 +218,28 @@ describe('the OpenSearch client over a real port: cat, flush, analyze, get with 
       expect((await client.get({ index: 'books', id: '1', version: 2 })).body._source).toEqual({ title: 'Pride and Prejudice', tag: 'classic' })
       const stale = await client.get({ index: 'books', id: '1', version: 1 }).catch((error: { meta: { statusCode: number; body: { error: { type: string } } } }) => error.meta)
       expect(stale).toMatchObject({ statusCode: 409, body: { error: { type: 'version_conflict_engine_exception' } } })
+    } finally {
+      await client.close()
+      await server.close()
+    }
+  })
+})
+
+describe('the Elasticsearch 8.x client with --compat elasticsearch: cat, flush, analyze, mget with versions', () => {
+  it('cat.count, cat.health, cat.indices, indices.flush, indices.analyze, get and mget with version', async () => {
+    const server = await portServer({ compat: 'elasticsearch' })
+    const client = new Client8({ node: server.url })
+    try {
+      await client.index({ index: 'shelf', id: '1', document: { title: 'Emma' }, refresh: true })
+      expect(await client.cat.count({ index: 'shelf', format: 'json' })).toEqual([expect.objectContaining({ count: '1' })])
+      expect(await client.cat.health({ format: 'json', h: ['status'] })).toEqual([{ status: 'green' }])
+      expect(await client.cat.indices({ format: 'json', h: ['index', 'docs.count'], bytes: 'b' })).toEqual([{ index: 'shelf', 'docs.count': '1' }])
+      expect(await client.indices.flush({ index: 'shelf' })).toEqual({ _shards: { total: 1, successful: 1, failed: 0 } })
+      const analyzed = await client.indices.analyze({ analyzer: 'standard', text: ['Is this', 'déjà vu?'] })
+      expect(analyzed.tokens?.map(({ token, start_offset: start, end_offset: end, position }) => [token, start, end, position])).toEqual([['is', 0, 2, 0], ['this', 3, 7, 1], ['déjà', 8, 12, 2], ['vu', 13, 15, 3]])
+      expect((await client.get({ index: 'shelf', id: '1', version: 1 }))._source).toEqual({ title: 'Emma' })
+      const mget = await client.mget({ docs: [{ _index: 'shelf', _id: '1', version: 1 }, { _index: 'shelf', _id: '1', version: 3 }] })
+      expect(mget.docs.map((doc) => ('error' in doc ? doc.error.type : doc.found))).toEqual([true, 'version_conflict_engine_exception'])
     } finally {
       await client.close()
       await server.close()
