@@ -27,7 +27,7 @@ export function addUpstreamOptions(command: Command, what: string): Command {
     .option('--upstream-api-key <key>', 'with --upstream: the cluster\'s API key (Authorization: ApiKey <key>; or set LSR_UPSTREAM_API_KEY)')
     .option('--upstream-user <user:pass>', 'with --upstream: the cluster\'s user and password (HTTP basic authentication)')
     .option('--upstream-timeout <ms>', `with --upstream: a cluster request not answered in this long fails with a 504 (default ${DEFAULT_UPSTREAM_TIMEOUT_MS})`, parsePositiveInt('--upstream-timeout'))
-    .option('--upstream-model <[field=]model>', 'with --upstream: the model (of --models) whose tokenizer and IDF table encode neural_sparse query_text on this field (no field: every field) when a query names no model_id (repeatable)', (value: string, all: string[]) => [...all, value], [])
+    .option('--upstream-model <spec>', 'with --upstream: FIELD=MODEL, the model (of --models) whose tokenizer and IDF table encode neural_sparse query_text on FIELD when a query names no model_id; MODEL alone: every field\'s (repeatable)', (value: string, all: string[]) => [...all, value], [])
 }
 
 /** The upstream options, or undefined without --upstream. @throws LsrError when an --upstream-* flag comes without --upstream */
