@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const COMMANDS = ['index', 'search', 'eval', 'serve', 'delete', 'stats', 'compact', 'check']
+const COMMANDS = ['index', 'search', 'eval', 'serve', 'export', 'delete', 'stats', 'compact', 'check']
 
 export function cliReference() {
   const help = (args) => execFileSync(process.execPath, [`${root}bin/lsr.js`, ...args], { encoding: 'utf8' }).trimEnd()

@@ -9,6 +9,7 @@ import { LsrError } from '../errors.js'
 import { ListenError } from '../server/serve.js'
 import { VERSION } from '../version.js'
 import { registerEvalCommand } from './commands/eval-command.js'
+import { registerExportCommand } from './commands/export-command.js'
 import { registerIndexCommand } from './commands/index-command.js'
 import { registerMaintenanceCommands } from './commands/maintenance-commands.js'
 import { registerSearchCommand } from './commands/search-command.js'
@@ -31,6 +32,7 @@ registerSearchCommand(program)
 registerMaintenanceCommands(program)
 registerEvalCommand(program)
 registerServeCommand(program)
+registerExportCommand(program)
 
 /** The stderr line (without `lsr: `) of an error the engine threw on purpose. */
 function message(error: LsrError): string {
