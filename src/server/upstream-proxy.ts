@@ -23,7 +23,7 @@ import { isObject } from '../engine/json-shapes.js'
 import { errorBody, HttpError, toHttpError, type HiddenPath } from './http-error.js'
 import { parseJson } from './json.js'
 import { endToEndHeaders, Upstream, UpstreamError, type UpstreamOptions } from './upstream.js'
-import { rewriteSearchBody, type DefaultModels } from './upstream-rewrite.js'
+import { MAX_QUERY_TEXT_CHARS, rewriteSearchBody, type DefaultModels, type RewriteOptions } from './upstream-rewrite.js'
 
 /** Options of {@link startUpstreamProxy}. */
 export interface UpstreamProxyOptions {
@@ -86,10 +86,10 @@ export async function startUpstreamProxy(options: UpstreamProxyOptions): Promise
   const hidden: HiddenPath[] = options.modelsDir === undefined ? [] : [{ path: resolve(options.modelsDir), as: '<models>' }, { path: options.modelsDir, as: '<models>' }]
   const digest = (text: string) => createHash('sha256').update(text).digest()
   const expected = options.apiKey === undefined ? undefined : digest(options.apiKey)
-  const rewrite = { flavor: upstream.flavor, models, defaults: options.defaultModels }
 
   /** A search body with its neural_sparse clauses rewritten (NDJSON for _msearch), or the same bytes. */
   async function rewritten(body: Buffer, ndjson: boolean): Promise<Buffer> {
+    const rewrite: RewriteOptions = { flavor: upstream.flavor, models, defaults: options.defaultModels, budget: { chars: MAX_QUERY_TEXT_CHARS } }
     const text = body.toString('utf8')
     if (!text.includes('neural_sparse')) return body
     if (!ndjson) {

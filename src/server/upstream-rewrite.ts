@@ -41,7 +41,15 @@ export interface RewriteOptions {
   models: ModelSource
   /** Defaults when neither the clause nor the body's inline pipeline names a model. */
   defaults?: DefaultModels
+  /**
+   * Characters of query_text left to encode (shared by the calls of one request, decremented):
+   * tokenizing takes about 1 s per million characters, on the proxy's one thread.
+   */
+  budget?: { chars: number }
 }
+
+/** The query_text characters one request to the proxy may have encoded: about a second of tokenizing. */
+export const MAX_QUERY_TEXT_CHARS = 1_000_000
 
 /** The options a `neural_sparse` clause may hold on a learned-sparse field (lsr's compiler refuses others). */
 const NEURAL_KEYS = ['query_text', 'query_tokens', 'model_id', 'analyzer', 'boost', 'max_token_score', 'two_phase']
@@ -138,6 +146,9 @@ async function rewriteClause(field: string, spec: Json, options: RewriteOptions,
     tokens = checkedTokens(spec.query_tokens)
   } else {
     if (typeof spec.query_text !== 'string') throw parsing('[neural_sparse] query_text must be a string')
+    if (options.budget && (options.budget.chars -= spec.query_text.length) < 0) {
+      throw invalid(`[neural_sparse] the request's query_text totals more than ${MAX_QUERY_TEXT_CHARS} characters: lsr encodes at most that much per request in front of the cluster`)
+    }
     const id = spec.model_id ?? modelFor(field, inline, options.defaults)
     if (id === undefined) {
       // OpenSearch >= 3.0 tokenizes with its built-in analyzers itself.

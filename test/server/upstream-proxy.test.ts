@@ -243,6 +243,15 @@ describe('lsr serve --upstream, in front of a cluster played by a second lsr ser
     } finally {
       await small.close()
     }
+    // Text to encode is bounded per request (about a second of tokenizing), in _msearch too.
+    const long = { query: { neural_sparse: { emb: { query_text: 'sparse '.repeat(150_000), model_id: 'tiny-bert' } } } }
+    const refused = await proxied('POST', `/${INDEX}/_search`, long)
+    expect(refused.status).toBe(400)
+    expect(refused.body.error.reason).toMatch(/query_text totals more than 1000000 characters/)
+    const half = { query: { neural_sparse: { emb: { query_text: 'sparse '.repeat(100_000), model_id: 'tiny-bert' } } } }
+    expect((await proxied('POST', `/${INDEX}/_search`, half)).status).toBe(200)
+    const twice = [{}, half, {}, half].map((l) => JSON.stringify(l)).join('\n') + '\n'
+    expect((await proxied('POST', `/${INDEX}/_msearch`, twice, { 'content-type': 'application/x-ndjson' })).status).toBe(400)
     // A wide body: 20,000 neural_sparse clauses, each rewritten (the cluster then refuses the clause count).
     const wide = { query: { bool: { should: Array.from({ length: 20_000 }, () => NEURAL) } } }
     const [w, g] = [await direct('POST', `/${INDEX}/_search`, wide), await proxied('POST', `/${INDEX}/_search`, wide)]
