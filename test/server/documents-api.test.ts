@@ -501,7 +501,7 @@ describe('_msearch', () => {
       ['?max_concurrent_searches=0', '{}\n{}\n', 'illegal_argument_exception', '[max_concurrent_searches] must be a positive integer, got [0]'],
       ['?max_concurrent_searches=-2', '{}\n{}\n', 'illegal_argument_exception', '[max_concurrent_searches] must be a positive integer, got [-2]'],
       ['?search_pipeline=norm', '{}\n{}\n', 'illegal_argument_exception', 'request [/books/_msearch] contains unrecognized parameter: [search_pipeline]'],
-      ['?typed_keys=true', '{}\n{}\n', 'illegal_argument_exception', 'request [/books/_msearch] contains unrecognized parameter: [typed_keys]'],
+      ['?scroll=1m', '{}\n{}\n', 'illegal_argument_exception', 'request [/books/_msearch] contains unrecognized parameter: [scroll]'],
     ]
     for (const [query, body, type, reason] of cases) {
       const response = await call('POST', `/books/_msearch${query}`, body, NDJSON)
