@@ -307,10 +307,14 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   app.on(['GET', 'POST'], '/_msearch', acceptsParams(...MSEARCH_PARAMS), msearchHandler)
   app.all('/_msearch', otherMethods('/_msearch', ['GET', 'POST']))
   app.on(['POST', 'PUT'], '/_bulk', acceptsParams(...BULK_PARAMS), bulkHandler())
-  app.on(['GET', 'POST'], '/_refresh', acceptsParams(), async (c) => {
-    await indexes(c, '_all')
-    return c.json({ _shards: SHARDS })
-  })
+  /** Refresh and flush answer Elasticsearch's `_shards`, one shard per index the request names (which must exist). */
+  const shardsOf = async (c: Ctx, expression?: string) => {
+    const shards = (await indexes(c, expression ?? c.req.param('index') ?? '_all')).length
+    return c.json({ _shards: { total: shards, successful: shards, failed: 0 } })
+  }
+  // Writes are visible when acknowledged: refresh only checks the indexes exist. GET as well as
+  // POST (the OpenSearch client's indices.refresh() sends GET).
+  app.on(['GET', 'POST'], '/_refresh', acceptsParams(), (c) => shardsOf(c, '_all'))
   // Elasticsearch's flush commits what its translog holds. lsr keeps no such buffer: each write is
   // one LevelDB batch, in the database's write-ahead log before it is acknowledged (so a crash of
   // the process loses no acknowledged write), and there is nothing more a flush could write. (The
@@ -320,8 +324,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   const flushHandler = (expression?: string) => async (c: Ctx) => {
     booleanParam(c, 'force', false)
     booleanParam(c, 'wait_if_ongoing', true)
-    const shards = (await indexes(c, expression ?? c.req.param('index') ?? '_all')).length
-    return c.json({ _shards: { total: shards, successful: shards, failed: 0 } })
+    return shardsOf(c, expression)
   }
   app.on(['GET', 'POST'], '/_flush', acceptsParams('force', 'wait_if_ongoing'), flushHandler('_all'))
 
@@ -425,12 +428,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   app.on(['GET', 'POST'], '/:index/_count', acceptsParams(...COUNT_PARAMS), countHandler())
   app.on(['GET', 'POST'], '/:index/_msearch', acceptsParams(...MSEARCH_PARAMS), msearchHandler)
   app.on(['POST', 'PUT'], '/:index/_bulk', acceptsParams(...BULK_PARAMS), async (c) => bulkHandler(validateIndexName(c.req.param('index')))(c))
-  // Writes are visible when acknowledged: refresh only checks the indexes exist. GET as well as
-  // POST (the OpenSearch client's indices.refresh() sends GET).
-  app.on(['GET', 'POST'], '/:index/_refresh', acceptsParams(), async (c) => {
-    await indexes(c, c.req.param('index'))
-    return c.json({ _shards: SHARDS })
-  })
+  app.on(['GET', 'POST'], '/:index/_refresh', acceptsParams(), (c) => shardsOf(c))
   app.on(['GET', 'POST'], '/:index/_flush', acceptsParams('force', 'wait_if_ongoing'), flushHandler())
   app.post('/:index/_delete_by_query', acceptsParams(...BY_QUERY_PARAMS), async (c) => {
     const request = parseByQuery(c, await jsonBody(c), 'delete')
