@@ -49,12 +49,21 @@ export async function* exportDocuments(index: SparseIndex, { batchSize = 256, af
       const { _id, ...rest } = source
       if (encoderTerms) {
         const vector: Record<string, number> = {}
-        for (let i = 0; i < encoderTerms.terms.length; i++) vector[encoderTerms.terms[i]] = shortestFloat32(decodeWeight(encoderTerms.values[i]))
+        for (let i = 0; i < encoderTerms.terms.length; i++) vector[encoderTerms.terms[i]] = weightOfCode(encoderTerms.values[i])
         rest[ENCODER_VECTOR_FIELD] = vector
       }
       yield { id, docId, source: rest }
     }
   }
+}
+
+/** Each 16-bit code's weight as {@link shortestFloat32} writes it, computed on first use. */
+const SHORTEST = new Float64Array(0x10000).fill(Number.NaN)
+
+function weightOfCode(code: number): number {
+  let weight = SHORTEST[code]
+  if (Number.isNaN(weight)) weight = SHORTEST[code] = shortestFloat32(decodeWeight(code))
+  return weight
 }
 
 /** The shortest decimal number that reads back as the float32 `value` (which it is: a decoded code). */
