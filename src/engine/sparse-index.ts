@@ -343,7 +343,7 @@ export class SparseIndex {
       const pipelines = newPipelines({ pipelines: next })
       const meta: IndexMeta = { ...this.meta, pipelines }
       if (!pipelines) delete meta.pipelines
-      await this.#db.put(KEY_META, encodeJson(meta))
+      await this.#db.put(KEY_META, encodeJson(meta), { sync: true })
       if (pipelines) this.meta.pipelines = pipelines
       else delete this.meta.pipelines
     })
@@ -778,7 +778,10 @@ export class SparseIndex {
     const meta: IndexMeta | undefined = schemaChanged ? { ...this.meta, schema: schema!.toStored() } : undefined
     const plan = await planWrite(this.#state, adds, deletes, { ...extras, extraOps: meta ? [{ type: 'put', key: KEY_META, value: encodeJson(meta) }] : [] })
     failPoint('write:before-batch')
-    await writeBatch(this.#db, plan.ops)
+    // Synced, as Elasticsearch fsyncs its translog before acknowledging a request: an acknowledged
+    // write survives a power loss. Merges and compaction are not (losing one loses nothing: the
+    // segments it merged are still there, and a later synced write syncs the log before it).
+    await writeBatch(this.#db, plan.ops, true)
     failPoint('write:after-batch')
     this.#applyCommitted(() => plan.apply())
     if (meta) {

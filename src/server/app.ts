@@ -316,11 +316,9 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   // POST (the OpenSearch client's indices.refresh() sends GET).
   app.on(['GET', 'POST'], '/_refresh', acceptsParams(), (c) => shardsOf(c, '_all'))
   // Elasticsearch's flush commits what its translog holds. lsr keeps no such buffer: each write is
-  // one LevelDB batch, in the database's write-ahead log before it is acknowledged (so a crash of
-  // the process loses no acknowledged write), and there is nothing more a flush could write. (The
-  // log is not fsynced per batch, so an operating-system crash or power loss may lose the latest
-  // writes; a flush does not sync either.) It checks the indexes exist and answers
-  // Elasticsearch's shape, one shard per index.
+  // one LevelDB batch, in the database's log and fsynced before it is acknowledged (a crash of the
+  // process or of the machine loses no acknowledged write), and there is nothing more a flush could
+  // write. It checks the indexes exist and answers Elasticsearch's shape, one shard per index.
   const flushHandler = (expression?: string) => async (c: Ctx) => {
     booleanParam(c, 'force', false)
     booleanParam(c, 'wait_if_ongoing', true)

@@ -45,7 +45,7 @@ async function initializeIndex(dir: string, encoder: NewIndex): Promise<void> {
   const db: IndexDb = new Level<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' })
   await db.open()
   try {
-    await db.batch(newIndexOps(encoder))
+    await db.batch(newIndexOps(encoder), { sync: true })
   } finally {
     await db.close()
   }

@@ -29,9 +29,11 @@ export class TimeSlices {
  * Writes `ops` as ONE atomic LevelDB batch. Handing a large array to `db.batch` converts every
  * operation in one synchronous call (about 2 µs each: 200,000 operations of a big log merge held
  * the event loop for 0.4 s), so a large batch is built as a chained batch, in time slices.
+ * @param sync - fsync LevelDB's log before resolving: the batch survives an operating-system
+ *   crash or power loss, not only the process's (about 0.6 ms per batch here)
  */
-export async function writeBatch(db: IndexDb, ops: readonly BatchOp[]): Promise<void> {
-  if (ops.length < 10_000) return db.batch(ops as BatchOp[])
+export async function writeBatch(db: IndexDb, ops: readonly BatchOp[], sync = false): Promise<void> {
+  if (ops.length < 10_000) return db.batch(ops as BatchOp[], { sync })
   const batch = db.batch()
   const slices = new TimeSlices()
   try {
@@ -44,5 +46,5 @@ export async function writeBatch(db: IndexDb, ops: readonly BatchOp[]): Promise<
     await batch.close()
     throw error
   }
-  await batch.write()
+  await batch.write({ sync })
 }
