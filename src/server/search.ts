@@ -236,8 +236,9 @@ function response(started: number, cap: number | undefined, total: number, maxSc
 /** A body's `aggs` (or `aggregations`), parsed; undefined when it has none. */
 function aggregationsOf(body: Json): ParsedAggregations | undefined {
   if (body.aggs !== undefined && body.aggregations !== undefined) throw parsingError('Found two aggregation definitions: [aggs] and [aggregations]')
-  const spec = body.aggs ?? body.aggregations
-  return spec === undefined ? undefined : parseAggregations(spec, body.aggs !== undefined ? 'aggs' : 'aggregations')
+  const key = body.aggs !== undefined ? 'aggs' : 'aggregations'
+  // null is refused by the parser, as Elasticsearch refuses it, not taken for no aggregations.
+  return body[key] === undefined ? undefined : parseAggregations(body[key], key)
 }
 
 /** Computed aggregations: `read` adds the sources top_hits show (read through the same readers). */

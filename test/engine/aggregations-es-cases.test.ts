@@ -76,6 +76,26 @@ describe('aggregations as Elasticsearch computes them', () => {
   })
 })
 
+describe('limits and formats', () => {
+  it('a boolean metric shows any value but 0 as true; a thousand sibling top_hits are refused before they rank', async () => {
+    const dir2 = await mkdtemp(join(tmpdir(), 'lsr-aggs-bool-'))
+    const flags = await SparseIndex.open(dir2, { create: true, encoder: null, schema: { mappings: { properties: { f: { type: 'boolean' } } } } })
+    await flags.add([true, true, false].map((f, i) => ({ id: String(i), title: '', text: '', source: { f } })))
+    const result = (await flags.search({ aggs: { s: { sum: { field: 'f' } }, z: { min: { field: 'f' } } }, size: 0 })).aggregations!
+    expect(result).toEqual({ s: { value: 2, value_as_string: 'true' }, z: { value: 0, value_as_string: 'false' } })
+    await flags.close()
+    await rm(dir2, { recursive: true, force: true })
+    const siblings = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`t${i}`, { top_hits: { size: 4 } }]))
+    await expect(aggs(siblings)).rejects.toThrow(/top_hits aggregations would show more than 10000 hits/)
+  })
+
+  it('an other bucket named as a filter is refused; null is not an aggregation', async () => {
+    await expect(aggs({ f: { filters: { other_bucket: true, filters: { _other_: { match_all: {} } } } } })).rejects.toThrow(/also the name of a filter/)
+    await expect(aggs({ a: null } as never)).rejects.toThrow('Expected [START_OBJECT] under [a], but got null in [a]')
+    await expect(index.search({ aggs: null } as never)).rejects.toThrow(/must be an object/)
+  })
+})
+
 describe('names a request chooses', () => {
   it('__proto__ and constructor are ordinary names of aggregations, filters and ranges', async () => {
     const request = JSON.parse('{"__proto__": {"filters": {"filters": {"__proto__": {"term": {"t": "sale"}}, "constructor": {"match_all": {}}}}}, "r": {"range": {"field": "n", "keyed": true, "ranges": [{"key": "__proto__", "to": 3}]}}}')

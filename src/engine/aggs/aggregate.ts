@@ -72,7 +72,7 @@ function parseLevel(spec: unknown, where: string, depth: number): Level {
   if (depth >= MAX_DEPTH) throw parsing(`aggregations nest more than ${MAX_DEPTH} levels deep`)
   const entries = Object.entries(spec).map(([name, body]) => {
     if (/[[\]>]/.test(name) || name === '') throw parsing(`Invalid aggregation name [${name}]. Aggregation names can contain any character except '[', ']', and '>'`)
-    if (!isObject(body)) throw parsing(`Expected [START_OBJECT] under [${name}], but got a ${Array.isArray(body) ? 'array' : typeof body} in [${name}]`)
+    if (!isObject(body)) throw parsing(`Expected [START_OBJECT] under [${name}], but got ${Array.isArray(body) ? 'an array' : body === null ? 'null' : `a ${typeof body}`} in [${name}]`)
     let type: string | undefined
     let subSpec: unknown
     let meta: Json | undefined

@@ -79,7 +79,8 @@ function sumOf(values: Float64Array): number {
 function valueJson(field: AggField, value: number | null, format: string | undefined, key = 'value'): Json {
   const out: Json = { [key]: value }
   if (value !== null && (field.leaf?.type === 'date' || format !== undefined)) out[`${key}_as_string`] = formatValue(field, value, format)
-  else if (value !== null && field.leaf?.type === 'boolean') out[`${key}_as_string`] = value === 1 ? 'true' : 'false'
+  // Elasticsearch's boolean format: any value but 0 is true (a sum of 1,500 too).
+  else if (value !== null && field.leaf?.type === 'boolean') out[`${key}_as_string`] = value !== 0 ? 'true' : 'false'
   return out
 }
 

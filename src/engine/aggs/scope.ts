@@ -28,6 +28,9 @@ export type Scopes = readonly AggScope[]
 /** Elasticsearch's `search.max_buckets`. */
 export const MAX_BUCKETS = 65_536
 
+/** Hits all top_hits aggregations of one request may show together: Elasticsearch's `index.max_result_window`. */
+export const MAX_TOP_HITS = 10_000
+
 /** What one aggregation request shares while it runs. */
 export class AggRun {
   #buckets = 0
@@ -51,6 +54,20 @@ export class AggRun {
     readonly compileOptions: CompileOptions,
     readonly typedKeys = false,
   ) {}
+
+  #topHits = 0
+
+  /**
+   * Counts the hits top_hits aggregations show, refusing more than {@link MAX_TOP_HITS} in one
+   * request: a thousand sibling top_hits of 100 hits each would build a response of gigabytes
+   * (Elasticsearch's request circuit breaker stops such a request too).
+   */
+  addTopHits(n: number): void {
+    this.#topHits += n
+    if (this.#topHits > MAX_TOP_HITS) {
+      throw new LsrError('invalid_argument', `top_hits aggregations would show more than ${MAX_TOP_HITS} hits in one response (${this.#topHits} so far): ask for fewer buckets or smaller top_hits`)
+    }
+  }
 
   /** Counts buckets made, refusing more than Elasticsearch's `search.max_buckets`. */
   addBuckets(n: number): void {

@@ -36,6 +36,7 @@ export const filters: AggregationParser = (body, where, subs) => {
   const other = options.boolean('other_bucket', otherKey !== undefined)
   const keyed = options.boolean('keyed', named)
   options.done()
+  if (other && named && Object.hasOwn(spec, otherKey ?? '_other_')) throw parsing(`${where}: the other bucket's key [${otherKey ?? '_other_'}] is also the name of a filter: set [other_bucket_key]`)
   if (keyed && !named) throw parsing(`${where}: [keyed] needs named filters (an object)`)
   return {
     run(scopes, run) {

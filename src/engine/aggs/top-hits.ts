@@ -34,6 +34,8 @@ export const topHits: AggregationParser = (body, where, subs) => {
   options.done()
   return {
     run(scopes, run) {
+      // Counted before ranking: what this top_hits may show adds to the request's budget.
+      run.addTopHits(Math.min(size, scopes.reduce((n, scope) => n + scope.docs.size, 0)))
       let sort: ParsedSort | undefined
       const ranked: Array<{ scope: AggScope; hit: SortedHit }> = []
       let maxScore = -Infinity
