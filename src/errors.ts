@@ -14,6 +14,8 @@ export type LsrErrorCode =
   | 'too_many_clauses'
   /** Aggregations that would make more buckets than allowed (Elasticsearch's search.max_buckets). */
   | 'too_many_buckets'
+  /** A request that would take more memory than its limit (Elasticsearch's circuit breakers): retry later, or ask for less. */
+  | 'circuit_breaking'
   /** A mapping definition, or a document value that cannot be indexed as its field's type. */
   | 'mapper_parsing'
   /** A document has a field that a `dynamic: strict` mapping does not declare. */

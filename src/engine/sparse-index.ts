@@ -4,6 +4,7 @@
  * and answers queries from memory (src/search).
  * @module
  */
+import { getHeapStatistics } from 'node:v8'
 import { Level } from 'level'
 import type { EncodedDocument, Encoder, EncoderConfig, QueryTerm, SourceDocument } from '../encode/encoder.js'
 import { createEncoder, resolveEncoderConfig, type EncoderRuntime } from '../encode/registry.js'
@@ -25,7 +26,7 @@ import {
 } from '../storage/format.js'
 import { IndexReader, type Hit, type HitWithSource, type SearchBody, type SearchResult, type SortedHit, type VersionedSource } from './index-reader.js'
 import type { IndexState } from '../storage/index-state.js'
-import { loadState, SegmentStore, upgradeSchema, type IndexDb } from '../storage/load.js'
+import { loadState, SegmentStore, upgradeSchema, type IndexDb, type PinnedSnapshot } from '../storage/load.js'
 import { planWrite, type DocToAdd, type DocToDelete, type DocToTouch, type WriteExtras } from '../storage/write-plan.js'
 import { checkIntegrity } from '../storage/integrity.js'
 import { failPoint } from '../storage/fail-points.js'
@@ -182,6 +183,19 @@ export interface OpenOptions {
   label?: string
 }
 
+/** Memory the frozen copies of every open index may hold together (SparseIndex.freeze): a quarter of the heap limit. */
+export const FROZEN_BUDGET_BYTES = getHeapStatistics().heap_size_limit / 4
+/** Estimated bytes the frozen copies hold now, process-wide. */
+let frozenBytes = 0
+
+/** The index as of a snapshot, loaded again (SparseIndex.freeze). */
+interface FrozenCopy {
+  store: SegmentStore
+  state: IndexState
+  searcher: Searcher
+  schema: Schema | undefined
+}
+
 export class SparseIndex {
   /** The field schema; undefined for indexes made before lsr had fields (metadata as exact strings). */
   #schema: Schema | undefined
@@ -196,6 +210,8 @@ export class SparseIndex {
   #diverged: LsrError | undefined
   /** Readers not yet released; close() waits for them. */
   #readers = 0
+  /** Frozen copies of the index by the snapshot they were loaded from, with their readers (see freeze). */
+  readonly #frozen = new Map<PinnedSnapshot, { copy: Promise<FrozenCopy>; bytes: number; users: number }>()
   #readersDone: (() => void) | undefined
 
   private constructor(
@@ -571,27 +587,57 @@ export class SparseIndex {
    * A reader of the index exactly as `reader` saw it that stays current whatever is written
    * afterwards: its state (term dictionary, doc tables, doc values, schema) loaded again from the
    * reader's LevelDB snapshot, its postings read from that snapshot when a query first needs them.
-   * It costs a second copy of the in-memory tables until released. A point in time ranks new
-   * queries with it once its index has changed.
+   * Readers frozen at the same moment share one copy, kept until the last is released. A point in
+   * time ranks new queries with it once its index has changed.
+   * @throws LsrError `circuit_breaking` when the frozen copies of every index would hold more than
+   *   {@link FROZEN_BUDGET_BYTES} (estimated as the live state's size), as Elasticsearch's circuit
+   *   breakers refuse a request that would take more memory than its limit
    */
   async freeze(reader: IndexReader): Promise<IndexReader> {
     this.#assertOpen()
-    const store = new SegmentStore(this.#db, reader.pinnedSnapshot)
+    const pinned = reader.pinnedSnapshot
+    let shared = this.#frozen.get(pinned)
+    if (!shared) {
+      const bytes = this.#state.memoryBytes()
+      if (frozenBytes + bytes > FROZEN_BUDGET_BYTES) {
+        throw new LsrError('circuit_breaking', `[frozen copies] Data too large: a frozen copy of index ${this.#label} (for a point in time its writes have passed) would take about ${bytes} bytes, and the copies held already ${frozenBytes} of a limit of ${Math.round(FROZEN_BUDGET_BYTES)} (a quarter of the heap): close points in time, or open one after the writes`)
+      }
+      frozenBytes += bytes
+      shared = { copy: this.#loadFrozen(pinned), bytes, users: 0 }
+      this.#frozen.set(pinned, shared)
+    }
+    const copy = shared
+    copy.users++
     // Counted from the start: close() waits for the load too, not only for the reader it makes.
     this.#readers++
     const release = () => {
-      store.releaseFrozen()
+      if (--copy.users === 0) {
+        this.#frozen.delete(pinned)
+        frozenBytes -= copy.bytes
+        copy.copy.then(({ store }) => store.releaseFrozen(), () => {})
+      }
       if (--this.#readers === 0) this.#readersDone?.()
     }
+    try {
+      const { store, state, searcher, schema } = await copy.copy
+      return new IndexReader(this.#db, store, state, searcher, schema, this.encoder, (query) => this.#queryTerms(query), release)
+    } catch (error) {
+      release()
+      throw error
+    }
+  }
+
+  /** The index as of a snapshot, loaded again (see {@link freeze}). */
+  async #loadFrozen(pinned: PinnedSnapshot): Promise<FrozenCopy> {
+    const store = new SegmentStore(this.#db, pinned)
     try {
       const stored = await this.#db.get(KEY_META, { snapshot: store.snapshot })
       const meta = checkMeta(stored && decodeJson<IndexMeta>(stored, 'index metadata'), this.#label)
       const schema = meta.schema && Schema.parse(meta.schema)
       const state = await loadState(this.#db, meta, store, (path) => schema?.hasPositions(path) === true)
-      const searcher = new Searcher(state, createScorer(this.encoder, (field) => schema!.bm25(field)))
-      return new IndexReader(this.#db, store, state, searcher, schema, this.encoder, (query) => this.#queryTerms(query), release)
+      return { store, state, schema, searcher: new Searcher(state, createScorer(this.encoder, (field) => schema!.bm25(field))) }
     } catch (error) {
-      release()
+      store.releaseFrozen()
       throw error
     }
   }

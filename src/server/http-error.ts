@@ -36,6 +36,7 @@ const BY_CODE: Record<LsrErrorCode, [number, string]> = {
   query_parsing: [400, 'parsing_exception'],
   too_many_clauses: [400, 'too_many_clauses'],
   too_many_buckets: [400, 'too_many_buckets_exception'],
+  circuit_breaking: [429, 'circuit_breaking_exception'],
   strict_dynamic_mapping: [400, 'strict_dynamic_mapping_exception'],
   encoder_mismatch: [400, 'illegal_argument_exception'],
   not_found: [404, 'resource_not_found_exception'],

@@ -51,6 +51,28 @@ describe('SparseIndex.freeze: a reader that stays current', () => {
   })
 })
 
+describe('SparseIndex.freeze: copies shared by readers of one moment', () => {
+  it('two readers of one moment share a copy that lives until both are released; a later moment loads its own', async () => {
+    const index = await SparseIndex.open(await tempDir(), { create: true, encoder: null })
+    await index.add([{ id: 'a', title: '', text: '', source: { name: 'lamp one' } }])
+    const [first, second] = [index.reader(), index.reader()]
+    await index.add([{ id: 'b', title: '', text: '', source: { name: 'lamp two' } }])
+    const third = index.reader()
+    await index.add([{ id: 'c', title: '', text: '', source: { name: 'lamp three' } }])
+    const [a, b, c] = await Promise.all([index.freeze(first), index.freeze(second), index.freeze(third)])
+    for (const reader of [first, second, third]) reader.release()
+    const total = (reader: typeof a) => reader.search({ query: { match: { name: 'lamp' } } }).total
+    expect([total(a), total(b), total(c)]).toEqual([1, 1, 2])
+    a.release()
+    // The shared copy outlives one of its readers.
+    expect(total(b)).toBe(1)
+    expect((await b.withSources(b.search({ query: { match_all: {} } }).hits)).map((hit) => hit.source.name)).toEqual(['lamp one'])
+    b.release()
+    c.release()
+    await index.close()
+  })
+})
+
 describe('IndexReader: one committed state per read', () => {
   it('reads the sources of the state it ranked, although writes commit before the sources are read', async () => {
     const index = await firstGeneration()
