@@ -89,6 +89,11 @@ describe('limits and formats', () => {
     await expect(aggs(siblings)).rejects.toThrow(/top_hits aggregations would show more than 10000 hits/)
   })
 
+  it('missing on a field no index maps is a bucket keyed as given; percents take numeric strings', async () => {
+    expect((await aggs({ t: { terms: { field: 'nosuch', missing: 'N/A' } } })).t.buckets).toEqual([{ key: 'N/A', doc_count: 4 }])
+    expect((await aggs({ p: { percentiles: { field: 'n', percents: ['50'] as never } } })).p).toEqual({ values: { '50.0': 3.5 } })
+  })
+
   it('an other bucket named as a filter is refused; null is not an aggregation', async () => {
     await expect(aggs({ f: { filters: { other_bucket: true, filters: { _other_: { match_all: {} } } } } })).rejects.toThrow(/also the name of a filter/)
     await expect(aggs({ a: null } as never)).rejects.toThrow('Expected [START_OBJECT] under [a], but got null in [a]')

@@ -256,7 +256,9 @@ const percentiles: AggregationParser = (body, where) => {
   for (const method of ['tdigest', 'hdr']) {
     if (options.has(method)) throw parsing(`${where}: [${method}] is not supported: lsr computes percentiles exactly (linear interpolation between the closest ranks)`)
   }
-  const percents = options.raw('percents') ?? DEFAULT_PERCENTS
+  const given = options.raw('percents') ?? DEFAULT_PERCENTS
+  // Numeric strings too, as every other numeric option.
+  const percents = Array.isArray(given) ? given.map((p) => (typeof p === 'string' && p.trim() !== '' ? Number(p) : p)) : given
   if (!Array.isArray(percents) || percents.length === 0 || !percents.every((p) => typeof p === 'number' && p >= 0 && p <= 100)) {
     throw parsing(`${where}: [percents] must be a non-empty array of numbers from 0 to 100`)
   }

@@ -64,7 +64,8 @@ export const terms: AggregationParser = (body, where, subs) => {
     run(scopes, run) {
       const field = aggField(scopes, name, 'terms')
       if (format !== undefined && field.leaf?.type !== 'date') throw new LsrError('invalid_argument', `${where}: [format] applies to date fields here, not to [${field.leaf?.type ?? 'unmapped'}] field [${name}]`)
-      const missingKey = missing === undefined ? undefined : fieldKey(field, missing, where, 'missing')
+      // A field no index maps has no type to read `missing` as: its bucket is keyed as given.
+      const missingKey = missing === undefined ? undefined : !field.leaf && (typeof missing === 'string' || typeof missing === 'number') ? missing : fieldKey(field, missing, where, 'missing')
       const counts = new Map<Key, number>()
       for (const scope of scopes) countValues(scope, field, hint, counts)
       if (missingKey !== undefined) {
