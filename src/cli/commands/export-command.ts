@@ -109,6 +109,7 @@ async function exportToFolder(index: SparseIndex, folder: string, name: string, 
   let written
   try {
     written = await writeExport(exported, folder, { name, chunkDocuments, onDocument: (n) => n % 1000 === 0 && bar.update(n, exported.count) })
+    bar.update(written.documents, exported.count)
   } finally {
     bar.stop()
   }
