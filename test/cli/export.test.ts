@@ -14,7 +14,8 @@
  *   resumes from its checkpoint and ends with equal counts;
  * - SciFact's bm25 index, when ../shared holds the dataset: the count.
  * And the refusals: bad flags exit 2, a cluster that cannot be reached or refuses exits 1 naming
- * the URL and the index.
+ * the URL and the index; against a hand-written stand-in, a bulk answered 429 is sent again and a
+ * document the cluster refuses stops the export naming it.
  */
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -329,5 +330,86 @@ describe('lsr export: flags and failures', () => {
     expect(result.stdout).toMatch(new RegExp(`^exported 30 documents to ${out} \\(index.json, pipelines.json, documents.ndjson; 8.\\d KiB of NDJSON\\) in [\\d.]+ s, \\d+ docs/s\\n$`))
     expect((await readFile(join(out, 'documents.ndjson'), 'utf8')).split('\n')[0]).toBe('{"index":{"_index":"sample","_id":"s01"}}')
     expect(await lsr('export', '--index', dir, '--out', out, '--name', 'sample')).toMatchObject({ code: 1, stderr: `lsr: ${out} is not empty: export into a new folder\n` })
+  })
+})
+
+/**
+ * A stand-in cluster that answers the bulk helper's requests by hand: the first `_bulk` request
+ * with 429 for every document (the helper sends them again), and a document whose id is `bad`
+ * with a 400, as a cluster refuses a document it cannot parse.
+ */
+async function fakeCluster(): Promise<{ url: string; bulkRequests: () => number; stored: Map<string, unknown>; close: () => Promise<void> }> {
+  const { createServer } = await import('node:http')
+  const stored = new Map<string, unknown>()
+  let bulks = 0
+  let created = false
+  const server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()))
+    req.on('end', () => {
+      const answer = (status: number, json?: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' })
+        res.end(json === undefined ? undefined : JSON.stringify(json))
+      }
+      const path = (req.url ?? '').split('?')[0]
+      if (req.method === 'HEAD' && path === '/x') return answer(created ? 200 : 404)
+      if (req.method === 'PUT' && path === '/x') {
+        created = true
+        return answer(200, { acknowledged: true, shards_acknowledged: true, index: 'x' })
+      }
+      if (path === '/_bulk') {
+        const lines = body.split('\n').filter(Boolean).map((line) => JSON.parse(line))
+        const first = bulks++ === 0
+        const items = []
+        for (let i = 0; i < lines.length; i += 2) {
+          const id = lines[i].index._id as string
+          if (first) items.push({ index: { _index: 'x', _id: id, status: 429, error: { type: 'es_rejected_execution_exception', reason: 'rejected' } } })
+          else if (id === 'bad') items.push({ index: { _index: 'x', _id: id, status: 400, error: { type: 'mapper_parsing_exception', reason: 'failed to parse' } } })
+          else {
+            stored.set(id, lines[i + 1])
+            items.push({ index: { _index: 'x', _id: id, status: 201, result: 'created' } })
+          }
+        }
+        return answer(200, { took: 1, errors: items.some((item) => item.index.status >= 400), items })
+      }
+      if (path === '/x/_refresh') return answer(200, { _shards: { total: 1, successful: 1, failed: 0 } })
+      if (path === '/x/_count') return answer(200, { count: stored.size })
+      answer(404, { error: { type: 'not_found', reason: `${req.method} ${path}` }, status: 404 })
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  return { url: `http://127.0.0.1:${port}`, bulkRequests: () => bulks, stored, close: () => new Promise((resolve) => server.close(() => resolve())) }
+}
+
+describe('lsr export --to a cluster that answers 429 and refuses a document', () => {
+  it('sends 429\'d documents again; stops on a refused one naming it and the cluster\'s reason, its checkpoint kept', async () => {
+    const cluster = await fakeCluster()
+    try {
+      const dir = join(await tempDir(), 'x')
+      const index = await SparseIndex.open(dir, { create: true, encoder: null })
+      await index.add(Array.from({ length: 20 }, (_, n) => ({ id: `a${n}`, source: { n } })))
+      await index.close()
+      const ok = await lsr('export', '--index', dir, '--to', cluster.url)
+      expect(ok).toMatchObject({ code: 0, stderr: '' })
+      expect(ok.stdout).toContain(`exported 20 documents to ${cluster.url}/x (20 sent by this run; _count checked)`)
+      expect(cluster.bulkRequests()).toBe(2)
+      expect(cluster.stored.get('a7')).toEqual({ n: 7 })
+    } finally {
+      await cluster.close()
+    }
+    const refusing = await fakeCluster()
+    try {
+      const dir = join(await tempDir(), 'x')
+      const index = await SparseIndex.open(dir, { create: true, encoder: null })
+      await index.add([{ id: 'a', source: { n: 1 } }, { id: 'bad', source: { n: 2 } }, { id: 'c', source: { n: 3 } }])
+      await index.close()
+      const failed = await lsr('export', '--index', dir, '--to', refusing.url)
+      expect(failed).toMatchObject({ code: 1, stdout: '' })
+      expect(failed.stderr).toBe(`lsr: ${refusing.url}/x refused 1 documents; the first, "bad": 400 mapper_parsing_exception: failed to parse. Rerun to resume after the last window acknowledged in full\n`)
+      expect(JSON.parse(await readFile(`${dir}.export-x.json`, 'utf8'))).toMatchObject({ url: refusing.url, name: 'x', lastDocId: -1, loaded: 0 })
+    } finally {
+      await refusing.close()
+    }
   })
 })
