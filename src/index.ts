@@ -31,6 +31,8 @@ export { hybridOf, hybridSearch, runSubQueries, type HybridQuery, type HybridPag
 export { loadQueryModels, type ModelSource } from './engine/query/models.js'
 export type { QueryModel, QueryModels } from './engine/query/context.js'
 export { encodeQueryTokens, queryTokensOf, type QueryTokens, type QueryTokensOptions } from './engine/query/query-tokens.js'
+export { exportIndex, ENCODER_VECTOR_FIELD, type ExportOptions, type IndexExport } from './engine/export/export-index.js'
+export { writeExport, type WriteExportOptions, type WrittenExport } from './engine/export/export-files.js'
 export { IngestPipeline, runPipelines } from './engine/pipelines/ingest-pipeline.js'
 export { ModelRegistry, type ModelInfo, type SparseModel } from './encode/neural/model-registry.js'
 export type { SortValue } from './search/sorted-search.js'
