@@ -16,6 +16,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { gunzipSync, inflateSync } from 'node:zlib'
 import { resolve } from 'node:path'
 import { LsrError } from '../errors.js'
 import { ModelRegistry } from '../encode/neural/model-registry.js'
@@ -68,6 +69,17 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer>
     chunks.push(chunk)
   }
   return Buffer.concat(chunks)
+}
+
+/** A gzip or deflate request body, inflated up to `maxBytes`. @throws HttpError 400 for another encoding or a corrupt body, 413 beyond the size */
+function inflated(body: Buffer, encoding: string, maxBytes: number): Buffer {
+  if (encoding !== 'gzip' && encoding !== 'x-gzip' && encoding !== 'deflate') throw new HttpError(400, 'illegal_argument_exception', `content-encoding [${encoding}] is not supported on search bodies (gzip, deflate)`)
+  try {
+    return encoding === 'deflate' ? inflateSync(body, { maxOutputLength: maxBytes }) : gunzipSync(body, { maxOutputLength: maxBytes })
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw bodyTooLarge(maxBytes)
+    throw new HttpError(400, 'parse_exception', `the ${encoding} request body cannot be decompressed`)
+  }
 }
 
 const bodyTooLarge = (maxBytes: number) => new HttpError(413, 'content_too_long_exception', `request body is larger than ${maxBytes} bytes`)
@@ -135,7 +147,13 @@ export async function startUpstreamProxy(options: UpstreamProxyOptions): Promise
     res.once('close', () => !res.writableFinished && abort.abort())
     let response: IncomingMessage
     if (search && hasBody(req)) {
-      const body = await rewritten(await readBody(req, maxBodyBytes), search[1] === '_msearch')
+      const raw = await readBody(req, maxBodyBytes)
+      // A compressed body (clients' `compression` option) is read, and forwarded as plain JSON if rewritten.
+      const encoding = String(req.headers['content-encoding'] ?? '').trim().toLowerCase()
+      const plain = encoding === '' || encoding === 'identity' ? raw : inflated(raw, encoding, maxBodyBytes)
+      const rewrittenBody = await rewritten(plain, search[1] === '_msearch')
+      if (rewrittenBody !== plain) delete headers['content-encoding']
+      const body = rewrittenBody === plain ? raw : rewrittenBody
       response = await upstream.request(req.method ?? 'GET', target, headers, body, abort.signal)
     } else {
       if (req.headers['content-length'] !== undefined) headers['content-length'] = req.headers['content-length']

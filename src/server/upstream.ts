@@ -171,7 +171,8 @@ export async function readAll(response: IncomingMessage): Promise<string> {
 }
 
 /** Headers that belong to one connection, not to the request or answer (RFC 9110 §7.6.1). */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length'])
+// `expect: 100-continue` is answered by this proxy's own server, and the body forwarded at once.
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect'])
 
 /** A message's headers without the hop-by-hop ones (and those the connection's own `Connection` names). */
 export function endToEndHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {

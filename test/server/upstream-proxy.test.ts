@@ -8,7 +8,8 @@
  * errors and timeouts.
  */
 import { cp, mkdtemp, rm } from 'node:fs/promises'
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
+import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http'
+import { gzipSync } from 'node:zlib'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -47,6 +48,20 @@ function comparable(answer: Answer): Answer {
   strip(body)
   for (const response of body?.responses ?? []) strip(response)
   return { status: answer.status, body }
+}
+
+/** POSTs a gzip-compressed JSON body (what clients' `compression` option sends). */
+function sendGzip(url: string, json: unknown): Promise<{ status: number; body: any }> {
+  const data = gzipSync(Buffer.from(JSON.stringify(json)))
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': data.length } }, (res) => {
+      let text = ''
+      res.on('data', (chunk) => (text += chunk))
+      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }))
+    })
+    req.on('error', reject)
+    req.end(data)
+  })
 }
 
 /** A fake upstream: records each request and answers with `reply` (which may never answer). */
@@ -133,6 +148,21 @@ describe('lsr serve --upstream, in front of a cluster played by a second lsr ser
     const [want, got] = [await direct('POST', `/${INDEX}/_msearch`, ndjson, { 'content-type': 'application/x-ndjson' }), await proxied('POST', `/${INDEX}/_msearch`, ndjson, { 'content-type': 'application/x-ndjson' })]
     expect(want.body.responses.map((r: any) => r.status)).toEqual([200, 200, 200])
     expect(comparable(got)).toEqual(comparable(want))
+  })
+
+  it('reads a gzip-compressed search body, and forwards it rewritten as plain JSON', async () => {
+    const body = { query: { bool: { should: [NEURAL, NEURAL2] } }, _source: false }
+    const [want, got] = [await direct('POST', `/${INDEX}/_search`, body), await sendGzip(`${proxy.url}/${INDEX}/_search`, body)]
+    expect(want.body.hits.hits.length).toBeGreaterThan(0)
+    expect(comparable(got)).toEqual(comparable(want))
+    // A body that inflates past --max-body is a 413, whatever its compressed size.
+    const small = await startUpstreamProxy({ upstream: { url: cluster.url }, port: 0, models, maxBodyBytes: 10_000 })
+    try {
+      const bomb = await sendGzip(`${small.url}/${INDEX}/_search`, { query: { match: { text: 'a '.repeat(100_000) } } })
+      expect(bomb.status).toBe(413)
+    } finally {
+      await small.close()
+    }
   })
 
   it('takes a field\'s model from --upstream-model when a query names none, behind its own API key', async () => {
