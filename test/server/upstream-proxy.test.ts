@@ -13,6 +13,7 @@ import { gzipSync } from 'node:zlib'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Client } from '@opensearch-project/opensearch'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ModelRegistry } from '../../src/encode/neural/model-registry.js'
 import { encodeQueryTokens, queryTokensOf } from '../../src/engine/query/query-tokens.js'
@@ -148,6 +149,22 @@ describe('lsr serve --upstream, in front of a cluster played by a second lsr ser
     const [want, got] = [await direct('POST', `/${INDEX}/_msearch`, ndjson, { 'content-type': 'application/x-ndjson' }), await proxied('POST', `/${INDEX}/_msearch`, ndjson, { 'content-type': 'application/x-ndjson' })]
     expect(want.body.responses.map((r: any) => r.status)).toEqual([200, 200, 200])
     expect(comparable(got)).toEqual(comparable(want))
+  })
+
+  it('serves the official OpenSearch client unchanged: search, msearch and count with query_text', async () => {
+    const [viaProxy, viaCluster] = [new Client({ node: proxy.url }), new Client({ node: cluster.url })]
+    try {
+      const body = { query: { hybrid: { queries: [{ match: { text: TEXT } }, NEURAL] } }, _source: false }
+      const [got, want] = await Promise.all([viaProxy, viaCluster].map((client) => client.search({ index: INDEX, body: body as never, search_pipeline: 'fusion' } as never)))
+      expect(got.body.hits).toEqual(want.body.hits)
+      expect(got.body.hits.hits.length).toBeGreaterThan(0)
+      const searches = [{ index: INDEX }, { query: NEURAL2 }]
+      const [mGot, mWant] = await Promise.all([viaProxy, viaCluster].map((client) => client.msearch({ body: searches as never })))
+      expect(mGot.body.responses.map((r: any) => r.hits)).toEqual(mWant.body.responses.map((r: any) => r.hits))
+      expect((await viaProxy.count({ index: INDEX, body: { query: NEURAL } as never })).body.count).toBe((await viaCluster.count({ index: INDEX, body: { query: NEURAL } as never })).body.count)
+    } finally {
+      await Promise.all([viaProxy.close(), viaCluster.close()])
+    }
   })
 
   it('reads a gzip-compressed search body, and forwards it rewritten as plain JSON', async () => {
