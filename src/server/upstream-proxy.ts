@@ -173,7 +173,9 @@ export async function startUpstreamProxy(options: UpstreamProxyOptions): Promise
       return
     }
     const body = JSON.stringify(errorBody(error))
-    res.writeHead(error.status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(body), ...extra })
+    // After a 413 the rest of the body is not read: the connection closes instead.
+    const close = error.status === 413 ? { connection: 'close' } : {}
+    res.writeHead(error.status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(body), ...close, ...extra })
     res.end(body)
   }
 
@@ -182,8 +184,8 @@ export async function startUpstreamProxy(options: UpstreamProxyOptions): Promise
       const http = error instanceof UpstreamError
         ? new HttpError(error.status, error.status === 504 ? 'timeout_exception' : 'lsr_upstream_exception', error.message, { cause: error })
         : toHttpError(error, hidden)
-      // An unread request body would otherwise hold the connection.
-      if (!req.readableEnded) req.resume()
+      // An unread request body would otherwise hold the connection (a 413's closes it).
+      if (!req.readableEnded && http.status !== 413) req.resume()
       answerError(res, http)
     })
   })
