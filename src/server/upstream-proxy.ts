@@ -24,7 +24,7 @@ import { isObject } from '../engine/json-shapes.js'
 import { errorBody, HttpError, toHttpError, type HiddenPath } from './http-error.js'
 import { parseJson } from './json.js'
 import { endToEndHeaders, Upstream, UpstreamError, type UpstreamOptions } from './upstream.js'
-import { MAX_QUERY_TEXT_CHARS, rewriteSearchBody, type DefaultModels, type RewriteOptions } from './upstream-rewrite.js'
+import { enricherDefaults, MAX_QUERY_TEXT_CHARS, rewriteSearchBody, type DefaultModels, type RewriteOptions } from './upstream-rewrite.js'
 
 /** Options of {@link startUpstreamProxy}. */
 export interface UpstreamProxyOptions {
@@ -56,6 +56,10 @@ export interface RunningProxy {
 const SEARCH_PATH = /^\/(?:[^/]+\/)?(_search|_count|_msearch)$|^\/[^/]+\/(_explain)\/[^/]+$/
 
 const DEFAULT_MAX_BODY_BYTES = 50 * 2 ** 20
+
+/** How long the cluster's search pipelines and index settings are reused before being asked again. */
+const METADATA_TTL_MS = 10_000
+const MAX_CACHED_METADATA = 1000
 
 /** The request body, up to `maxBytes`. @throws HttpError 413 beyond it */
 async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
@@ -99,9 +103,50 @@ export async function startUpstreamProxy(options: UpstreamProxyOptions): Promise
   const digest = (text: string) => createHash('sha256').update(text).digest()
   const expected = options.apiKey === undefined ? undefined : digest(options.apiKey)
 
+  /** What the cluster answered to a metadata request, for a while (key: the credentials it was asked with and the request). */
+  const metadata = new Map<string, { expires: number; value: Promise<unknown> }>()
+  function cachedJson(target: string, authorization: string | undefined): Promise<unknown> {
+    const key = `${authorization ?? ''}\n${target}`
+    const now = Date.now()
+    const hit = metadata.get(key)
+    if (hit && hit.expires > now) return hit.value
+    if (metadata.size >= MAX_CACHED_METADATA) metadata.clear()
+    const value = upstream.json('GET', target, undefined, authorization === undefined ? {} : { authorization }).then((answer) => answer.body, () => undefined)
+    metadata.set(key, { expires: now + METADATA_TTL_MS, value })
+    return value
+  }
+
+  /**
+   * The `neural_query_enricher` of the cluster's search pipeline for a request: `?search_pipeline=`,
+   * else the index's `index.search.default_pipeline` (one index named in the path). Undefined when
+   * there is none or the cluster does not say (Elasticsearch has no search pipelines).
+   */
+  async function clusterDefaults(target: string, authorization: string | undefined): Promise<DefaultModels | undefined> {
+    if (upstream.flavor !== 'opensearch') return undefined
+    const [path, query = ''] = target.split('?', 2)
+    let name = new URLSearchParams(query).get('search_pipeline')
+    if (name === '_none') return undefined
+    if (name === null) {
+      const index = /^\/([^/_,*][^/,*]*)\/_(?:search|count|msearch|explain)\b/.exec(path)?.[1]
+      if (index === undefined) return undefined
+      const settings = await cachedJson(`/${index}/_settings`, authorization)
+      const own = isObject(settings) ? Object.values(settings)[0] : undefined
+      const values = isObject(own) && isObject(own.settings) && isObject(own.settings.index) ? own.settings.index : {}
+      const found = isObject(values.search) ? values.search.default_pipeline : values['search.default_pipeline']
+      if (typeof found !== 'string') return undefined
+      name = found
+    }
+    const pipelines = await cachedJson(`/_search/pipeline/${encodeURIComponent(name)}`, authorization)
+    return isObject(pipelines) ? enricherDefaults(pipelines[name]) : undefined
+  }
+
   /** A search body with its neural_sparse clauses rewritten (NDJSON for _msearch), or the same bytes. */
-  async function rewritten(body: Buffer, ndjson: boolean): Promise<Buffer> {
-    const rewrite: RewriteOptions = { flavor: upstream.flavor, models, defaults: options.defaultModels, budget: { chars: MAX_QUERY_TEXT_CHARS } }
+  async function rewritten(body: Buffer, ndjson: boolean, target: string, authorization: string | undefined): Promise<Buffer> {
+    let cluster: Promise<DefaultModels | undefined> | undefined
+    const rewrite: RewriteOptions = {
+      flavor: upstream.flavor, models, defaults: options.defaultModels, budget: { chars: MAX_QUERY_TEXT_CHARS },
+      clusterDefaults: () => (cluster ??= clusterDefaults(target, authorization)),
+    }
     const text = body.toString('utf8')
     if (!text.includes('neural_sparse')) return body
     if (!ndjson) {
@@ -151,7 +196,7 @@ export async function startUpstreamProxy(options: UpstreamProxyOptions): Promise
       // A compressed body (clients' `compression` option) is read, and forwarded as plain JSON if rewritten.
       const encoding = String(req.headers['content-encoding'] ?? '').trim().toLowerCase()
       const plain = encoding === '' || encoding === 'identity' ? raw : inflated(raw, encoding, maxBodyBytes)
-      const rewrittenBody = await rewritten(plain, search[1] === '_msearch')
+      const rewrittenBody = await rewritten(plain, search[1] === '_msearch', target, typeof headers.authorization === 'string' ? headers.authorization : undefined)
       if (rewrittenBody !== plain) delete headers['content-encoding']
       const body = rewrittenBody === plain ? raw : rewrittenBody
       response = await upstream.request(req.method ?? 'GET', target, headers, body, abort.signal)

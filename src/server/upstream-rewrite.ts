@@ -13,7 +13,8 @@
  *
  * A query whose text gives no weighted token becomes `match_none` (what it matches in lsr). The
  * field's model: the clause's `model_id`, else the body's inline `search_pipeline`
- * `neural_query_enricher`, else the proxy's per-field defaults (`--upstream-model`).
+ * `neural_query_enricher`, else the proxy's per-field defaults (`--upstream-model`), else the
+ * enricher of the cluster's search pipeline for the request (see `clusterDefaults`).
  * @module
  */
 import { LsrError } from '../errors.js'
@@ -46,6 +47,12 @@ export interface RewriteOptions {
    * tokenizing takes about 1 s per million characters, on the proxy's one thread.
    */
   budget?: { chars: number }
+  /**
+   * The cluster's own defaults for the searched index (the `neural_query_enricher` of its named or
+   * default search pipeline), asked for only when neither the clause, the inline pipeline nor
+   * `defaults` names a field's model.
+   */
+  clusterDefaults?: () => Promise<DefaultModels | undefined>
 }
 
 /** The query_text characters one request to the proxy may have encoded: about a second of tokenizing. */
@@ -57,9 +64,8 @@ const NEURAL_KEYS = ['query_text', 'query_tokens', 'model_id', 'analyzer', 'boos
 /** Most query clauses walked in one body: a wider body is refused before any model work. */
 export const MAX_REWRITE_NODES = 1_000_000
 
-/** The inline pipeline's `neural_query_enricher` defaults (OpenSearch's request processor), if any. */
-function enricherDefaults(body: Json): DefaultModels | undefined {
-  const pipeline = body.search_pipeline
+/** A search pipeline definition's `neural_query_enricher` defaults (OpenSearch's request processor), if any. */
+export function enricherDefaults(pipeline: unknown): DefaultModels | undefined {
   if (!isObject(pipeline) || !Array.isArray(pipeline.request_processors)) return undefined
   for (const processor of pipeline.request_processors) {
     const enricher = isObject(processor) ? processor.neural_query_enricher : undefined
@@ -116,7 +122,7 @@ function clausesOf(body: Json): Json[] {
  *   field, an unknown model, a model without an IDF table, a malformed clause
  */
 export async function rewriteSearchBody(body: Json, options: RewriteOptions): Promise<number> {
-  const inline = enricherDefaults(body)
+  const inline = enricherDefaults(body.search_pipeline)
   let rewritten = 0
   for (const clause of clausesOf(body)) {
     const spec = clause.neural_sparse as Json
@@ -149,11 +155,11 @@ async function rewriteClause(field: string, spec: Json, options: RewriteOptions,
     if (options.budget && (options.budget.chars -= spec.query_text.length) < 0) {
       throw invalid(`[neural_sparse] the request's query_text totals more than ${MAX_QUERY_TEXT_CHARS} characters: lsr encodes at most that much per request in front of the cluster`)
     }
-    const id = spec.model_id ?? modelFor(field, inline, options.defaults)
+    const id = spec.model_id ?? modelFor(field, inline, options.defaults) ?? modelFor(field, await options.clusterDefaults?.())
     if (id === undefined) {
       // OpenSearch >= 3.0 tokenizes with its built-in analyzers itself.
       if (spec.analyzer !== undefined && options.flavor === 'opensearch' && isInferenceFreeAnalyzer(spec.analyzer)) return undefined
-      throw invalid(`[neural_sparse] query_text on field [${field}]: lsr computes the query's tokens in front of the cluster and needs the field's model: give model_id (a model of the proxy's models folder), a search_pipeline in the body whose neural_query_enricher names one, or start the proxy with --upstream-model ${field}=MODEL`)
+      throw invalid(`[neural_sparse] query_text on field [${field}]: lsr computes the query's tokens in front of the cluster and needs the field's model: give model_id (a model of the proxy's models folder), a search pipeline whose neural_query_enricher names one (inline, named, or the index's default), or start the proxy with --upstream-model ${field}=MODEL`)
     }
     if (typeof id !== 'string') throw parsing('[neural_sparse] model_id must be a string')
     if (spec.analyzer !== undefined && !isInferenceFreeAnalyzer(spec.analyzer)) throw invalid(`[neural_sparse] analyzer [${String(spec.analyzer)}] is not supported (OpenSearch's inference-free analyzers: bert-uncased, mbert-uncased)`)

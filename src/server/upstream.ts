@@ -139,9 +139,9 @@ export class Upstream {
    * A JSON request and its parsed answer (for lsr eval): a status of 400 or more is an LsrError
    * quoting the cluster's error reason.
    */
-  async json(method: string, target: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  async json(method: string, target: string, body?: unknown, headers: OutgoingHttpHeaders = {}): Promise<{ status: number; body: unknown }> {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body))
-    const response = await this.request(method, target, { 'content-type': 'application/json', accept: 'application/json' }, data)
+    const response = await this.request(method, target, { ...headers, 'content-type': 'application/json', accept: 'application/json' }, data)
     const text = await readAll(response)
     let parsed: unknown = text
     try {

@@ -217,6 +217,28 @@ describe('lsr serve --upstream, in front of a cluster played by a second lsr ser
     expect(got.body.error.reason).toMatch(/^\[_msearch\] line \[2\]: /)
   })
 
+  it('takes a field\'s model from the cluster\'s own search pipeline: named in the URL, or the index\'s default', async () => {
+    expect((await proxied('PUT', '/_search/pipeline/enrich', { request_processors: [{ neural_query_enricher: { neural_field_default_id: { emb: 'tiny-bert', emb2: 'tiny-distilbert' } } }] })).status).toBe(200)
+    const body = { query: { bool: { should: [{ neural_sparse: { emb: { query_text: TEXT } } }, { neural_sparse: { emb2: { query_text: 'fast search' } } }] } }, _source: false }
+    const named = `/${INDEX}/_search?search_pipeline=enrich`
+    const [want, got] = [await direct('POST', named, body), await proxied('POST', named, body)]
+    expect(want.status).toBe(200)
+    expect(want.body.hits.hits.length).toBeGreaterThan(0)
+    expect(comparable(got)).toEqual(comparable(want))
+    expect((await proxied('POST', `/${INDEX}/_search?search_pipeline=_none`, body)).status).toBe(400)
+    expect((await proxied('PUT', `/${INDEX}/_settings`, { index: { search: { default_pipeline: 'enrich' } } })).status).toBe(200)
+    // The proxy reads the cluster's settings and pipelines again after 10 s: a proxy of its own sees the new default now.
+    const fresh = await startUpstreamProxy({ upstream: { url: cluster.url }, port: 0, models })
+    try {
+      const [w, g] = [await direct('POST', `/${INDEX}/_search`, body), await send(`${fresh.url}/${INDEX}/_search`, 'POST', body)]
+      expect(w.status).toBe(200)
+      expect(comparable(g)).toEqual(comparable(w))
+    } finally {
+      await fresh.close()
+      expect((await proxied('PUT', `/${INDEX}/_settings`, { index: { search: { default_pipeline: null } } })).status).toBe(200)
+    }
+  })
+
   it('refuses a model without an IDF table (its weights are the cluster\'s corpus IDFs), where the library function takes the index', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'lsr-models-'))
     try {
