@@ -448,6 +448,17 @@ describe('lsr serve --upstream, against a fake upstream', () => {
   })
 })
 
+describe('queryTokensOf', () => {
+  it('keeps every weighted token as a property of its own, __proto__ included, and leaves out tokens weighing 0', () => {
+    const model = { idf: 'idf.json', encodeQuery: () => [{ term: '__proto__', weight: 2 }, { term: 'zero', weight: 0 }, { term: 'a', weight: 1.5 }] }
+    const tokens = queryTokensOf(model, 'text')
+    expect(Object.keys(tokens)).toEqual(['__proto__', 'a'])
+    expect(JSON.stringify(tokens)).toBe('{"__proto__":2,"a":1.5}')
+    expect(JSON.stringify(rankFeatureShould('emb', tokens))).toBe('{"should":[{"rank_feature":{"field":"emb.__proto__","linear":{},"boost":2}},{"rank_feature":{"field":"emb.a","linear":{},"boost":1.5}}]}')
+    expect(() => queryTokensOf({ ...model, idf: 'corpus' }, 'text', 'model [m]')).toThrow(/model \[m\] has no IDF table/)
+  })
+})
+
 describe('the rank_feature rewrite\'s arithmetic', () => {
   it('sums boost x linear feature value to the dot product neural_sparse scores, within the stored precision', async () => {
     const models = new ModelRegistry(MODELS, { threads: 1 })

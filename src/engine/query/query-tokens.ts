@@ -42,9 +42,8 @@ const INFERENCE_FREE_ANALYZERS = ['bert-uncased', 'mbert-uncased']
  */
 export function queryTokensOf(model: QueryModel, text: string, modelId = 'the model'): QueryTokens {
   if (model.idf === 'corpus') throw corpusIdf(modelId)
-  const tokens: QueryTokens = {}
-  for (const { term, weight } of model.encodeQuery(text)) if (weight > 0) tokens[term] = weight
-  return tokens
+  // fromEntries defines each token as its own property, a token named __proto__ included.
+  return Object.fromEntries(model.encodeQuery(text).filter(({ weight }) => weight > 0).map(({ term, weight }) => [term, weight]))
 }
 
 /**
@@ -71,9 +70,11 @@ export async function encodeQueryTokens(models: ModelSource, modelId: string, te
   try {
     const request = reader.compile({ neural_sparse: { [field]: { query_text: text, model_id: modelId } } }, { models: { loaded: (id) => (id === modelId ? model : undefined) } })
     const prefix = sparseTerm(field, '')
-    const tokens: QueryTokens = {}
-    for (const { term, weight } of request.terms) if (term.startsWith(prefix) && weight > 0) tokens[term.slice(prefix.length)] = (tokens[term.slice(prefix.length)] ?? 0) + weight
-    return tokens
+    const tokens = new Map<string, number>()
+    for (const { term, weight } of request.terms) {
+      if (term.startsWith(prefix) && weight > 0) tokens.set(term.slice(prefix.length), (tokens.get(term.slice(prefix.length)) ?? 0) + weight)
+    }
+    return Object.fromEntries(tokens)
   } finally {
     reader.release()
   }
