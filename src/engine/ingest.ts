@@ -55,6 +55,7 @@ export interface IngestResult {
  * in merges), bounded by input bytes so that a write's in-memory postings stay small.
  */
 export const DEFAULT_BATCH_DOCS = 10_000
+/** Bytes of the input file (compressed ones for a .gz corpus, which hold several times more JSON). */
 export const DEFAULT_BATCH_BYTES = 32 * 2 ** 20
 
 /**
@@ -68,7 +69,7 @@ export async function ingestCorpus(index: SparseIndex, input: string, options: I
   const fields = options.fields ?? BEIR_FIELDS
   const batchSize = options.batchSize ?? index.encoder?.commitSize ?? DEFAULT_BATCH_DOCS
   // Only the default is bounded by bytes: a size the caller or the encoder sets is exact.
-  const batchBytes = options.batchSize ?? index.encoder?.commitSize ? Infinity : DEFAULT_BATCH_BYTES
+  const batchBytes = (options.batchSize ?? index.encoder?.commitSize) !== undefined ? Infinity : DEFAULT_BATCH_BYTES
   const result: IngestResult = { file, read: 0, added: 0, replaced: 0, unchanged: 0, skipped: 0, seconds: 0 }
   let bytesRead = 0
   let batchStart = 0

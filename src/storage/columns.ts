@@ -82,7 +82,7 @@ export class NumberColumn {
   #chunks: RoaringBitmap32[] | undefined
   readonly #rows = new DocValueRows(new Float64Array(16), grownFloat)
 
-  /** Every value of each document, in the order written (duplicates kept, as Lucene's SortedNumericDocValues). */
+  /** Every value of each document, ascending (duplicates kept, as Lucene's SortedNumericDocValues). */
   docValues(): DocValues<Float64Array> {
     return this.#rows
   }
@@ -101,7 +101,8 @@ export class NumberColumn {
     }
     this.min[doc] = lo
     this.max[doc] = hi
-    this.#rows.append(doc, values)
+    // Sorted, as Lucene's SortedNumericDocValues: a document's repeated values are neighbours.
+    this.#rows.append(doc, values.length > 1 ? Float64Array.from(values).sort() : values)
     for (const v of values) {
       if (this.#count === this.#values.length) {
         this.#values = grownFloat(this.#values, this.#count + 1)

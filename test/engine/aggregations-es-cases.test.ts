@@ -47,6 +47,20 @@ describe('aggregations as Elasticsearch computes them', () => {
     expect(keys((await aggs({ h: { histogram: { field: 'n', interval: 2, hard_bounds: { min: 2, max: 6 } } } })).h)).toEqual([2, 4, 6])
   })
 
+  it('date hard_bounds are rounded and test each value\'s bucket start, max excluded', async () => {
+    const dir3 = await mkdtemp(join(tmpdir(), 'lsr-aggs-dates-'))
+    const dated = await SparseIndex.open(dir3, { create: true, encoder: null, schema: { mappings: { properties: { d: { type: 'date' } } } } })
+    await dated.add(['2024-01-10', '2024-01-20', '2024-03-20'].map((d, i) => ({ id: String(i), title: '', text: '', source: { d } })))
+    const months = async (extra: object) => ((await dated.search({ aggs: { m: { date_histogram: { field: 'd', calendar_interval: 'month', ...extra } } } as never, size: 0 })).aggregations!.m as any).buckets.map((b: any) => [b.key_as_string.slice(0, 7), b.doc_count])
+    // [Jan 15, Mar 15) rounds to [Jan 1, Mar 1): both January documents, not the one of March.
+    expect(await months({ hard_bounds: { min: '2024-01-15', max: '2024-03-15' } })).toEqual([['2024-01', 2]])
+    // Extended bounds are compared after rounding too (Mar 20 and Mar 15 are the same month), and
+    // fill up to the hard max, which is excluded.
+    expect(await months({ hard_bounds: { min: '2024-01-15', max: '2024-03-15' }, extended_bounds: { min: '2024-01-01', max: '2024-03-20' } })).toEqual([['2024-01', 2], ['2024-02', 0]])
+    await dated.close()
+    await rm(dir3, { recursive: true, force: true })
+  })
+
   it('extended_bounds outside hard_bounds are a 400, not clipped', async () => {
     await expect(aggs({ h: { histogram: { field: 'n', interval: 2, extended_bounds: { min: 0, max: 20 }, hard_bounds: { min: 2, max: 10 } } } }))
       .rejects.toThrow(/Extended bounds have to be inside hard bounds/)
@@ -98,6 +112,35 @@ describe('limits and formats', () => {
     await expect(aggs({ f: { filters: { other_bucket: true, filters: { _other_: { match_all: {} } } } } })).rejects.toThrow(/also the name of a filter/)
     await expect(aggs({ a: null } as never)).rejects.toThrow('Expected [START_OBJECT] under [a], but got null in [a]')
     await expect(index.search({ aggs: null } as never)).rejects.toThrow(/must be an object/)
+  })
+})
+
+describe('review findings', () => {
+  it('meta keeps an empty min ordered first descending; sums overflow to Infinity, not null; format needs a date field', async () => {
+    const plain = keys((await aggs({ k: { terms: { field: 'k', order: { lo: 'desc' } }, aggs: { lo: { min: { field: 'n' } } } } })).k)
+    const withMeta = keys((await aggs({ k: { terms: { field: 'k', order: { lo: 'desc' } }, aggs: { lo: { min: { field: 'n' }, meta: { x: 1 } } } } })).k)
+    expect(withMeta).toEqual(plain)
+    await expect(aggs({ a: { avg: { field: 'n', format: '0.00' } } })).rejects.toThrow(/\[format\] applies to date fields here/)
+    const dir4 = await mkdtemp(join(tmpdir(), 'lsr-aggs-big-'))
+    const big = await SparseIndex.open(dir4, { create: true, encoder: null, schema: { mappings: { properties: { x: { type: 'double' } } } } })
+    await big.add([1e308, 1e308, 1].map((x, i) => ({ id: String(i), title: '', text: '', source: { x } })))
+    const result = (await big.search({ aggs: { s: { sum: { field: 'x' } }, st: { stats: { field: 'x' } } }, size: 0 })).aggregations as any
+    expect(result.s.value).toBe(Infinity)
+    expect(result.st).toMatchObject({ count: 3, sum: Infinity, avg: Infinity, max: 1e308 })
+    await big.close()
+    await rm(dir4, { recursive: true, force: true })
+  })
+
+  it('a document\'s repeated values count once in terms and histogram', async () => {
+    const dir5 = await mkdtemp(join(tmpdir(), 'lsr-aggs-many-'))
+    const many = await SparseIndex.open(dir5, { create: true, encoder: null, schema: { mappings: { properties: { v: { type: 'integer' } } } } })
+    const values = Array.from({ length: 20_000 }, (_, i) => i % 7)
+    await many.add([{ id: 'm', title: '', text: '', source: { v: values } }])
+    const result = (await many.search({ aggs: { t: { terms: { field: 'v' } }, h: { histogram: { field: 'v', interval: 2 } } }, size: 0 })).aggregations as any
+    expect(result.t.buckets.map((b: any) => [b.key, b.doc_count])).toEqual([0, 1, 2, 3, 4, 5, 6].map((k) => [k, 1]))
+    expect(result.h.buckets.map((b: any) => [b.key, b.doc_count])).toEqual([[0, 1], [2, 1], [4, 1], [6, 1]])
+    await many.close()
+    await rm(dir5, { recursive: true, force: true })
   })
 })
 

@@ -277,6 +277,18 @@ describe('aggregations over HTTP, across two indexes', () => {
     expect(tooMany.body.error.type).toBe('too_many_buckets_exception')
   })
 
+  it('terms counts each index by its own mapping: a keyword indexed in one and doc-values-only in the other', async () => {
+    expect((await call('PUT', '/kw1', { mappings: { properties: { tag: { type: 'keyword' } } } })).status).toBe(200)
+    expect((await call('PUT', '/kw2', { mappings: { properties: { tag: { type: 'keyword', index: false } } } })).status).toBe(200)
+    const docs = Array.from({ length: 40 }, (_, i) => ({ index: { _id: String(i) } })).flatMap((head, i) => [head, { tag: `t${i % 2}` }])
+    for (const name of ['kw1', 'kw2']) expect((await call('POST', `/${name}/_bulk`, ndjson(docs), NDJSON)).body.errors).toBe(false)
+    for (const hint of ['bitmaps', 'map']) {
+      const answer = await call('POST', '/kw1,kw2/_search', { size: 0, aggs: { t: { terms: { field: 'tag', execution_hint: hint } } } })
+      expect(answer.body.aggregations.t.buckets, hint).toEqual([{ key: 't0', doc_count: 40 }, { key: 't1', doc_count: 40 }])
+    }
+    for (const name of ['kw1', 'kw2']) await call('DELETE', `/${name}`)
+  })
+
   it('typed_keys names each result type#name as Elasticsearch (the Java and .NET clients ask for it)', async () => {
     const aggs = {
       cats: { terms: { field: 'category', size: 2 }, aggs: { p: { percentiles: { field: 'price', percents: [50] } }, top: { top_hits: { size: 1 } } } },

@@ -46,7 +46,8 @@ class Level implements SubAggregations {
     for (const { name, type, aggregator, meta } of this.entries) {
       const result = aggregator.run(scopes, run)
       const key = run.typedKeys ? `${run.typedNames.get(result) ?? TYPED_NAMES.get(type) ?? type}#${name}` : name
-      out[key] = meta === undefined ? result : { meta, ...result }
+      // meta on the result itself: what AggRun keeps about a result is keyed by the object.
+      out[key] = meta === undefined ? result : Object.assign(result, { meta })
     }
     return out
   }

@@ -71,8 +71,9 @@ interface Bucket {
 
 /**
  * Buckets of the scopes' documents by the rounding of their values.
- * @param inBounds - whether a value counts under `hard_bounds` (a numeric histogram tests its
- *   bucket, a date histogram the value itself, as Elasticsearch does)
+ * @param inBounds - whether a value counts under `hard_bounds`, as Elasticsearch tests it (a numeric
+ *   histogram its bucket number x interval within [min, max], a date histogram its bucket's start
+ *   within the rounded [min, max))
  */
 function bucketsOf(scopes: Scopes, field: AggField, rounding: Rounding, spec: HistogramSpec, readBound: BoundReader, inBounds: (hard: Bounds) => (v: number) => boolean): Bucket[] {
   const hard = boundsOf(spec.hard, readBound, spec.where, 'hard_bounds')
@@ -110,23 +111,21 @@ function bucketsOf(scopes: Scopes, field: AggField, rounding: Rounding, spec: Hi
       const doc = ids[k]
       const start = doc < covered ? rows!.starts[doc] : 0
       const end = doc < covered ? rows!.starts[doc + 1] : 0
-      // A document counts once per bucket: its last bucket is remembered, and for more than two values, every one.
+      // A document counts once per bucket: its values are sorted (columns.ts), so a repeated bucket is the last one.
       let last: Bucket | undefined
-      const seen: Bucket[] | undefined = end - start > 2 ? [] : undefined
       for (let i = start; i < (end > start ? end : start + (missing === undefined ? 0 : 1)); i++) {
         const value = end > start ? rows!.values[i] : missing!
         if (inside && !inside(value)) continue
         const bucket = bucketOf(value)
-        if (bucket === last || seen?.includes(bucket)) continue
+        if (bucket === last) continue
         last = bucket
-        seen?.push(bucket)
         bucket.count++
         bucket.docs?.[at].push(doc)
       }
     }
   })
   const buckets = [...byKey.values()]
-  if (spec.minDocCount === 0) fillEmpty(buckets, byKey, rounding, extended, hard, scopes.length, withDocLists)
+  if (spec.minDocCount === 0) fillEmpty(buckets, byKey, rounding, extended, hard, inside, scopes.length, withDocLists)
   return buckets.filter((b) => b.count >= spec.minDocCount)
 }
 
@@ -176,7 +175,10 @@ function slotsOf(scopes: Scopes, field: AggField, rounding: Rounding, inside: ((
 }
 
 /** Adds the empty buckets between the first and last key, out to the extended bounds (within the hard ones). */
-function fillEmpty(buckets: Bucket[], byKey: Map<number, Bucket>, rounding: Rounding, extended: Bounds | undefined, hard: Bounds | undefined, scopes: number, withDocLists: boolean): void {
+function fillEmpty(
+  buckets: Bucket[], byKey: Map<number, Bucket>, rounding: Rounding, extended: Bounds | undefined, hard: Bounds | undefined,
+  inside: ((key: number) => boolean) | undefined, scopes: number, withDocLists: boolean,
+): void {
   let first = Infinity
   let last = -Infinity
   for (const { key } of buckets) {
@@ -192,7 +194,8 @@ function fillEmpty(buckets: Bucket[], byKey: Map<number, Bucket>, rounding: Roun
   for (let key = first; key <= last; key = rounding.next(key)) {
     // Checked while walking: a tiny interval over a wide range must fail before it allocates.
     if (++made > MAX_BUCKETS) throw tooManyBuckets(made)
-    if (!byKey.has(key)) {
+    // A bucket the hard bounds leave out (a date histogram's max is exclusive) stays out.
+    if (!byKey.has(key) && (!inside || inside(key))) {
       const bucket = { key, count: 0, docs: withDocLists ? Array.from({ length: scopes }, () => []) : undefined }
       byKey.set(key, bucket)
       buckets.push(bucket)
@@ -266,12 +269,18 @@ export const dateHistogram: AggregationParser = (body, where, subs) => {
       const field = aggField(scopes, spec.name, 'date_histogram', (leaf) => leaf.type === 'date')
       const formats = format ?? (field.leaf?.type === 'date' ? field.leaf.formats : 'strict_date_optional_time')
       const asString = (key: number) => formatDate(key, formats, timeZone)
-      // Bounds as dates in the aggregation's format and time zone (date math too), or millis.
+      // Bounds as dates in the aggregation's format and time zone (date math too), or millis, then
+      // rounded, as Elasticsearch's LongBounds.round; a value counts when its bucket's start is
+      // in [min, max).
       const readBound: BoundReader = (value, what) => {
-        if (typeof value !== 'string') return fieldKey(field, value, where, what) as number
-        return parseDateMath(value, splitFormats(Array.isArray(formats) ? formats.join('||') : formats), run.compileOptions.now ?? Date.now(), false, timeZone)
+        const millis = typeof value !== 'string' ? (fieldKey(field, value, where, what) as number)
+          : parseDateMath(value, splitFormats(Array.isArray(formats) ? formats.join('||') : formats), run.compileOptions.now ?? Date.now(), false, timeZone)
+        return rounding.round(millis)
       }
-      const inBounds = ({ min, max }: Bounds) => (v: number) => (min === undefined || v >= min) && (max === undefined || v < max)
+      const inBounds = ({ min, max }: Bounds) => (v: number) => {
+        const start = rounding.round(v)
+        return (min === undefined || start >= min) && (max === undefined || start < max)
+      }
       return render(scopes, bucketsOf(scopes, field, rounding, spec, readBound, inBounds), spec, run, (key) => ({ key_as_string: asString(key), key }), asString)
     },
   }

@@ -9,6 +9,8 @@
  * @module
  */
 import type { Json } from '../json-shapes.js'
+import { LsrError } from '../../errors.js'
+import type { LeafField } from '../../mapping/index.js'
 import type { AggregationParser } from './aggregator.js'
 import { AggOptions, parsing } from './options.js'
 import { keyedObject, aggField, fieldKey, formatValue, numbersOf, numericLeaf, scopeValues, forEachDoc, type AggField, type AggRun, type Scopes } from './scope.js'
@@ -25,9 +27,18 @@ function sourceOf(options: AggOptions): MetricSource {
   return { field: options.field()!, missing: options.raw('missing'), format: options.string('format') }
 }
 
+/** The field of a metric, refusing a `format` on a field that is not a date (lsr has no number formats). */
+function metricField(scopes: Scopes, source: MetricSource, agg: string, allow?: (leaf: LeafField) => boolean): AggField {
+  const field = aggField(scopes, source.field, agg, allow)
+  if (source.format !== undefined && field.leaf && field.leaf.type !== 'date') {
+    throw new LsrError('invalid_argument', `[${agg}] [format] applies to date fields here, not to [${field.leaf.type}] field [${field.name}] (lsr has no number formats)`)
+  }
+  return field
+}
+
 /** Every value of the scopes' documents, with `missing` once for each document without one. */
 function valuesOf(scopes: Scopes, source: MetricSource, where: string, agg: string): { field: AggField; values: Float64Array } {
-  const field = aggField(scopes, source.field, agg, numericLeaf)
+  const field = metricField(scopes, source, agg, numericLeaf)
   const missing = source.missing === undefined ? undefined : (fieldKey(field, source.missing, where, 'missing') as number)
   const parts = scopes.map((scope) => {
     const values = numbersOf(scope, field)
@@ -62,11 +73,18 @@ function concat(parts: readonly Float64Array[]): Float64Array {
   return out
 }
 
-/** Sums with Kahan compensation, as Elasticsearch's CompensatedSum. */
+/**
+ * Sums with Kahan compensation, as Elasticsearch's CompensatedSum, which also stops compensating
+ * once the sum overflows (Infinity - Infinity would make it NaN).
+ */
 function sumOf(values: Float64Array): number {
   let sum = 0
   let compensation = 0
   for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(sum) || !Number.isFinite(values[i])) {
+      sum += values[i]
+      continue
+    }
     const y = values[i] - compensation
     const t = sum + y
     compensation = t - sum - y
@@ -128,7 +146,7 @@ const valueCount: AggregationParser = (body, where) => {
   options.done()
   return {
     run(scopes) {
-      const field = aggField(scopes, source.field, 'value_count')
+      const field = metricField(scopes, source, 'value_count')
       let count = 0
       for (const scope of scopes) {
         const values = scopeValues(scope, field)
@@ -216,7 +234,7 @@ const cardinality: AggregationParser = (body, where) => {
   options.done()
   return {
     run(scopes) {
-      const field = aggField(scopes, source.field, 'cardinality')
+      const field = metricField(scopes, source, 'cardinality')
       if (field.family === 'number') {
         const { values } = valuesOf(scopes, { ...source }, where, 'cardinality')
         return { value: new Set(values).size }

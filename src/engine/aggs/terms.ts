@@ -158,7 +158,9 @@ function countValues(scope: AggScope, field: AggField, hint: Hint, counts: Map<K
     const { dictionary } = values
     const bitmaps = hint === 'bitmaps' || (hint === undefined && dictionary.length * DOCS_PER_BITMAP <= scope.docs.size)
     // Values written with the field indexed have postings; doc-values-only fields take the pass.
-    if (bitmaps && field.leaf?.type === 'keyword' && field.leaf.index) {
+    // This index's own mapping decides (another index searched may map the field index: false).
+    const leaf = scope.reader.schema?.field(field.name)
+    if (bitmaps && leaf?.type === 'keyword' && leaf.index) {
       for (const value of dictionary) {
         const docs = scope.reader.termDocs(exactTerm(field.name, value))
         const n = docs ? docs.andCardinality(scope.docs) : 0
@@ -177,16 +179,10 @@ function countValues(scope: AggScope, field: AggField, hint: Hint, counts: Map<K
   const all = values.rows.values
   forEachDoc(scope.docs, values.rows, (_doc, start, end) => {
     for (let i = start; i < end; i++) {
-      // A value repeated in one document counts once.
-      if (!repeats(all, start, i)) counts.set(all[i], (counts.get(all[i]) ?? 0) + 1)
+      // A value repeated in one document counts once (a document's numbers are sorted: columns.ts).
+      if (i === start || all[i] !== all[i - 1]) counts.set(all[i], (counts.get(all[i]) ?? 0) + 1)
     }
   })
-}
-
-/** Whether values[i] occurs in values[start .. i). */
-function repeats(values: Float64Array | Uint32Array, start: number, i: number): boolean {
-  for (let j = start; j < i; j++) if (values[j] === values[i]) return true
-  return false
 }
 
 /** `min_doc_count: 0`: every value a live document of the index holds, with 0 when none matched. */
@@ -215,7 +211,8 @@ function bucketDocs(scopes: Scopes, field: AggField, buckets: Bucket[], missingK
       forEachDoc(scope.docs, values.rows, (doc, start, end) => {
         if (start === end && missingAt !== undefined) lists[missingAt].push(doc)
         for (let i = start; i < end; i++) {
-          if (repeats(all, start, i)) continue
+          // Sorted numbers, distinct strings (columns.ts): a repeat is the previous value.
+          if (i > start && all[i] === all[i - 1]) continue
           const bucket = at.get(values.family === 'string' ? values.dictionary[all[i]] : all[i])
           if (bucket !== undefined) lists[bucket].push(doc)
         }
