@@ -76,8 +76,12 @@ function pitReference(pit: unknown): { id: string; keepAlive?: number } {
 /** Signals that a page lies past a ranking's depth: rank deeper. */
 class RankDeeper extends Error {}
 
-/** Signals that a write was applied between choosing a search's readers and ranking with them. */
-class ReadersChanged extends Error {}
+/** Signals that a search needs a current reader of an index that changed since the point in time opened. */
+class ReadersChanged extends Error {
+  constructor(readonly index: string) {
+    super(`index [${index}] changed`)
+  }
+}
 
 /**
  * `_search` with `pit`: the page of the query's ranking in the point in time (ranked now if its
@@ -106,17 +110,16 @@ export async function pitSearch(
     if (keepAlive !== undefined) context.keepAlive(keepAlive)
     let known = rankings.get(key)
     let depth = known?.depth ?? PIT_WINDOW
-    for (let tries = 0; ; tries++) {
-      // Current readers as of the point in time: its own, or frozen copies of indexes changed since.
-      const readers = new Map(await Promise.all(context.indexes.map(async ({ name }) => [name, await context.currentReader(name)] as const)))
+    for (let freezes = 0; ;) {
       try {
         const answer = await run(indexes, rest, {
           depth,
           ranking: known?.ranking,
           reader: (name) => {
-            const reader = readers.get(name)!
-            // A write applied since the readers were chosen: choose again (the next ones are frozen).
-            if (!reader.current) throw new ReadersChanged()
+            // Its own reader while the index is unchanged, else its frozen copy, loaded (then the
+            // search runs again) only when a search needs a current reader: paging a kept ranking does not.
+            const reader = context.readerNow(name)
+            if (!reader.current) throw new ReadersChanged(name)
             return reader
           },
           page: (ranking, render) => {
@@ -134,8 +137,11 @@ export async function pitSearch(
         })
         return { pit_id: id, ...answer }
       } catch (error) {
-        // Each retry freezes at least one more index, and a frozen reader never changes.
-        if (error instanceof ReadersChanged && tries < context.indexes.length) continue
+        // Each retry freezes one more index, and a frozen reader never changes.
+        if (error instanceof ReadersChanged && freezes++ < context.indexes.length) {
+          await context.currentReader(error.index)
+          continue
+        }
         if (!(error instanceof RankDeeper)) throw error
         // Ranked anew, deeper.
         known = undefined

@@ -72,6 +72,8 @@ export class ReaderContext {
   #freed = false
   /** Frozen readers of indexes changed since the context opened (SparseIndex.freeze), by index name. */
   readonly #frozen = new Map<string, Promise<IndexReader>>()
+  /** The frozen readers loaded so far. */
+  readonly #frozenLoaded = new Map<string, IndexReader>()
 
   constructor(
     readonly kind: ContextKind,
@@ -121,17 +123,30 @@ export class ReaderContext {
    * a second copy of its in-memory tables, kept until the context is freed).
    */
   async currentReader(name: string): Promise<IndexReader> {
-    const entry = this.indexes.find((e) => e.name === name)
-    if (!entry) throw new Error(`no index [${name}] in search context ${this.id}`)
+    const entry = this.#entry(name)
     if (entry.reader.current) return entry.reader
     let frozen = this.#frozen.get(name)
     if (!frozen) {
       frozen = entry.index.freeze(entry.reader)
       this.#frozen.set(name, frozen)
-      // A failed load is tried again by the next request.
-      frozen.catch(() => this.#frozen.delete(name))
+      frozen.then((reader) => this.#frozenLoaded.set(name, reader), () => this.#frozen.delete(name))
     }
     return frozen
+  }
+
+  /**
+   * The reader of index `name` without loading anything: its frozen copy if one is loaded, else
+   * the context's own reader, which is stale once the index changed (then {@link currentReader}).
+   * Paging a ranking the context kept needs no current reader, so no copy.
+   */
+  readerNow(name: string): IndexReader {
+    return this.#frozenLoaded.get(name) ?? this.#entry(name).reader
+  }
+
+  #entry(name: string): ReaderContext['indexes'][number] {
+    const entry = this.indexes.find((e) => e.name === name)
+    if (!entry) throw new Error(`no index [${name}] in search context ${this.id}`)
+    return entry
   }
 
   /** Frees it (idempotent): no new request may use it, its readers are released when none does. */
@@ -156,6 +171,7 @@ export class ReaderContext {
     for (const { reader } of this.indexes) reader.release()
     for (const frozen of this.#frozen.values()) frozen.then((reader) => reader.release(), () => {})
     this.#frozen.clear()
+    this.#frozenLoaded.clear()
   }
 }
 

@@ -280,6 +280,27 @@ describe('point in time', () => {
   })
 })
 
+describe('point in time: frozen copies only when needed', () => {
+  it('pages a ranking it kept after a write without loading a copy; a new query loads one, once', async () => {
+    const { call, registry } = await sampleApp()
+    const index = await registry.get('sample')
+    let freezes = 0
+    const freeze = index.freeze.bind(index)
+    index.freeze = (reader) => {
+      freezes++
+      return freeze(reader)
+    }
+    const pit = (await call('POST', '/sample/_search/point_in_time?keep_alive=1m')).body.pit_id
+    const first = await call('POST', '/_search', { pit: { id: pit }, sort: ['_doc'], size: 3 })
+    expect((await call('POST', '/sample/_bulk', writes({ add: 2 }), ndjson)).body.errors).toBe(false)
+    const second = await call('POST', '/_search', { pit: { id: pit }, sort: ['_doc'], size: 3, search_after: first.body.hits.hits.at(-1).sort })
+    expect(second.status).toBe(200)
+    expect(freezes).toBe(0)
+    for (const text of ['bitmaps', 'roaring', 'bitmaps']) expect((await call('POST', '/_search', { pit: { id: pit }, query: { match: { text } } })).status).toBe(200)
+    expect(freezes).toBe(1)
+  })
+})
+
 describe('scroll with aggregations', () => {
   it('answers them on the first page only, as Elasticsearch does', async () => {
     const { call } = await sampleApp()
