@@ -11,7 +11,7 @@ import { PRIMARY_TERM, type DocVersion, type Hit, type SparseIndex } from '../en
 import { documentId } from './bulk.js'
 import { badRequest, errorBody, HttpError } from './http-error.js'
 import { isObject, type Json } from './json.js'
-import { sourceFilter, type SourceFilter } from './source-filter.js'
+import { sourceFilter, type SourceFilter } from '../engine/source-filter.js'
 import { conflictError } from './bulk.js'
 import { validationFailed } from './url-params.js'
 

@@ -22,7 +22,7 @@ import type { RoaringBitmap32 } from '../storage/roaring.js'
 import { restrictRequest } from '../search/searcher.js'
 import { badRequest, parsingError } from './http-error.js'
 import { queryStringToDsl } from './query-string-query.js'
-import { sourceFilter } from './source-filter.js'
+import { sourceFilter } from '../engine/source-filter.js'
 import { isObject, wildcardMatcher, type Json } from './json.js'
 
 /** Elasticsearch's `index.max_result_window`. */
@@ -122,8 +122,10 @@ async function withReaders<T>(
   context: SearchContext,
   use: (compiled: Compiled[], options: CompileOptions) => Promise<T> | T,
   compile = true,
+  /** Other parts of the body that may hold queries (post_filter, aggregations' filters): their models load too. */
+  moreQueries: unknown[] = [],
 ): Promise<T> {
-  const models = context.models && (await loadQueryModels(query, context.models, context.pipeline))
+  const models = context.models && (await loadQueryModels([query, ...moreQueries], context.models, context.pipeline))
   const options: CompileOptions = { queryString: queryStringToDsl, models: models ?? withDefaultModels(undefined, context.pipeline) }
   const readers: IndexReader[] = []
   try {
@@ -215,7 +217,7 @@ export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body
     // The best score of the whole result, not of this page (Elasticsearch's max_score); null
     // when hits are sorted by fields without track_scores.
     return response(started, cap, total, size > 0 && ranked.length > 0 && scored ? maxScore : null, hits, await aggregations?.read())
-  })
+  }, true, [body.post_filter, body.aggs, body.aggregations])
 }
 
 /** The `_search` response around its hits (and aggregations). */
@@ -356,7 +358,7 @@ async function hybridSearchOf(indexes: ReadonlyArray<[string, SparseIndex]>, bod
     const explanations = body.explain === true ? pageHits.map(({ at, fused: hit, hit: { docId } }) => hybridExplanation(fusion, hit, perIndex[at].requests, compiled[at].reader, docId)) : undefined
     const hits = await hitsJson(merged, pageHits, { scored: true, explanations, filterSource: page.filterSource, highlighter: page.highlighter, versionFields: page.versionFields })
     return response(page.started, page.cap, total, page.size > 0 && fused.length > 0 ? fused[0].score : null, hits, await aggregations?.read())
-  }, false)
+  }, false, [body.aggs, body.aggregations])
 }
 
 /** Every scored term of a request (summed and dis_max ones). */

@@ -23,7 +23,7 @@ import { badRequest, HttpError } from './http-error.js'
 import { KeyedSerializer } from './keyed.js'
 import type { IngestPipelines } from './pipelines.js'
 import { isObject, type Json } from './json.js'
-import { sourceFilter } from './source-filter.js'
+import { sourceFilter } from '../engine/source-filter.js'
 import { validationFailed } from './url-params.js'
 
 /** An update request's body, checked. */

@@ -140,6 +140,12 @@ describe('search pipelines over HTTP', () => {
       expect(JSON.stringify(refused.body)).not.toContain(MODELS)
     }
     expect((await call('POST', '/docs/_search', { query: { neural_sparse: { emb: { query_text: 'sparse' } } } })).status).toBe(400)
+    // Models load for query_text in post_filter and in aggregations' filters too.
+    const sparse = { neural_sparse: { emb: { query_text: 'sparse', model_id: 'tiny-bert' } } }
+    const filtered = await call('POST', '/docs/_search', { post_filter: sparse, aggs: { f: { filter: sparse } } })
+    expect(filtered.status).toBe(200)
+    expect(filtered.body.hits.hits.map((h: { _id: string }) => h._id)).toEqual(['a'])
+    expect(filtered.body.aggregations).toEqual({ f: { doc_count: 1 } })
     await registry.closeAll()
   })
 
