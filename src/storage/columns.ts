@@ -205,16 +205,17 @@ export class StringColumn {
     this.min[doc] = lo
     this.max[doc] = hi
     this.#version++
-    const numbers = new Set<number>()
+    const numbers: number[] = []
     for (const v of values) {
       let n = this.#numbers.get(v)
       if (n === undefined) {
         n = this.#dictionary.push(v) - 1
         this.#numbers.set(v, n)
       }
-      numbers.add(n)
+      numbers.push(n)
     }
-    this.#rows.append(doc, [...numbers])
+    // Distinct, as Lucene's SortedSetDocValues; most documents have one value.
+    this.#rows.append(doc, numbers.length === 1 ? numbers : [...new Set(numbers)])
   }
 
   /**

@@ -5,7 +5,7 @@
  * @module
  */
 import { LsrError } from '../../errors.js'
-import { formatDate, parseDateMath, parseTimeZone, splitFormats } from '../../mapping/index.js'
+import { formatDate, parseTimeZone } from '../../mapping/index.js'
 import type { Json } from '../json-shapes.js'
 import { RoaringBitmap32 } from '../../storage/roaring.js'
 import type { AggregationParser, SubAggregations } from './aggregator.js'
@@ -13,7 +13,7 @@ import { calendarRounding, calendarUnit, fixedInterval, fixedRounding, signedTim
 import { javaDouble } from './metrics.js'
 import { AggOptions, parsing } from './options.js'
 import { comparator, parseOrder, type Order } from './terms.js'
-import { keyedObject, aggField, fieldKey, forEachDoc, MAX_BUCKETS, tooManyBuckets, numericLeaf, scopeValues, withDocs, type AggField, type AggRun, type Scopes } from './scope.js'
+import { keyedObject, aggField, dateBound, fieldKey, forEachDoc, MAX_BUCKETS, tooManyBuckets, numericLeaf, scopeValues, withDocs, type AggField, type AggRun, type Scopes } from './scope.js'
 
 interface Bounds {
   min?: number
@@ -34,7 +34,7 @@ interface HistogramSpec {
 }
 
 function histogramSpec(options: AggOptions, where: string, subs: SubAggregations): HistogramSpec {
-  if (options.has('script')) throw parsing(`${where}: [script] is not supported (lsr does not run scripts)`)
+  options.noScript()
   return {
     name: options.field()!,
     minDocCount: options.count('min_doc_count', 0),
@@ -274,7 +274,7 @@ export const dateHistogram: AggregationParser = (body, where, subs) => {
       // in [min, max).
       const readBound: BoundReader = (value, what) => {
         const millis = typeof value !== 'string' ? (fieldKey(field, value, where, what) as number)
-          : parseDateMath(value, splitFormats(Array.isArray(formats) ? formats.join('||') : formats), run.compileOptions.now ?? Date.now(), false, timeZone)
+          : dateBound(value, formats, run, timeZone)
         return rounding.round(millis)
       }
       const inBounds = ({ min, max }: Bounds) => (v: number) => {

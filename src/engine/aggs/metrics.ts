@@ -12,7 +12,7 @@ import type { Json } from '../json-shapes.js'
 import { LsrError } from '../../errors.js'
 import type { LeafField } from '../../mapping/index.js'
 import type { AggregationParser } from './aggregator.js'
-import { AggOptions, parsing } from './options.js'
+import { AggOptions, parsing, numeric } from './options.js'
 import { keyedObject, aggField, fieldKey, formatValue, numbersOf, numericLeaf, scopeValues, forEachDoc, type AggField, type AggRun, type Scopes } from './scope.js'
 
 /** A metric's field and its `missing` value, read from the body. */
@@ -23,7 +23,7 @@ interface MetricSource {
 }
 
 function sourceOf(options: AggOptions): MetricSource {
-  if (options.has('script')) throw parsing(`${options.where}: [script] is not supported (lsr does not run scripts)`)
+  options.noScript()
   return { field: options.field()!, missing: options.raw('missing'), format: options.string('format') }
 }
 
@@ -276,7 +276,7 @@ const percentiles: AggregationParser = (body, where) => {
   }
   const given = options.raw('percents') ?? DEFAULT_PERCENTS
   // Numeric strings too, as every other numeric option.
-  const percents = Array.isArray(given) ? given.map((p) => (typeof p === 'string' && p.trim() !== '' ? Number(p) : p)) : given
+  const percents = Array.isArray(given) ? given.map(numeric) : given
   if (!Array.isArray(percents) || percents.length === 0 || !percents.every((p) => typeof p === 'number' && p >= 0 && p <= 100)) {
     throw parsing(`${where}: [percents] must be a non-empty array of numbers from 0 to 100`)
   }

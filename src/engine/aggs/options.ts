@@ -10,6 +10,11 @@ export function parsing(message: string): LsrError {
   return new LsrError('query_parsing', message)
 }
 
+/** A numeric string as its number, as Elasticsearch reads numeric options; anything else as it is. */
+export function numeric(value: unknown): unknown {
+  return typeof value === 'string' && value.trim() !== '' ? Number(value) : value
+}
+
 export class AggOptions {
   readonly #read = new Set<string>()
 
@@ -34,6 +39,11 @@ export class AggOptions {
     return value
   }
 
+  /** Refuses `script` (and other script options), which lsr does not run. */
+  noScript(...keys: string[]): void {
+    for (const key of ['script', ...keys]) if (this.has(key)) throw parsing(`${this.where}: [${key}] is not supported (lsr does not run scripts)`)
+  }
+
   /** The field to aggregate (required unless `optional`). */
   field(optional = false): string | undefined {
     const field = this.string('field')
@@ -46,8 +56,7 @@ export class AggOptions {
   number(key: string, fallback?: number): number | undefined {
     const value = this.raw(key)
     if (value === undefined) return fallback
-    // Elasticsearch reads numeric strings too.
-    const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
+    const n = numeric(value)
     if (typeof n !== 'number' || !Number.isFinite(n)) throw parsing(`${this.where}: [${key}] must be a number, got ${JSON.stringify(value)?.slice(0, 80)}`)
     return n
   }

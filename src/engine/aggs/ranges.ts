@@ -5,13 +5,13 @@
  * @module
  */
 import { LsrError } from '../../errors.js'
-import { formatDate, parseDateMath, splitFormats } from '../../mapping/index.js'
+import { formatDate } from '../../mapping/index.js'
 import type { Json } from '../json-shapes.js'
 import { RoaringBitmap32 } from '../../storage/roaring.js'
 import type { AggregationParser } from './aggregator.js'
 import { javaDouble } from './metrics.js'
-import { AggOptions, parsing } from './options.js'
-import { keyedObject, aggField, docsMissing, fieldKey, numericLeaf, withDocs, type AggField, type AggScope } from './scope.js'
+import { AggOptions, parsing, numeric } from './options.js'
+import { keyedObject, aggField, dateBound, docCount, docsMissing, fieldKey, numericLeaf, withDocs, type AggField, type AggScope } from './scope.js'
 
 /** A range as the request gives it (bounds not yet read: date math needs the field and the clock). */
 interface RangeSpec {
@@ -42,7 +42,7 @@ function docsInRange(scope: AggScope, field: AggField, from: number, to: number,
 function rangeAggregation(agg: 'range' | 'date_range'): AggregationParser {
   return (body, where, subs) => {
     const options = new AggOptions(body, where)
-    if (options.has('script')) throw parsing(`${where}: [script] is not supported (lsr does not run scripts)`)
+    options.noScript()
     const name = options.field()!
     const specs = rangesOf(options.raw('ranges'), where)
     const keyed = options.boolean('keyed', false)
@@ -57,8 +57,8 @@ function rangeAggregation(agg: 'range' | 'date_range'): AggregationParser {
         const formats = format ?? (field.leaf?.type === 'date' ? field.leaf.formats : ['strict_date_optional_time'])
         const bound = (value: unknown, what: string): number | undefined => {
           if (value === undefined) return undefined
-          if (dates && typeof value === 'string') return parseDateMath(value, splitFormats(Array.isArray(formats) ? formats.join('||') : formats), run.compileOptions.now ?? Date.now(), false, timeZone)
-          const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
+          if (dates && typeof value === 'string') return dateBound(value, formats, run, timeZone)
+          const n = numeric(value)
           if (typeof n !== 'number' || !Number.isFinite(n)) throw new LsrError('invalid_argument', `${where}: [${what}] must be a number${dates ? ' or a date' : ''}, got ${JSON.stringify(value)?.slice(0, 80)}`)
           return n
         }
@@ -81,7 +81,7 @@ function rangeAggregation(agg: 'range' | 'date_range'): AggregationParser {
             out.to = range.to
             if (dates) out.to_as_string = show(range.to)
           }
-          out.doc_count = docs.reduce((n, d) => n + d.size, 0)
+          out.doc_count = docCount(docs)
           return { key, json: { ...out, ...subs.run(withDocs(scopes, docs), run) } }
         })
         if (!keyed) return { buckets: buckets.map((b) => b.json) }

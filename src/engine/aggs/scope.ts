@@ -6,7 +6,8 @@
  */
 import type { Json } from '../json-shapes.js'
 import { LsrError } from '../../errors.js'
-import { formatDate, isNumberField, METADATA_FIELDS, parseDate, readBoolean, type LeafField } from '../../mapping/index.js'
+import { numeric } from './options.js'
+import { formatDate, isNumberField, METADATA_FIELDS, parseDate, parseDateMath, readBoolean, splitFormats, type LeafField } from '../../mapping/index.js'
 import type { SearchRequest } from '../../search/searcher.js'
 import type { DocValues } from '../../storage/columns.js'
 import { RoaringBitmap32 } from '../../storage/roaring.js'
@@ -229,7 +230,7 @@ export function fieldKey(field: AggField, value: unknown, where: string, what: s
     const parsed = readBoolean(value)
     return parsed.ok ? (parsed.value ? 1 : 0) : fail(parsed.reason)
   }
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
+  const n = numeric(value)
   return typeof n === 'number' && Number.isFinite(n) ? n : fail(`must be a number for field [${field.name}], got ${JSON.stringify(value)?.slice(0, 80)}`)
 }
 
@@ -239,4 +240,17 @@ export function fieldKey(field: AggField, value: unknown, where: string, what: s
  */
 export function keyedObject(): Json {
   return Object.create(null) as Json
+}
+
+/** The documents of a bucket over every index. */
+export function docCount(docs: readonly RoaringBitmap32[]): number {
+  return docs.reduce((n, d) => n + d.size, 0)
+}
+
+/**
+ * A date an aggregation's request names (a range bound, extended or hard bounds): date math with
+ * `now`, read with the aggregation's formats (or the field's) in its time zone.
+ */
+export function dateBound(text: string, formats: string | readonly string[], run: AggRun, timeZone?: string): number {
+  return parseDateMath(text, splitFormats(typeof formats === 'string' ? formats : formats.join('||')), run.compileOptions.now ?? Date.now(), false, timeZone)
 }

@@ -7,20 +7,25 @@ import { LsrError } from '../../errors.js'
 import type { Json } from '../json-shapes.js'
 import { isObject } from '../json-shapes.js'
 import { RoaringBitmap32 } from '../../storage/roaring.js'
-import type { AggregationParser } from './aggregator.js'
+import type { AggregationParser, SubAggregations } from './aggregator.js'
 import { AggOptions, parsing } from './options.js'
-import { keyedObject, aggField, docsMissing, withDocs, type AggRun, type Scopes } from './scope.js'
+import { keyedObject, aggField, docCount, docsMissing, withDocs, type AggRun, type Scopes } from './scope.js'
 
 /** The scopes' documents that also match a query (query DSL, compiled per index). */
 function matching(scopes: Scopes, query: unknown, run: AggRun): RoaringBitmap32[] {
   return scopes.map((scope) => scope.reader.matching(query, run.compileOptions).andInPlace(scope.docs))
 }
 
+/** A single bucket: its count and its sub-aggregations over its documents. */
+function bucketJson(scopes: Scopes, docs: RoaringBitmap32[], subs: SubAggregations, run: AggRun): Json {
+  return { doc_count: docCount(docs), ...subs.run(withDocs(scopes, docs), run) }
+}
+
 /** `filter`: the body is the query. */
 export const filter: AggregationParser = (body, _where, subs) => ({
   run(scopes, run) {
     const docs = matching(scopes, body, run)
-    return { doc_count: docs.reduce((n, d) => n + d.size, 0), ...subs.run(withDocs(scopes, docs), run) }
+    return bucketJson(scopes, docs, subs, run)
   },
 })
 
@@ -46,7 +51,7 @@ export const filters: AggregationParser = (body, where, subs) => {
         const rest = scopes.map((scope, i) => scope.docs.clone().andNotInPlace(RoaringBitmap32.orMany(buckets.map((b) => b.docs[i]))))
         buckets.push({ name: otherKey ?? '_other_', docs: rest })
       }
-      const rendered = buckets.map(({ name, docs }) => ({ name, json: { doc_count: docs.reduce((n, d) => n + d.size, 0), ...subs.run(withDocs(scopes, docs), run) } }))
+      const rendered = buckets.map(({ name, docs }) => ({ name, json: bucketJson(scopes, docs, subs, run) }))
       if (!keyed) return { buckets: rendered.map((b) => b.json) }
       const out: Json = keyedObject()
       for (const { name, json } of rendered) out[name!] = json
@@ -63,7 +68,7 @@ export const missing: AggregationParser = (body, where, subs) => {
     run(scopes, run) {
       const field = aggField(scopes, name, 'missing')
       const docs = scopes.map((scope) => docsMissing(scope, field))
-      return { doc_count: docs.reduce((n, d) => n + d.size, 0), ...subs.run(withDocs(scopes, docs), run) }
+      return bucketJson(scopes, docs, subs, run)
     },
   }
 }
@@ -74,7 +79,7 @@ export const global: AggregationParser = (body, where, subs) => {
   return {
     run(scopes, run) {
       const docs = scopes.map((scope) => scope.reader.allDocs())
-      return { doc_count: docs.reduce((n, d) => n + d.size, 0), ...subs.run(withDocs(scopes, docs), run) }
+      return bucketJson(scopes, docs, subs, run)
     },
   }
 }

@@ -40,7 +40,7 @@ interface Bucket {
 
 export const terms: AggregationParser = (body, where, subs) => {
   const options = new AggOptions(body, where)
-  for (const key of ['script', 'value_type']) if (options.has(key)) throw parsing(`${where}: [${key}] is not supported (lsr does not run scripts)`)
+  options.noScript('value_type')
   const name = options.field()!
   const size = options.count('size', 10)
   if (size === 0) throw parsing(`${where}: [size] must be greater than 0. Found [0]`)

@@ -13,7 +13,7 @@ import { sourceFilter } from '../source-filter.js'
 import { PRIMARY_TERM } from '../write-conditions.js'
 import type { AggregationParser } from './aggregator.js'
 import { AggOptions, parsing } from './options.js'
-import type { AggScope } from './scope.js'
+import { docCount, type AggScope } from './scope.js'
 
 /** Elasticsearch's `index.max_inner_result_window`. */
 const MAX_INNER_RESULT_WINDOW = 100
@@ -35,7 +35,7 @@ export const topHits: AggregationParser = (body, where, subs) => {
   return {
     run(scopes, run) {
       // Counted before ranking: what this top_hits may show adds to the request's budget.
-      run.addTopHits(Math.min(size, scopes.reduce((n, scope) => n + scope.docs.size, 0)))
+      run.addTopHits(Math.min(size, docCount(scopes.map((scope) => scope.docs))))
       let sort: ParsedSort | undefined
       const ranked: Array<{ scope: AggScope; hit: SortedHit }> = []
       let maxScore = -Infinity
@@ -75,7 +75,7 @@ export const topHits: AggregationParser = (body, where, subs) => {
           })
         },
       })
-      const total = scopes.reduce((n, scope) => n + scope.docs.size, 0)
+      const total = docCount(scopes.map((scope) => scope.docs))
       return { hits: { total: { value: total, relation: 'eq' }, max_score: scored && ranked.length > 0 ? maxScore : null, hits } }
     },
   }
