@@ -64,6 +64,8 @@ export function executePlan(plan: ResolvedPlan, k: number, { live, deleted, maxD
   // Every allowed live document matches; scored ones add their term scores.
   const candidates = plan.allowed ? plan.allowed.clone() : RoaringBitmap32.fromRange(0, maxDoc)
   restrict(candidates, plan, deleted)
+  // A count alone (size 0: a facet request) ranks nothing: 1M matches took 6 ms through a top-0 heap.
+  if (k <= 0) return { hits: [], total: candidates.size }
   const rank = (scores?: Float64Array) => {
     const top = new TopK(Math.max(k, 0))
     for (const doc of candidates) top.push(doc, plan.constantScore + (scores ? scores[doc] : 0))
