@@ -77,3 +77,11 @@ it('hybrid.js at 300 documents and 5 queries: exits 0, prints its latency table 
   expect(result.stdout).toMatch(/\| hybrid min_max 0\.3\/0\.7 \| [\d.]+ \|/)
   expect(result.stdout).toContain('checked: 5 queries equal of 5')
 })
+
+it('aggs.js at 300 documents: exits 0, prints both tables and its checks of the terms strategies', async () => {
+  const result = await run(join(ROOT, 'scripts', 'bench', 'aggs.js'), ['--docs', '300', '--repeats', '3'])
+  expect(result.stderr).toBe('')
+  expect(result.code).toBe(0)
+  expect(result.stdout).toMatch(/\| terms brand bitmaps \| [\d.]+ \|/)
+  expect(result.stdout).toContain('checked: 18 checks passed')
+})
