@@ -8,7 +8,7 @@
 import { civilFromDays, daysFromCivil } from '../../mapping/calendar.js'
 import { parsing } from './options.js'
 
-const DAY = 86_400_000
+export const DAY = 86_400_000
 
 /** The calendar units of `calendar_interval`, by every name Elasticsearch accepts. */
 const CALENDAR_UNITS = new Map<string, CalendarUnit>([
@@ -32,6 +32,11 @@ export interface Rounding {
   /** For an arithmetic rounding: a value's bucket number, whose start is `keyAt(number)`. */
   ordinal?(value: number): number
   keyAt?(ordinal: number): number
+  /**
+   * For buckets that start on day boundaries of `millis + dayShift` (calendar units of a day or
+   * more): every value of one such day falls into the same bucket.
+   */
+  dayShift?: number
 }
 
 export function calendarUnit(name: string, where: string): CalendarUnit {
@@ -62,6 +67,7 @@ export function calendarRounding(unit: CalendarUnit, zoneMinutes: number, offset
   return {
     round: (millis) => startOf(unit, millis + shift) - shift,
     next: (start) => nextStart(unit, start + shift) - shift,
+    dayShift: unit === 'minute' || unit === 'hour' ? undefined : shift,
   }
 }
 
