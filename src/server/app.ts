@@ -33,6 +33,7 @@ import { ingestPipelineRoutes, IngestPipelines, type IngestInput } from './pipel
 import { searchPipelineRoutes, SearchPipelines } from './search-pipelines.js'
 import type { SparseIndex } from '../engine/sparse-index.js'
 import { badRequest, errorBody, HttpError, parsingError, toHttpError, type HiddenPath } from './http-error.js'
+import { bodyTooLarge, readBounded } from './request-body.js'
 import { refuseDestructive, validateIndexName } from './index-names.js'
 import type { IndexRegistry } from './registry.js'
 import { count, explainDocument, search, SHARDS, type SearchHold } from './search.js'
@@ -95,18 +96,8 @@ const READ_ENDPOINTS = /^\/(?:[^/]+\/)?(?:_search|_count|_mget|_msearch)$|^\/[^/
 async function bodyText(c: Ctx, maxBytes: number): Promise<string> {
   const incoming = c.env?.incoming
   if (c.req.method !== 'GET' || !incoming || incoming.readableEnded) return c.req.text()
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of incoming as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > maxBytes) throw bodyTooLarge(maxBytes)
-    chunks.push(chunk)
-  }
-  return Buffer.concat(chunks).toString('utf8')
+  return (await readBounded(incoming as AsyncIterable<Buffer>, maxBytes)).toString('utf8')
 }
-
-/** Elasticsearch's 413, for a body over `--max-body` whichever way it came. */
-const bodyTooLarge = (maxBytes: number) => new HttpError(413, 'content_too_long_exception', `request body is larger than ${maxBytes} bytes`)
 
 /** Default largest request body: 50 MiB. */
 const DEFAULT_MAX_BODY_BYTES = 50 * 2 ** 20

@@ -22,6 +22,7 @@ import { LsrError } from '../errors.js'
 import { ModelRegistry } from '../encode/neural/model-registry.js'
 import { isObject } from '../engine/json-shapes.js'
 import { errorBody, HttpError, toHttpError, type HiddenPath } from './http-error.js'
+import { bodyTooLarge, readBounded } from './request-body.js'
 import { parseJson } from './json.js'
 import { endToEndHeaders, Upstream, UpstreamError, type UpstreamOptions } from './upstream.js'
 import { enricherDefaults, MAX_QUERY_TEXT_CHARS, rewriteSearchBody, type DefaultModels, type RewriteOptions } from './upstream-rewrite.js'
@@ -65,14 +66,7 @@ const MAX_CACHED_METADATA = 1000
 async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'])
   if (declared > maxBytes) throw bodyTooLarge(maxBytes)
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > maxBytes) throw bodyTooLarge(maxBytes)
-    chunks.push(chunk)
-  }
-  return Buffer.concat(chunks)
+  return readBounded(req as AsyncIterable<Buffer>, maxBytes)
 }
 
 /** A gzip or deflate request body, inflated up to `maxBytes`. @throws HttpError 400 for another encoding or a corrupt body, 413 beyond the size */
@@ -85,8 +79,6 @@ function inflated(body: Buffer, encoding: string, maxBytes: number): Buffer {
     throw new HttpError(400, 'parse_exception', `the ${encoding} request body cannot be decompressed`)
   }
 }
-
-const bodyTooLarge = (maxBytes: number) => new HttpError(413, 'content_too_long_exception', `request body is larger than ${maxBytes} bytes`)
 
 /** Whether a request carries a body (a length or chunked transfer). */
 const hasBody = (req: IncomingMessage) => req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0')
