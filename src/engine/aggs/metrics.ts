@@ -13,7 +13,7 @@ import { LsrError } from '../../errors.js'
 import type { LeafField } from '../../mapping/index.js'
 import type { AggregationParser } from './aggregator.js'
 import { AggOptions, parsing, numeric } from './options.js'
-import { keyedObject, aggField, fieldKey, formatValue, numbersOf, numericLeaf, scopeValues, forEachDoc, type AggField, type AggRun, type Scopes } from './scope.js'
+import { keyedObject, aggField, docsMissing, fieldKey, formatValue, numbersOf, numericLeaf, scopeValues, forEachDoc, type AggField, type AggRun, type Scopes } from './scope.js'
 
 /** A metric's field and its `missing` value, read from the body. */
 interface MetricSource {
@@ -43,7 +43,7 @@ function valuesOf(scopes: Scopes, source: MetricSource, where: string, agg: stri
   const parts = scopes.map((scope) => {
     const values = numbersOf(scope, field)
     if (missing === undefined) return values
-    const absent = scope.docs.size - docsWithValues(scope, field)
+    const absent = docsMissing(scope, field).size
     if (absent === 0) return values
     const out = new Float64Array(values.length + absent)
     out.set(values)
@@ -51,16 +51,6 @@ function valuesOf(scopes: Scopes, source: MetricSource, where: string, agg: stri
     return out
   })
   return { field, values: parts.length === 1 ? parts[0] : concat(parts) }
-}
-
-function docsWithValues(scope: Scopes[number], field: AggField): number {
-  const values = scopeValues(scope, field)
-  if (!values) return 0
-  let n = 0
-  forEachDoc(scope.docs, values.rows, (_doc, start, end) => {
-    if (end > start) n++
-  })
-  return n
 }
 
 function concat(parts: readonly Float64Array[]): Float64Array {
@@ -151,7 +141,7 @@ const valueCount: AggregationParser = (body, where) => {
       for (const scope of scopes) {
         const values = scopeValues(scope, field)
         if (values) forEachDoc(scope.docs, values.rows, (_doc, start, end) => (count += end - start))
-        if (source.missing !== undefined) count += scope.docs.size - docsWithValues(scope, field)
+        if (source.missing !== undefined) count += docsMissing(scope, field).size
       }
       return { value: count }
     },
@@ -249,7 +239,7 @@ const cardinality: AggregationParser = (body, where) => {
           })
           for (let id = 0; id < seen.length; id++) if (seen[id] === 1) distinct.add(values.dictionary[id])
         }
-        if (source.missing !== undefined && scope.docs.size > docsWithValues(scope, field)) distinct.add(String(source.missing))
+        if (source.missing !== undefined && docsMissing(scope, field).size > 0) distinct.add(String(source.missing))
       }
       return { value: distinct.size }
     },
