@@ -226,7 +226,7 @@ const cardinality: AggregationParser = (body, where) => {
     run(scopes) {
       const field = metricField(scopes, source, 'cardinality')
       if (field.family === 'number') {
-        const { values } = valuesOf(scopes, { ...source }, where, 'cardinality')
+        const { values } = valuesOf(scopes, source, where, 'cardinality')
         return { value: new Set(values).size }
       }
       const distinct = new Set<string>()
