@@ -15,6 +15,8 @@ export interface JsonlRecord {
   /** 1-based line number. */
   line: number
   value: unknown
+  /** The line's length in (uncompressed) bytes. */
+  bytes: number
 }
 
 /** A line that is not valid JSON or not UTF-8 (only yielded when `skipInvalid` is set). */
@@ -104,7 +106,7 @@ function parseLine(file: string, line: number, bytes: Buffer): JsonlRecord | Jso
   const text = content.toString('utf8')
   if (text.trim() === '') return undefined
   try {
-    return { line, value: JSON.parse(text) }
+    return { line, value: JSON.parse(text), bytes: bytes.length }
   } catch (cause) {
     return { line, error: new InvalidInputError(`${file}:${line}: invalid JSON (${(cause as Error).message})`, line, { cause }) }
   }

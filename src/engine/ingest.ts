@@ -24,9 +24,8 @@ export interface IngestOptions {
   /** @default BEIR's `_id`, `title`, `text` */
   fields?: DocumentFields
   /**
-   * Documents per atomic write. @default the encoder's commitSize (64 for neural), else a write
-   * per {@link DEFAULT_BATCH_DOCS} documents or {@link DEFAULT_BATCH_BYTES} of input, whichever
-   * comes first
+   * Documents per atomic write. @default the encoder's commitSize (64 for neural), else as many
+   * documents as {@link WRITE_BUDGET_BYTES} of memory holds (see {@link estimatedBytes})
    */
   batchSize?: number
   /** Skip and count malformed lines and invalid records instead of stopping. @default false */
@@ -50,13 +49,21 @@ export interface IngestResult {
 }
 
 /**
- * The default write: large enough that merging a write's segments into the earlier ones costs
- * little per document (writes of 1,000 documents spent about a third of a 100,000-document ingest
- * in merges), bounded by input bytes so that a write's in-memory postings stay small.
+ * The memory a default write may take while it is built, Lucene's indexing buffer: a write is one
+ * posting segment per term, and every later write's segments are merged with it (a log merge, then
+ * the final compaction), so the larger the writes the less is merged. Writes of 10,000 documents
+ * spent over half of a 100,000-document ingest merging; one write of all of them, none.
  */
-export const DEFAULT_BATCH_DOCS = 10_000
-/** Bytes of the input file (compressed ones for a .gz corpus, which hold several times more JSON). */
-export const DEFAULT_BATCH_BYTES = 32 * 2 ** 20
+export const WRITE_BUDGET_BYTES = 256 * 2 ** 20
+
+/**
+ * Heap a document takes until its write is done, estimated from its JSONL line: the parsed
+ * source, its terms and postings, and its encoded source and forward vector in the batch
+ * (measured about 2.7 KB for a 350-byte line of text and 15 KB for a 3.5 KB learned vector).
+ */
+export function estimatedBytes(lineBytes: number): number {
+  return 1024 + 4 * lineBytes
+}
 
 /**
  * Ingests a BEIR `corpus.jsonl(.gz)`, a dataset folder holding one, or any JSONL with the named fields.
@@ -67,13 +74,13 @@ export async function ingestCorpus(index: SparseIndex, input: string, options: I
   const file = await resolveCorpusFile(input)
   const totalBytes = (await stat(file)).size
   const fields = options.fields ?? BEIR_FIELDS
-  const batchSize = options.batchSize ?? index.encoder?.commitSize ?? DEFAULT_BATCH_DOCS
-  // Only the default is bounded by bytes: a size the caller or the encoder sets is exact.
-  const batchBytes = (options.batchSize ?? index.encoder?.commitSize) !== undefined ? Infinity : DEFAULT_BATCH_BYTES
+  // A size the caller or the encoder sets is exact; the default is the memory budget.
+  const batchSize = options.batchSize ?? index.encoder?.commitSize ?? Infinity
+  const budget = batchSize === Infinity ? WRITE_BUDGET_BYTES : Infinity
   const result: IngestResult = { file, read: 0, added: 0, replaced: 0, unchanged: 0, skipped: 0, seconds: 0 }
   let bytesRead = 0
-  let batchStart = 0
   let batch: SourceDocument[] = []
+  let batchBytes = 0
 
   const flush = async () => {
     if (batch.length === 0) return
@@ -83,7 +90,7 @@ export async function ingestCorpus(index: SparseIndex, input: string, options: I
     result.replaced += replaced
     result.unchanged += unchanged
     batch = []
-    batchStart = bytesRead
+    batchBytes = 0
     options.onProgress?.({ docs: result.added + result.replaced + result.unchanged, bytesRead, totalBytes })
   }
 
@@ -102,8 +109,9 @@ export async function ingestCorpus(index: SparseIndex, input: string, options: I
         continue
       }
       batch.push(doc)
+      batchBytes += estimatedBytes(record.bytes)
       result.read++
-      if (batch.length >= batchSize || bytesRead - batchStart >= batchBytes) await flush()
+      if (batch.length >= batchSize || batchBytes >= budget) await flush()
     }
   } catch (error) {
     await flush()

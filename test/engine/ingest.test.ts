@@ -29,6 +29,15 @@ describe('ingestCorpus', () => {
     }
   })
 
+  it('writes by the memory budget by default: a small corpus is one write', async () => {
+    const file = await corpusFile(Array.from({ length: 12_000 }, (_, i) => line(`d${i}`, `document number ${i}`)))
+    const index = await SparseIndex.open(await tempDir(), { create: true })
+    const progress: number[] = []
+    await ingestCorpus(index, file, { onProgress: (p) => progress.push(p.docs) })
+    expect(progress).toEqual([12_000]) // not a write per 10,000 documents, as before
+    await index.close()
+  })
+
   it('stops at a malformed line with file:line, keeping every document before it', async () => {
     const file = await corpusFile([line('a', 'one'), line('b', 'two'), line('c', 'three'), '{"_id": "d", "text": ', line('e', 'five')])
     const index = await SparseIndex.open(await tempDir(), { create: true })
