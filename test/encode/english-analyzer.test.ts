@@ -41,4 +41,18 @@ describe('wordSegments', () => {
       expect(wordSegments(text)).toEqual(viaIcu(text))
     }), { numRuns: 5000 })
   })
+
+  it('equals one Intl.Segmenter pass, offsets included, on text mixing ASCII and non-ASCII words', () => {
+    const segmenter = new Intl.Segmenter('en', { granularity: 'word' })
+    const viaIcu = (text: string) => [...segmenter.segment(text)].filter((s) => s.isWordLike).map((s) => [s.segment, s.index])
+    // Non-ASCII letters, a combining mark, CJK, an emoji with a skin tone, a non-breaking space, a dash, a curly quote.
+    const unit = fc.constantFrom(...'aZq9 0_:.\',;-!?\t\n'.split(''), 'é', '\u0301', 'ß', '日', '本', '👍🏽', '\u00a0', '–', '\u2019', 'β')
+    const mixed = fc.array(unit, { maxLength: 40 }).map((units) => units.join(''))
+    fc.assert(fc.property(mixed, (text) => {
+      const starts: number[] = []
+      const words = wordSegments(text, starts)
+      expect(words.map((word, i) => [word, starts[i]])).toEqual(viaIcu(text))
+      expect(wordSegments(text)).toEqual(words)
+    }), { numRuns: 5000 })
+  })
 })
