@@ -279,8 +279,9 @@ export function encodePostings(docs: Uint32Array, values: Uint32Array): Buffer {
   buf[0] = width
   buf.writeUInt32LE(bitmap.length, 1)
   buf.set(bitmap, 5)
-  let at = 5 + bitmap.length
-  for (let i = 0; i < values.length; i++, at += width) buf.writeUIntLE(values[i], at, width)
+  // Packed little-endian through a typed array of the width (hosts are little-endian, as decodeValues assumes).
+  const packed = width === 1 ? Uint8Array.from(values) : width === 2 ? Uint16Array.from(values) : values
+  buf.set(new Uint8Array(packed.buffer, packed.byteOffset, values.length * width), 5 + bitmap.length)
   return buf
 }
 
@@ -316,15 +317,9 @@ function decodeValues(bytes: Uint8Array, width: 1 | 2 | 4, count: number): Uint3
   return values
 }
 
-/** Encodes a forward vector: termIds then values, u32 LE each. */
-export function encodeForward(termIds: ArrayLike<number>, values: ArrayLike<number>): Buffer {
-  const n = termIds.length
-  const buf = Buffer.allocUnsafe(8 * n)
-  for (let i = 0; i < n; i++) {
-    buf.writeUInt32LE(termIds[i], 4 * i)
-    buf.writeUInt32LE(values[i], 4 * (n + i))
-  }
-  return buf
+/** Encodes a forward vector given as its term ids then their values (u32 LE each, hosts being little-endian): its bytes, not copied. */
+export function encodeForward(termIdsThenValues: Uint32Array): Buffer {
+  return Buffer.from(termIdsThenValues.buffer, termIdsThenValues.byteOffset, termIdsThenValues.byteLength)
 }
 
 export function decodeForward(buf: Buffer): { termIds: Uint32Array; values: Uint32Array } {

@@ -68,11 +68,16 @@ export interface WritePlan {
   appendedTermIds: number[]
 }
 
-interface TermUpdate {
-  id: number
-  entry: TermEntry
-  docs: number[]
-  values: number[]
+/** A term's entry as this write leaves it (its fields inline: one object to reach per posting). */
+interface TermUpdate extends TermEntry {
+  term: string
+  /** Number among the terms this write adds postings to, in first-seen order (-1: none yet). */
+  slot: number
+  /** The last document given a posting of the term (to refuse a term twice in one vector). */
+  lastDoc: number
+  /** The postings this write adds: views into the write's postings sorted by term. */
+  docs?: Uint32Array
+  values?: Uint32Array
   /** The posting segment written (when the batch adds postings of the term). */
   segment?: SegmentRef
   /** Whether the term has positions: as stored, or for a new term as its first posting carries. */
@@ -99,6 +104,28 @@ function addPositions(term: TermUpdate, positions: Uint32Array | undefined, tf: 
   ;(term.positions ??= new PositionWriter()).add(positions)
 }
 
+/**
+ * Sorts the write's postings by term (a counting sort by slot, stable, so each term's documents
+ * stay ascending) and gives each term views of its own.
+ */
+function postingsByTerm(terms: readonly TermUpdate[], slots: Uint32Array, docs: Uint32Array, values: Uint32Array): void {
+  const starts = new Uint32Array(terms.length + 1)
+  for (let i = 0; i < slots.length; i++) starts[slots[i] + 1]++
+  for (let slot = 0; slot < terms.length; slot++) starts[slot + 1] += starts[slot]
+  const sortedDocs = new Uint32Array(docs.length)
+  const sortedValues = new Uint32Array(values.length)
+  const next = starts.slice(0, terms.length)
+  for (let i = 0; i < slots.length; i++) {
+    const at = next[slots[i]]++
+    sortedDocs[at] = docs[i]
+    sortedValues[at] = values[i]
+  }
+  for (let slot = 0; slot < terms.length; slot++) {
+    terms[slot].docs = sortedDocs.subarray(starts[slot], starts[slot + 1])
+    terms[slot].values = sortedValues.subarray(starts[slot], starts[slot + 1])
+  }
+}
+
 /** With the u flag a pair is one code point: this matches lone surrogates only. */
 const LONE_SURROGATE = /[\ud800-\udfff]/u
 
@@ -118,11 +145,14 @@ export async function planWrite(
   for (const [path, field] of Object.entries(state.stats.fields ?? {})) fields[path] = { ...field }
   const stats: CorpusStats = { ...state.stats, fields, ...(nextSeqNo === undefined ? {} : { nextSeqNo }) }
   const fieldStats = (path: string) => (fields[path] ??= { docCount: 0, sumLength: 0 })
-  const updates = new Map<string, TermUpdate>()
+  // By term, in a null-prototype object: one lookup per posting, measured 1.7x faster than a Map's.
+  const updates = byPath<TermUpdate>()
+  /** The same, in first-seen order. */
+  const updated: TermUpdate[] = []
   let nextTermId = state.terms.length
 
   const update = (term: string, owner?: string): TermUpdate => {
-    let found = updates.get(term)
+    let found = updates[term]
     if (!found) {
       const id = state.termIds.get(term)
       // Terms are UTF-8 keys on disk: a lone surrogate would share its key with U+FFFD and
@@ -131,15 +161,16 @@ export async function planWrite(
       const entry = id === undefined
         ? { id: nextTermId++, df: 0, maxValue: 0, minLength: 0xffffffff }
         : state.termEntry(id)
-      found = { id: entry.id, entry, docs: [], values: [], positional: id === undefined ? undefined : state.postings[id].positional }
-      updates.set(term, found)
+      found = { term, id: entry.id, df: entry.df, maxValue: entry.maxValue, minLength: entry.minLength, slot: -1, lastDoc: -1, positional: id === undefined ? undefined : state.postings[id].positional }
+      updates[term] = found
+      updated.push(found)
     }
     return found
   }
 
   const deleted = state.deleted.clone()
   for (const { docId, termIds } of deletes) {
-    for (const termId of termIds) update(state.terms[termId]).entry.df--
+    for (const termId of termIds) update(state.terms[termId]).df--
     stats.numDocs--
     stats.sumLength -= state.docLength[docId]
     for (const [path, lengths] of state.fieldLengths) {
@@ -160,6 +191,15 @@ export async function planWrite(
   const columns = byPath<ColumnValue[]>()
   const seqNos: number[] = []
   const versions: number[] = []
+  // Every posting of the write in document order, then sorted by term (postingsByTerm): flat typed
+  // arrays, not one growing array per term, which cost a third of planning in allocation and GC.
+  let postings = 0
+  for (const { vector } of adds) postings += vector.terms.length
+  const postingSlots = new Uint32Array(postings)
+  const postingDocs = new Uint32Array(postings)
+  const postingValues = new Uint32Array(postings)
+  const slotTerms: TermUpdate[] = []
+  let posting = 0
   for (const [n, { doc, vector, positions, fieldLengths: lengths = {}, columns: values = {}, seqNo, version }] of adds.entries()) {
     const docId = stats.nextDocId++
     seqNos.push(seqNo)
@@ -173,7 +213,7 @@ export async function planWrite(
       field.sumLength += length
     }
     for (const [path, value] of Object.entries(values)) (columns[path] ??= new Array<ColumnValue>(adds.length).fill(null))[n] = value
-    const termIds: number[] = []
+    const forward = new Uint32Array(2 * vector.terms.length)
     for (let i = 0; i < vector.terms.length; i++) {
       const value = vector.values[i]
       // Enforced here, before anything is written: one posting per (term, doc), positive u32 values.
@@ -181,24 +221,29 @@ export async function planWrite(
         throw new InvalidInputError(`document ${doc.id}: value ${value} of term ${JSON.stringify(vector.terms[i])} is not a positive 32-bit integer`)
       }
       const term = update(vector.terms[i], doc.id)
-      if (term.docs[term.docs.length - 1] === docId) throw new InvalidInputError(`document ${doc.id}: term ${JSON.stringify(vector.terms[i])} occurs twice in its vector`)
-      term.entry.df++
-      if (value > term.entry.maxValue) term.entry.maxValue = value
+      if (term.lastDoc === docId) throw new InvalidInputError(`document ${doc.id}: term ${JSON.stringify(vector.terms[i])} occurs twice in its vector`)
+      term.lastDoc = docId
+      if (term.slot < 0) term.slot = slotTerms.push(term) - 1
+      term.df++
+      if (value > term.maxValue) term.maxValue = value
       const field = textFieldOf(vector.terms[i])
       const length = field === undefined ? vector.length : (lengths[field] ?? 0)
-      if (length < term.entry.minLength) term.entry.minLength = length
+      if (length < term.minLength) term.minLength = length
       addPositions(term, positions?.[i], value, doc.id, vector.terms[i])
-      term.docs.push(docId)
-      term.values.push(value)
-      termIds.push(term.id)
+      postingSlots[posting] = term.slot
+      postingDocs[posting] = docId
+      postingValues[posting++] = value
+      forward[i] = term.id
+      forward[vector.terms.length + i] = value
     }
     segment.ids.push(doc.id)
     segment.lengths.push(vector.length)
     stats.numDocs++
     stats.sumLength += vector.length
     ops.push({ type: 'put', key: sourceKey(docId), value: encodeJson(doc.source) })
-    ops.push({ type: 'put', key: forwardKey(docId), value: encodeForward(termIds, vector.values) })
+    ops.push({ type: 'put', key: forwardKey(docId), value: encodeForward(forward) })
   }
+  postingsByTerm(slotTerms, postingSlots, postingDocs, postingValues)
 
   if (Object.keys(fieldLengths).length > 0) segment.fieldLengths = fieldLengths
   if (Object.keys(columns).length > 0) segment.columns = columns
@@ -208,17 +253,17 @@ export async function planWrite(
   if (Object.keys(fields).length === 0) delete stats.fields
   const seg = adds.length > 0 ? stats.nextSegment++ : -1
   const slices = new TimeSlices()
-  for (const [term, update] of updates) {
+  for (const update of updated) {
     if (slices.due) await slices.next()
     const stored = state.postings[update.id]?.segments ?? []
-    if (update.docs.length > 0) {
-      const value = encodePostings(Uint32Array.from(update.docs), Uint32Array.from(update.values))
+    if (update.docs) {
+      const value = encodePostings(update.docs, update.values!)
       update.segment = { segment: seg, postings: update.docs.length, bytes: value.length }
       ops.push({ type: 'put', key: postingsKey(update.id, seg), value })
       if (update.positions) ops.push({ type: 'put', key: positionsKey(update.id, seg), value: update.positions.toBuffer() })
     }
     const segments = update.segment ? [...stored, update.segment] : stored
-    ops.push({ type: 'put', key: termKey(term), value: encodeTermEntry(update.entry, segments) })
+    ops.push({ type: 'put', key: termKey(update.term), value: encodeTermEntry(update, segments) })
   }
   if (adds.length > 0) ops.push({ type: 'put', key: segmentKey(seg), value: encodeJson(segment) })
   if (deletes.length > 0) ops.push({ type: 'put', key: KEY_DELETED, value: encodeDeleted(deleted) })
@@ -226,12 +271,13 @@ export async function planWrite(
 
   return {
     ops,
-    appendedTermIds: [...updates.values()].filter((u) => u.docs.length > 0).map((u) => u.id),
+    appendedTermIds: slotTerms.map((u) => u.id),
     apply() {
       for (const { docId } of deletes) state.markDeleted(docId)
-      for (const [term, { entry, docs, values, segment, positional }] of updates) {
-        state.setTerm(term, entry, positional)
-        if (segment) state.postings[entry.id].append(segment, docs, values)
+      for (const update of updated) {
+        const { term, id, docs, values, segment, positional } = update
+        state.setTerm(term, update, positional)
+        if (segment) state.postings[id].append(segment, docs!, values!)
       }
       state.stats = stats
       state.addDocs(segment.firstDoc, segment.ids, segment.lengths, segment.fieldLengths, segment.columns, segment.seqNos, segment.versions)
