@@ -4,7 +4,6 @@
  */
 import type { SourceDocument } from '../encode/encoder.js'
 import { InvalidInputError } from '../errors.js'
-import { keywordsOf } from './keywords.js'
 
 /** Which record fields hold the id, title and text. Defaults are BEIR's. */
 export interface DocumentFields {
@@ -57,5 +56,5 @@ function withText(id: string, source: Record<string, unknown>, fields: DocumentF
   const title = source[fields.title] ?? ''
   if (typeof title !== 'string') throw fail(`title field "${fields.title}" must be a string, got ${typeof title}`)
   const sourceFields = [fields.id, fields.title, fields.text]
-  return { id, title, text, source, sourceFields, keywords: keywordsOf(source, sourceFields) }
+  return { id, title, text, source, sourceFields }
 }

@@ -22,7 +22,8 @@ export interface SourceDocument {
   sourceFields?: readonly string[]
   /**
    * Exact-match metadata (`[field path, value]` pairs) for `term`/`terms` filters; see
-   * `src/corpus/keywords.ts`. Not scored and not part of the text.
+   * `src/corpus/keywords.ts`. Not scored and not part of the text. Absent: computed from the source
+   * by an index that stores them (one without a schema), skipping `sourceFields`.
    */
   keywords?: Array<[string, string]>
 }

@@ -769,7 +769,8 @@ export class SparseIndex {
   /** A document's keyword metadata, minus the fields the encoder reads (e.g. a stored vector). */
   #keywords(doc: SourceDocument): SourceDocument['keywords'] {
     const consumed = this.encoder?.sourceFields
-    const keywords = doc.keywords ?? keywordsOf(doc.source, ['_id', 'title', 'text'])
+    // Only an index without a schema stores keywords: read here, not for every document read.
+    const keywords = doc.keywords ?? keywordsOf(doc.source, doc.sourceFields ?? ['_id', 'title', 'text'])
     if (!consumed) return keywords
     return keywords.filter(([field]) => !consumed.some((f) => field === f || field.startsWith(`${f}.`)))
   }
