@@ -38,7 +38,7 @@ export interface SearchOptions {
   counters?: QueryCounters
   /** Documents per block for `blockmax`; a different value rebuilds the maxima per query (for tests and tuning). @default 128 */
   blockSize?: number
-  /** Doc ids per window for `maxscore` (for tests and tuning). @default 1024 */
+  /** Doc ids per window for `maxscore` and `exhaustive` (for tests and tuning). @default 1024 (maxscore), 2048 (exhaustive) */
   window?: number
   /**
    * APPROXIMATE below 1: prune with alpha x bound against the k-th score (MaxScore and block-max;

@@ -1,16 +1,34 @@
 /**
- * Exhaustive term-at-a-time scoring: every posting of every query term is scored into a dense
- * accumulator. The reference the pruned algorithms must equal exactly; also the fastest choice
- * when nearly every posting would be scored anyway.
+ * Exhaustive term-at-a-time scoring: every posting of every query term is scored, a window of doc
+ * ids at a time for top-k, into a dense accumulator of every document for match-all scoring. The
+ * reference the pruned algorithms must equal exactly; also the fastest choice when nearly every
+ * posting would be scored anyway.
  * @module
  */
 import type { ScoredQuery } from '../scorers/scored-query.js'
 import { TopK, type ScoredDoc } from '../top-k.js'
-import { windowArrays, type AlgorithmOptions, type QueryCounters } from './maxscore.js'
+import type { AlgorithmOptions, QueryCounters } from './maxscore.js'
 import { lowerBound } from './sorted-arrays.js'
 
-/** Doc ids per window of {@link exhaustiveTopK} (Lucene's BooleanScorer uses 2,048), and postings per run of the accumulator. */
+/** Doc ids per window of {@link exhaustiveTopK} by default (Lucene's BooleanScorer uses 2,048), and postings per run of the accumulator. */
 const WINDOW = 2048
+
+/** A window with at least window size / DENSE_SHARE postings is scanned whole rather than through a list of touched slots. */
+const DENSE_SHARE = 4
+
+/**
+ * Window arrays of {@link exhaustiveTopK} shared by all queries, as the accumulator is: per slot a
+ * sum and whether it is touched (both cleared when the slot is collected, so zero between
+ * queries), the touched slots, per term its first posting in the window (`positions`) and the
+ * first past it (`stops`), and a run of contributions.
+ */
+let window = { sums: new Float64Array(WINDOW), seen: new Uint8Array(WINDOW), slots: new Int32Array(WINDOW), positions: new Int32Array(0), stops: new Int32Array(0), run: new Float64Array(WINDOW) }
+
+function windowArrays(size: number, terms: number): typeof window {
+  if (window.sums.length < size) window = { ...window, sums: new Float64Array(size), seen: new Uint8Array(size), slots: new Int32Array(size), run: new Float64Array(size) }
+  if (window.positions.length < terms) window = { ...window, positions: new Int32Array(terms), stops: new Int32Array(terms) }
+  return window
+}
 
 /**
  * One accumulator shared by all queries: allocating (and zeroing) maxDoc doubles per query cost
@@ -41,7 +59,7 @@ export function withAccumulator<T>(query: ScoredQuery, maxDoc: number, use: (sco
 /** Adds every posting's contribution to the scratch scores, in query-term order; returns the number of documents touched. */
 function accumulate(query: ScoredQuery, counters?: QueryCounters): number {
   const { scores, seen, touched } = scratch
-  const { run } = windowArrays(WINDOW, 0)
+  const { run } = window
   let count = 0
   let scored = 0
   for (let i = 0; i < query.postings.length; i++) {
@@ -73,14 +91,15 @@ function accumulate(query: ScoredQuery, counters?: QueryCounters): number {
  * @param query - resolved query terms
  * @param k - number of hits wanted
  * @param live - per doc id, 1 when the document may be returned
- * @param options - `counters` receives the number of postings scored (alpha does not apply: nothing is pruned)
+ * @param options - `counters` receives the number of postings scored, `window` sets the doc ids per window (alpha does not apply: nothing is pruned)
  */
-export function exhaustiveTopK(query: ScoredQuery, k: number, live: Uint8Array, { counters }: AlgorithmOptions = {}): ScoredDoc[] {
+export function exhaustiveTopK(query: ScoredQuery, k: number, live: Uint8Array, { counters, window: size = WINDOW }: AlgorithmOptions = {}): ScoredDoc[] {
   const { postings } = query
   const n = postings.length
-  const { partial: sums, touched: seen, slots, positions, run } = windowArrays(WINDOW, n)
+  const { sums, seen, slots, positions, stops, run } = windowArrays(size, n)
   positions.fill(0, 0, n)
   const top = new TopK(k)
+  let threshold = -Infinity
   let scored = 0
   for (;;) {
     // The next window starts at the smallest doc id left.
@@ -90,28 +109,51 @@ export function exhaustiveTopK(query: ScoredQuery, k: number, live: Uint8Array, 
       if (p < postings[i].length && (base < 0 || postings[i].docs[p] < base)) base = postings[i].docs[p]
     }
     if (base < 0) break
-    const end = base + WINDOW
-    let count = 0
+    const end = base + size
+    let inWindow = 0
     for (let i = 0; i < n; i++) {
       const { docs, length } = postings[i]
+      // A window holds at most `size` postings of a term (its doc ids are distinct).
+      stops[i] = lowerBound(docs, positions[i], Math.min(length, positions[i] + size), end)
+      inWindow += stops[i] - positions[i]
+    }
+    // A dense window is scanned whole afterwards; a sparse one lists the slots it touches.
+    const dense = inWindow >= size / DENSE_SHARE
+    let count = 0
+    for (let i = 0; i < n; i++) {
+      const { docs } = postings[i]
       const start = positions[i]
-      // A window holds at most WINDOW postings of a term (its doc ids are distinct).
-      const stop = lowerBound(docs, start, Math.min(length, start + WINDOW), end)
+      const stop = stops[i]
       query.contributions(i, start, stop, run)
-      for (let p = start; p < stop; p++) {
-        const slot = docs[p] - base
-        sums[slot] += run[p - start]
-        if (seen[slot] === 0) {
+      if (dense) {
+        for (let p = start; p < stop; p++) {
+          const slot = docs[p] - base
+          sums[slot] += run[p - start]
           seen[slot] = 1
-          slots[count++] = slot
+        }
+      } else {
+        for (let p = start; p < stop; p++) {
+          const slot = docs[p] - base
+          sums[slot] += run[p - start]
+          if (seen[slot] === 0) {
+            seen[slot] = 1
+            slots[count++] = slot
+          }
         }
       }
-      scored += stop - start
       positions[i] = stop
     }
-    for (let s = 0; s < count; s++) {
-      const slot = slots[s]
-      if (live[base + slot] === 1) top.push(base + slot, sums[slot])
+    scored += inWindow
+    const visited = dense ? size : count
+    for (let s = 0; s < visited; s++) {
+      const slot = dense ? s : slots[s]
+      if (seen[slot] === 0) continue
+      const score = sums[slot]
+      // Below the k-th score a document cannot enter (an equal one may: a smaller doc id wins).
+      if (score >= threshold && live[base + slot] === 1) {
+        top.push(base + slot, score)
+        threshold = top.threshold
+      }
       sums[slot] = 0
       seen[slot] = 0
     }

@@ -39,7 +39,7 @@ export interface AlgorithmOptions {
    * k-th score, trading recall for speed. @default 1 (exact)
    */
   alpha?: number
-  /** Doc ids per window (MaxScore only; for tests and tuning). @default 1024 */
+  /** Doc ids per window (MaxScore and exhaustive; for tests and tuning). @default 1024 (MaxScore), 2048 (exhaustive) */
   window?: number
   /** Documents per block (block-max only). */
   blockSize?: number
@@ -62,32 +62,20 @@ const ROUNDING_MARGIN = 1e-9
 const WINDOW = 1024
 
 /**
- * Window arrays shared by all queries and by exhaustive.ts (searches run synchronously, so never
- * twice at once): allocating and zeroing them per query cost more than scoring a short query.
- * Every slot a query writes in `partial`, `touched` and `contributions` is cleared when the slot is
- * visited, so they are all zero between queries; `slots`, `positions` (one per term) and `run`
- * (a window's run of {@link ScoredQuery.contributions}) are scratch.
+ * Window arrays shared by all queries (searches run synchronously, so never twice at once):
+ * allocating and zeroing them per query cost more than scoring a short query. Every slot a query
+ * writes is cleared when the slot is visited, so they are all zero between queries.
  */
-let scratch = {
-  partial: new Float64Array(0),
-  touched: new Uint8Array(0),
-  slots: new Int32Array(0),
-  contributions: new Float64Array(0),
-  positions: new Int32Array(0),
-  run: new Float64Array(0),
-}
+let scratch = { partial: new Float64Array(0), touched: new Uint8Array(0), slots: new Int32Array(0), contributions: new Float64Array(0) }
 
-/** The shared window arrays, grown to hold `window` slots of `terms` terms. */
-export function windowArrays(window: number, terms: number): typeof scratch {
-  if (scratch.partial.length < window || scratch.contributions.length < window * terms || scratch.positions.length < terms) {
+function windowArrays(window: number, terms: number): typeof scratch {
+  if (scratch.partial.length < window || scratch.contributions.length < window * terms) {
     const size = Math.max(window, scratch.partial.length)
     scratch = {
       partial: new Float64Array(size),
       touched: new Uint8Array(size),
       slots: new Int32Array(size),
       contributions: new Float64Array(Math.max(window * terms, scratch.contributions.length)),
-      positions: new Int32Array(Math.max(terms, scratch.positions.length)),
-      run: new Float64Array(size),
     }
   }
   return scratch
