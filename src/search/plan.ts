@@ -71,7 +71,7 @@ export function executePlan(plan: ResolvedPlan, k: number, { live, deleted, maxD
     for (const doc of candidates) top.push(doc, plan.constantScore + (scores ? scores[doc] : 0))
     return { hits: top.sorted(), total: candidates.size }
   }
-  return plan.query ? withAccumulator(plan.query, live.length, ({ scores }) => rank(scores)) : rank()
+  return plan.query ? withAccumulator(plan.query, live.length, rank) : rank()
 }
 
 function restrict(bitmap: RoaringBitmap32, plan: ResolvedPlan, deleted: RoaringBitmap32): void {

@@ -38,7 +38,7 @@ export interface SearchOptions {
   counters?: QueryCounters
   /** Documents per block for `blockmax`; a different value rebuilds the maxima per query (for tests and tuning). @default 128 */
   blockSize?: number
-  /** Doc ids per window for `maxscore` (for tests and tuning). @default 1024 */
+  /** Doc ids per window for `maxscore` and `exhaustive` (for tests and tuning). @default 1024 (maxscore), 2048 (exhaustive) */
   window?: number
   /**
    * APPROXIMATE below 1: prune with alpha x bound against the k-th score (MaxScore and block-max;
@@ -390,8 +390,10 @@ export class Searcher {
     const alpha = options.alpha ?? 1
     if (!(alpha > 0 && alpha <= 1)) throw new LsrError('invalid_argument', `alpha must be in (0, 1], got ${alpha}`)
     const settings: AlgorithmOptions = { counters: options.counters, alpha, blockSize: options.blockSize, window: options.window }
+    // Unfiltered searches pass the settings as they are: a copy per query showed in the profile of short queries.
+    const withCandidates = (candidates: Uint32Array | undefined) => (candidates ? { ...settings, candidates } : settings)
     const chosen = ALGORITHMS.get(name)
-    if (chosen) return (query, k, live, candidates) => chosen(query, k, live, { ...settings, candidates })
-    return (query, k, live, candidates) => (alpha < 1 ? maxScoreTopK : chooseAlgorithm(query, k, candidates))(query, k, live, { ...settings, candidates })
+    if (chosen) return (query, k, live, candidates) => chosen(query, k, live, withCandidates(candidates))
+    return (query, k, live, candidates) => (alpha < 1 ? maxScoreTopK : chooseAlgorithm(query, k, candidates))(query, k, live, withCandidates(candidates))
   }
 }

@@ -14,14 +14,13 @@ export interface ScoredDoc {
 
 export class TopK {
   readonly k: number
-  private readonly docs: Int32Array
-  private readonly scores: Float64Array
+  // Plain arrays grown to k: allocating two typed arrays cost more than a short query's scoring.
+  private readonly docs: number[] = []
+  private readonly scores: number[] = []
   private size = 0
 
   constructor(k: number) {
     this.k = k
-    this.docs = new Int32Array(k)
-    this.scores = new Float64Array(k)
   }
 
   /** True once k entries are held: from then on only better entries get in. */
@@ -39,6 +38,8 @@ export class TopK {
     if (this.k === 0) return
     if (this.size < this.k) {
       let i = this.size++
+      this.docs.push(doc)
+      this.scores.push(score)
       while (i > 0) {
         const parent = (i - 1) >> 1
         if (!this.worse(doc, score, parent)) break

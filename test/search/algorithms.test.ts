@@ -5,9 +5,9 @@ import { SparseIndex, type SearchAlgorithm } from '../../src/engine/sparse-index
 import { decodeWeight, encodeWeight } from '../../src/storage/weight-codec.js'
 import { doc, tempDir } from '../helpers.js'
 
-/** Every algorithm, with block-max and MaxScore also at tiny block and window sizes so that blocks and windows really matter. */
+/** Every algorithm, with block-max, MaxScore and exhaustive also at tiny block and window sizes so that blocks and windows really matter. */
 const ALGORITHM_OPTIONS: Array<{ algorithm: SearchAlgorithm; blockSize?: number; window?: number }> = [
-  { algorithm: 'auto' }, { algorithm: 'maxscore' }, { algorithm: 'exhaustive' },
+  { algorithm: 'auto' }, { algorithm: 'maxscore' }, { algorithm: 'exhaustive' }, { algorithm: 'exhaustive', window: 1 }, { algorithm: 'exhaustive', window: 5 },
   { algorithm: 'maxscore', window: 1 }, { algorithm: 'maxscore', window: 3 }, { algorithm: 'maxscore', window: 16 },
   { algorithm: 'blockmax' }, { algorithm: 'blockmax', blockSize: 1 }, { algorithm: 'blockmax', blockSize: 4 }, { algorithm: 'blockmax', blockSize: 16 },
 ]

@@ -39,7 +39,7 @@ export interface AlgorithmOptions {
    * k-th score, trading recall for speed. @default 1 (exact)
    */
   alpha?: number
-  /** Doc ids per window (MaxScore only; for tests and tuning). @default 1024 */
+  /** Doc ids per window (MaxScore and exhaustive; for tests and tuning). @default 1024 (MaxScore), 2048 (exhaustive) */
   window?: number
   /** Documents per block (block-max only). */
   blockSize?: number

@@ -7,7 +7,7 @@ import type { IndexState } from '../../storage/index-state.js'
 import { own } from '../../storage/format.js'
 import { buildBlockMaxima, type BlockMaxima } from '../../storage/block-maxima.js'
 import type { Phrase, PhraseMatches } from '../phrase.js'
-import { bm25Idf, displayTerm, leaf, type Explanation, type ScoredQuery, type Scorer } from './scored-query.js'
+import { bm25Idf, contributionsOneByOne, displayTerm, leaf, type Explanation, type ScoredQuery, type Scorer } from './scored-query.js'
 
 /** BM25 parameters of one field. */
 export interface Bm25Params {
@@ -93,6 +93,17 @@ abstract class Bm25Query implements ScoredQuery {
   }
 
   abstract contribution(i: number, tf: number, doc: number): number
+
+  contributions(i: number, from: number, to: number, out: Float64Array): void {
+    const { docs, values } = this.postings[i]
+    const { lengths, norms } = this.models[i]
+    const weight = this.weights[i]
+    for (let p = from; p < to; p++) {
+      const tf = values[p]
+      const length = lengths[docs[p]]
+      out[p - from] = weight * (tf / (tf + (length < norms.length ? norms[length] : this.farNorm(i, length))))
+    }
+  }
 
   /** k1 * (1 - b + b * dl / avgdl) of term `i`'s field for `doc`. */
   protected abstract norm(i: number, doc: number): number
@@ -263,6 +274,10 @@ class PhraseBm25Query implements ScoredQuery {
   contribution(i: number, rank: number, doc: number): number {
     const freq = this.postings[i].freqs[rank - 1]
     return this.weights[i] * (freq / (freq + this.#norm(i, this.models[i].lengths[doc])))
+  }
+
+  contributions(i: number, from: number, to: number, out: Float64Array): void {
+    contributionsOneByOne(this, i, from, to, out)
   }
 
   blockMaxima(blockSize?: number): readonly BlockMaxima[] {

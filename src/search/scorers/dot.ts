@@ -31,6 +31,12 @@ class DotQuery implements ScoredQuery {
     return this.weights[i] * WEIGHT_OF_CODE[code]
   }
 
+  contributions(i: number, from: number, to: number, out: Float64Array): void {
+    const { values } = this.postings[i]
+    const weight = this.weights[i]
+    for (let p = from; p < to; p++) out[p - from] = weight * WEIGHT_OF_CODE[values[p]]
+  }
+
   blockMaxima(blockSize?: number): readonly BlockMaxima[] {
     return blockMaximaOf(this.lists, this.docLength, blockSize)
   }

@@ -88,6 +88,10 @@ class MixedQuery implements ScoredQuery {
     return this.parts[this.part[i]].contribution(this.local[i], value, doc)
   }
 
+  contributions(i: number, from: number, to: number, out: Float64Array): void {
+    this.parts[this.part[i]].contributions(this.local[i], from, to, out)
+  }
+
   explain(i: number, value: number, doc: number): Explanation {
     return this.parts[this.part[i]].explain(this.local[i], value, doc)
   }
