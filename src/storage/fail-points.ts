@@ -16,6 +16,10 @@ export const FAIL_POINTS = [
   'merge:after-batch',
   'compact:before-batch',
   'compact:after-batch',
+  'reorder:stage-batch',
+  'reorder:before-commit',
+  'reorder:after-commit',
+  'reorder:replace-batch',
   'ingest:after-commit',
 ] as const
 
