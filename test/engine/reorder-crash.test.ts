@@ -4,22 +4,16 @@
  * the commit marker: the staged keys are dropped) or exactly as a reorder without a crash leaves it
  * (after the marker: the reopen finishes it); re-running the reorder then gives that index too.
  */
-import { spawn } from 'node:child_process'
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SparseIndex } from '../../src/engine/sparse-index.js'
-import { LSR, lsr } from '../cli/lsr.js'
+import { lsr, lsrWithFailPoint as crash } from '../cli/lsr.js'
 
 const DOCS = 300
 const text = (i: number) => `topic${i % 7} subject${i % 13} ${Array.from({ length: 15 }, (_, w) => `u${i}x${w}`).join(' ')}`
 const QUERIES = ['topic3 subject5', 'topic1', 'subject12 topic6', 'u17x3', 'u250x11 topic2']
-
-function crash(point: string, ...args: string[]): Promise<string | number | null> {
-  const child = spawn(process.execPath, [LSR, ...args], { env: { ...process.env, LSR_FAIL_POINT: point }, stdio: 'ignore' })
-  return new Promise((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)))
-}
 
 /** What the index answers, in exact order (ties by internal id: they tell one order from another). */
 async function snapshot(dir: string) {

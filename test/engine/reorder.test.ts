@@ -52,7 +52,7 @@ async function answers(index: SparseIndex, ids: readonly string[]) {
     stats: await index.stats().then(({ documents, terms }) => ({ documents, terms })),
     rankings: QUERIES.flatMap((q) => ALGORITHMS.map((options) => upToTies(index.searchIds(q, { k: 1000, ...options })))),
     // Equal years are ties too (they go by internal id): compared as one group each.
-    sorted: { total: sorted.total, hits: upToTies(sorted.hits.map(({ id, sort }) => ({ id, score: sort[0] as number, docId: 0 }))) },
+    sorted: { total: sorted.total, hits: upToTies(sorted.hits.map(({ id, sort }) => ({ id, score: sort![0] as number, docId: 0 }))) },
     phrase: { total: phrase.total, hits: upToTies(phrase.hits) },
     documents: await Promise.all(ids.map((id) => index.getWithVersion(id))),
   }
