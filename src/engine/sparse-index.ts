@@ -33,6 +33,7 @@ import { failPoint } from '../storage/fail-points.js'
 import { writeBatch } from '../storage/time-slices.js'
 import { newIndexOps, writeNewIndex } from '../storage/create-index.js'
 import { planCompaction, planLogMerges } from '../storage/compaction.js'
+import { recoverReorder, reorderDocuments } from '../storage/reorder.js'
 import { alreadyExists, checkCondition, conflictOf, nextVersion, type DocVersion, type WriteCondition, type WriteConflict } from './write-conditions.js'
 
 export type { SearchAlgorithm, SearchOptions, SearchRequest } from '../search/searcher.js'
@@ -203,8 +204,9 @@ export class SparseIndex {
   #schema: Schema | undefined
   readonly #db: IndexDb
   readonly #store: SegmentStore
-  readonly #state: IndexState
-  readonly #searcher: Searcher
+  /** Replaced, with the searcher, by a reorder (compact), which renumbers every document. */
+  #state: IndexState
+  #searcher: Searcher
   readonly #label: string
   #writes: Promise<unknown> = Promise.resolve()
   #closed = false
@@ -231,8 +233,12 @@ export class SparseIndex {
     this.#store = store
     this.#state = state
     this.#schema = schema
-    this.#searcher = new Searcher(state, createScorer(encoder, (field) => this.#schema!.bm25(field)))
+    this.#searcher = this.#searcherOf(state)
     this.#label = label
+  }
+
+  #searcherOf(state: IndexState): Searcher {
+    return new Searcher(state, createScorer(this.encoder, (field) => this.#schema!.bm25(field)))
   }
 
   /** The field schema (mapping, analyzers, similarities); undefined for indexes made before lsr had fields. */
@@ -290,6 +296,7 @@ export class SparseIndex {
       }
       upgradeSchema(meta)
       const schema = meta.schema && Schema.parse(meta.schema)
+      await recoverReorder(db)
       const store = new SegmentStore(db)
       // Fields are never removed and their index_options never change: the parsed schema decides.
       const positional = (path: string) => schema?.hasPositions(path) === true
@@ -692,9 +699,19 @@ export class SparseIndex {
   /**
    * Merges each term's posting segments into one and drops deleted documents' postings (see
    * compaction.ts); returns the number of terms rewritten. Queries give the same results before and after.
+   * With `reorder`, also gives the documents new internal ids that cluster similar ones (reorder.ts):
+   * the same hits with the same scores, but documents with exactly equal scores may come in another
+   * order (ties go by internal id).
    */
-  compact(): Promise<number> {
+  compact({ reorder = false }: { reorder?: boolean } = {}): Promise<number> {
     return this.#serialized(async () => {
+      if (reorder) {
+        const { terms } = await reorderDocuments(this.#state, this.#db)
+        this.#store.advance()
+        this.#state = await loadState(this.#db, this.meta, this.#store, (path) => this.#schema?.hasPositions(path) === true)
+        this.#searcher = this.#searcherOf(this.#state)
+        return terms
+      }
       let terms = 0
       for await (const batch of planCompaction(this.#state, this.#db)) {
         failPoint('compact:before-batch')

@@ -19,7 +19,7 @@ import { TimeSlices } from './time-slices.js'
 import { positionStarts, PositionWriter } from './position-codec.js'
 
 /** Terms rewritten per atomic batch. */
-const TERMS_PER_BATCH = 4096
+export const TERMS_PER_BATCH = 4096
 /** Posting segments per asynchronous read of a log merge. */
 const READ_SLICE = 2048
 /** Segments of one size level that get merged into one. */
@@ -43,10 +43,7 @@ function termsToCompact(state: IndexState): number[] {
   return ids
 }
 
-/**
- * Plans the compaction as a sequence of independent atomic batches. The segments of each chunk of
- * terms are read with one sequential scan of their key range (much faster than a get per segment).
- */
+/** Plans the compaction as a sequence of independent atomic batches. */
 export async function* planCompaction(state: IndexState, db: IndexDb): AsyncGenerator<CompactionBatch> {
   const ids = termsToCompact(state)
   const slices = new TimeSlices()
@@ -54,16 +51,7 @@ export async function* planCompaction(state: IndexState, db: IndexDb): AsyncGene
     const ops: BatchOp[] = []
     const changes: Array<() => void> = []
     const chunk = ids.slice(start, start + TERMS_PER_BATCH)
-    const stored: StoredSegments = new Map()
-    // One scan per run of consecutive term ids: only the segments of terms being rewritten are read.
-    for (const [first, last] of runsOf(chunk)) {
-      await scanRange(db, { gte: postingsKey(first, 0), lt: postingsKey(last + 1, 0) }, (key, value) => stored.set(storedKey(key), value))
-    }
-    for (const [first, last] of runsOf(chunk.filter((id) => state.postings[id].positional))) {
-      await scanRange(db, { gte: positionsKey(first, 0), lt: positionsKey(last + 1, 0) }, (key, value) => stored.set(storedKey(key), value))
-    }
-    const readStored = readerOf(stored)
-    const readStoredPositions = readerOf(stored, positionsKey, 'positions')
+    const { readStored, readStoredPositions, segmentsRead } = await readTermSegments(state, db, chunk)
     for (const id of chunk) {
       if (slices.due) await slices.next()
       const list = state.postings[id]
@@ -95,13 +83,32 @@ export async function* planCompaction(state: IndexState, db: IndexDb): AsyncGene
     }
     yield {
       terms: changes.length,
-      segmentsRead: stored.size,
+      segmentsRead,
       ops,
       apply() {
         for (const change of changes) change()
       },
     }
   }
+}
+
+/**
+ * Reads the stored posting and positions segments of the given terms (ascending term ids), with one
+ * sequential scan per run of consecutive ids (much faster than a get per segment).
+ */
+export async function readTermSegments(
+  state: IndexState,
+  db: IndexDb,
+  ids: readonly number[],
+): Promise<{ readStored: SegmentReader; readStoredPositions: SegmentReader; segmentsRead: number }> {
+  const stored: StoredSegments = new Map()
+  for (const [first, last] of runsOf(ids)) {
+    await scanRange(db, { gte: postingsKey(first, 0), lt: postingsKey(last + 1, 0) }, (key, value) => stored.set(storedKey(key), value))
+  }
+  for (const [first, last] of runsOf(ids.filter((id) => state.postings[id].positional))) {
+    await scanRange(db, { gte: positionsKey(first, 0), lt: positionsKey(last + 1, 0) }, (key, value) => stored.set(storedKey(key), value))
+  }
+  return { readStored: readerOf(stored), readStoredPositions: readerOf(stored, positionsKey, 'positions'), segmentsRead: stored.size }
 }
 
 /**

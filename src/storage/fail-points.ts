@@ -3,7 +3,8 @@
  * `<name>:<n>` in the environment, the process kills itself with SIGKILL (no cleanup, no flush:
  * what a power cut or an OOM kill leaves) the n-th time (default: the first) it reaches that
  * point. Unset, a fail point is one comparison. The points sit between the steps whose order the
- * write protocol in format.ts relies on; test/engine/fail-points.test.ts crashes at each of them.
+ * write protocol in format.ts relies on; test/engine/fail-points.test.ts and reorder-crash.test.ts
+ * crash at each of them.
  * @module
  */
 
@@ -16,6 +17,10 @@ export const FAIL_POINTS = [
   'merge:after-batch',
   'compact:before-batch',
   'compact:after-batch',
+  'reorder:stage-batch',
+  'reorder:before-commit',
+  'reorder:after-commit',
+  'reorder:replace-batch',
   'ingest:after-commit',
 ] as const
 

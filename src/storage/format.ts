@@ -16,6 +16,8 @@
  * | `f` + docId u32                  | forward vector: n termIds u32 LE, then n values u32 LE       |
  * | `q` + termId u32 + segment u32   | positions of posting segment `p` + termId + segment (version 4; position-codec.ts) |
  * | `v` + docId u32                  | the document's sequence number and version since an identical write (version 4, below): seqNo f64 LE, version f64 LE |
+ * | `r` + key                        | a key of the layout a reorder is writing (version 4, "Reordering" below): staged, read by nothing else |
+ * | `R`                              | reorder commit marker: `delete` or `move` (UTF-8), the replacing step in progress |
  *
  * Fields (version 3). An index has an optional encoder, which turns each document's `title` + `text`
  * into the terms of the encoder field (terms as the encoder makes them, e.g. `fever`), and a
@@ -66,6 +68,20 @@
  *
  * Upper bounds: `maxValue` and `minLength` are taken over every posting ever written for the term,
  * deleted ones included, so they stay safe bounds without being rewritten on delete.
+ *
+ * Reordering (version 4, added before it was released; reorder.ts): `compact --reorder` gives the
+ * live documents new doc ids `0 .. numDocs - 1` and rewrites every key above that holds or is keyed
+ * by doc ids (one posting segment per term at segment `nextSegment`, new doc tables after it,
+ * sequence numbers and versions in the tables, no `v` keys, no `X`), in four steps:
+ * 1. the new layout is written under `r` + its key, in batches (`S` too; `M` does not change);
+ * 2. one batch writes `R` = `delete` (the commit point);
+ * 3. batches delete every `t`, `p`, `q`, `g`, `d`, `f` and `v` key, then one batch deletes `X` and
+ *    sets `R` = `move`;
+ * 4. batches move each `r` + key to key (put and delete in the same batch); then `R` is deleted.
+ * Opening an index first finishes a reorder whose `R` exists (steps 3 and 4 are idempotent), and
+ * otherwise deletes any `r` keys (a reorder that did not commit), so an index always opens as it
+ * was before or after a whole reorder. A build without reordering must not open an index a
+ * reorder was interrupted in; version 4 was not released before it.
  *
  * Write protocol: each add or delete is ONE LevelDB batch holding every key it changes plus `S`
  * (and `X` when docs are deleted; `v` keys of identical writes). LevelDB applies a batch atomically through its write-ahead log,
@@ -189,6 +205,8 @@ export const PREFIX_SOURCE = 0x64 // 'd'
 export const PREFIX_FORWARD = 0x66 // 'f'
 export const PREFIX_POSITIONS = 0x71 // 'q'
 export const PREFIX_VERSION = 0x76 // 'v'
+export const PREFIX_STAGED = 0x72 // 'r'
+export const KEY_REORDER = Buffer.from('R')
 
 /**
  * The value of `key` in a record keyed by field paths, own properties only: a field may be named
@@ -232,6 +250,8 @@ export const segmentKey = (segment: number): Buffer => u32Key(PREFIX_SEGMENT, se
 export const sourceKey = (docId: number): Buffer => u32Key(PREFIX_SOURCE, docId)
 export const forwardKey = (docId: number): Buffer => u32Key(PREFIX_FORWARD, docId)
 export const versionKey = (docId: number): Buffer => u32Key(PREFIX_VERSION, docId)
+/** The key under which a reorder stages `key` (see "Reordering"). */
+export const stagedKey = (key: Buffer): Buffer => Buffer.concat([Buffer.from([PREFIX_STAGED]), key])
 
 const TERM_HEAD_BYTES = 16
 const SEGMENT_REF_BYTES = 12

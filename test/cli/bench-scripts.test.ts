@@ -27,7 +27,7 @@ async function repoWithoutShared(): Promise<string> {
 }
 
 const GET_SCIFACT = 'get SciFact with `npx lsr eval scifact` (downloads it into index-data/beir/scifact, where the benchmarks look next) or pass a BEIR dataset folder'
-const DATASET_SCRIPTS = ['approximate.js', 'beir-bm25.js', 'compare-engines.js', 'http-load.js', 'neural-encode.js']
+const DATASET_SCRIPTS = ['approximate.js', 'beir-bm25.js', 'compare-engines.js', 'http-load.js', 'neural-encode.js', 'reorder.js']
 
 describe('benchmark scripts without their data', () => {
   it.each(DATASET_SCRIPTS)('%s without ../shared: one line naming what is missing and how to get it, exit 2', async (script) => {

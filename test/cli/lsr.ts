@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { ROOT } from '../helpers.js'
@@ -16,4 +16,10 @@ export async function lsr(...args: string[]): Promise<{ code: number; stdout: st
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error) => ({ code: error.code as number, stdout: error.stdout as string, stderr: error.stderr as string }),
   )
+}
+
+/** Runs the built CLI with a fail point armed (src/storage/fail-points.ts); resolves with the signal or exit code. */
+export function lsrWithFailPoint(point: string, ...args: string[]): Promise<string | number | null> {
+  const child = spawn(process.execPath, [LSR, ...args], { env: { ...process.env, LSR_FAIL_POINT: point }, stdio: 'ignore' })
+  return new Promise((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)))
 }

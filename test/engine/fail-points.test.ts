@@ -3,13 +3,12 @@
  * path (src/storage/fail-points.ts), then reopened: check() is clean, every committed batch is whole,
  * and a re-run ends in exactly the index a run without a crash builds.
  */
-import { spawn } from 'node:child_process'
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SparseIndex } from '../../src/engine/sparse-index.js'
-import { LSR, lsr } from '../cli/lsr.js'
+import { lsr, lsrWithFailPoint as crash } from '../cli/lsr.js'
 
 const DOCS = 300
 const COMMIT = 10
@@ -19,12 +18,6 @@ const text = (i: number, run: number) =>
   `topic${i % 7} subject${i % 13} run${run} ${Array.from({ length: 15 }, (_, w) => `u${run}x${i}x${w}`).join(' ')}`
 const corpus = (run: number) => Array.from({ length: DOCS }, (_, i) => JSON.stringify({ _id: `d${i}`, text: text(i, run) })).join('\n')
 const QUERIES = ['topic3 subject5', 'run1 topic1', 'run2 subject12 topic6', 'u1x17x3', 'u2x250x11']
-
-/** Runs the CLI with a fail point armed; resolves with the signal or exit code. */
-function crash(point: string, ...args: string[]): Promise<string | number | null> {
-  const child = spawn(process.execPath, [LSR, ...args], { env: { ...process.env, LSR_FAIL_POINT: point }, stdio: 'ignore' })
-  return new Promise((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)))
-}
 
 /** What queries answer (ids and scores), the documents, and problems. */
 async function snapshot(dir: string) {
