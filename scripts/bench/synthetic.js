@@ -19,6 +19,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { idfWeightedQueries } from '../models/bert-base-tokenizer.js'
 import { mulberry32, sampler } from './sampling.js'
+import { bm25Docs, bm25QueryWords, zipf } from './synthetic-corpus.js'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -45,22 +46,7 @@ const N = Number(values.docs)
 const Q = Number(values.queries)
 const distIndex = fileURLToPath(new URL('../../dist/index.js', import.meta.url))
 
-/** Inverse-CDF sampler over ranks 0..n-1 with P(rank r) ~ 1 / (r + offset)^s. */
-function zipf(n, s, offset, random) {
-  return sampler(Float64Array.from({ length: n }, (_, r) => 1 / (r + offset) ** s), random)
-}
-
-const word = (r) => `w${r.toString(36)}`
 const token = (r) => `t${r}`
-
-function* bm25Docs(random) {
-  const sample = zipf(100_000, 1.0, 2.7, random)
-  for (let i = 0; i < N; i++) {
-    const length = 50 + Math.floor(random() * 51)
-    const words = Array.from({ length }, () => word(sample()))
-    yield { id: `d${i}`, title: '', text: words.join(' '), source: { _id: `d${i}` } }
-  }
-}
 
 /** Token sampler for the learned flavour: MS MARCO document frequencies from an IDF table, or Zipf. */
 function learnedSampler(random) {
@@ -107,15 +93,15 @@ function* learnedDocs(random, df) {
 }
 
 function queriesFor(flavour, random, df) {
+  if (flavour === 'bm25') return bm25QueryWords(Q, random).map((words) => words.map((term) => ({ term, weight: 1 })))
   const queries = []
-  const sample = flavour === 'bm25' ? zipf(100_000, 1.0, 2.7, random) : learnedSampler(random).sample
+  const { sample } = learnedSampler(random)
   for (let q = 0; q < Q; q++) {
     const length = 3 + Math.floor(random() * 10)
     const terms = new Map()
     while (terms.size < length) {
       const t = sample()
-      if (flavour === 'bm25') terms.set(word(t), 1)
-      else terms.set(token(t), Math.log(1 + (N - df[t] + 0.5) / (df[t] + 0.5)))
+      terms.set(token(t), Math.log(1 + (N - df[t] + 0.5) / (df[t] + 0.5)))
     }
     queries.push([...terms].map(([term, weight]) => ({ term, weight })))
   }
@@ -149,7 +135,7 @@ async function run(flavour) {
     let index = await SparseIndex.open(dir, { create: true, encoder: { name: flavour === 'bm25' ? 'bm25' : 'vectors' } })
     const started = performance.now()
     let batch = []
-    for (const doc of flavour === 'bm25' ? bm25Docs(random) : learnedDocs(random, df)) {
+    for (const doc of flavour === 'bm25' ? bm25Docs(N, random) : learnedDocs(random, df)) {
       if (reuse) continue
       batch.push(doc)
       if (batch.length === 10_000) {
