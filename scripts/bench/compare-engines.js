@@ -27,10 +27,12 @@
 // (BooleanScorer: term-at-a-time over windows of 2,048 documents) already scores every match and is
 // the "exhaustive" baseline, with BooleanScorer2 (document-at-a-time, in-order collector) beside
 // it; Xapian's get_mset with checkatleast = every document.
+// With --runs R the engines run R times in turn (interleaved, so that load from elsewhere falls on
+// all of them) and every figure is the median over the runs.
 // Each child process prints its results as one JSON line (echoed here) before the tables.
 // Needs: npm devDependencies; Debian's liblucene4.10-java + a JDK, and python3-xapian.
 // Run: npm run build && node --expose-gc scripts/bench/compare-engines.js [dataset folder]
-//   [--synthetic N] [--engines lsr,Lucene,Xapian] [--lsr-threads 1,2] [--warmup 1]
+//   [--synthetic N] [--engines lsr,Lucene,Xapian] [--lsr-threads 1,2] [--warmup 1] [--runs 1]
 //   --engines: names or prefixes of lsr, MiniSearch, Orama, wink-bm25-text-search, Lucene, Xapian
 //   (default: all for a BEIR dataset; lsr,Lucene,Xapian with --synthetic, the JS engines cannot hold 1M)
 import { execFileSync } from 'node:child_process'
@@ -53,6 +55,7 @@ const { positionals, values } = parseArgs({
     engines: { type: 'string' },
     'lsr-threads': { type: 'string', default: '1,2' },
     warmup: { type: 'string', default: '1' },
+    runs: { type: 'string', default: '1' },
     // A child process runs one engine (--engine) on the files in --work.
     engine: { type: 'string' },
     work: { type: 'string' },
@@ -277,14 +280,34 @@ async function runEngines(work, engines, querySets) {
   return results
 }
 
+/** One result per engine from several runs of all of them: the median of each figure. */
+function medianResults(runs) {
+  const medianOf = (xs) => (xs.some((x) => x === null || x === undefined) ? null : median(xs))
+  return runs[0].map((first, i) => {
+    const same = runs.map((results) => results[i])
+    const latency = structuredClone(first.latency)
+    for (const [set, modes] of Object.entries(latency)) {
+      for (const [mode, ks] of Object.entries(modes)) {
+        for (const [k, l] of Object.entries(ks)) for (const p of Object.keys(l)) l[p] = median(same.map((r) => r.latency[set][mode][k][p]))
+      }
+    }
+    const figure = (name) => medianOf(same.map((r) => r[name]))
+    return { ...first, indexSeconds: figure('indexSeconds'), compactSeconds: figure('compactSeconds'), indexBytes: figure('indexBytes'), memoryBytes: figure('memoryBytes'), latency }
+  })
+}
+
 const fixed = (x, digits) => (x === null || x === undefined || Number.isNaN(x) ? '—' : x.toFixed(digits))
 const mib = (b) => fixed(b === null || b === undefined ? b : b / 2 ** 20, 1)
 const ratio = (a, b) => fixed(a !== undefined && b ? a / b : undefined, 2)
 const docsPerSecond = (r) => r.docs / r.indexSeconds
 
 async function report(results, { description, querySets, qrels }) {
-  const revision = execFileSync('git', ['-C', root, 'describe', '--always', '--dirty'], { encoding: 'utf8' }).trim()
-  console.log(`\n${description}; ${WARMUP} warm-up pass(es), median of ${PASSES} timed passes; lsr at ${revision}; ${process.platform} ${process.arch}, node ${process.version}\n`)
+  let revision = 'an unknown commit (not a git checkout)'
+  try {
+    revision = execFileSync('git', ['-C', root, 'describe', '--always', '--dirty'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+  } catch {}
+  const runs = Number(values.runs)
+  console.log(`\n${description}; ${WARMUP} warm-up pass(es), median of ${PASSES} timed passes${runs > 1 ? `, median of ${runs} runs` : ''}; lsr at ${revision}; ${process.platform} ${process.arch}, node ${process.version}\n`)
   const lucene = results.find((r) => r.engine.startsWith('Lucene'))
   const lsr = results.filter((r) => r.threads !== undefined)
   const lsrQueried = lsr.find((r) => Object.keys(r.latency).length > 0)
@@ -333,8 +356,9 @@ try {
   for (const [set, queries] of Object.entries(corpus.querySets)) {
     await writeFile(join(work, `queries-${set}.tsv`), queries.map((q) => `${q.id}\t${clean(q.text)}\n`).join(''))
   }
-  const results = await runEngines(work, engines, corpus.querySets)
-  await report(results, corpus)
+  const runs = []
+  for (let run = 0; run < Number(values.runs); run++) runs.push(await runEngines(work, engines, corpus.querySets))
+  await report(medianResults(runs), corpus)
 } finally {
   await rm(work, { recursive: true, force: true })
 }
