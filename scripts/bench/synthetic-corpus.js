@@ -1,7 +1,8 @@
-// The synthetic BM25-like corpus and its queries, shared by synthetic.js and compare-engines.js so
-// that both measure the same documents (fixed seed), and a buffered line writer for corpus files.
+// The synthetic corpora and their queries, shared by synthetic.js, compare-engines.js and
+// ingest-vectors.js so that all measure the same documents (fixed seed), and a buffered line
+// writer for corpus files.
 import { once } from 'node:events'
-import { createWriteStream } from 'node:fs'
+import { createWriteStream, existsSync, readFileSync } from 'node:fs'
 import { sampler } from './sampling.js'
 
 /** Inverse-CDF sampler over ranks 0..n-1 with P(rank r) ~ 1 / (r + offset)^s. */
@@ -56,6 +57,47 @@ export function tailQueryWords(count, random, df, maxDf) {
     queries.push([...words])
   }
   return queries
+}
+
+export const token = (r) => `t${r}`
+
+/**
+ * Token sampler for the learned flavour: MS MARCO document frequencies from an IDF table, or Zipf.
+ * @param file - OpenSearch's IDF table (token -> idf), or 'zipf'
+ */
+export function learnedSampler(random, file) {
+  if (file !== 'zipf' && existsSync(file)) {
+    const table = JSON.parse(readFileSync(file, 'utf8'))
+    const N = 8_841_823 // MS MARCO passages the table was computed on
+    const weights = Float64Array.from(Object.values(table), (w) => Math.max(0, (N + 1) / Math.exp(w) - 0.5))
+    return { sample: sampler(weights, random), names: Object.keys(table), table, source: `document frequencies from ${file}` }
+  }
+  return { sample: zipf(30_522, 1.1, 20, random), source: 'Zipf(1.1, offset 20) document frequencies' }
+}
+
+/**
+ * Learned-sparse-like documents: 100-250 distinct tokens each, weights shaped like log(1 + relu(x)).
+ * @param df - counts each token's documents (indexed by the sampler's token number)
+ * @param dfFrom - as learnedSampler's `file`
+ */
+export function* learnedDocs(count, random, df, dfFrom) {
+  // A document-frequency skew like bert-base-uncased's: a few hundred tokens appear in most
+  // documents, most appear rarely.
+  const { sample, names } = learnedSampler(random, dfFrom)
+  for (let i = 0; i < count; i++) {
+    const length = 100 + Math.floor(random() * 151)
+    const vector = {}
+    let n = 0
+    while (n < length) {
+      const t = sample()
+      const name = names ? names[t] : token(t)
+      if (vector[name] !== undefined) continue
+      vector[name] = Math.log1p(-Math.log(1 - random()) * 1.5) // log(1 + relu(x)), x ~ exponential
+      df[t]++
+      n++
+    }
+    yield { id: `d${i}`, title: '', text: '', source: { _id: `d${i}`, vector } }
+  }
 }
 
 /** Writes lines to a file in 1 MiB chunks, waiting for the stream to drain (corpora of a million documents). */
