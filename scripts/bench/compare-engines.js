@@ -26,7 +26,9 @@
 // accumulator); Lucene 4.10 has no dynamic pruning of disjunctions, so its default search
 // (BooleanScorer: term-at-a-time over windows of 2,048 documents) already scores every match and is
 // the "exhaustive" baseline, with BooleanScorer2 (document-at-a-time, in-order collector) beside
-// it; Xapian's get_mset with checkatleast = every document.
+// it; Xapian's get_mset with checkatleast = every document. lsr and the JS engines are timed from
+// the query text (analysis included); Lucene's and Xapian's queries are analyzed and parsed before
+// their clock starts.
 // With --runs R the engines run R times in turn (interleaved, so that load from elsewhere falls on
 // all of them) and every figure is the median over the runs.
 // Each child process prints its results as one JSON line (echoed here) before the tables.
