@@ -18,7 +18,8 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { idfWeightedQueries } from '../models/bert-base-tokenizer.js'
-import { mulberry32, sampler } from './sampling.js'
+import { mulberry32 } from './sampling.js'
+import { bm25Docs, bm25QueryWords, learnedDocs, learnedSampler, token } from './synthetic-corpus.js'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -45,35 +46,6 @@ const N = Number(values.docs)
 const Q = Number(values.queries)
 const distIndex = fileURLToPath(new URL('../../dist/index.js', import.meta.url))
 
-/** Inverse-CDF sampler over ranks 0..n-1 with P(rank r) ~ 1 / (r + offset)^s. */
-function zipf(n, s, offset, random) {
-  return sampler(Float64Array.from({ length: n }, (_, r) => 1 / (r + offset) ** s), random)
-}
-
-const word = (r) => `w${r.toString(36)}`
-const token = (r) => `t${r}`
-
-function* bm25Docs(random) {
-  const sample = zipf(100_000, 1.0, 2.7, random)
-  for (let i = 0; i < N; i++) {
-    const length = 50 + Math.floor(random() * 51)
-    const words = Array.from({ length }, () => word(sample()))
-    yield { id: `d${i}`, title: '', text: words.join(' '), source: { _id: `d${i}` } }
-  }
-}
-
-/** Token sampler for the learned flavour: MS MARCO document frequencies from an IDF table, or Zipf. */
-function learnedSampler(random) {
-  const file = values['df-from']
-  if (file !== 'zipf' && existsSync(file)) {
-    const table = JSON.parse(readFileSync(file, 'utf8'))
-    const N = 8_841_823 // MS MARCO passages the table was computed on
-    const weights = Float64Array.from(Object.values(table), (w) => Math.max(0, (N + 1) / Math.exp(w) - 0.5))
-    return { sample: sampler(weights, random), names: Object.keys(table), table, source: `document frequencies from ${file}` }
-  }
-  return { sample: zipf(30_522, 1.1, 20, random), source: 'Zipf(1.1, offset 20) document frequencies' }
-}
-
 /**
  * Real queries for the learned flavour when the IDF table and SciFact are beside the repository:
  * SciFact's query texts, tokenized with bert-base-uncased, each distinct token weighted by the
@@ -86,36 +58,16 @@ async function realLearnedQueries(table) {
   return idfWeightedQueries(texts, table)
 }
 
-function* learnedDocs(random, df) {
-  // A document-frequency skew like bert-base-uncased's: a few hundred tokens appear in most
-  // documents, most appear rarely.
-  const { sample, names } = learnedSampler(random)
-  for (let i = 0; i < N; i++) {
-    const count = 100 + Math.floor(random() * 151)
-    const vector = {}
-    let n = 0
-    while (n < count) {
-      const t = sample()
-      const name = names ? names[t] : token(t)
-      if (vector[name] !== undefined) continue
-      vector[name] = Math.log1p(-Math.log(1 - random()) * 1.5) // log(1 + relu(x)), x ~ exponential
-      df[t]++
-      n++
-    }
-    yield { id: `d${i}`, title: '', text: '', source: { _id: `d${i}`, vector } }
-  }
-}
-
 function queriesFor(flavour, random, df) {
+  if (flavour === 'bm25') return bm25QueryWords(Q, random).map((words) => words.map((term) => ({ term, weight: 1 })))
   const queries = []
-  const sample = flavour === 'bm25' ? zipf(100_000, 1.0, 2.7, random) : learnedSampler(random).sample
+  const { sample } = learnedSampler(random, values['df-from'])
   for (let q = 0; q < Q; q++) {
     const length = 3 + Math.floor(random() * 10)
     const terms = new Map()
     while (terms.size < length) {
       const t = sample()
-      if (flavour === 'bm25') terms.set(word(t), 1)
-      else terms.set(token(t), Math.log(1 + (N - df[t] + 0.5) / (df[t] + 0.5)))
+      terms.set(token(t), Math.log(1 + (N - df[t] + 0.5) / (df[t] + 0.5)))
     }
     queries.push([...terms].map(([term, weight]) => ({ term, weight })))
   }
@@ -149,7 +101,7 @@ async function run(flavour) {
     let index = await SparseIndex.open(dir, { create: true, encoder: { name: flavour === 'bm25' ? 'bm25' : 'vectors' } })
     const started = performance.now()
     let batch = []
-    for (const doc of flavour === 'bm25' ? bm25Docs(random) : learnedDocs(random, df)) {
+    for (const doc of flavour === 'bm25' ? bm25Docs(N, random) : learnedDocs(N, random, df, values['df-from'])) {
       if (reuse) continue
       batch.push(doc)
       if (batch.length === 10_000) {
@@ -170,7 +122,7 @@ async function run(flavour) {
       globalThis.gc(); console.log(JSON.stringify({ openMs, rss: process.memoryUsage().rss, before }))`], { encoding: 'utf8', maxBuffer: 1 << 20 }))
 
     index = await SparseIndex.open(dir)
-    const real = flavour === 'learned' ? await realLearnedQueries(learnedSampler(random).table) : undefined
+    const real = flavour === 'learned' ? await realLearnedQueries(learnedSampler(random, values['df-from']).table) : undefined
     const queries = real ?? queriesFor(flavour, random, df)
     if (real) console.log(`learned queries: ${real.length} SciFact query texts, bert-base-uncased tokens weighted by the IDF table`)
     for (const query of queries) {
@@ -214,7 +166,7 @@ async function run(flavour) {
 }
 
 console.log(`synthetic corpora: ${N.toLocaleString('en')} documents each, ${Q} queries, seed ${values.seed}; ${process.platform} ${process.arch}, node ${process.version}`)
-console.log(`learned flavour: ${learnedSampler(() => 0.5).source}`)
+console.log(`learned flavour: ${learnedSampler(() => 0.5, values['df-from']).source}`)
 const results = []
 for (const flavour of values.flavour === 'both' ? ['bm25', 'learned'] : [values.flavour]) {
   const r = await run(flavour)
