@@ -8,7 +8,6 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import { resolve } from 'node:path'
 import type { HttpBindings } from '@hono/node-server'
 import { Hono, type Context } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
 import { methodNotAllowed } from 'hono/method-not-allowed'
@@ -33,7 +32,7 @@ import { ingestPipelineRoutes, IngestPipelines, type IngestInput } from './pipel
 import { searchPipelineRoutes, SearchPipelines } from './search-pipelines.js'
 import type { SparseIndex } from '../engine/sparse-index.js'
 import { badRequest, errorBody, HttpError, parsingError, toHttpError, type HiddenPath } from './http-error.js'
-import { bodyTooLarge, readBounded } from './request-body.js'
+import { limitBody, readBounded } from './request-body.js'
 import { refuseDestructive, validateIndexName } from './index-names.js'
 import type { IndexRegistry } from './registry.js'
 import { count, explainDocument, search, SHARDS, type SearchHold } from './search.js'
@@ -184,10 +183,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     const reason = header === '' ? 'missing authentication credentials (Authorization: ApiKey <key> or Bearer <key>)' : 'invalid API key'
     return c.json(errorBody(new HttpError(401, 'security_exception', reason)), 401, { 'WWW-Authenticate': 'ApiKey, Bearer' })
   })
-  app.use(bodyLimit({
-    maxSize: maxBodyBytes,
-    onError: (c) => c.json(errorBody(bodyTooLarge(maxBodyBytes)), 413),
-  }))
+  app.use(limitBody(maxBodyBytes))
   app.use(timeout(options.requestTimeoutMs ?? 60_000))
   // After the timeout: a request that timed out keeps its indexes until its handler really ends.
   app.use(async (c, next) => {
