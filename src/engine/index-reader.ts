@@ -357,10 +357,15 @@ export class IndexReader {
 
   /**
    * The hits' stored sources as stored: JSON text as UTF-8 bytes, the JSON.stringify of each
-   * source (a server answering `_source` whole sends these without parsing them).
+   * source (a server answering `_source` whole sends these without parsing them). Unparsed, each
+   * is only checked to be one object, as a cut-off source would not be.
    */
-  storedSources(hits: ReadonlyArray<Pick<Hit, 'id' | 'docId'>>): Promise<Buffer[]> {
-    return this.#readBytes(hits)
+  async storedSources(hits: ReadonlyArray<Pick<Hit, 'id' | 'docId'>>): Promise<Buffer[]> {
+    const values = await this.#readBytes(hits)
+    values.forEach((value, i) => {
+      if (value[0] !== 0x7b || value[value.length - 1] !== 0x7d) throw new LsrError('data_corruption', `index data corruption: source of doc ${hits[i].docId} is not valid JSON`)
+    })
+    return values
   }
 
   /** The stored sources of live documents, through the pinned snapshot, parsed. */

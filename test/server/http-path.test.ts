@@ -1,9 +1,12 @@
 import { request } from 'node:http'
+import { join } from 'node:path'
+import { Level } from 'level'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Hono } from 'hono'
 import { createApp, type AppEnv } from '../../src/server/app.js'
 import { jsonBytes, RawJson } from '../../src/server/raw-json.js'
 import { IndexRegistry } from '../../src/server/registry.js'
+import { sourceKey } from '../../src/storage/format.js'
 import { tempDir } from '../helpers.js'
 import { portServer, send } from './helpers.js'
 
@@ -80,6 +83,28 @@ describe('_source sent as stored', () => {
       expect(stored).toBe(await answerText(app, '/t/_search', JSON.stringify(filtered)))
       const lines = (body: unknown) => `{"index":"t"}\n${JSON.stringify(body)}\n`.repeat(2)
       expect(await answerText(app, '/_msearch', lines(plain))).toBe(await answerText(app, '/_msearch', lines(filtered)))
+    }
+  })
+})
+
+describe('a cut-off stored source', () => {
+  it('is refused as corrupt whether _source is sent as stored or filtered', async () => {
+    const dataDir = await tempDir()
+    const registry = new IndexRegistry(dataDir)
+    const writer = createApp(registry)
+    await writer.request('/t/_doc/a', { method: 'PUT', body: JSON.stringify({ text: 'alpha' }), headers: { 'content-type': 'application/json' } })
+    const reader = (await registry.get('t')).reader()
+    const docId = reader.docId('a')!
+    reader.release()
+    await registry.closeAll()
+    const db = new Level<Buffer, Buffer>(join(dataDir, 't'), { keyEncoding: 'buffer', valueEncoding: 'buffer' })
+    await db.put(sourceKey(docId), Buffer.from('{"text":"alp'))
+    await db.close()
+    const app = createApp(new IndexRegistry(dataDir))
+    for (const body of [{}, { _source: { includes: ['*'] } }]) {
+      const response = await app.request('/t/_search', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
+      expect(response.status).toBe(500)
+      expect((await response.json()).error.reason).toMatch(/source of doc \d+ is not valid JSON/)
     }
   })
 })
