@@ -1,6 +1,7 @@
 /**
- * Request bodies read from the socket, bounded by `--max-body`: the app reads GET bodies this way
- * (the Fetch API gives GET none) and the upstream proxy every body it may rewrite.
+ * Request bodies bounded by `--max-body`: the app's middleware refusing larger ones up front, and
+ * bodies read from the socket (the app's GET bodies, which the Fetch API does not give, and every
+ * body the upstream proxy may rewrite).
  * @module
  */
 import type { HttpBindings } from '@hono/node-server'
