@@ -72,8 +72,8 @@ describe('_source sent as stored', () => {
     const mappings = { properties: { kept: { type: 'object', enabled: false } } }
     expect((await app.request('/t', { method: 'PUT', body: JSON.stringify({ mappings }), headers: { 'content-type': 'application/json' } })).status).toBe(200)
     const bulk = TRICKY_SOURCES.map((source, i) => `${JSON.stringify({ index: { _index: 't', _id: `d${i}` } })}\n${JSON.stringify(source)}\n`).join('')
-    const written = await (await app.request('/_bulk', { method: 'POST', body: bulk, headers: { 'content-type': 'application/x-ndjson' } })).json()
-    expect(written.items.filter((item: { index: { status: number } }) => item.index.status !== 201)).toEqual([])
+    const written = (await (await app.request('/_bulk', { method: 'POST', body: bulk, headers: { 'content-type': 'application/x-ndjson' } })).json()) as { items: Array<{ index: { status: number } }> }
+    expect(written.items.filter((item) => item.index.status !== 201)).toEqual([])
     for (const options of [{}, { version: true, seq_no_primary_term: true, explain: true }, { sort: [{ 'meta.list': { order: 'desc' } }], track_scores: true }]) {
       const plain = { query: { match_all: {} }, ...options }
       // `includes: ['*']` keeps every field, through the parsed path.
@@ -104,7 +104,7 @@ describe('a cut-off stored source', () => {
     for (const body of [{}, { _source: { includes: ['*'] } }]) {
       const response = await app.request('/t/_search', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
       expect(response.status).toBe(500)
-      expect((await response.json()).error.reason).toMatch(/source of doc \d+ is not valid JSON/)
+      expect(((await response.json()) as { error: { reason: string } }).error.reason).toMatch(/source of doc \d+ is not valid JSON/)
     }
   })
 })
