@@ -355,15 +355,34 @@ export class IndexReader {
     this.onRelease()
   }
 
-  /** The stored sources of live documents, through the pinned snapshot: one missing is corruption. */
+  /**
+   * The hits' stored sources as stored: JSON text as UTF-8 bytes, the JSON.stringify of each
+   * source (a server answering `_source` whole sends these without parsing them). Unparsed, each
+   * is only checked to be one object, as a cut-off source would not be.
+   */
+  async storedSources(hits: ReadonlyArray<Pick<Hit, 'id' | 'docId'>>): Promise<Buffer[]> {
+    const values = await this.#readBytes(hits)
+    values.forEach((value, i) => {
+      if (value[0] !== 0x7b || value[value.length - 1] !== 0x7d) throw new LsrError('data_corruption', `index data corruption: source of doc ${hits[i].docId} is not valid JSON`)
+    })
+    return values
+  }
+
+  /** The stored sources of live documents, through the pinned snapshot, parsed. */
   async #read(docs: ReadonlyArray<Pick<Hit, 'id' | 'docId'>>): Promise<Array<Record<string, unknown>>> {
+    const values = await this.#readBytes(docs)
+    return values.map((value, i) => decodeJson<Record<string, unknown>>(value, `source of doc ${docs[i].docId}`))
+  }
+
+  /** The stored sources of live documents, through the pinned snapshot: one missing is corruption. */
+  async #readBytes(docs: ReadonlyArray<Pick<Hit, 'id' | 'docId'>>): Promise<Buffer[]> {
     if (this.#released) throw new Error('IndexReader used after release()')
     if (docs.length === 0) return []
     const values = await this.db.getMany(docs.map((doc) => sourceKey(doc.docId)), { snapshot: this.#pinned.snapshot })
     return values.map((value, i) => {
       const { id, docId } = docs[i]
       if (value === undefined) throw new LsrError('data_corruption', `index data corruption: the stored source of document ${id} (doc ${docId}) is missing`)
-      return decodeJson<Record<string, unknown>>(value, `source of doc ${docId}`)
+      return value
     })
   }
 

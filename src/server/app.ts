@@ -8,7 +8,6 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import { resolve } from 'node:path'
 import type { HttpBindings } from '@hono/node-server'
 import { Hono, type Context } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
 import { methodNotAllowed } from 'hono/method-not-allowed'
@@ -33,7 +32,7 @@ import { ingestPipelineRoutes, IngestPipelines, type IngestInput } from './pipel
 import { searchPipelineRoutes, SearchPipelines } from './search-pipelines.js'
 import type { SparseIndex } from '../engine/sparse-index.js'
 import { badRequest, errorBody, HttpError, parsingError, toHttpError, type HiddenPath } from './http-error.js'
-import { bodyTooLarge, readBounded } from './request-body.js'
+import { limitBody, readBounded } from './request-body.js'
 import { refuseDestructive, validateIndexName } from './index-names.js'
 import type { IndexRegistry } from './registry.js'
 import { count, explainDocument, search, SHARDS, type SearchHold } from './search.js'
@@ -45,6 +44,7 @@ import { acceptsParams, booleanParam, NO_EFFECT_ON_ONE_NODE, otherMethods, refre
 import { COUNT_PARAMS, restTotalHitsAsInt, SEARCH_PARAMS, totalAsInt, typedKeys, uriQuery, uriSearch } from './uri-search.js'
 import { SEARCH_PAGE } from './search-page.js'
 import { isObject, parseJson, type Json } from './json.js'
+import { jsonBytes } from './raw-json.js'
 import { fieldAt, mergeMapping, parseMapping } from '../mapping/index.js'
 
 /** Server options; every field is optional. */
@@ -113,6 +113,9 @@ async function readJsonBody(c: Ctx, maxBytes: number, required: boolean): Promis
   if (!isObject(value)) throw parsingError('request body must be a JSON object')
   return value
 }
+
+/** A 200 with a JSON body whose stored sources stay as stored (raw-json.ts): c.json would parse them. */
+const jsonAnswer = (c: Ctx, value: Json) => c.body(jsonBytes(value), 200, { 'Content-Type': 'application/json' })
 
 /** Compares an API key in constant time (digests first, so lengths do not show either). */
 function keyChecker(key: string): (token: string) => boolean {
@@ -184,10 +187,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     const reason = header === '' ? 'missing authentication credentials (Authorization: ApiKey <key> or Bearer <key>)' : 'invalid API key'
     return c.json(errorBody(new HttpError(401, 'security_exception', reason)), 401, { 'WWW-Authenticate': 'ApiKey, Bearer' })
   })
-  app.use(bodyLimit({
-    maxSize: maxBodyBytes,
-    onError: (c) => c.json(errorBody(bodyTooLarge(maxBodyBytes)), 413),
-  }))
+  app.use(limitBody(maxBodyBytes))
   app.use(timeout(options.requestTimeoutMs ?? 60_000))
   // After the timeout: a request that timed out keeps its indexes until its handler really ends.
   app.use(async (c, next) => {
@@ -260,7 +260,8 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
   const runSearch = async (c: Ctx, expression: string | Array<[string, SparseIndex]>, body: Json, urlPipeline?: string, hold?: SearchHold) => {
     const searched = typeof expression === 'string' ? await indexes(c, expression) : expression
     const pipeline = await searchPipelines.resolve(body.search_pipeline, urlPipeline, searched)
-    const result = await search(searched, body, { models, pipeline, hold, typedKeys: typedKeys(c) })
+    // Pages of a scroll or point in time are kept and shaped later: their sources are parsed.
+    const result = await search(searched, body, { models, pipeline, hold, typedKeys: typedKeys(c), storedSources: hold === undefined })
     return restTotalHitsAsInt(c) ? totalAsInt(result) : result
   }
   const searchHandler = (expression?: string) => async (c: Ctx) => {
@@ -270,7 +271,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
       return c.json(await pitSearch(contexts, body, { pathIndex: c.req.param('index'), scroll, urlPipeline }, (searched, held, hold) => runSearch(c, searched, held, urlPipeline, hold)))
     }
     if (scroll !== undefined) return c.json(await startScroll(contexts, scroll, body, (held, hold) => runSearch(c, target, held, urlPipeline, hold)))
-    return c.json(await runSearch(c, target, body, urlPipeline))
+    return jsonAnswer(c, await runSearch(c, target, body, urlPipeline))
   }
   const msearchHandler = async (c: Ctx) => {
     const concurrency = c.req.query('max_concurrent_searches')
@@ -279,7 +280,7 @@ export function createApp(registry: IndexRegistry, options: AppOptions = {}): Ho
     const asInt = restTotalHitsAsInt(c)
     const items = parseMultiSearch(await bodyText(c, maxBodyBytes), c.req.param('index') ?? '_all')
     const run = ({ index, body }: SearchItem) => runSearch(c, index, asInt && body.track_total_hits === undefined ? { ...body, track_total_hits: true } : body)
-    return c.json(await multiSearch(items, run, errorOf, concurrency === undefined ? undefined : Math.min(Number(concurrency), items.length)))
+    return jsonAnswer(c, await multiSearch(items, run, errorOf, concurrency === undefined ? undefined : Math.min(Number(concurrency), items.length)))
   }
   const countHandler = (expression?: string) => async (c: Ctx) => {
     const body = await jsonBody(c)

@@ -24,6 +24,7 @@ import { badRequest, parsingError } from './http-error.js'
 import { queryStringToDsl } from './query-string-query.js'
 import { sourceFilter } from '../engine/source-filter.js'
 import { isObject, wildcardMatcher, type Json } from './json.js'
+import { RawJson } from './raw-json.js'
 
 /** Elasticsearch's `index.max_result_window`. */
 const MAX_RESULT_WINDOW = 10_000
@@ -75,6 +76,11 @@ export interface SearchContext {
   hold?: SearchHold
   /** Name aggregation results `type#name` (`?typed_keys=true`). */
   typedKeys?: boolean
+  /**
+   * Hits may carry their `_source` as stored ({@link RawJson}) where it is sent whole and nothing
+   * else reads it: for a caller that serializes the answer with jsonBytes.
+   */
+  storedSources?: boolean
 }
 
 /** Every hit a scroll or point in time may show, ranked once, with the readers that ranked them. */
@@ -160,9 +166,12 @@ export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body
   if (body.search_after !== undefined && body.sort === undefined) throw badRequest('[search_after] needs a [sort]')
   if (body.search_after !== undefined && from > 0) throw badRequest('[from] parameter must be set to 0 when [search_after] is used')
   const highlighter = body.highlight === undefined ? undefined : highlightOf(body.highlight)
+  // Only a filter that keeps the whole source gives back the object it is given (others make a new one).
+  const probe: Json = {}
+  const asStored = context.storedSources === true && highlighter === undefined && filterSource(probe) === probe
   const aggs = aggregationsOf(body)
   const hybrid = hybridOf(body.query)
-  if (hybrid) return hybridSearchOf(indexes, body, hybrid, { from, size, cap, filterSource, highlighter, versionFields, started, aggs }, context)
+  if (hybrid) return hybridSearchOf(indexes, body, hybrid, { from, size, cap, filterSource, asStored, highlighter, versionFields, started, aggs }, context)
   const { hold } = context
   /** The aggregations' results once computed (with the ranking, before any page is rendered). */
   let aggregations: Aggregated | undefined
@@ -170,7 +179,7 @@ export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body
     // Only the first page shows the aggregations (a scroll's later pages render with this too).
     const first = aggregations
     aggregations = undefined
-    const hits = await hitsJson(ranking.compiled, page, { scored: ranking.scored, filterSource, highlighter, versionFields })
+    const hits = await hitsJson(ranking.compiled, page, { scored: ranking.scored, filterSource, asStored, highlighter, versionFields })
     return response(at, cap, ranking.total, size > 0 ? ranking.maxScore : null, hits, await first?.read())
   }
   if (hold?.ranking) {
@@ -213,7 +222,7 @@ export async function search(indexes: ReadonlyArray<[string, SparseIndex]>, body
     if (hold) return hold.page({ compiled, ranked, total, maxScore: ranked.length > 0 && scored ? maxScore : null, scored, sort }, render)
     const page = ranked.slice(from, from + size)
     const explanations = body.explain === true ? page.map(({ at, hit }) => explanationOf(compiled[at].reader, compiled[at].request, hit.docId)) : undefined
-    const hits = await hitsJson(compiled, page, { scored, explanations, filterSource, highlighter, versionFields })
+    const hits = await hitsJson(compiled, page, { scored, explanations, filterSource, asStored, highlighter, versionFields })
     // The best score of the whole result, not of this page (Elasticsearch's max_score); null
     // when hits are sorted by fields without track_scores.
     return response(started, cap, total, size > 0 && ranked.length > 0 && scored ? maxScore : null, hits, await aggregations?.read())
@@ -279,21 +288,24 @@ function versionFieldsOf(body: Json): VersionFields | undefined {
 async function hitsJson(
   compiled: readonly Compiled[],
   page: ReadonlyArray<{ at: number; hit: SortedHit }>,
-  { scored, explanations, filterSource, highlighter, versionFields }: {
+  { scored, explanations, filterSource, asStored, highlighter, versionFields }: {
     scored: boolean
     explanations?: Explanation[]
     filterSource: (source: Json) => Json | undefined
+    /** `_source` as stored, unparsed (the filter keeps it whole and there is no highlighter). */
+    asStored: boolean
     highlighter?: Highlighter
     versionFields?: VersionFields
   },
 ): Promise<Json[]> {
   // Versions first, from memory; stored sources last, through each reader's snapshot (the only asynchronous reads).
   const versions = versionFields && page.map(({ at, hit }) => compiled[at].reader.version(hit.docId))
-  const sources: Json[] = new Array(page.length)
+  const sources: Array<Json | RawJson> = new Array(page.length)
   await Promise.all(compiled.map(async ({ reader }, at) => {
     const slots = page.flatMap((r, i) => (r.at === at ? [i] : []))
-    const read = await reader.withSources(slots.map((i) => page[i].hit))
-    slots.forEach((slot, j) => (sources[slot] = read[j].source))
+    const hits = slots.map((i) => page[i].hit)
+    const read = asStored ? (await reader.storedSources(hits)).map((bytes) => new RawJson(bytes)) : (await reader.withSources(hits)).map((hit) => hit.source)
+    slots.forEach((slot, j) => (sources[slot] = read[j]))
   }))
   return page.map(({ at, hit }, i) => {
     const { name, reader, request } = compiled[at]
@@ -302,12 +314,12 @@ async function hitsJson(
     if (versions && versionFields?.version) out._version = versions[i].version
     if (versions && versionFields?.seqNo) Object.assign(out, { _seq_no: versions[i].seqNo, _primary_term: PRIMARY_TERM })
     out._score = scored ? hit.score : null
-    const filtered = filterSource(source)
+    const filtered = asStored ? source : filterSource(source as Json)
     if (filtered !== undefined) out._source = filtered
     if (hit.sort) out.sort = hit.sort
     if (explanations) out._explanation = explanations[i]
     if (highlighter) {
-      const fragments = highlighter(source, reader, request)
+      const fragments = highlighter(source as Json, reader, request)
       if (Object.keys(fragments).length > 0) out.highlight = fragments
     }
     return out
@@ -320,6 +332,7 @@ interface PageSettings {
   size: number
   cap: number | undefined
   filterSource: (source: Json) => Json | undefined
+  asStored: boolean
   highlighter?: Highlighter
   versionFields?: VersionFields
   started: number
@@ -356,7 +369,7 @@ async function hybridSearchOf(indexes: ReadonlyArray<[string, SparseIndex]>, bod
       return { at, fused: hit, hit: { id: compiled[at].reader.externalId(docId), docId, score: hit.score } }
     })
     const explanations = body.explain === true ? pageHits.map(({ at, fused: hit, hit: { docId } }) => hybridExplanation(fusion, hit, perIndex[at].requests, compiled[at].reader, docId)) : undefined
-    const hits = await hitsJson(merged, pageHits, { scored: true, explanations, filterSource: page.filterSource, highlighter: page.highlighter, versionFields: page.versionFields })
+    const hits = await hitsJson(merged, pageHits, { scored: true, explanations, filterSource: page.filterSource, asStored: page.asStored, highlighter: page.highlighter, versionFields: page.versionFields })
     return response(page.started, page.cap, total, page.size > 0 && fused.length > 0 ? fused[0].score : null, hits, await aggregations?.read())
   }, false, [body.aggs, body.aggregations])
 }
