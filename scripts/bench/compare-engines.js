@@ -16,7 +16,7 @@
 // ingestCorpus over a BEIR corpus.jsonl, as `lsr index` runs it, then index.compact(), timed apart;
 // Lucene and Xapian read the same documents as id<TAB>title text lines; Lucene's forceMerge(1) is
 // its compaction), docs/s, the ratio to Lucene's docs/s, size on disk where the engine has one, and
-// memory of the built index (JS heap + external + array buffers after GC; not reported for Lucene
+// memory of the built index (JS heap + external memory after GC; not reported for Lucene
 // and Xapian, which read their index through the OS page cache / mmap rather than their heap).
 // lsr gets a row per --lsr-threads value, passed as ingestCorpus's `threads` (worker threads for
 // analysis and encoding, which lsr does not have yet: the option is ignored, so the default is one
@@ -94,10 +94,18 @@ async function latency(queries, k, run) {
   return { p50: median(passes.map((p) => p.p50)), p99: median(passes.map((p) => p.p99)) }
 }
 
-function memoryNow() {
-  globalThis.gc?.()
+/**
+ * JS heap + external memory (which includes array buffers) after GC. ArrayBuffer backing stores
+ * are freed after the collection that finds them dead, so it collects, waits and collects again:
+ * right after a large write a single gc() still counted hundreds of MiB of freed buffers.
+ */
+async function memoryNow() {
+  for (let i = 0; i < 3; i++) {
+    globalThis.gc?.()
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
   const m = process.memoryUsage()
-  return m.heapUsed + m.external + m.arrayBuffers
+  return m.heapUsed + m.external
 }
 
 /** The corpus as the JS engines other than lsr take it: [{ id, contents }]. */
@@ -156,11 +164,11 @@ const JS_ENGINES = {
 /** Builds one JS engine, times its query modes on every query set, writes its run file, prints one JSON line. */
 async function runJsEngine(name, work, { threads, indexOnly }) {
   const label = name === 'lsr' ? `lsr (${threads} thread${threads === 1 ? '' : 's'})` : name
-  const before = memoryNow()
+  const before = await memoryNow()
   const started = performance.now()
   const engine = await JS_ENGINES[name](work, { threads })
   const indexSeconds = (performance.now() - started) / 1000
-  const memoryBytes = memoryNow() - before
+  const memoryBytes = (await memoryNow()) - before
   const result = { engine: label, threads: name === 'lsr' ? threads : undefined, docs: engine.docs, indexSeconds, compactSeconds: engine.compactSeconds ?? null, indexBytes: engine.sizeBytes ?? null, memoryBytes, latency: {} }
   if (!indexOnly) {
     const querySets = JSON.parse(await readFile(join(work, 'queries.json'), 'utf8'))
