@@ -23,7 +23,8 @@ import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:
 import { join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import { mulberry32, sampler } from './sampling.js'
+import { mulberry32 } from './sampling.js'
+import { BM25_VOCABULARY, bm25Docs, bm25QueryWords, tailQueryWords } from './synthetic-corpus.js'
 
 const { values } = parseArgs({
   options: {
@@ -39,38 +40,22 @@ const { values } = parseArgs({
 })
 const N = Number(values.docs)
 const Q = Number(values.queries)
-const VOCABULARY = 100_000
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
-const word = (r) => `w${r.toString(36)}`
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 /** synthetic.js's bm25 documents (same seed, same draws), with each word's document frequency. */
 function corpus() {
   const random = mulberry32(42)
-  const sample = sampler(Float64Array.from({ length: VOCABULARY }, (_, r) => 1 / (r + 2.7)), random)
-  const df = new Uint32Array(VOCABULARY)
-  const docs = []
-  for (let i = 0; i < N; i++) {
-    const length = 50 + Math.floor(random() * 51)
-    const ranks = Array.from({ length }, () => sample())
-    for (const r of new Set(ranks)) df[r]++
-    docs.push({ id: `d${i}`, text: ranks.map(word).join(' ') })
-  }
-  return { docs, df, random, sample }
+  const df = new Uint32Array(BM25_VOCABULARY)
+  const docs = [...bm25Docs(N, random, df)]
+  return { docs, df, random }
 }
 
-function querySets({ df, random, sample }) {
-  const head = Array.from({ length: Q }, () => {
-    const words = new Set()
-    const length = 3 + Math.floor(random() * 10)
-    while (words.size < length) words.add(word(sample()))
-    return [...words].join(' ')
-  })
-  const rare = [...df.keys()].filter((r) => df[r] >= 1 && df[r] <= 100)
-  const tail = Array.from({ length: Q }, () => Array.from({ length: 1 + Math.floor(random() * 3) }, () => word(rare[Math.floor(random() * rare.length)])).join(' '))
-  return { head, tail }
+/** Head queries as synthetic.js draws them; tail queries of words in 1 to 100 documents. */
+function querySets({ df, random }) {
+  return { head: bm25QueryWords(Q, random).map((words) => words.join(' ')), tail: tailQueryWords(Q, random, df, 101).map((words) => words.join(' ')) }
 }
 
 async function buildIndex(dist, dir, docs) {
