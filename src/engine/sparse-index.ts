@@ -247,6 +247,14 @@ export class SparseIndex {
   }
 
   /**
+   * Doc-id tables written so far: one per write that adds documents, more for a reorder. Internal
+   * doc ids mean the same documents while it is unchanged (compaction keeps them; a reorder renumbers).
+   */
+  get docTables(): number {
+    return this.#state.stats.nextSegment
+  }
+
+  /**
    * Opens (or with `create`, creates) the index in `dir`. Creation is atomic: the new index is
    * built in a sibling folder `#creating-<random>` and renamed into place once complete, so
    * a failed create (unknown encoder, bad settings, a model that does not load) leaves nothing.

@@ -60,7 +60,8 @@ export async function exportIndex(index: SparseIndex, options: ExportOptions = {
   const body = indexCreationBody(index.schema?.toStored(), index.encoder?.config)
   const pipelines = exportPipelines(index.meta.pipelines, defined)
   const live = index.allDocs()
-  const fingerprint = `${index.meta.createdAt}/${live.size}/${live.size === 0 ? -1 : live.maximum()}`
+  // Resuming goes by doc id: the fingerprint changes whenever doc ids may (a write, a reorder).
+  const fingerprint = `${index.meta.createdAt}/${index.docTables}/${live.size}/${live.size === 0 ? -1 : live.maximum()}`
   const stream = exportDocuments(index, { batchSize: options.batchSize, afterDocId: options.afterDocId })
   // Started now (the snapshot is taken on the first read), handed out as it is.
   let first: Promise<IteratorResult<ExportedDocument>> | undefined = stream.next()
