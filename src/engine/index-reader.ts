@@ -40,7 +40,7 @@ export interface Hit {
   id: string
   /** NaN when the search computed no scores (sorted by fields without `trackScores`). */
   score: number
-  /** Internal doc id (stable until the document is replaced or deleted). */
+  /** Internal doc id (stable until the document is replaced or deleted, or a reorder renumbers the index). */
   docId: number
 }
 

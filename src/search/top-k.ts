@@ -2,7 +2,8 @@
  * A bounded min-heap of the k best (doc, score) pairs.
  *
  * Order (the engine's tie rule): higher score first; equal scores by ascending internal doc id,
- * i.e. the document indexed first wins. The heap root is the worst kept entry.
+ * i.e. the document indexed first wins (after `compact --reorder`, the one renumbered first). The
+ * heap root is the worst kept entry.
  * @module
  */
 
