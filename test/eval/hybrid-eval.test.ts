@@ -133,7 +133,8 @@ describe('evaluateTemplates and tuneFusion on a synthetic dataset', () => {
 })
 
 describe.skipIf(!existsSync(SCIFACT))('SciFact: BM25 fields, a learned field (tiny-bert) and their hybrid', () => {
-  it('evaluates the three runs in one table over one index, then tunes the hybrid on train', async () => {
+  // Indexes SciFact with a neural field and evaluates four runs: about a minute on a 2-core machine.
+  it('evaluates the three runs in one table over one index, then tunes the hybrid on train', { timeout: 180_000 }, async () => {
     const root = await tempDir()
     const data = await writeHybridDataset(root)
     const indexDir = join(root, 'scifact-index')
