@@ -188,6 +188,12 @@ export interface OpenOptions {
 export const FROZEN_BUDGET_BYTES = getHeapStatistics().heap_size_limit / 4
 /** What a frozen copy holds per document beyond IndexState.memoryBytes (measured, rounded up). */
 const FROZEN_BYTES_PER_DOC = 2560
+/**
+ * Whether a text field's terms have positions, as loadState asks: fields are never removed and
+ * their index_options never change, so the parsed schema decides.
+ */
+const positionalIn = (schema: Schema | undefined) => (path: string): boolean => schema?.hasPositions(path) === true
+
 /** Estimated bytes the frozen copies hold now, process-wide. */
 let frozenBytes = 0
 
@@ -306,9 +312,7 @@ export class SparseIndex {
       const schema = meta.schema && Schema.parse(meta.schema)
       await recoverReorder(db)
       const store = new SegmentStore(db)
-      // Fields are never removed and their index_options never change: the parsed schema decides.
-      const positional = (path: string) => schema?.hasPositions(path) === true
-      return new SparseIndex(dir, meta, encoder, db, store, await loadState(db, meta, store, positional), label, schema)
+      return new SparseIndex(dir, meta, encoder, db, store, await loadState(db, meta, store, positionalIn(schema)), label, schema)
     } catch (error) {
       await db.close()
       throw error
@@ -653,7 +657,7 @@ export class SparseIndex {
       const stored = await this.#db.get(KEY_META, { snapshot: store.snapshot })
       const meta = checkMeta(stored && decodeJson<IndexMeta>(stored, 'index metadata'), this.#label)
       const schema = meta.schema && Schema.parse(meta.schema)
-      const state = await loadState(this.#db, meta, store, (path) => schema?.hasPositions(path) === true)
+      const state = await loadState(this.#db, meta, store, positionalIn(schema))
       return { store, state, schema, searcher: new Searcher(state, createScorer(this.encoder, (field) => schema!.bm25(field))) }
     } catch (error) {
       store.releaseFrozen()
@@ -716,7 +720,7 @@ export class SparseIndex {
       if (reorder) {
         const { terms } = await reorderDocuments(this.#state, this.#db)
         this.#store.advance()
-        this.#state = await loadState(this.#db, this.meta, this.#store, (path) => this.#schema?.hasPositions(path) === true)
+        this.#state = await loadState(this.#db, this.meta, this.#store, positionalIn(this.#schema))
         this.#searcher = this.#searcherOf(this.#state)
         return terms
       }
