@@ -42,7 +42,7 @@ export function addEncoderOptions(command: Command, { allowNone = false } = {}):
     .option('--activation <name>', 'neural: log1p_relu (v1/v2) | log1p_log1p_relu (v3) (default: from the model folder)')
     .option('--prune <spec>', 'neural: none | max_ratio:R | top_k:K | abs_value:T | alpha_mass:A (default none)')
     .option('--window-stride <n>', 'neural: encode long documents as overlapping windows every n tokens, max-pooled (default: truncate)', parsePositiveInt('--window-stride'))
-    .option('--threads <n>', 'neural: onnxruntime intra-op threads (default: all cores)', parsePositiveInt('--threads'))
+    .option('--threads <n>', 'neural: onnxruntime intra-op threads (default: all cores); other encoders: worker threads that parse and encode the corpus (default 1)', parsePositiveInt('--threads'))
     .option('--batch-size <n>', 'neural: documents per forward pass (default 8)', parsePositiveInt('--batch-size'))
 }
 

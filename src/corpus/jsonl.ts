@@ -42,6 +42,22 @@ const CR = 0x0d
  *   unless `skipInvalid`; `file: not a valid gzip file (...)` for a broken `.gz`
  */
 export async function* readJsonl(file: string, options: JsonlOptions = {}): AsyncGenerator<JsonlRecord | JsonlError> {
+  for await (const chunk of readJsonlChunks(file, options)) yield* parseJsonlChunk(file, chunk, options)
+}
+
+/** Whole lines of a JSONL file: `bytes` holds lines `firstLine`, `firstLine + 1`, ... with their line feeds. */
+export interface JsonlChunk {
+  firstLine: number
+  bytes: Buffer
+}
+
+/**
+ * Reads a JSONL file (plain or gzip) as chunks of whole lines, for parsing elsewhere (ingest's
+ * worker threads parse them with {@link parseJsonlChunk}). A line longer than a read is carried
+ * over until it ends.
+ * @throws as {@link readJsonl} for a file that cannot be read or decompressed
+ */
+export async function* readJsonlChunks(file: string, options: Pick<JsonlOptions, 'onBytes'> = {}): AsyncGenerator<JsonlChunk> {
   const raw = createReadStream(file)
   let bytes = 0
   if (options.onBytes) {
@@ -51,43 +67,46 @@ export async function* readJsonl(file: string, options: JsonlOptions = {}): Asyn
   const gzip = file.endsWith('.gz')
   const input = gzip ? raw.pipe(createGunzip()) : raw
   if (gzip) raw.on('error', (error) => input.destroy(error))
-  let line = 0
-  // The start of a line that continues in the next chunk(s).
+  /** Lines in the chunks yielded so far. */
+  let lines = 0
+  // The start of a line that continues in the next read(s).
   let pending: Buffer[] = []
-  const parse = (lineBytes: Buffer): JsonlRecord | JsonlError | undefined => {
-    line++
-    const result = parseLine(file, line, lineBytes)
-    if (result === undefined || 'value' in result || options.skipInvalid) return result
-    throw result.error
+  const chunkOf = (whole: Buffer): JsonlChunk => {
+    const chunk = { firstLine: lines + 1, bytes: whole }
+    for (let at = whole.indexOf(NEWLINE); at !== -1; at = whole.indexOf(NEWLINE, at + 1)) lines++
+    return chunk
   }
   try {
-    for await (const chunk of input as AsyncIterable<Buffer>) {
-      let start = 0
-      let end = chunk.indexOf(NEWLINE)
+    for await (const read of input as AsyncIterable<Buffer>) {
+      const end = read.lastIndexOf(NEWLINE)
       if (end === -1) {
-        pending.push(chunk)
+        pending.push(read)
         continue
       }
-      while (end !== -1) {
-        let lineBytes = chunk.subarray(start, end)
-        if (pending.length > 0) {
-          pending.push(lineBytes)
-          lineBytes = Buffer.concat(pending)
-          pending = []
-        }
-        const record = parse(lineBytes)
-        if (record) yield record
-        start = end + 1
-        end = chunk.indexOf(NEWLINE, start)
-      }
-      if (start < chunk.length) pending.push(chunk.subarray(start))
+      const whole = read.subarray(0, end + 1)
+      yield chunkOf(pending.length > 0 ? Buffer.concat([...pending, whole]) : whole)
+      pending = end + 1 < read.length ? [read.subarray(end + 1)] : []
     }
-    if (pending.length > 0) {
-      const record = parse(Buffer.concat(pending))
-      if (record) yield record
-    }
+    if (pending.length > 0) yield chunkOf(Buffer.concat(pending))
   } catch (error) {
-    throw readError(file, error, gzip, line)
+    throw readError(file, error, gzip, lines)
+  }
+}
+
+/**
+ * The records of a chunk of whole lines, in order (blank lines skipped).
+ * @throws InvalidInputError for the first invalid line, unless `skipInvalid` (then yielded as {@link JsonlError})
+ */
+export function* parseJsonlChunk(file: string, { firstLine, bytes }: JsonlChunk, options: Pick<JsonlOptions, 'skipInvalid'> = {}): Generator<JsonlRecord | JsonlError> {
+  let line = firstLine
+  for (let start = 0; start < bytes.length; line++) {
+    let end = bytes.indexOf(NEWLINE, start)
+    if (end === -1) end = bytes.length
+    const result = parseLine(file, line, bytes.subarray(start, end))
+    start = end + 1
+    if (result === undefined) continue
+    if ('error' in result && !options.skipInvalid) throw result.error
+    yield result
   }
 }
 

@@ -26,6 +26,12 @@ export interface SourceDocument {
    * by an index that stores them (one without a schema), skipping `sourceFields`.
    */
   keywords?: Array<[string, string]>
+  /**
+   * The source as it is stored (its JSON in UTF-8), when made beforehand (ingest's worker threads
+   * make it). With it, `source` needs only the fields the index maps: the fields its encoder reads
+   * may be left out of it, their vector being given too (`AddOptions.encoded`).
+   */
+  storedSource?: Buffer
 }
 
 /**

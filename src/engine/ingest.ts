@@ -7,8 +7,10 @@
 import { stat } from 'node:fs/promises'
 import { resolveCorpusFile } from '../corpus/beir.js'
 import { BEIR_FIELDS, toSourceDocument, type DocumentFields } from '../corpus/documents.js'
-import { readJsonl } from '../corpus/jsonl.js'
-import type { SourceDocument } from '../encode/encoder.js'
+import { readJsonl, type JsonlError } from '../corpus/jsonl.js'
+import type { EncodedDocument, SourceDocument } from '../encode/encoder.js'
+import { LsrError } from '../errors.js'
+import { encodedJsonl, type EncodedRecord } from './encoding-workers.js'
 import type { SparseIndex } from './sparse-index.js'
 import { failPoint } from '../storage/fail-points.js'
 
@@ -34,6 +36,13 @@ export interface IngestOptions {
   compact?: boolean
   /** Called after each committed batch. */
   onProgress?: (progress: IngestProgress) => void
+  /**
+   * Worker threads that parse and encode the documents (`bm25`, `vectors`, or no encoder) while
+   * the calling thread writes; 1 does all of it on the calling thread. The index is the same
+   * whatever the number. The `neural` encoder runs its model on onnxruntime's own threads instead
+   * (its runtime `threads`). @default 1
+   */
+  threads?: number
 }
 
 export interface IngestResult {
@@ -77,26 +86,35 @@ export async function ingestCorpus(index: SparseIndex, input: string, options: I
   // A size the caller or the encoder sets is exact; the default is the memory budget.
   const batchSize = options.batchSize ?? index.encoder?.commitSize ?? Infinity
   const budget = batchSize === Infinity ? WRITE_BUDGET_BYTES : Infinity
+  const threads = ingestThreads(index, options.threads)
   const result: IngestResult = { file, read: 0, added: 0, replaced: 0, unchanged: 0, skipped: 0, seconds: 0 }
   let bytesRead = 0
   let batch: SourceDocument[] = []
+  /** The batch's vectors, as worker threads encoded them (absent where one could not). */
+  let encoded: Array<EncodedDocument | undefined> = []
   let batchBytes = 0
 
   const flush = async () => {
     if (batch.length === 0) return
-    const { added, replaced, unchanged } = await index.add(batch)
+    const { added, replaced, unchanged } = await index.add(batch, { encoded })
     failPoint('ingest:after-commit')
     result.added += added
     result.replaced += replaced
     result.unchanged += unchanged
     batch = []
+    encoded = []
     batchBytes = 0
     options.onProgress?.({ docs: result.added + result.replaced + result.unchanged, bytesRead, totalBytes })
   }
 
   try {
-    for await (const record of readJsonl(file, { skipInvalid: options.skipInvalid, onBytes: (n) => (bytesRead = n) })) {
+    const onBytes = (n: number) => (bytesRead = n)
+    const records: AsyncIterable<EncodedRecord | JsonlError> = threads > 1
+      ? encodedJsonl({ file, fields, encoder: index.encoder?.config, threads, onBytes })
+      : readJsonl(file, { skipInvalid: options.skipInvalid, onBytes })
+    for await (const record of records) {
       if (!('value' in record)) {
+        if (!options.skipInvalid) throw record.error
         result.skipped++
         continue
       }
@@ -108,7 +126,9 @@ export async function ingestCorpus(index: SparseIndex, input: string, options: I
         result.skipped++
         continue
       }
+      if (record.encoded) doc.storedSource = record.storedSource
       batch.push(doc)
+      encoded.push(record.encoded)
       batchBytes += estimatedBytes(record.bytes)
       result.read++
       if (batch.length >= batchSize || batchBytes >= budget) await flush()
@@ -121,4 +141,24 @@ export async function ingestCorpus(index: SparseIndex, input: string, options: I
   if (options.compact ?? true) await index.compact()
   result.seconds = (performance.now() - started) / 1000
   return result
+}
+
+/**
+ * Ingest's `threads` from the encoder's runtime `threads` (one flag, `--threads`, for both): the
+ * neural encoder's model runs on them, any other index's ingest gets them as worker threads.
+ */
+export function ingestThreadsFrom(index: SparseIndex, runtimeThreads: number | undefined): number | undefined {
+  return index.encoder?.config.name === 'neural' ? undefined : runtimeThreads
+}
+
+/**
+ * The worker threads an ingest may use (1: none).
+ * @throws LsrError `invalid_argument` for a count that is not a positive integer, or more than one thread with the neural encoder
+ */
+function ingestThreads(index: SparseIndex, threads = 1): number {
+  if (!Number.isInteger(threads) || threads < 1) throw new LsrError('invalid_argument', `threads must be a positive integer, got ${threads}`)
+  if (threads > 1 && index.encoder?.config.name === 'neural') {
+    throw new LsrError('invalid_argument', 'threads: the neural encoder runs its model on onnxruntime threads of its own (the encoder runtime\'s threads), not on ingest worker threads')
+  }
+  return threads
 }

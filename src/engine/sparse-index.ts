@@ -101,6 +101,12 @@ export interface AddOptions {
    * @default false
    */
   versionIdentical?: boolean
+  /**
+   * Per input document (same order): its vector exactly as this index's encoder makes it, computed
+   * beforehand (ingest's worker threads run the same encoder config), or undefined to have the
+   * encoder make it.
+   */
+  encoded?: ReadonlyArray<EncodedDocument | undefined>
 }
 
 /** Options of {@link SparseIndex.deleteDocuments}. */
@@ -386,8 +392,9 @@ export class SparseIndex {
     })
   }
 
-  async #add(docs: readonly SourceDocument[], { createOnly, perDocumentErrors, conditions, versionIdentical = false }: AddOptions): Promise<AddResult> {
+  async #add(docs: readonly SourceDocument[], { createOnly, perDocumentErrors, conditions, versionIdentical = false, encoded }: AddOptions): Promise<AddResult> {
     for (const condition of conditions ?? []) if (condition) checkCondition(condition)
+    if (encoded && encoded.length !== docs.length) throw new LsrError('invalid_argument', `add: ${encoded.length} encoded vectors for ${docs.length} documents`)
     const outcomes: AddOutcome[] = new Array<AddOutcome>(docs.length)
     const errors: Array<LsrError | undefined> = docs.map(() => undefined)
     const versions: Array<DocVersion | undefined> = docs.map(() => undefined)
@@ -410,7 +417,7 @@ export class SparseIndex {
         const live = stored.get(docs[i].id)
         // Identical source and, under today's mapping, identical field terms (a field mapped since
         // the document was written makes it a change, as Elasticsearch reindexes every write).
-        same = live !== undefined && live.source?.equals(encodeJson(docs[i].source)) === true && this.#sameFieldTerms(mapped.get(i), live.forward)
+        same = live !== undefined && live.source?.equals(docs[i].storedSource ?? encodeJson(docs[i].source)) === true && this.#sameFieldTerms(mapped.get(i), live.forward)
         sameAsStored.set(i, same)
       }
       return same
@@ -465,7 +472,7 @@ export class SparseIndex {
       if (live) replaced.set(at, toDelete(live.docId, live.forward))
       toEncode.push(at)
     }
-    const vectors = this.encoder ? await this.encoder.encodeDocuments(toEncode.map((i) => docs[i])) : undefined
+    const vectors = this.encoder && (await this.#encode(this.encoder, toEncode.map((i) => docs[i]), encoded && toEncode.map((i) => encoded[i])))
     const adds: DocToAdd[] = toEncode.map((i, n) => {
       const doc = docs[i]
       const fields = mapped.get(i)
@@ -482,6 +489,17 @@ export class SparseIndex {
     await this.#write(adds, deletes, schema, { touches, nextSeqNo: seqNo })
     const unchanged = outcomes.filter((outcome) => outcome === 'unchanged').length
     return { added: adds.length - deletes.length, replaced: deletes.length, unchanged, outcomes, errors, versions, conflicts }
+  }
+
+  /** The documents' vectors: those given, and the encoder's of the others. */
+  async #encode(encoder: Encoder, docs: readonly SourceDocument[], given: ReadonlyArray<EncodedDocument | undefined> = []): Promise<EncodedDocument[]> {
+    const missing = docs.flatMap((_, i) => (given[i] === undefined ? [i] : []))
+    if (missing.length === docs.length) return encoder.encodeDocuments(docs)
+    if (missing.length === 0) return given as EncodedDocument[]
+    const vectors = [...given] as EncodedDocument[]
+    const made = await encoder.encodeDocuments(missing.map((i) => docs[i]))
+    missing.forEach((i, n) => (vectors[i] = made[n]))
+    return vectors
   }
 
   /** The live documents of these ids (those that have one): doc id, stored source and forward vector. */

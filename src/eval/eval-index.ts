@@ -14,7 +14,7 @@ import { readJsonl } from '../corpus/jsonl.js'
 import type { EncoderConfig } from '../encode/encoder.js'
 import { ModelRegistry } from '../encode/neural/model-registry.js'
 import type { EncoderRuntime } from '../encode/registry.js'
-import { ingestCorpus, type IngestProgress } from '../engine/ingest.js'
+import { ingestCorpus, ingestThreadsFrom, type IngestProgress } from '../engine/ingest.js'
 import { IngestPipeline } from '../engine/pipelines/ingest-pipeline.js'
 import { SparseIndex } from '../engine/sparse-index.js'
 import { LsrError } from '../errors.js'
@@ -101,7 +101,7 @@ async function build(dataset: string, indexDir: string, options: EvalIndexOption
     // A mapping describes the documents' fields, as `lsr index --mapping` does: no encoder unless one is asked for.
     const encoder = options.encoder === undefined && options.schema ? null : options.encoder
     const index = await SparseIndex.open(indexDir, { create: true, encoder, runtime: options.runtime, schema: options.schema })
-    await ingestCorpus(index, pipelined?.file ?? dataset, { onProgress: options.onIndexProgress }).catch(async (error: unknown) => {
+    await ingestCorpus(index, pipelined?.file ?? dataset, { threads: ingestThreadsFrom(index, options.runtime?.threads), onProgress: options.onIndexProgress }).catch(async (error: unknown) => {
       await index.close()
       throw error
     })

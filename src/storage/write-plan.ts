@@ -240,7 +240,7 @@ export async function planWrite(
     segment.lengths.push(vector.length)
     stats.numDocs++
     stats.sumLength += vector.length
-    ops.push({ type: 'put', key: sourceKey(docId), value: encodeJson(doc.source) })
+    ops.push({ type: 'put', key: sourceKey(docId), value: doc.storedSource ?? encodeJson(doc.source) })
     ops.push({ type: 'put', key: forwardKey(docId), value: encodeForward(forward) })
   }
   postingsByTerm(slotTerms, postingSlots, postingDocs, postingValues)

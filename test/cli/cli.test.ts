@@ -85,7 +85,8 @@ describe('lsr CLI', () => {
     expect(index.searchIds('topic 5').length).toBeGreaterThan(0)
     await index.close()
 
-    const rerun = await lsr('index', corpus, '--index', dir, '--commit-every', '500')
+    // Resumed with worker threads: the documents they encode are found identical as well.
+    const rerun = await lsr('index', corpus, '--index', dir, '--commit-every', '500', '--threads', '2')
     expect(rerun.stdout).toContain(`${documents} unchanged`)
     const done = await SparseIndex.open(dir)
     expect((await done.stats()).documents).toBe(total)

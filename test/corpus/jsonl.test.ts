@@ -70,3 +70,22 @@ describe('readJsonl', () => {
     await expect(readAll(gz)).rejects.toMatchObject({ name: 'InvalidInputError', code: 'invalid_input', message: expect.stringMatching(new RegExp(`^${gz}: not a valid gzip file \\(`)) })
   })
 })
+
+describe('readJsonl over many reads', () => {
+  it('gives every line of a file far larger than one read, long lines and CRLF included, as splitting it whole does', async () => {
+    // Lines of 10 bytes to 150 KB (longer than a read of 64 KiB), some CRLF, some blank.
+    let seed = 7
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+    const lines = Array.from({ length: 400 }, (_, i) => {
+      if (i % 37 === 5) return ''
+      const text = 'é x'.repeat(Math.floor(random() ** 6 * 50_000))
+      return JSON.stringify({ i, text }) + (i % 3 === 0 ? '\r' : '')
+    })
+    const content = lines.join('\n')
+    for (const name of ['big.jsonl', 'big.jsonl.gz']) {
+      const file = await fileWith(name.endsWith('.gz') ? gzipSync(content) : content, name)
+      const expected = content.split('\n').flatMap((line, i) => (line.trim() === '' ? [] : [[i + 1, JSON.parse(line)]]))
+      expect(values(await readAll(file))).toEqual(expected)
+    }
+  })
+})

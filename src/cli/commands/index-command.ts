@@ -10,7 +10,7 @@ import type { Command } from 'commander'
 import { resolveCorpusFile } from '../../corpus/beir.js'
 import type { EncoderConfig } from '../../encode/encoder.js'
 import type { EncoderRuntime } from '../../encode/registry.js'
-import { ingestCorpus } from '../../engine/ingest.js'
+import { ingestCorpus, ingestThreadsFrom } from '../../engine/ingest.js'
 import { SparseIndex } from '../../engine/sparse-index.js'
 import { LsrError } from '../../errors.js'
 import type { StoredSchema } from '../../storage/format.js'
@@ -71,6 +71,7 @@ export function registerIndexCommand(program: Command): void {
           fields: { id: flags.idField, title: flags.titleField, text: flags.textField },
           batchSize: flags.commitEvery,
           skipInvalid: flags.skipInvalid,
+          threads: ingestThreadsFrom(index, flags.threads),
           onProgress: progress.onProgress,
         })
         progress.stop()
