@@ -477,9 +477,11 @@ export class SparseIndex {
       const doc = docs[i]
       const fields = mapped.get(i)
       const encoded = vectors ? this.#storable(checkTerms(doc, vectors[n])) : { terms: [], values: [], length: 0 }
-      const vector = fields
-        ? { terms: [...encoded.terms, ...fields.terms], values: [...encoded.values, ...fields.values], length: encoded.length }
-        : withKeywords(encoded, this.#keywords(doc))
+      const vector = !fields
+        ? withKeywords(encoded, this.#keywords(doc))
+        : fields.terms.length === 0
+          ? encoded
+          : { terms: [...encoded.terms, ...fields.terms], values: [...encoded.values, ...fields.values], length: encoded.length }
       // Positions are the mapped fields' (parallel to their terms, after the encoder's terms, which have none).
       const positions = fields?.positions.some((p) => p !== undefined) ? [...encoded.terms.map(() => undefined), ...fields.positions] : undefined
       const { seqNo: docSeqNo, version } = written.get(doc.id)!
