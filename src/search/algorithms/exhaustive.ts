@@ -17,6 +17,13 @@ const WINDOW = 2048
 const DENSE_SHARE = 4
 
 /**
+ * Below this many postings per window their doc ids span, a query is scored into the shared
+ * accumulator instead of window by window: rare terms over a large index (1,000 postings across a
+ * million doc ids are 500 windows of two) spent their time setting windows up.
+ */
+const SPARSE_POSTINGS_PER_WINDOW = 8
+
+/**
  * Window arrays of {@link exhaustiveTopK} shared by all queries, as the accumulator is: per slot a
  * sum and whether it is touched (both cleared when the slot is collected, so zero between
  * queries), the touched slots, per term its first posting in the window (`positions`) and the
@@ -43,8 +50,7 @@ let scratch = { scores: new Float64Array(0), seen: new Uint8Array(0), touched: n
  * summed in query-term order), calls `use` with it, then clears it.
  */
 export function withAccumulator<T>(query: ScoredQuery, maxDoc: number, use: (scores: Float64Array) => T, counters?: QueryCounters): T {
-  if (scratch.scores.length < maxDoc) scratch = { scores: new Float64Array(maxDoc), seen: new Uint8Array(maxDoc), touched: new Int32Array(maxDoc) }
-  const { scores, seen, touched } = scratch
+  const { scores, seen, touched } = accumulator(maxDoc)
   const count = accumulate(query, counters)
   try {
     return use(scores)
@@ -54,6 +60,11 @@ export function withAccumulator<T>(query: ScoredQuery, maxDoc: number, use: (sco
       seen[touched[t]] = 0
     }
   }
+}
+
+function accumulator(maxDoc: number): typeof scratch {
+  if (scratch.scores.length < maxDoc) scratch = { scores: new Float64Array(maxDoc), seen: new Uint8Array(maxDoc), touched: new Int32Array(maxDoc) }
+  return scratch
 }
 
 /** Adds every posting's contribution to the scratch scores, in query-term order; returns the number of documents touched. */
@@ -93,7 +104,10 @@ function accumulate(query: ScoredQuery, counters?: QueryCounters): number {
  * @param live - per doc id, 1 when the document may be returned
  * @param options - `counters` receives the number of postings scored, `window` sets the doc ids per window (alpha does not apply: nothing is pruned)
  */
-export function exhaustiveTopK(query: ScoredQuery, k: number, live: Uint8Array, { counters, window: size = WINDOW }: AlgorithmOptions = {}): ScoredDoc[] {
+export function exhaustiveTopK(query: ScoredQuery, k: number, live: Uint8Array, { counters, window }: AlgorithmOptions = {}): ScoredDoc[] {
+  // A window size given (tests, tuning) always scores window by window.
+  if (window === undefined && sparse(query)) return sparseTopK(query, k, live, counters)
+  const size = window ?? WINDOW
   const { postings } = query
   const n = postings.length
   const { sums, seen, slots, positions, stops, run } = windowArrays(size, n)
@@ -159,5 +173,37 @@ export function exhaustiveTopK(query: ScoredQuery, k: number, live: Uint8Array, 
     }
   }
   if (counters) counters.postingsScored += scored
+  return top.sorted()
+}
+
+/** True when the query's postings are too few for the windows their doc ids span ({@link SPARSE_POSTINGS_PER_WINDOW}). */
+function sparse({ postings }: ScoredQuery): boolean {
+  let total = 0
+  let first = Infinity
+  let last = -1
+  for (const { docs, length } of postings) {
+    if (length === 0) continue
+    total += length
+    first = Math.min(first, docs[0])
+    last = Math.max(last, docs[length - 1])
+  }
+  return total < SPARSE_POSTINGS_PER_WINDOW * Math.ceil((last - first + 1) / WINDOW)
+}
+
+/**
+ * Every posting into the shared accumulator (summed in query-term order from 0, as the windows
+ * sum them), then each touched live document to the top k (its tie rule does not depend on the
+ * order documents come in).
+ */
+function sparseTopK(query: ScoredQuery, k: number, live: Uint8Array, counters?: QueryCounters): ScoredDoc[] {
+  const { scores, seen, touched } = accumulator(live.length)
+  const count = accumulate(query, counters)
+  const top = new TopK(k)
+  for (let t = 0; t < count; t++) {
+    const doc = touched[t]
+    if (live[doc] === 1 && scores[doc] >= top.threshold) top.push(doc, scores[doc])
+    scores[doc] = 0
+    seen[doc] = 0
+  }
   return top.sorted()
 }
