@@ -392,9 +392,9 @@ export class SparseIndex {
     })
   }
 
-  async #add(docs: readonly SourceDocument[], { createOnly, perDocumentErrors, conditions, versionIdentical = false, encoded }: AddOptions): Promise<AddResult> {
+  async #add(docs: readonly SourceDocument[], { createOnly, perDocumentErrors, conditions, versionIdentical = false, encoded: given }: AddOptions): Promise<AddResult> {
     for (const condition of conditions ?? []) if (condition) checkCondition(condition)
-    if (encoded && encoded.length !== docs.length) throw new LsrError('invalid_argument', `add: ${encoded.length} encoded vectors for ${docs.length} documents`)
+    if (given && given.length !== docs.length) throw new LsrError('invalid_argument', `add: ${given.length} encoded vectors for ${docs.length} documents`)
     const outcomes: AddOutcome[] = new Array<AddOutcome>(docs.length)
     const errors: Array<LsrError | undefined> = docs.map(() => undefined)
     const versions: Array<DocVersion | undefined> = docs.map(() => undefined)
@@ -472,7 +472,7 @@ export class SparseIndex {
       if (live) replaced.set(at, toDelete(live.docId, live.forward))
       toEncode.push(at)
     }
-    const vectors = this.encoder && (await this.#encode(this.encoder, toEncode.map((i) => docs[i]), encoded && toEncode.map((i) => encoded[i])))
+    const vectors = this.encoder && (await this.#encode(this.encoder, toEncode.map((i) => docs[i]), given && toEncode.map((i) => given[i])))
     const adds: DocToAdd[] = toEncode.map((i, n) => {
       const doc = docs[i]
       const fields = mapped.get(i)
