@@ -9,9 +9,9 @@ import { resolveCorpusFile } from '../corpus/beir.js'
 import { BEIR_FIELDS, toSourceDocument, type DocumentFields } from '../corpus/documents.js'
 import { readJsonl, type JsonlError } from '../corpus/jsonl.js'
 import type { EncodedDocument, SourceDocument } from '../encode/encoder.js'
-import { LsrError } from '../errors.js'
+import { InvalidInputError, LsrError } from '../errors.js'
 import { encodedJsonl, type EncodedRecord } from './encoding-workers.js'
-import type { SparseIndex } from './sparse-index.js'
+import type { AddResult, SparseIndex } from './sparse-index.js'
 import { failPoint } from '../storage/fail-points.js'
 
 export interface IngestProgress {
@@ -89,22 +89,30 @@ export async function ingestCorpus(index: SparseIndex, input: string, options: I
   const threads = ingestThreads(index, options.threads)
   const result: IngestResult = { file, read: 0, added: 0, replaced: 0, unchanged: 0, skipped: 0, seconds: 0 }
   let bytesRead = 0
-  let batch: SourceDocument[] = []
-  /** The batch's vectors, as worker threads encoded them (absent where one could not). */
-  let encoded: Array<EncodedDocument | undefined> = []
+  let batch: Batch = { docs: [], encoded: [], lines: [] }
   let batchBytes = 0
 
+  // A document the index refuses (a value its mapped field cannot hold, a field a strict mapping
+  // lacks) stops the ingest with its file:line after the documents before it are committed, as a
+  // bad line does, or is skipped with skipInvalid.
   const flush = async () => {
-    if (batch.length === 0) return
-    const { added, replaced, unchanged } = await index.add(batch, { encoded })
-    failPoint('ingest:after-commit')
-    result.added += added
-    result.replaced += replaced
-    result.unchanged += unchanged
-    batch = []
-    encoded = []
+    let rest = batch
+    batch = { docs: [], encoded: [], lines: [] }
     batchBytes = 0
-    options.onProgress?.({ docs: result.added + result.replaced + result.unchanged, bytesRead, totalBytes })
+    while (rest.docs.length > 0) {
+      const { written, refusal } = await addUntilRefused(index, rest)
+      failPoint('ingest:after-commit')
+      result.added += written.added
+      result.replaced += written.replaced
+      result.unchanged += written.unchanged
+      options.onProgress?.({ docs: result.added + result.replaced + result.unchanged, bytesRead, totalBytes })
+      if (!refusal) break
+      const line = rest.lines[refusal.at]
+      if (!options.skipInvalid) throw new InvalidInputError(`${file}:${line}: ${refusal.error.message}`, line, { cause: refusal.error })
+      result.read--
+      result.skipped++
+      rest = sliceBatch(rest, refusal.at + 1)
+    }
   }
 
   try {
@@ -127,11 +135,12 @@ export async function ingestCorpus(index: SparseIndex, input: string, options: I
         continue
       }
       if (record.encoded) doc.storedSource = record.storedSource
-      batch.push(doc)
-      encoded.push(record.encoded)
+      batch.docs.push(doc)
+      batch.encoded.push(record.encoded)
+      batch.lines.push(record.line)
       batchBytes += estimatedBytes(record.bytes)
       result.read++
-      if (batch.length >= batchSize || batchBytes >= budget) await flush()
+      if (batch.docs.length >= batchSize || batchBytes >= budget) await flush()
     }
   } catch (error) {
     await flush()
@@ -141,6 +150,43 @@ export async function ingestCorpus(index: SparseIndex, input: string, options: I
   if (options.compact ?? true) await index.compact()
   result.seconds = (performance.now() - started) / 1000
   return result
+}
+
+/** Documents to write together, with their vectors from worker threads (where they made one) and their lines. */
+interface Batch {
+  docs: SourceDocument[]
+  encoded: Array<EncodedDocument | undefined>
+  lines: number[]
+}
+
+function sliceBatch({ docs, encoded, lines }: Batch, from: number, to?: number): Batch {
+  return { docs: docs.slice(from, to), encoded: encoded.slice(from, to), lines: lines.slice(from, to) }
+}
+
+/** The error codes of a document the index refuses (its mapping, its values), not of the index or the write. */
+const REFUSALS = new Set(['mapper_parsing', 'strict_dynamic_mapping', 'invalid_argument', 'invalid_input'])
+
+type Written = Pick<AddResult, 'added' | 'replaced' | 'unchanged'>
+
+/**
+ * Adds the batch in one write; when the index refuses a document of it, the longest run of
+ * documents before it is found by halving (a refused write writes nothing) and added, and the
+ * refused one returned with its error (its position in the batch).
+ */
+async function addUntilRefused(index: SparseIndex, batch: Batch): Promise<{ written: Written; refusal?: { at: number; error: LsrError } }> {
+  try {
+    const { added, replaced, unchanged } = await index.add(batch.docs, { encoded: batch.encoded })
+    return { written: { added, replaced, unchanged } }
+  } catch (error) {
+    if (!(error instanceof LsrError && REFUSALS.has(error.code))) throw error
+    if (batch.docs.length === 1) return { written: { added: 0, replaced: 0, unchanged: 0 }, refusal: { at: 0, error } }
+    const half = batch.docs.length >> 1
+    const first = await addUntilRefused(index, sliceBatch(batch, 0, half))
+    if (first.refusal) return first
+    const second = await addUntilRefused(index, sliceBatch(batch, half))
+    const written = { added: first.written.added + second.written.added, replaced: first.written.replaced + second.written.replaced, unchanged: first.written.unchanged + second.written.unchanged }
+    return { written, refusal: second.refusal && { at: half + second.refusal.at, error: second.refusal.error } }
+  }
 }
 
 /**

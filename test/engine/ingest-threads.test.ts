@@ -102,6 +102,7 @@ describe('ingestCorpus with worker threads', () => {
       ['invalid JSON', '{"_id": "bad", '],
       ['invalid record', '{"_id": "bad", "text": 5}'],
       ['missing id', '{"text": "no id"}'],
+      ['refused by the mapping', '{"_id": "bad", "text": "x", "year": "not a year"}'],
     ]
     for (const [, bad] of cases) {
       const file = await corpus([...good.slice(0, 200), bad, ...good.slice(200)])

@@ -63,6 +63,32 @@ describe('ingestCorpus', () => {
     await index.close()
   })
 
+  it('stops at a document the index refuses (its mapping, its values) with file:line, keeping every document before it', async () => {
+    const good = (id: string, year: number) => JSON.stringify({ _id: id, text: `doc ${id}`, year })
+    // One write of 40 documents; the refused one at the start, in the middle and at the end of it.
+    for (const at of [0, 17, 39]) {
+      const lines = Array.from({ length: 40 }, (_, i) => (i === at ? JSON.stringify({ _id: 'bad', text: 'x', year: 'not a year' }) : good(`d${i}`, 2000 + i)))
+      const file = await corpusFile([good('first', 1999), ...lines])
+      const index = await SparseIndex.open(await tempDir(), { create: true })
+      // The first record maps year as a number; the refused one's year cannot be one.
+      await expect(ingestCorpus(index, file)).rejects.toMatchObject({
+        code: 'invalid_input',
+        line: at + 2,
+        message: `${file}:${at + 2}: failed to parse field [year] of type [long] in document with id 'bad'. Preview of field's value: 'not a year'`,
+      })
+      expect((await index.stats()).documents).toBe(at + 1)
+      expect(await index.get(at === 0 ? 'first' : `d${at - 1}`)).toBeDefined()
+      expect(await index.get(`d${at + 1}`)).toBeUndefined()
+      expect(await index.check()).toEqual([])
+      await index.close()
+
+      const skipping = await SparseIndex.open(await tempDir(), { create: true })
+      expect(await ingestCorpus(skipping, file, { skipInvalid: true })).toMatchObject({ read: 40, added: 40, skipped: 1 })
+      expect(await skipping.get('bad')).toBeUndefined()
+      await skipping.close()
+    }
+  })
+
   it('skips and counts bad lines with skipInvalid', async () => {
     const file = await corpusFile([line('a', 'one'), 'not json', JSON.stringify({ text: 'no id' }), line('b', 'two')])
     const index = await SparseIndex.open(await tempDir(), { create: true })
