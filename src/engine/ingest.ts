@@ -30,7 +30,7 @@ export interface IngestOptions {
    * documents as {@link WRITE_BUDGET_BYTES} of memory holds (see {@link estimatedBytes})
    */
   batchSize?: number
-  /** Skip and count malformed lines and invalid records instead of stopping. @default false */
+  /** Skip and count malformed lines, invalid records and documents the index refuses instead of stopping. @default false */
   skipInvalid?: boolean
   /** Compact the index when done (one segment per term; see compaction.ts). @default true */
   compact?: boolean

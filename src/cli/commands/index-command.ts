@@ -47,7 +47,7 @@ export function registerIndexCommand(program: Command): void {
     .option('--title-field <name>', 'record field holding the title', 'title')
     .option('--text-field <name>', 'record field holding the text', 'text')
     .option('--commit-every <n>', 'documents per atomic write; an interrupted ingest resumes after the last one (default: as many as 256 MiB of memory holds, about 90,000 short texts; 64 for neural)', parsePositiveInt('--commit-every'))
-    .option('--skip-invalid', 'skip and count malformed lines instead of stopping')
+    .option('--skip-invalid', 'skip and count malformed lines and refused documents instead of stopping')
     .option('--pipeline <file>', 'JSON file: an ingest pipeline (the body of PUT _ingest/pipeline/{id}) run over the records before indexing')
     .option('--models <dir>', 'with --pipeline: folder of the models its sparse_encoding model_ids name (default index-data/models)')
     .action(async (input: string, flags: IndexFlags) => {
