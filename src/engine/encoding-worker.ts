@@ -20,10 +20,17 @@ const encoder = config ? await createEncoder(config) : undefined
 const vocabulary: Record<string, number> = Object.create(null)
 let vocabularySize = 0
 
-/** Source fields the encoder reads, left out of the records sent back with a vector (ChunkReply). */
-const encoderFields = new Set([fields.title, fields.text, ...(encoder?.sourceFields ?? [])])
+/** Source fields the encoder reads, left out of the records sent back with a vector (ChunkReply); never the id. */
+const encoderFields = new Set([fields.title, fields.text, ...(encoder?.sourceFields ?? [])].filter((field) => field !== fields.id))
 
-parentPort!.on('message', async ({ firstLine, bytes }: { firstLine: number; bytes: Uint8Array }) => {
+// One chunk at a time, in the order given: replies and the vocabulary's new terms must reach the
+// calling thread in that order, whatever an encoder awaits.
+let queue = Promise.resolve()
+parentPort!.on('message', (chunk: { firstLine: number; bytes: Uint8Array }) => {
+  queue = queue.then(() => answer(chunk))
+})
+
+async function answer({ firstLine, bytes }: { firstLine: number; bytes: Uint8Array }): Promise<void> {
   const records: ChunkReply['records'] = []
   const docs: SourceDocument[] = []
   /** Record number of each of `docs`. */
@@ -45,7 +52,7 @@ parentPort!.on('message', async ({ firstLine, bytes }: { firstLine: number; byte
   const reply = packVectors(records, encoder ? await encodeEach(docs) : [], at)
   const { termCounts, lengths, termIds, values, sources, sourceEnds } = reply
   parentPort!.postMessage(reply, [termCounts.buffer, lengths.buffer, termIds.buffer, values.buffer, sources.buffer, sourceEnds.buffer])
-})
+}
 
 /**
  * The documents' vectors; a document the encoder refuses gets none, and the calling thread encodes
@@ -55,7 +62,13 @@ async function encodeEach(docs: SourceDocument[]): Promise<Array<EncodedDocument
   try {
     return await encoder!.encodeDocuments(docs)
   } catch {
-    return Promise.all(docs.map((doc) => encoder!.encodeDocuments([doc]).then(([vector]) => vector, () => undefined)))
+    return Promise.all(docs.map(async (doc) => {
+      try {
+        return (await encoder!.encodeDocuments([doc]))[0]
+      } catch {
+        return undefined
+      }
+    }))
   }
 }
 

@@ -100,11 +100,13 @@ export async function ingestCorpus(index: SparseIndex, input: string, options: I
     batch = { docs: [], encoded: [], lines: [] }
     batchBytes = 0
     while (rest.docs.length > 0) {
-      const { written, refusal } = await addUntilRefused(index, rest)
+      const { written, refusal } = await addUntilRefused(index, rest, options.skipInvalid ?? false)
       failPoint('ingest:after-commit')
       result.added += written.added
       result.replaced += written.replaced
       result.unchanged += written.unchanged
+      result.read -= written.failed
+      result.skipped += written.failed
       options.onProgress?.({ docs: result.added + result.replaced + result.unchanged, bytesRead, totalBytes })
       if (!refusal) break
       const line = rest.lines[refusal.at]
@@ -166,25 +168,29 @@ function sliceBatch({ docs, encoded, lines }: Batch, from: number, to?: number):
 /** The error codes of a document the index refuses (its mapping, its values), not of the index or the write. */
 const REFUSALS = new Set(['mapper_parsing', 'strict_dynamic_mapping', 'invalid_argument', 'invalid_input'])
 
-type Written = Pick<AddResult, 'added' | 'replaced' | 'unchanged'>
+/** What a write did; `failed`: documents it skipped (refused by the mapping, with `skipRefused`). */
+type Written = Pick<AddResult, 'added' | 'replaced' | 'unchanged'> & { failed: number }
 
 /**
  * Adds the batch in one write; when the index refuses a document of it, the longest run of
  * documents before it is found by halving (a refused write writes nothing) and added, and the
- * refused one returned with its error (its position in the batch).
+ * refused one returned with its error (its position in the batch). With `skipRefused` the
+ * documents the mapping refuses are left out of the write itself (one write, however many), and
+ * only a refusal found later (a term or value the write cannot store) needs halving.
  */
-async function addUntilRefused(index: SparseIndex, batch: Batch): Promise<{ written: Written; refusal?: { at: number; error: LsrError } }> {
+async function addUntilRefused(index: SparseIndex, batch: Batch, skipRefused: boolean): Promise<{ written: Written; refusal?: { at: number; error: LsrError } }> {
   try {
-    const { added, replaced, unchanged } = await index.add(batch.docs, { encoded: batch.encoded })
-    return { written: { added, replaced, unchanged } }
+    const { added, replaced, unchanged, outcomes } = await index.add(batch.docs, { encoded: batch.encoded, perDocumentErrors: skipRefused })
+    return { written: { added, replaced, unchanged, failed: outcomes.filter((outcome) => outcome === 'failed').length } }
   } catch (error) {
     if (!(error instanceof LsrError && REFUSALS.has(error.code))) throw error
-    if (batch.docs.length === 1) return { written: { added: 0, replaced: 0, unchanged: 0 }, refusal: { at: 0, error } }
+    if (batch.docs.length === 1) return { written: { added: 0, replaced: 0, unchanged: 0, failed: 0 }, refusal: { at: 0, error } }
     const half = batch.docs.length >> 1
-    const first = await addUntilRefused(index, sliceBatch(batch, 0, half))
+    const first = await addUntilRefused(index, sliceBatch(batch, 0, half), skipRefused)
     if (first.refusal) return first
-    const second = await addUntilRefused(index, sliceBatch(batch, half))
-    const written = { added: first.written.added + second.written.added, replaced: first.written.replaced + second.written.replaced, unchanged: first.written.unchanged + second.written.unchanged }
+    const second = await addUntilRefused(index, sliceBatch(batch, half), skipRefused)
+    const sum = (key: keyof Written) => first.written[key] + second.written[key]
+    const written = { added: sum('added'), replaced: sum('replaced'), unchanged: sum('unchanged'), failed: sum('failed') }
     return { written, refusal: second.refusal && { at: half + second.refusal.at, error: second.refusal.error } }
   }
 }

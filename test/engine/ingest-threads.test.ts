@@ -44,7 +44,7 @@ async function corpus(lines: string[], name = 'corpus.jsonl'): Promise<string> {
 async function contents(index: Lsr.SparseIndex, ids: string[], queries: string[]) {
   const { documents, terms, postings, deletedDocuments } = await index.stats()
   const hits = await Promise.all(queries.map(async (q) => (await index.search(q, { k: 20 })).map((h) => [h.id, h.score])))
-  const filtered = await index.search({ query: { bool: { filter: [{ term: { tags: 't1' } }, { range: { year: { gte: 2005 } } }] } }, size: 50 })
+  const filtered = await index.search({ query: { bool: { filter: [{ terms: { tags: ['t1', 'k1'] } }, { range: { year: { gte: 2005 } } }] } }, size: 50 })
   const sources = await Promise.all(ids.map((id) => index.get(id)))
   return { documents, terms, postings, deletedDocuments, hits, filtered: filtered.hits.map((h) => h.id), sources }
 }
@@ -90,7 +90,9 @@ describe('ingestCorpus with worker threads', () => {
       const two = await ingestWith(2, file, {}, open)
       expect(two.result).toEqual(one.result)
       const queries = open.encoder ? ['a t3', 't5'] : []
-      expect(await contents(two.index, ids, queries)).toEqual(await contents(one.index, ids, queries))
+      const expected = await contents(one.index, ids, queries)
+      expect(expected.filtered.length).toBeGreaterThan(0)
+      expect(await contents(two.index, ids, queries)).toEqual(expected)
       await one.index.close()
       await two.index.close()
     }
@@ -103,6 +105,7 @@ describe('ingestCorpus with worker threads', () => {
       ['invalid record', '{"_id": "bad", "text": 5}'],
       ['missing id', '{"text": "no id"}'],
       ['refused by the mapping', '{"_id": "bad", "text": "x", "year": "not a year"}'],
+      ['a "__proto__" key', '{"_id": "bad", "__proto__": {"x": 1}, "text": "a"}'],
     ]
     for (const [, bad] of cases) {
       const file = await corpus([...good.slice(0, 200), bad, ...good.slice(200)])
@@ -116,6 +119,23 @@ describe('ingestCorpus with worker threads', () => {
         await one.index.close()
         await two.index.close()
       }
+    }
+  }, 60_000)
+
+  it('commits every line read before a gzip file breaks, as one thread does, and reports an earlier bad line first', async () => {
+    const lines = records(1500).map((d) => JSON.stringify(d))
+    for (const bad of [undefined, 700]) {
+      const withBad = bad === undefined ? lines : [...lines.slice(0, bad), '{"_id": ', ...lines.slice(bad)]
+      const gzip = gzipSync(withBad.join('\n'))
+      const file = join(await tempDir(), 'broken.jsonl.gz')
+      await writeFile(file, gzip.subarray(0, Math.floor(gzip.length * 0.8)))
+      const one = await ingestWith(1, file, { batchSize: 100 })
+      const two = await ingestWith(2, file, { batchSize: 100 })
+      expect(one.result).toEqual({ error: expect.stringMatching(bad === undefined ? /broken\.jsonl\.gz:\d+: gzip data broken after line \d+/ : /broken\.jsonl\.gz:701: invalid JSON/) })
+      expect(two.result).toEqual(one.result)
+      expect((await two.index.stats()).documents).toBe((await one.index.stats()).documents)
+      await one.index.close()
+      await two.index.close()
     }
   }, 60_000)
 

@@ -89,6 +89,23 @@ describe('ingestCorpus', () => {
     }
   })
 
+  it('skips every refused document of a write with skipInvalid, and keeps the others', async () => {
+    const lines = Array.from({ length: 60 }, (_, i) => JSON.stringify(i % 7 === 3 ? { _id: `bad${i}`, text: 'x', year: `year ${i}` } : { _id: `d${i}`, text: `doc ${i}`, year: 2000 + i }))
+    // A value a term cannot hold (a lone surrogate) is refused when the write is planned, not by the mapping.
+    lines.splice(30, 0, String.raw`{"_id": "surrogate", "text": "ok", "tag": "\ud800"}`)
+    const file = await corpusFile([JSON.stringify({ _id: 'first', text: 'first', year: 1999 }), ...lines])
+    const index = await SparseIndex.open(await tempDir(), { create: true })
+    const refused = lines.filter((line) => line.includes('"bad') || line.includes('surrogate')).length
+    expect(refused).toBe(10)
+    expect(await ingestCorpus(index, file, { skipInvalid: true })).toMatchObject({ read: 62 - refused, added: 62 - refused, skipped: refused })
+    expect((await index.stats()).documents).toBe(62 - refused)
+    expect(await index.get('surrogate')).toBeUndefined()
+    expect(await index.get('d58')).toBeDefined()
+    expect(await index.get('bad3')).toBeUndefined()
+    expect(await index.check()).toEqual([])
+    await index.close()
+  })
+
   it('skips and counts bad lines with skipInvalid', async () => {
     const file = await corpusFile([line('a', 'one'), 'not json', JSON.stringify({ text: 'no id' }), line('b', 'two')])
     const index = await SparseIndex.open(await tempDir(), { create: true })

@@ -18,7 +18,7 @@ function query(lists: Array<Map<number, number>>): ScoredQuery {
   return {
     postings,
     contribution,
-    contributions(i, from, to, out) {
+    contributions(i: number, from: number, to: number, out: Float64Array) {
       for (let p = from; p < to; p++) out[p - from] = contribution(i, postings[i].values[p])
     },
   } as unknown as ScoredQuery
@@ -47,7 +47,7 @@ describe('exhaustive top-k of sparse postings', () => {
     }), { numRuns: 60 })
   })
 
-  it('is taken for rare terms and counts every posting scored', () => {
+  it('counts every posting scored and ranks by score, then doc id', () => {
     const lists = [new Map([[5, 1], [400_000, 2], [999_999, 1]]), new Map([[400_000, 3]])]
     const counters = { postingsScored: 0 }
     expect(exhaustiveTopK(query(lists), 2, new Uint8Array(1_000_000).fill(1), { counters })).toEqual([{ doc: 400_000, score: 2 * 0.1 + 3 * 1.1 }, { doc: 5, score: 0.1 }])

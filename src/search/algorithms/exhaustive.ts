@@ -104,10 +104,10 @@ function accumulate(query: ScoredQuery, counters?: QueryCounters): number {
  * @param live - per doc id, 1 when the document may be returned
  * @param options - `counters` receives the number of postings scored, `window` sets the doc ids per window (alpha does not apply: nothing is pruned)
  */
-export function exhaustiveTopK(query: ScoredQuery, k: number, live: Uint8Array, { counters, window }: AlgorithmOptions = {}): ScoredDoc[] {
+export function exhaustiveTopK(query: ScoredQuery, k: number, live: Uint8Array, { counters, window: given }: AlgorithmOptions = {}): ScoredDoc[] {
   // A window size given (tests, tuning) always scores window by window.
-  if (window === undefined && sparse(query)) return sparseTopK(query, k, live, counters)
-  const size = window ?? WINDOW
+  if (given === undefined && sparse(query)) return sparseTopK(query, k, live, counters)
+  const size = given ?? WINDOW
   const { postings } = query
   const n = postings.length
   const { sums, seen, slots, positions, stops, run } = windowArrays(size, n)
