@@ -166,7 +166,8 @@ describe('an index of 900 fields', () => {
   it('q of 300 terms over 900 fields is refused as too many clauses at once', async () => {
     const response = await timed(url, 'GET', `/wide/_search?q=${Array.from({ length: 300 }, (_, i) => `w${i}`).join('+')}`)
     expectError(response, 400, /too many scored terms/)
-    expect(response.stall).toBeLessThan(100)
+    // A hang guard, not a timing: the failure was a 4.3 s stall; 160 ms was seen with another test file beside it.
+    expect(response.stall).toBeLessThan(500)
   })
 
   it('a field named by several patterns is highlighted once, with the first pattern\'s options', async () => {
@@ -340,7 +341,8 @@ describe('engine gaps', () => {
     const response = await timed(url, 'POST', '/q/_count', { query: { bool: { filter: Array.from({ length: 1000 }, (_, i) => ({ prefix: { k: `zz${i}` } })) } } })
     expect(response.status).toBe(200)
     expect(response.body.count).toBe(0)
-    expect(response.stall).toBeLessThan(100)
+    // A hang guard (the failure was 0.9 s for one prefix), loose enough for another test file beside it.
+    expect(response.stall).toBeLessThan(500)
   })
 
   // Seen: "prefix query [ka] expands to more than 65536 terms" for prefix "a" on field k.
