@@ -47,24 +47,26 @@ let scratch = { scores: new Float64Array(0), seen: new Uint8Array(0), touched: n
 
 /**
  * Scores every posting of the query into the shared accumulator (dense scores of every document,
- * summed in query-term order), calls `use` with it, then clears it.
+ * summed in query-term order), calls `use` with it and the documents touched (`touched[0 .. count)`,
+ * in no order), then clears it.
  */
-export function withAccumulator<T>(query: ScoredQuery, maxDoc: number, use: (scores: Float64Array) => T, counters?: QueryCounters): T {
-  const { scores, seen, touched } = accumulator(maxDoc)
+export function withAccumulator<T>(
+  query: ScoredQuery,
+  maxDoc: number,
+  use: (scores: Float64Array, touched: Int32Array, count: number) => T,
+  counters?: QueryCounters,
+): T {
+  if (scratch.scores.length < maxDoc) scratch = { scores: new Float64Array(maxDoc), seen: new Uint8Array(maxDoc), touched: new Int32Array(maxDoc) }
+  const { scores, seen, touched } = scratch
   const count = accumulate(query, counters)
   try {
-    return use(scores)
+    return use(scores, touched, count)
   } finally {
     for (let t = 0; t < count; t++) {
       scores[touched[t]] = 0
       seen[touched[t]] = 0
     }
   }
-}
-
-function accumulator(maxDoc: number): typeof scratch {
-  if (scratch.scores.length < maxDoc) scratch = { scores: new Float64Array(maxDoc), seen: new Uint8Array(maxDoc), touched: new Int32Array(maxDoc) }
-  return scratch
 }
 
 /** Adds every posting's contribution to the scratch scores, in query-term order; returns the number of documents touched. */
@@ -196,14 +198,12 @@ function sparse({ postings }: ScoredQuery): boolean {
  * order documents come in).
  */
 function sparseTopK(query: ScoredQuery, k: number, live: Uint8Array, counters?: QueryCounters): ScoredDoc[] {
-  const { scores, seen, touched } = accumulator(live.length)
-  const count = accumulate(query, counters)
-  const top = new TopK(k)
-  for (let t = 0; t < count; t++) {
-    const doc = touched[t]
-    if (live[doc] === 1 && scores[doc] >= top.threshold) top.push(doc, scores[doc])
-    scores[doc] = 0
-    seen[doc] = 0
-  }
-  return top.sorted()
+  return withAccumulator(query, live.length, (scores, touched, count) => {
+    const top = new TopK(k)
+    for (let t = 0; t < count; t++) {
+      const doc = touched[t]
+      if (live[doc] === 1 && scores[doc] >= top.threshold) top.push(doc, scores[doc])
+    }
+    return top.sorted()
+  }, counters)
 }
