@@ -119,9 +119,10 @@ export async function ingestCorpus(index: SparseIndex, input: string, options: I
 
   try {
     const onBytes = (n: number) => (bytesRead = n)
+    // Both yield bad lines as errors; the loop throws or skips them.
     const records: AsyncIterable<EncodedRecord | JsonlError> = threads > 1
       ? encodedJsonl({ file, fields, encoder: index.encoder?.config, threads, onBytes })
-      : readJsonl(file, { skipInvalid: options.skipInvalid, onBytes })
+      : readJsonl(file, { skipInvalid: true, onBytes })
     for await (const record of records) {
       if (!('value' in record)) {
         if (!options.skipInvalid) throw record.error
